@@ -1,0 +1,58 @@
+-- complete_generation: the generation succeeded. Moves the task to 'completed' and records the
+-- provider's cost: the one passed, else the model's price in effect when the task started.
+-- Duplicate and late callbacks never raise: a completed task reports 'already_completed', a
+-- failed one 'ignored_already_failed', and no balance changes.
+-- Result: task_id, status, outcome ('completed', 'already_completed', 'ignored_already_failed').
+-- Errors: CR003 invalid argument, CR004 no such task.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.complete_generation(
+  p_task_id uuid,
+  p_provider_cost_usd numeric default null,
+  p_result_url text default null,
+  out task_id uuid,
+  out status text,
+  out outcome text
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+begin
+  perform credits_private.require_present('p_task_id', p_task_id);
+  perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  if p_result_url is not null then
+    perform credits_private.require_text('p_result_url', p_result_url, 4096);
+  end if;
+
+  update public.enhancement_tasks t
+     set status = 'completed',
+         provider_cost_usd = coalesce(p_provider_cost_usd,
+           (select pp.cost_usd from public.provider_prices pp
+             where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
+             order by pp.effective_from desc limit 1)),
+         result_url = coalesce(p_result_url, t.result_url),
+         completed_at = now(), updated_at = now()
+   where t.id = p_task_id and t.status in ('pending', 'processing')
+  returning t.id, t.status into task_id, status;
+  if found then
+    outcome := 'completed';
+    return;
+  end if;
+
+  select t.id, t.status into task_id, status from public.enhancement_tasks t where t.id = p_task_id;
+  if not found then
+    raise exception using errcode = 'CR004',
+      message = 'no such task',
+      detail = format('task_id %s does not exist.', p_task_id),
+      hint = 'Pass the task_id that start_generation returned.';
+  end if;
+  outcome := case status when 'completed' then 'already_completed' else 'ignored_already_failed' end;
+end;
+$$;
+
+comment on function public.complete_generation(uuid, numeric, text) is
+  'Marks a generation completed and records its provider cost; idempotent, never refunds.';
+revoke all on function public.complete_generation(uuid, numeric, text) from public, anon, authenticated;
+grant execute on function public.complete_generation(uuid, numeric, text) to credits_service;

@@ -1,0 +1,39 @@
+-- balance_of: the balance row of one account, shared by get_credit_balance, my_credit_balance
+-- and ensure_credit_account. Periods are calendar months in UTC; period_end is exclusive (the
+-- first day of the next period, when unused monthly credits expire).
+-- Errors: CR002 when the account does not exist.
+create or replace function credits_private.balance_of(
+  p_user_id uuid,
+  out total_credits integer,
+  out monthly_credits integer,
+  out purchased_credits integer,
+  out tier text,
+  out monthly_allowance integer,
+  out used_this_month integer,
+  out period_start date,
+  out period_end date
+)
+language plpgsql
+stable
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+begin
+  select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
+         uc.credits_used_this_month, uc.period_start, (uc.period_start + interval '1 month')::date
+    into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
+         used_this_month, period_start, period_end
+    from public.user_credits uc
+    join public.credit_tiers t on t.tier = uc.tier
+   where uc.user_id = p_user_id;
+  if not found then
+    raise exception using errcode = 'CR002',
+      message = 'no credit account for this user',
+      detail = format('user_id %s has no row in user_credits.', p_user_id),
+      hint = 'Create it with ensure_credit_account(user_id, tier).';
+  end if;
+end;
+$$;
+
+comment on function credits_private.balance_of(uuid) is 'Balance, buckets, tier and period of one account.';
+revoke all on function credits_private.balance_of(uuid) from public;

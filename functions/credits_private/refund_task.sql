@@ -1,0 +1,65 @@
+-- refund_task: returns the credits a task was charged, exactly once, to the buckets they came
+-- from: monthly credits go back to the monthly bucket while the period of the charge is still
+-- the account's period, otherwise they come back as purchased credits (nothing is lost at a
+-- period change). Writes the 'refund' ledger row in the caller's transaction.
+-- The caller must already have moved the task to 'failed' (and so holds its row lock).
+-- Arguments: p_task_id; p_origin, 'rpc' or 'backfill', recorded on the refund row.
+-- Result: refunded_credits (0 when the task was never charged or is already refunded) and the
+-- account's balance afterwards (null when the task's user has no account).
+create or replace function credits_private.refund_task(
+  p_task_id uuid,
+  p_origin text,
+  out refunded_credits integer,
+  out balance integer
+)
+language plpgsql
+volatile
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_charge record;
+  v_monthly integer;
+  v_period date;
+begin
+  select c.user_id, -c.amount as credits, -c.monthly_amount as monthly, c.period_start
+    into v_charge
+    from public.credit_transactions c
+   where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
+     and not exists (select 1 from public.credit_transactions r
+                      where r.task_id = p_task_id and r.type = 'refund');
+  if not found then
+    refunded_credits := 0;
+    select uc.credits into balance
+      from public.user_credits uc
+      join public.enhancement_tasks t on t.user_id = uc.user_id
+     where t.id = p_task_id;
+    return;
+  end if;
+
+  update public.user_credits uc
+     set monthly_credits = uc.monthly_credits
+           + case when uc.period_start = v_charge.period_start then v_charge.monthly else 0 end,
+         purchased_credits = uc.purchased_credits + v_charge.credits
+           - case when uc.period_start = v_charge.period_start then v_charge.monthly else 0 end,
+         credits = uc.credits + v_charge.credits,
+         credits_used_this_month = case when uc.period_start is not distinct from v_charge.period_start
+                                        then greatest(uc.credits_used_this_month - v_charge.credits, 0)
+                                        else uc.credits_used_this_month end,
+         updated_at = now()
+   where uc.user_id = v_charge.user_id
+  returning uc.credits,
+            case when uc.period_start = v_charge.period_start then v_charge.monthly else 0 end,
+            uc.period_start
+       into balance, v_monthly, v_period;
+
+  insert into public.credit_transactions
+    (user_id, amount, monthly_amount, type, task_id, balance_after, period_start, origin)
+  values (v_charge.user_id, v_charge.credits, v_monthly, 'refund', p_task_id, balance, v_period, p_origin);
+  refunded_credits := v_charge.credits;
+end;
+$$;
+
+comment on function credits_private.refund_task(uuid, text) is
+  'Refunds a failed task''s charge once, to the buckets it came from; writes the refund row.';
+revoke all on function credits_private.refund_task(uuid, text) from public;

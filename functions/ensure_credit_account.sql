@@ -1,0 +1,63 @@
+-- ensure_credit_account: creates the account when it is missing, on p_tier, with the current
+-- period's allowance as monthly credits (one 'allocation' ledger row). An existing account is
+-- returned unchanged (its tier too): safe to call on every sign-in.
+-- Result: created, then the columns of get_credit_balance.
+-- Errors: CR003 invalid argument or unknown tier.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.ensure_credit_account(
+  p_user_id uuid,
+  p_tier text default 'free',
+  out created boolean,
+  out total_credits integer,
+  out monthly_credits integer,
+  out purchased_credits integer,
+  out tier text,
+  out monthly_allowance integer,
+  out used_this_month integer,
+  out period_start date,
+  out period_end date
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_allowance integer;
+  v_period date := date_trunc('month', now() at time zone 'UTC')::date;
+begin
+  perform credits_private.require_present('p_user_id', p_user_id);
+  perform credits_private.require_text('p_tier', p_tier, 64);
+  select t.monthly_allowance into v_allowance from public.credit_tiers t where t.tier = p_tier;
+  if not found then
+    raise exception using errcode = 'CR003',
+      message = 'unknown tier',
+      detail = format('p_tier was %L; known tiers: %s.', p_tier,
+                      (select string_agg(t.tier, ', ' order by t.tier) from public.credit_tiers t)),
+      hint = 'Pass one of the tiers in credit_tiers.';
+  end if;
+
+  insert into public.user_credits as uc
+    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at)
+  values (p_user_id, p_tier, v_allowance, v_allowance, v_allowance, v_period, now())
+  on conflict (user_id) do nothing;
+  created := found;
+
+  if created and v_allowance > 0 then
+    insert into public.credit_transactions
+      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
+    values (p_user_id, v_allowance, v_allowance, 'allocation',
+            format('monthly allowance of tier %s', p_tier), v_allowance, v_period);
+  end if;
+
+  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
+                  used_this_month, period_start, period_end
+    from credits_private.balance_of(p_user_id) b;
+end;
+$$;
+
+comment on function public.ensure_credit_account(uuid, text) is
+  'Creates a credit account with the current period''s allowance if it does not exist; idempotent.';
+revoke all on function public.ensure_credit_account(uuid, text) from public, anon, authenticated;
+grant execute on function public.ensure_credit_account(uuid, text) to credits_service;

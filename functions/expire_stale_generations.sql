@@ -1,0 +1,78 @@
+-- expire_stale_generations: the sweeper. Fails (source 'timeout') and refunds every task that has
+-- stayed 'pending' or 'processing' longer than p_older_than since its last status change, oldest
+-- first, at most p_limit per call. Tasks locked by a callback in flight are skipped (SKIP LOCKED),
+-- so several sweepers and late callbacks can run at once; accounts are locked in user order, so
+-- concurrent sweepers never deadlock.
+-- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
+-- refunded_credits, balance.
+-- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.expire_stale_generations(
+  p_older_than interval default '30 minutes',
+  p_limit integer default 1000
+)
+returns table (
+  task_id uuid,
+  user_id uuid,
+  previous_status text,
+  stuck_since timestamptz,
+  refunded_credits integer,
+  balance integer
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_task record;
+  v_refund record;
+begin
+  if p_older_than is null or p_older_than < interval '1 second' then
+    raise exception using errcode = 'CR003',
+      message = 'p_older_than must be at least 1 second',
+      detail = format('p_older_than was %s.', coalesce(p_older_than::text, 'null')),
+      hint = 'Pass how long a task may stay in flight, e.g. ''30 minutes''.';
+  end if;
+  if p_limit is null or p_limit not between 1 and 100000 then
+    raise exception using errcode = 'CR003',
+      message = 'p_limit must be between 1 and 100000',
+      detail = format('p_limit was %s.', coalesce(p_limit::text, 'null')),
+      hint = 'Sweep in batches; call again while rows come back.';
+  end if;
+
+  for v_task in
+    with stale as (
+      select t.id from public.enhancement_tasks t
+       where t.status in ('pending', 'processing') and t.updated_at < now() - p_older_than
+       order by t.updated_at
+       limit p_limit
+         for update skip locked
+    )
+    select t.id, t.user_id, t.status, t.updated_at
+      from public.enhancement_tasks t join stale using (id)
+     order by t.user_id, t.id
+  loop
+    update public.enhancement_tasks t
+       set status = 'failed', failure_source = 'timeout', provider_cost_usd = 0,
+           error_message = format('no result after %s in status %s', p_older_than, v_task.status),
+           completed_at = now(), updated_at = now()
+     where t.id = v_task.id;
+    select * into v_refund from credits_private.refund_task(v_task.id, 'rpc');
+
+    task_id := v_task.id;
+    user_id := v_task.user_id;
+    previous_status := v_task.status;
+    stuck_since := v_task.updated_at;
+    refunded_credits := v_refund.refunded_credits;
+    balance := v_refund.balance;
+    return next;
+  end loop;
+end;
+$$;
+
+comment on function public.expire_stale_generations(interval, integer) is
+  'Fails and refunds tasks stuck in flight longer than p_older_than; safe to run concurrently.';
+revoke all on function public.expire_stale_generations(interval, integer) from public, anon, authenticated;
+grant execute on function public.expire_stale_generations(interval, integer) to credits_service;

@@ -1,0 +1,73 @@
+-- fail_generation: the generation failed. Moves the task to 'failed' and refunds every credit it
+-- was charged, exactly once, in the same transaction. A failure costs the platform nothing
+-- unless a provider cost is passed. Duplicate and late callbacks never raise: a failed task
+-- reports 'already_failed', a completed one 'ignored_already_completed', and nothing changes.
+-- Arguments: p_source is one of callback, api_error, timeout, admin.
+-- Result: task_id, status, refunded_credits, balance (the account's total afterwards), outcome
+-- ('refunded', 'already_failed', 'ignored_already_completed').
+-- Errors: CR003 invalid argument, CR004 no such task.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.fail_generation(
+  p_task_id uuid,
+  p_error_message text,
+  p_source text default 'callback',
+  p_provider_cost_usd numeric default null,
+  out task_id uuid,
+  out status text,
+  out refunded_credits integer,
+  out balance integer,
+  out outcome text
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_refund record;
+begin
+  perform credits_private.require_present('p_task_id', p_task_id);
+  perform credits_private.require_text('p_error_message', p_error_message, 10000);
+  perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  if p_source is null or p_source not in ('callback', 'api_error', 'timeout', 'admin') then
+    raise exception using errcode = 'CR003',
+      message = 'p_source must be one of callback, api_error, timeout, admin',
+      detail = format('p_source was %s.', coalesce(quote_literal(p_source), 'null')),
+      hint = 'Say where the failure was seen.';
+  end if;
+
+  update public.enhancement_tasks t
+     set status = 'failed', error_message = p_error_message, failure_source = p_source,
+         provider_cost_usd = coalesce(p_provider_cost_usd, 0),
+         completed_at = now(), updated_at = now()
+   where t.id = p_task_id and t.status in ('pending', 'processing')
+  returning t.id, t.status into task_id, status;
+
+  if found then
+    select * into v_refund from credits_private.refund_task(p_task_id, 'rpc');
+    refunded_credits := v_refund.refunded_credits;
+    balance := v_refund.balance;
+    outcome := 'refunded';
+    return;
+  end if;
+
+  select t.id, t.status, uc.credits into task_id, status, balance
+    from public.enhancement_tasks t
+    left join public.user_credits uc on uc.user_id = t.user_id
+   where t.id = p_task_id;
+  if not found then
+    raise exception using errcode = 'CR004',
+      message = 'no such task',
+      detail = format('task_id %s does not exist.', p_task_id),
+      hint = 'Pass the task_id that start_generation returned.';
+  end if;
+  refunded_credits := 0;
+  outcome := case status when 'failed' then 'already_failed' else 'ignored_already_completed' end;
+end;
+$$;
+
+comment on function public.fail_generation(uuid, text, text, numeric) is
+  'Marks a generation failed and refunds its credits exactly once; idempotent.';
+revoke all on function public.fail_generation(uuid, text, text, numeric) from public, anon, authenticated;
+grant execute on function public.fail_generation(uuid, text, text, numeric) to credits_service;

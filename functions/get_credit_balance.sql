@@ -1,0 +1,32 @@
+-- get_credit_balance: an account's spendable total, its two buckets, tier, allowance, usage this
+-- month and current period (period_end exclusive: monthly credits expire then).
+-- Errors: CR002 no account, CR003 null user.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.get_credit_balance(
+  p_user_id uuid,
+  out total_credits integer,
+  out monthly_credits integer,
+  out purchased_credits integer,
+  out tier text,
+  out monthly_allowance integer,
+  out used_this_month integer,
+  out period_start date,
+  out period_end date
+)
+language plpgsql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  perform credits_private.require_present('p_user_id', p_user_id);
+  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
+                  used_this_month, period_start, period_end
+    from credits_private.balance_of(p_user_id) b;
+end;
+$$;
+
+comment on function public.get_credit_balance(uuid) is
+  'Total, monthly and purchased credits, tier, allowance, usage and period of an account.';
+revoke all on function public.get_credit_balance(uuid) from public, anon, authenticated;
+grant execute on function public.get_credit_balance(uuid) to credits_service;

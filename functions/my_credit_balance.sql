@@ -1,0 +1,38 @@
+-- my_credit_balance: get_credit_balance for the calling end user, whose id is the JWT claim
+-- 'sub' that PostgREST puts in request.jwt.claims.
+-- Errors: 42501 when the request carries no user id, CR002 when the user has no account.
+-- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
+-- the user id comes only from the JWT, never from an argument.
+create or replace function public.my_credit_balance(
+  out total_credits integer,
+  out monthly_credits integer,
+  out purchased_credits integer,
+  out tier text,
+  out monthly_allowance integer,
+  out used_this_month integer,
+  out period_start date,
+  out period_end date
+)
+language plpgsql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_sub text := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+begin
+  if v_sub is null or v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    raise exception using errcode = '42501',
+      message = 'no authenticated user',
+      detail = format('request.jwt.claims carries sub %s.', coalesce(quote_literal(v_sub), 'null')),
+      hint = 'Call this function with a user''s JWT (role authenticated).';
+  end if;
+  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
+                  used_this_month, period_start, period_end
+    from credits_private.balance_of(v_sub::uuid) b;
+end;
+$$;
+
+comment on function public.my_credit_balance() is 'The calling end user''s balance (user id from the JWT).';
+revoke all on function public.my_credit_balance() from public, anon, authenticated;
+grant execute on function public.my_credit_balance() to authenticated;

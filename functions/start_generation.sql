@@ -1,0 +1,112 @@
+-- start_generation: creates a generation task ('pending') and charges its credits, atomically.
+-- Monthly credits are spent first, then purchased ones. With an idempotency key, a repeated call
+-- returns the first call's task and balance (replayed = true) and charges nothing again; the same
+-- key with other arguments is refused.
+-- Result: task_id, balance (the account's total after the charge), replayed.
+-- Errors: CR001 insufficient credits, CR002 no account, CR003 invalid argument, CR006 key reused.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.start_generation(
+  p_user_id uuid,
+  p_task_type text,
+  p_provider text,
+  p_model text,
+  p_credits integer,
+  p_idempotency_key text default null,
+  p_metadata jsonb default '{}',
+  out task_id uuid,
+  out balance integer,
+  out replayed boolean
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_account record;
+  v_monthly integer;
+  v_first public.enhancement_tasks;
+begin
+  perform credits_private.require_present('p_user_id', p_user_id);
+  perform credits_private.require_text('p_task_type', p_task_type, 100);
+  perform credits_private.require_text('p_provider', p_provider, 100);
+  perform credits_private.require_text('p_model', p_model, 200);
+  perform credits_private.require_credits('p_credits', p_credits, 1000000);
+  if p_idempotency_key is not null then
+    perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
+  end if;
+  if p_metadata is null or jsonb_typeof(p_metadata) <> 'object' or pg_column_size(p_metadata) > 8192 then
+    raise exception using errcode = 'CR003',
+      message = 'p_metadata must be a JSON object of at most 8 kB',
+      detail = format('p_metadata was %s.', coalesce(left(p_metadata::text, 200), 'null')),
+      hint = 'Pass an object such as {} or {"prompt_id": "..."}.';
+  end if;
+
+  -- The key's unique index makes a concurrent duplicate wait here for the first call's outcome.
+  insert into public.enhancement_tasks as t
+    (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
+  values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
+  on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+  returning t.id into task_id;
+
+  if task_id is null then
+    select t.* into v_first
+      from public.enhancement_tasks t
+     where t.user_id = p_user_id and t.idempotency_key = p_idempotency_key;
+    if (v_first.task_type, v_first.provider, v_first.model, v_first.credits_used, v_first.metadata)
+       is distinct from (p_task_type, p_provider, p_model, p_credits, p_metadata) then
+      raise exception using errcode = 'CR006',
+        message = 'idempotency key reused with different arguments',
+        detail = format('Key %L started task %s (%s, %s, %s, %s credits); this call asked for (%s, %s, %s, %s credits).',
+                        p_idempotency_key, v_first.id, v_first.task_type, v_first.provider, v_first.model,
+                        v_first.credits_used, p_task_type, p_provider, p_model, p_credits),
+        hint = 'Use a new key for a new generation.';
+    end if;
+    select c.balance_after into balance
+      from public.credit_transactions c
+     where c.task_id = v_first.id and c.type = 'usage';
+    task_id := v_first.id;
+    replayed := true;
+    return;
+  end if;
+
+  -- The row lock serialises charges of one account; the split needs the locked values.
+  select uc.credits, uc.monthly_credits, uc.period_start into v_account
+    from public.user_credits uc
+   where uc.user_id = p_user_id
+     for update;
+  if not found then
+    raise exception using errcode = 'CR002',
+      message = 'no credit account for this user',
+      detail = format('user_id %s has no row in user_credits.', p_user_id),
+      hint = 'Create it with ensure_credit_account(user_id, tier).';
+  end if;
+  if v_account.credits < p_credits then
+    raise exception using errcode = 'CR001',
+      message = 'insufficient credits',
+      detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_account.credits),
+      hint = 'Buy or grant credits, or wait for the next monthly allocation.';
+  end if;
+
+  v_monthly := least(v_account.monthly_credits, p_credits);
+  update public.user_credits uc
+     set credits = uc.credits - p_credits,
+         monthly_credits = uc.monthly_credits - v_monthly,
+         purchased_credits = uc.purchased_credits - (p_credits - v_monthly),
+         credits_used_this_month = uc.credits_used_this_month + p_credits,
+         updated_at = now()
+   where uc.user_id = p_user_id;
+
+  balance := v_account.credits - p_credits;
+  insert into public.credit_transactions
+    (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
+  values (p_user_id, -p_credits, -v_monthly, 'usage', task_id, p_provider, balance, v_account.period_start);
+  replayed := false;
+end;
+$$;
+
+comment on function public.start_generation(uuid, text, text, text, integer, text, jsonb) is
+  'Creates a pending generation task and charges its credits atomically (idempotent per key).';
+revoke all on function public.start_generation(uuid, text, text, text, integer, text, jsonb) from public, anon, authenticated;
+grant execute on function public.start_generation(uuid, text, text, text, integer, text, jsonb) to credits_service;

@@ -1,0 +1,76 @@
+-- verify_ledger: checks the invariants of contract §5 over the whole ledger and returns one row
+-- per violation (no rows: the ledger is sound).
+--   balance_mismatch       credits <> monthly + purchased, or a balance or bucket differs from
+--                          the sum of the account's ledger rows
+--   negative_balance       a balance, bucket or usage counter below zero
+--   ledger_without_account ledger rows whose user has no account
+--   duplicate_charge       a task with more than one 'usage' row
+--   duplicate_refund       a task with more than one 'refund' row
+--   refund_not_failed      a refunded task that is not 'failed' (a completed task never has one)
+--   missing_refund         a failed task charged through start_generation with no refund
+--   charge_mismatch        a task charged by start_generation for other than its credits_used
+-- Failures inherited from before adoption are not violations: monitoring.missing_refunds lists
+-- them until backfill_missing_refunds repays them.
+-- SECURITY DEFINER: analysts verify the ledger without reading the raw tables.
+create or replace function public.verify_ledger()
+returns table (invariant text, user_id uuid, task_id uuid, detail text)
+language sql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+  with sums as (
+    select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly
+      from public.credit_transactions c
+     group by c.user_id
+  ), charges as (
+    select c.task_id, count(*) filter (where c.type = 'usage') as usages,
+           count(*) filter (where c.type = 'refund') as refunds,
+           sum(-c.amount) filter (where c.type = 'usage') as charged
+      from public.credit_transactions c
+     where c.task_id is not null and c.type in ('usage', 'refund')
+     group by c.task_id
+  )
+  select 'balance_mismatch', uc.user_id, null::uuid,
+         format('credits %s, monthly %s + purchased %s; ledger sums to %s (monthly %s)',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, coalesce(s.total, 0), coalesce(s.monthly, 0))
+    from public.user_credits uc
+    left join sums s on s.user_id = uc.user_id
+   where uc.credits <> coalesce(s.total, 0)
+      or uc.monthly_credits <> coalesce(s.monthly, 0)
+      or uc.credits <> uc.monthly_credits + uc.purchased_credits
+  union all
+  select 'negative_balance', uc.user_id, null,
+         format('credits %s, monthly %s, purchased %s, used this month %s',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.credits_used_this_month)
+    from public.user_credits uc
+   where least(uc.credits, uc.monthly_credits, uc.purchased_credits, uc.credits_used_this_month) < 0
+  union all
+  select 'ledger_without_account', s.user_id, null, format('ledger rows sum to %s', s.total)
+    from sums s
+   where not exists (select 1 from public.user_credits uc where uc.user_id = s.user_id)
+  union all
+  select 'duplicate_charge', null, ch.task_id, format('%s usage rows', ch.usages)
+    from charges ch where ch.usages > 1
+  union all
+  select 'duplicate_refund', null, ch.task_id, format('%s refund rows', ch.refunds)
+    from charges ch where ch.refunds > 1
+  union all
+  select 'refund_not_failed', t.user_id, t.id, format('task is %s but was refunded', t.status)
+    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+   where ch.refunds > 0 and t.status <> 'failed'
+  union all
+  select 'missing_refund', t.user_id, t.id, format('failed task charged %s credits, never refunded', ch.charged)
+    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+   where t.origin = 'rpc' and t.status = 'failed' and ch.charged > 0 and ch.refunds = 0
+  union all
+  select 'charge_mismatch', t.user_id, t.id,
+         format('credits_used %s but charged %s', t.credits_used, ch.charged)
+    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+   where t.origin = 'rpc' and ch.usages > 0 and ch.charged <> t.credits_used
+$$;
+
+comment on function public.verify_ledger() is
+  'One row per violated ledger invariant (contract §5); no rows when the ledger is sound.';
+revoke all on function public.verify_ledger() from public, anon, authenticated;
+grant execute on function public.verify_ledger() to credits_service, credits_analyst;

@@ -1,0 +1,6 @@
+/** The connection string from --database-url or DATABASE_URL, or an error saying how to give one. */
+export function requireDatabaseUrl(flag?: string): string {
+  const url = flag ?? process.env.DATABASE_URL;
+  if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url postgres://user@host:port/db');
+  return url;
+}

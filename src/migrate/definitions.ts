@@ -1,0 +1,241 @@
+// Repeatable definitions: functions/ and views/ are the source of truth for every function and
+// view of the package. Each file defines one object (its path names it) and is re-applied when
+// its text changes, the way Flyway applies R__ files: a SHA-256 per file is kept in
+// credits_meta.definitions, and a deploy applies only what differs, in one transaction.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ClientBase } from 'pg';
+
+export type DefinitionKind = 'function' | 'view';
+
+export interface Definition {
+  /** Path relative to the package root, e.g. functions/start_generation.sql. */
+  name: string;
+  kind: DefinitionKind;
+  schema: string;
+  object: string;
+  sql: string;
+  sha256: string;
+}
+
+export interface DefinitionPlan {
+  changed: Definition[];
+  unchanged: Definition[];
+  /** Recorded as applied but no longer in the source: dropped by the next apply. */
+  removed: { name: string; kind: DefinitionKind }[];
+}
+
+interface Recorded {
+  name: string;
+  kind: DefinitionKind;
+  sha256: string;
+}
+
+const ensureMetaTable = `
+  create schema if not exists credits_meta;
+  revoke all on schema credits_meta from public;
+  create table if not exists credits_meta.definitions (
+    name text primary key,
+    kind text not null check (kind in ('function', 'view')),
+    sha256 text not null,
+    applied_at timestamptz not null default now()
+  );`;
+
+async function sqlFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Reads functions/ (public.<name>, or <schema>/<name>) then views/<schema>/<name>. */
+export async function loadDefinitions(root: string): Promise<Definition[]> {
+  const load = async (kind: DefinitionKind, folder: string): Promise<Definition[]> => {
+    const files = await sqlFiles(path.join(root, folder));
+    return Promise.all(
+      files.map(async (file) => {
+        const name = path.relative(root, file).split(path.sep).join('/');
+        const parts = name.slice(folder.length + 1, -'.sql'.length).split('/');
+        const [schema, object] = parts.length === 1 ? ['public', parts[0]!] : [parts[0]!, parts[1]!];
+        const sql = await readFile(file, 'utf8');
+        const sha256 = createHash('sha256').update(sql).digest('hex');
+        return { name, kind, schema, object, sql, sha256 };
+      }),
+    );
+  };
+  return [...(await load('function', 'functions')), ...(await load('view', 'views'))];
+}
+
+function parseName(name: string): { schema: string; object: string } {
+  const parts = name.replace(/^(functions|views)\//, '').replace(/\.sql$/, '').split('/');
+  return parts.length === 1 ? { schema: 'public', object: parts[0]! } : { schema: parts[0]!, object: parts[1]! };
+}
+
+async function recorded(client: ClientBase): Promise<Recorded[]> {
+  const exists = await client.query(`select to_regclass('credits_meta.definitions') is not null as ok`);
+  if (!exists.rows[0].ok) return [];
+  const { rows } = await client.query<Recorded>(`select name, kind, sha256 from credits_meta.definitions`);
+  return rows;
+}
+
+async function objectExists(client: ClientBase, d: { kind: DefinitionKind; schema: string; object: string }) {
+  const sql =
+    d.kind === 'view'
+      ? `select to_regclass(format('%I.%I', $1::text, $2::text)) is not null as ok`
+      : `select exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                         where n.nspname = $1 and p.proname = $2) as ok`;
+  const { rows } = await client.query(sql, [d.schema, d.object]);
+  return rows[0].ok as boolean;
+}
+
+/** What an apply would do: files whose text changed (or whose object is missing), and removals. */
+export async function planDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
+  const known = new Map((await recorded(client)).map((r) => [r.name, r]));
+  const plan: DefinitionPlan = { changed: [], unchanged: [], removed: [] };
+  for (const d of defs) {
+    const same = known.get(d.name)?.sha256 === d.sha256 && (await objectExists(client, d));
+    (same ? plan.unchanged : plan.changed).push(d);
+    known.delete(d.name);
+  }
+  plan.removed = [...known.values()].map(({ name, kind }) => ({ name, kind }));
+  return plan;
+}
+
+async function functionVersions(client: ClientBase, schema: string, object: string) {
+  const { rows } = await client.query<{ signature: string; xmin: string }>(
+    `select p.oid::regprocedure::text as signature, p.xmin::text as xmin
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = $1 and p.proname = $2`,
+    [schema, object],
+  );
+  return rows;
+}
+
+async function dropFunction(client: ClientBase, schema: string, object: string) {
+  for (const f of await functionVersions(client, schema, object)) {
+    await client.query(`drop function if exists ${f.signature}`);
+  }
+}
+
+async function dropView(client: ClientBase, schema: string, object: string) {
+  await client.query(`drop view if exists "${schema}"."${object}"`);
+}
+
+/**
+ * Applies a function file. CREATE OR REPLACE keeps grants and callers undisturbed; when the
+ * signature or result type changed, the old version is dropped first, and an overload the file
+ * no longer defines is dropped after (PostgREST serves one signature per name).
+ */
+async function applyFunction(client: ClientBase, d: Definition) {
+  const before = await functionVersions(client, d.schema, d.object);
+  await client.query('savepoint definition');
+  try {
+    await client.query(d.sql);
+  } catch (error) {
+    // 42P13: cannot change return type or argument names of an existing function
+    if ((error as { code?: string }).code !== '42P13') throw error;
+    await client.query('rollback to savepoint definition');
+    await dropFunction(client, d.schema, d.object);
+    await client.query(d.sql);
+  }
+  await client.query('release savepoint definition');
+  const after = new Map((await functionVersions(client, d.schema, d.object)).map((f) => [f.signature, f.xmin]));
+  for (const old of before) {
+    if (after.get(old.signature) === old.xmin) await client.query(`drop function ${old.signature}`);
+  }
+}
+
+/** Creates views in file order, deferring one whose dependency is created by a later file. */
+async function createViews(client: ClientBase, views: Definition[]) {
+  let pending = views;
+  while (pending.length > 0) {
+    const deferred: Definition[] = [];
+    let lastError: unknown;
+    for (const v of pending) {
+      await client.query('savepoint definition');
+      try {
+        await client.query(v.sql);
+        await client.query('release savepoint definition');
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42P01') throw error; // undefined_table
+        await client.query('rollback to savepoint definition');
+        deferred.push(v);
+        lastError = error;
+      }
+    }
+    if (deferred.length === pending.length) throw lastError;
+    pending = deferred;
+  }
+}
+
+/**
+ * Brings the database's functions and views to the source, in one transaction. Views are
+ * recreated together when any of them changed (a view cannot change its columns in place).
+ */
+export async function applyDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
+  await client.query('begin');
+  try {
+    await client.query(ensureMetaTable);
+    // Bodies reference each other; check them once all exist, at call time (as pg_dump does).
+    await client.query('set local check_function_bodies = off');
+    const plan = await planDefinitions(client, defs);
+    const views = defs.filter((d) => d.kind === 'view');
+    const viewsChanged = plan.changed.some((d) => d.kind === 'view') || plan.removed.some((r) => r.kind === 'view');
+
+    if (viewsChanged) {
+      const recordedViews = (await recorded(client)).filter((r) => r.kind === 'view').map((r) => r.name);
+      const toDrop = [...new Set([...recordedViews, ...views.map((v) => v.name)])].sort().reverse();
+      for (const name of toDrop) {
+        const { schema, object } = parseName(name);
+        await dropView(client, schema, object);
+      }
+    }
+    for (const r of plan.removed.filter((r) => r.kind === 'function')) {
+      const { schema, object } = parseName(r.name);
+      await dropFunction(client, schema, object);
+    }
+    for (const d of plan.changed.filter((d) => d.kind === 'function')) await applyFunction(client, d);
+    if (viewsChanged) await createViews(client, views);
+
+    await client.query(`delete from credits_meta.definitions where not (name = any($1))`, [defs.map((d) => d.name)]);
+    for (const d of viewsChanged ? [...plan.changed, ...plan.unchanged.filter((u) => u.kind === 'view')] : plan.changed) {
+      await client.query(
+        `insert into credits_meta.definitions (name, kind, sha256) values ($1, $2, $3)
+         on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()`,
+        [d.name, d.kind, d.sha256],
+      );
+    }
+    await client.query('commit');
+    return plan;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  }
+}
+
+/**
+ * Drops every function and view the package applied (views first), before migrations run
+ * down: the objects they read are about to change. The next `up` to the latest migration
+ * applies them again.
+ */
+export async function dropDefinitions(client: ClientBase): Promise<number> {
+  const all = await recorded(client);
+  if (all.length === 0) return 0;
+  await client.query('begin');
+  try {
+    const ordered = [...all].sort((a, b) => (a.kind === b.kind ? b.name.localeCompare(a.name) : a.kind === 'view' ? -1 : 1));
+    for (const r of ordered) {
+      const { schema, object } = parseName(r.name);
+      if (r.kind === 'view') await dropView(client, schema, object);
+      else await dropFunction(client, schema, object);
+    }
+    await client.query('delete from credits_meta.definitions');
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  }
+  return all.length;
+}

@@ -1,0 +1,137 @@
+// Deploys the package: versioned migrations (node-pg-migrate, migrations/*.sql) and then the
+// repeatable definitions (functions/, views/). One advisory lock covers the whole deploy, so two
+// deploys never interleave.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import { packageRoot } from '../paths.js';
+import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions, type DefinitionPlan } from './definitions.js';
+
+export const migrationsSchema = 'credits_meta';
+export const migrationsTable = 'migrations';
+/** Held for the whole deploy (node-pg-migrate's own lock is taken inside it on the same session). */
+const deployLockKey = 4242_0001;
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  /** Folder holding migrations/, functions/ and views/ (default: this package). */
+  root?: string;
+  /** How many migrations to run; down defaults to 1, up to all. */
+  count?: number;
+  log?: (line: string) => void;
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+  definitions: DefinitionPlan;
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'credits-migrate' });
+  await client.connect();
+  try {
+    await client.query('set client_min_messages = warning');
+    await client.query('select pg_advisory_lock($1)', [deployLockKey]);
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function migrationFiles(root = packageRoot): Promise<string[]> {
+  const files = await readdir(path.join(root, 'migrations'));
+  return files.filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length)).sort();
+}
+
+async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
+  const { rows } = await client.query(`select to_regclass($1) is not null as ok`, [`${migrationsSchema}.${migrationsTable}`]);
+  if (!rows[0].ok) return [];
+  const result = await client.query<{ name: string }>(
+    `select name from ${migrationsSchema}.${migrationsTable} order by run_on, id`,
+  );
+  return result.rows.map((r) => r.name);
+}
+
+function runMigrations(client: pg.ClientBase, root: string, direction: 'up' | 'down', extra: { count?: number; fake?: boolean }) {
+  return runner({
+    dbClient: client,
+    dir: path.join(root, 'migrations'),
+    migrationsSchema,
+    migrationsTable,
+    createMigrationsSchema: true,
+    direction,
+    count: extra.count ?? (direction === 'down' ? 1 : Infinity),
+    fake: extra.fake ?? false,
+    checkOrder: true,
+    singleTransaction: true,
+    logger: silent,
+  });
+}
+
+/** Runs pending migrations, then brings functions and views to the source when at the latest. */
+export async function migrateUp(options: MigrateOptions): Promise<{ migrations: string[]; definitions: DefinitionPlan | null }> {
+  const root = options.root ?? packageRoot;
+  const log = options.log ?? (() => {});
+  return withClient(options.databaseUrl, async (client) => {
+    const ran = await runMigrations(client, root, 'up', { count: options.count });
+    for (const m of ran) log(`migrated up: ${m.name}`);
+    const applied = await appliedMigrations(client);
+    if ((await migrationFiles(root)).some((f) => !applied.includes(f))) {
+      log('not at the latest migration: functions and views are applied once all migrations have run');
+      return { migrations: ran.map((m) => m.name), definitions: null };
+    }
+    const definitions = await applyDefinitions(client, await loadDefinitions(root));
+    for (const d of definitions.changed) log(`applied: ${d.name}`);
+    for (const d of definitions.removed) log(`dropped: ${d.name}`);
+    return { migrations: ran.map((m) => m.name), definitions };
+  });
+}
+
+/** Drops the package's functions and views, then rolls back `count` migrations (default 1). */
+export async function migrateDown(options: MigrateOptions): Promise<{ migrations: string[] }> {
+  const root = options.root ?? packageRoot;
+  const log = options.log ?? (() => {});
+  return withClient(options.databaseUrl, async (client) => {
+    const applied = await appliedMigrations(client);
+    const count = Math.min(options.count ?? 1, applied.length);
+    if (count === 0) return { migrations: [] };
+    const dropped = await dropDefinitions(client);
+    if (dropped > 0) log(`dropped ${dropped} functions and views (re-applied by the next up to the latest)`);
+    const ran = await runMigrations(client, root, 'down', { count });
+    for (const m of ran) log(`migrated down: ${m.name}`);
+    return { migrations: ran.map((m) => m.name) };
+  });
+}
+
+/** Adoption of an existing production database: records the legacy baseline as applied. */
+export async function adoptBaseline(options: MigrateOptions): Promise<void> {
+  const root = options.root ?? packageRoot;
+  await withClient(options.databaseUrl, async (client) => {
+    const applied = await appliedMigrations(client);
+    if (applied.length > 0) throw new Error(`already managed: ${applied.length} migrations are recorded (${applied.join(', ')})`);
+    const { rows } = await client.query<{ missing: string[] }>(
+      `select array_agg(t) filter (where to_regclass('public.' || t) is null) as missing
+         from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t`,
+    );
+    const missing = rows[0]?.missing ?? [];
+    if (missing.length > 0) {
+      throw new Error(`not a legacy database: missing ${missing.join(', ')}; run "migrate up" on a new database instead`);
+    }
+    await runMigrations(client, root, 'up', { count: 1, fake: true });
+    options.log?.('recorded 0001_legacy_baseline as applied (nothing was run)');
+  });
+}
+
+export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
+  const root = options.root ?? packageRoot;
+  return withClient(options.databaseUrl, async (client) => {
+    const applied = await appliedMigrations(client);
+    const pending = (await migrationFiles(root)).filter((f) => !applied.includes(f));
+    const definitions = await planDefinitions(client, await loadDefinitions(root));
+    return { applied, pending, definitions };
+  });
+}
