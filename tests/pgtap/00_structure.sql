@@ -1,0 +1,86 @@
+-- Structure and privileges: tables, constraints, RLS, roles and who may execute what.
+begin;
+set local search_path to public, tap;
+select plan(36);
+
+select has_table('public', t, 'table ' || t || ' exists')
+  from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices']) t;
+
+select has_column('public', 'user_credits', c, 'user_credits.' || c)
+  from unnest(array['monthly_credits', 'purchased_credits', 'period_start']) c;
+select has_column('public', 'enhancement_tasks', c, 'enhancement_tasks.' || c)
+  from unnest(array['model', 'provider_cost_usd', 'failure_source', 'submitted_at', 'idempotency_key']) c;
+
+select results_eq(
+  $$ select tier, monthly_allowance from credit_tiers where tier in ('free', 'basic', 'pro') order by monthly_allowance $$,
+  $$ values ('free', 10), ('basic', 100), ('pro', 500) $$,
+  'tiers are seeded as data: free 10, basic 100, pro 500');
+
+select has_index('public', 'credit_transactions', 'credit_transactions_task_id_type_key', 'one charge and one refund per task');
+select has_index('public', 'enhancement_tasks', 'enhancement_tasks_in_flight_idx', 'the sweeper has its index');
+
+select is(
+  (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity
+      and c.relname in ('user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices')),
+  0, 'row-level security is enabled on every ledger table');
+
+select throws_ok(
+  $$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits) values (gen_random_uuid(), 5, 1, 1) $$,
+  '23514', null, 'credits must equal monthly + purchased');
+select throws_ok(
+  $$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits) values (gen_random_uuid(), -1, 0, -1) $$,
+  '23514', null, 'a balance is never negative');
+select throws_ok(
+  $$ insert into credit_transactions (user_id, amount, type) values (gen_random_uuid(), 5, 'gift') $$,
+  '23514', null, 'ledger types are the contract''s');
+
+select ok(not exists (select 1 from pg_roles where rolname in ('credits_service', 'credits_analyst', 'anon', 'authenticated') and rolcanlogin)
+      and (select count(*) from pg_roles where rolname in ('credits_service', 'credits_analyst', 'anon', 'authenticated')) = 4,
+  'the four roles exist, NOLOGIN');
+
+-- Every function of the package pins its search_path.
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'credits_private') and p.proname <> 'consume_platform_credits'
+     and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%') $$,
+  'every function pins search_path');
+
+-- Nothing is executable by PUBLIC or anon; authenticated gets my_credit_balance only.
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'credits_private') and has_function_privilege('anon', p.oid, 'execute') $$,
+  'anon executes no function');
+select results_eq($$
+  select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'credits_private') and has_function_privilege('authenticated', p.oid, 'execute') $$,
+  $$ values ('my_credit_balance') $$,
+  'authenticated executes my_credit_balance only');
+select results_eq($$
+  select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
+  $$ values ('allocate_monthly_credits'), ('complete_generation'), ('ensure_credit_account'),
+            ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('grant_credits'),
+            ('mark_generation_submitted'), ('start_generation'), ('verify_ledger') $$,
+  'credits_service executes the RPC functions');
+select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'execute')
+      and not has_function_privilege('credits_analyst', 'public.start_generation(uuid,text,text,text,integer,text,jsonb)', 'execute'),
+  'credits_analyst verifies the ledger and cannot charge');
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'credits_private' and has_function_privilege('credits_service', p.oid, 'execute') $$,
+  'private helpers are executable by nobody but their owner');
+
+-- Table privileges: anon nothing, authenticated and the service read, nobody writes.
+select ok(not has_table_privilege('anon', 'public.' || t, 'select'), 'anon cannot read ' || t)
+  from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t;
+select ok(has_table_privilege('authenticated', 'public.' || t, 'select')
+      and not has_table_privilege('authenticated', 'public.' || t, 'insert, update, delete'),
+  'authenticated reads, never writes, ' || t)
+  from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t;
+select ok(not has_table_privilege('credits_service', 'public.' || t, 'insert, update, delete, truncate'),
+  'credits_service writes ' || t || ' only through the functions')
+  from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t;
+
+select * from finish(true);
+rollback;

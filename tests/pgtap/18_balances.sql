@@ -1,0 +1,45 @@
+begin;
+set local search_path to public, tap;
+select plan(10);
+
+select ensure_credit_account('00000000-0000-0000-0000-00000000008a', 'basic');
+select ensure_credit_account('00000000-0000-0000-0000-00000000008b', 'pro');
+select grant_credits('00000000-0000-0000-0000-00000000008a', 40, 'gift', 'g');
+select start_generation('00000000-0000-0000-0000-00000000008a', 'enhance', 'wavespeed', 'm', 30);
+
+select results_eq(
+  $$ select total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month,
+            period_end - period_start between 28 and 31
+       from get_credit_balance('00000000-0000-0000-0000-00000000008a') $$,
+  $$ values (110, 70, 40, 'basic', 100, 30, true) $$, 'get_credit_balance reports buckets, tier, usage and the period');
+select throws_ok($$ select get_credit_balance('00000000-0000-0000-0000-0000000000ff') $$, 'CR002', null, 'no account is CR002');
+select throws_ok($$ select get_credit_balance(null) $$, 'CR003', null, 'a null user is CR003');
+
+-- As an end user, through PostgREST's JWT claims.
+select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-00000000008a", "role": "authenticated"}', true);
+set local role authenticated;
+create temp table mine as select * from my_credit_balance();
+reset role;
+select results_eq($$ select total_credits, tier from mine $$, $$ values (110, 'basic') $$, 'my_credit_balance answers for the JWT''s user');
+
+set local role authenticated;
+select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-00000000008b"}', true);
+create temp table theirs as select * from my_credit_balance();
+reset role;
+select results_eq($$ select total_credits, tier from theirs $$, $$ values (500, 'pro') $$, 'another JWT, another user');
+
+set local role authenticated;
+select set_config('request.jwt.claims', '', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'no JWT user is 42501');
+select set_config('request.jwt.claims', '{"sub": "not-a-uuid"}', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'a subject that is not a user id is 42501');
+select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-0000000000ff"}', true);
+select throws_ok($$ select my_credit_balance() $$, 'CR002', null, 'a user without an account is CR002');
+select throws_ok($$ select get_credit_balance('00000000-0000-0000-0000-00000000008b') $$, '42501', null, 'an end user cannot read another balance');
+reset role;
+set local role anon;
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'anon cannot call my_credit_balance');
+reset role;
+
+select * from finish(true);
+rollback;
