@@ -355,20 +355,12 @@ create table archive.m0002_credit_transactions as
 create table archive.m0002_credit_tiers as select * from public.credit_tiers;
 create table archive.m0002_provider_prices as select * from public.provider_prices;
 
--- Legacy readers see the legacy vocabulary again.
-update public.credit_transactions set type = legacy_type where legacy_type is not null;
-update public.enhancement_tasks set status = metadata ->> 'legacy_status' where metadata ? 'legacy_status';
-
 alter table public.credit_transactions
   drop constraint credit_transactions_type_check,
   drop constraint credit_transactions_origin_check,
   drop constraint credit_transactions_amount_check,
   drop constraint credit_transactions_monthly_amount_check,
-  drop constraint credit_transactions_user_id_fkey,
-  drop column monthly_amount, drop column balance_after, drop column period_start,
-  drop column idempotency_key, drop column legacy_type, drop column origin;
-drop index if exists public.credit_transactions_user_id_created_at_idx;
-
+  drop constraint credit_transactions_user_id_fkey;
 alter table public.enhancement_tasks
   drop constraint enhancement_tasks_status_check,
   drop constraint enhancement_tasks_failure_source_check,
@@ -376,11 +368,24 @@ alter table public.enhancement_tasks
   drop constraint enhancement_tasks_provider_cost_usd_check,
   drop constraint enhancement_tasks_origin_check,
   drop constraint enhancement_tasks_metadata_check,
-  drop constraint enhancement_tasks_finished_check,
+  drop constraint enhancement_tasks_finished_check;
+
+-- Legacy readers see the legacy vocabulary again.
+update public.credit_transactions set type = legacy_type where legacy_type is not null;
+update public.enhancement_tasks set status = metadata ->> 'legacy_status' where metadata ? 'legacy_status';
+
+alter table public.credit_transactions
+  drop column monthly_amount, drop column balance_after, drop column period_start,
+  drop column idempotency_key, drop column legacy_type, drop column origin;
+drop index if exists public.credit_transactions_user_id_created_at_idx;
+drop index if exists public.credit_transactions_task_id_type_key;
+
+alter table public.enhancement_tasks
   drop column model, drop column provider_cost_usd, drop column failure_source,
   drop column submitted_at, drop column idempotency_key, drop column metadata, drop column origin;
 drop index if exists public.enhancement_tasks_provider_external_task_id_key;
 drop index if exists public.enhancement_tasks_user_id_created_at_idx;
+drop index if exists public.enhancement_tasks_in_flight_idx;
 
 alter table public.user_credits
   drop constraint user_credits_buckets_check,

@@ -12,6 +12,7 @@ export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';
 /** Held for the whole deploy (node-pg-migrate's own lock is taken inside it on the same session). */
 const deployLockKey = 4242_0001;
+const baseline = '0001_legacy_baseline';
 
 export interface MigrateOptions {
   databaseUrl: string;
@@ -99,11 +100,23 @@ export async function migrateDown(options: MigrateOptions): Promise<{ migrations
     const applied = await appliedMigrations(client);
     const count = Math.min(options.count ?? 1, applied.length);
     if (count === 0) return { migrations: [] };
+    if (applied.slice(-count).includes(baseline)) {
+      throw Object.assign(new Error(`cannot roll back ${baseline}: a database is never rolled back past the state it was adopted in`), {
+        code: 'CR005',
+        hint: `roll back at most ${applied.length - 1} migrations`,
+      });
+    }
     const dropped = await dropDefinitions(client);
     if (dropped > 0) log(`dropped ${dropped} functions and views (re-applied by the next up to the latest)`);
-    const ran = await runMigrations(client, root, 'down', { count });
-    for (const m of ran) log(`migrated down: ${m.name}`);
-    return { migrations: ran.map((m) => m.name) };
+    try {
+      const ran = await runMigrations(client, root, 'down', { count });
+      for (const m of ran) log(`migrated down: ${m.name}`);
+      return { migrations: ran.map((m) => m.name) };
+    } catch (error) {
+      // The down ran in one transaction and rolled back: put the functions and views back.
+      await applyDefinitions(client, await loadDefinitions(root));
+      throw error;
+    }
   });
 }
 

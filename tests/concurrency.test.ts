@@ -1,0 +1,121 @@
+// Real concurrent connections against the RPC functions: every race the callbacks, the sweeper
+// and retries can produce ends in one consistent state with a sound ledger.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { balanceOf, ledgerViolations, newAccount, settle, startGeneration } from './helpers/ledger.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 50 });
+  // Open every connection up front so that the calls below really run at the same time.
+  await Promise.all(Array.from({ length: 50 }, () => db.sql`select pg_sleep(0.05)`));
+});
+afterAll(() => db.drop());
+
+describe('concurrency', () => {
+  it('never overdraws: 50 parallel charges on 10 credits, exactly 10 succeed', async () => {
+    const user = await newAccount(db.sql, 'free');
+    const { ok, codes } = await settle(Array.from({ length: 50 }, () => startGeneration(db.sql, user, 1)));
+    expect(ok).toHaveLength(10);
+    expect(codes).toEqual(Array(40).fill('CR001'));
+    expect(new Set(ok.map((r) => r.balance))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(await balanceOf(db.sql, user)).toEqual({ credits: 0, monthly_credits: 0, purchased_credits: 0 });
+    const [tasks] = await db.sql`select count(*)::int n from enhancement_tasks where user_id = ${user}`;
+    expect(tasks!.n).toBe(10);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('refunds once when the same failure callback arrives 30 times at once', async () => {
+    const user = await newAccount(db.sql, 'basic');
+    const { task_id } = await startGeneration(db.sql, user, 7);
+    const { ok, codes } = await settle(
+      Array.from({ length: 30 }, () => db.sql`select * from fail_generation(${task_id}, 'provider timeout')`.then((r) => r[0]!)),
+    );
+    expect(codes).toEqual([]);
+    expect(ok.filter((r) => r.outcome === 'refunded')).toHaveLength(1);
+    expect(ok.filter((r) => r.outcome === 'already_failed')).toHaveLength(29);
+    expect((await balanceOf(db.sql, user)).credits).toBe(100);
+    const [refunds] = await db.sql`select count(*)::int n from credit_transactions where task_id = ${task_id} and type = 'refund'`;
+    expect(refunds!.n).toBe(1);
+  });
+
+  it('settles success-versus-failure races into one state per task', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const tasks = await Promise.all(Array.from({ length: 40 }, () => startGeneration(db.sql, user, 3)));
+    const calls = tasks.flatMap(({ task_id }) => [
+      db.sql`select * from complete_generation(${task_id}, 0.01)`,
+      db.sql`select * from fail_generation(${task_id}, 'webhook says failed')`,
+      db.sql`select * from complete_generation(${task_id})`,
+    ]);
+    const { codes } = await settle(calls);
+    expect(codes).toEqual([]);
+    const rows = await db.sql<{ status: string; refunds: number }[]>`
+      select t.status, (select count(*)::int from credit_transactions c where c.task_id = t.id and c.type = 'refund') refunds
+        from enhancement_tasks t where t.user_id = ${user}`;
+    for (const row of rows) expect(row.refunds).toBe(row.status === 'failed' ? 1 : 0);
+    const failed = rows.filter((r) => r.status === 'failed').length;
+    expect((await balanceOf(db.sql, user)).credits).toBe(500 - 3 * (40 - failed));
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('lets four sweepers and late callbacks run at once without double refunds or deadlocks', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => newAccount(db.sql, 'pro')));
+    const tasks = await Promise.all(users.flatMap((u) => Array.from({ length: 15 }, () => startGeneration(db.sql, u, 2))));
+    const ids = tasks.map((t) => t.task_id);
+    await db.sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id = any(${ids})`;
+    const sweeps = Array.from({ length: 4 }, () =>
+      db.sql<{ task_id: string }[]>`select task_id from expire_stale_generations('30 minutes', 1000)`.then((r) => [...r]),
+    );
+    const callbacks = ids.filter((_, i) => i % 3 === 0).map((id) => db.sql`select * from complete_generation(${id})`);
+    const [swept, cb] = await Promise.all([settle(sweeps), settle(callbacks)]);
+    expect(swept.codes).toEqual([]);
+    expect(cb.codes).toEqual([]);
+    const sweptIds = swept.ok.flat().map((r) => r.task_id);
+    expect(new Set(sweptIds).size).toBe(sweptIds.length);
+    const [state] = await db.sql`
+      select count(*) filter (where status = 'failed')::int failed, count(*) filter (where status = 'completed')::int completed,
+             count(*) filter (where status in ('pending', 'processing'))::int in_flight
+        from enhancement_tasks where id = any(${ids})`;
+    expect(state!.in_flight).toBe(0);
+    expect(state!.failed).toBe(sweptIds.length);
+    expect(state!.failed + state!.completed).toBe(ids.length);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('replays a start retried 20 times at once: one task, one charge', async () => {
+    const user = await newAccount(db.sql, 'basic');
+    const { ok, codes } = await settle(Array.from({ length: 20 }, () => startGeneration(db.sql, user, 9, 'retry-key')));
+    expect(codes).toEqual([]);
+    expect(new Set(ok.map((r) => r.task_id)).size).toBe(1);
+    expect(ok.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(new Set(ok.map((r) => r.balance))).toEqual(new Set([91]));
+    expect((await balanceOf(db.sql, user)).credits).toBe(91);
+  });
+
+  it('grants once when the same grant is retried 20 times at once', async () => {
+    const user = await newAccount(db.sql, 'free');
+    const { ok, codes } = await settle(
+      Array.from({ length: 20 }, () => db.sql`select * from grant_credits(${user}, 25, 'order 42', 'order-42')`.then((r) => r[0]!)),
+    );
+    expect(codes).toEqual([]);
+    expect(ok.filter((r) => !r.replayed)).toHaveLength(1);
+    expect((await balanceOf(db.sql, user)).credits).toBe(35);
+  });
+
+  it('runs two monthly allocations alongside charges without allocating twice', async () => {
+    const users = await Promise.all(Array.from({ length: 20 }, () => newAccount(db.sql, 'basic')));
+    await db.sql`update user_credits set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    await db.sql`update credit_transactions set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    const allocations = [1, 2].map(() => db.sql`select * from allocate_monthly_credits()`.then((r) => r[0]!));
+    const charges = users.flatMap((u) => [startGeneration(db.sql, u, 30), startGeneration(db.sql, u, 30)]);
+    const [alloc, charged] = await Promise.all([settle(allocations), settle(charges)]);
+    expect(alloc.codes).toEqual([]);
+    expect(charged.codes).toEqual([]);
+    expect(alloc.ok.reduce((n, r) => n + Number(r.accounts), 0)).toBe(20);
+    const [rows] = await db.sql`
+      select count(*)::int n from credit_transactions where user_id = any(${users}) and type = 'allocation'
+         and period_start = date_trunc('month', now())::date`;
+    expect(rows!.n).toBe(20);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+});

@@ -1,0 +1,148 @@
+// Migrations against real databases: up, down and up again on an empty database and on one
+// holding legacy rows; adoption of an existing database; refusal of data that breaks invariants.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { adoptBaseline, migrateDown, migrateUp, migrationStatus } from '../src/migrate/index.js';
+import { packageRoot } from '../src/paths.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
+
+const opened: TestDatabase[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((d) => d.drop()));
+});
+async function emptyDatabase() {
+  const db = await createTestDatabase({ empty: true, max: 4 });
+  opened.push(db);
+  return db;
+}
+
+const accounts = (sql: Sql) =>
+  sql`select user_id, credits from user_credits order by user_id`.then((rows) => rows.map((r) => ({ ...r })));
+const publicFunctions = (sql: Sql) =>
+  sql`select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname = 'public' order by 1`.then((rows) => rows.map((r) => r.proname as string));
+/** Columns, constraints, indexes, policies and schemas: what a rollback must restore exactly. */
+const tableShape = (sql: Sql) =>
+  sql`select 'column' kind, table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') what
+        from information_schema.columns where table_schema = 'public'
+      union all select 'constraint', conrelid::regclass || ' ' || pg_get_constraintdef(oid) from pg_constraint where connamespace = 'public'::regnamespace
+      union all select 'index', indexdef from pg_indexes where schemaname = 'public'
+      union all select 'policy', tablename || ' ' || policyname from pg_policies
+      union all select 'rls', relname from pg_class where relrowsecurity
+      union all select 'schema', nspname from pg_namespace where nspname not like 'pg\_%' and nspname not in ('information_schema', 'archive')
+      order by 1, 2`.then((rows) => rows.map((r) => `${r.kind}: ${r.what}`));
+
+describe('migrations on an empty database', () => {
+  it('go up, down to the baseline and up again', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url, count: 1 });
+    const baseline = await tableShape(db.sql);
+    expect(await publicFunctions(db.sql)).toEqual(['consume_platform_credits']);
+
+    await migrateUp({ databaseUrl: db.url });
+    const status = await migrationStatus({ databaseUrl: db.url });
+    expect(status.pending).toEqual([]);
+    expect(status.definitions.changed).toEqual([]);
+    expect(await publicFunctions(db.sql)).toContain('start_generation');
+
+    await expect(migrateDown({ databaseUrl: db.url, count: 2 })).rejects.toMatchObject({ code: 'CR005' });
+    expect(await publicFunctions(db.sql)).toContain('start_generation');
+    await migrateDown({ databaseUrl: db.url });
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual(['0001_legacy_baseline']);
+    expect(await tableShape(db.sql)).toEqual(baseline);
+    expect(await publicFunctions(db.sql)).toEqual(['consume_platform_credits']);
+
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    expect((await startGeneration(db.sql, user, 5)).balance).toBe(95);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('refuses to roll back the baseline and changes nothing', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url, count: 1 });
+    await expect(migrateDown({ databaseUrl: db.url })).rejects.toMatchObject({ code: 'CR005' });
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual(['0001_legacy_baseline']);
+    const [pools] = await db.sql`select count(*)::int n from credit_pools`;
+    expect(pools!.n).toBe(2);
+  });
+});
+
+describe('migrations on a database holding legacy rows', () => {
+  it('keep every balance, reconcile the ledger, and survive down and up again', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url, count: 1 });
+    await loadLegacyFixture(db.sql, 400);
+    const before = await accounts(db.sql);
+    const [legacy] = await db.sql`select (select count(*)::int from credit_transactions) ledger, (select count(*)::int from enhancement_tasks) tasks`;
+
+    await migrateUp({ databaseUrl: db.url });
+    expect(await accounts(db.sql)).toEqual(before);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    const [mapped] = await db.sql`
+      select (select count(*)::int from enhancement_tasks where status not in ('pending', 'processing', 'completed', 'failed')) bad_status,
+             (select count(*)::int from enhancement_tasks where metadata ->> 'legacy_status' = 'succeeded' and status = 'completed') succeeded,
+             (select count(*)::int from credit_transactions where legacy_type = 'bonus' and type = 'adjustment') bonus,
+             (select count(*)::int from credit_transactions where origin = 'adoption') openings,
+             (select count(*)::int from credit_tiers where tier = 'enterprise' and monthly_allowance = 2000) enterprise,
+             (select count(*)::int from user_credits where monthly_credits <> 0 or purchased_credits <> credits) not_purchased`;
+    expect(mapped).toMatchObject({ bad_status: 0, bonus: 400 / 17 | 0, enterprise: 1, not_purchased: 0 });
+    expect(mapped!.succeeded).toBeGreaterThan(0);
+    expect(mapped!.openings).toBeGreaterThanOrEqual(400 / 5 - 400 / 35 - 1);
+
+    // Life goes on after adoption: a charge, a refund of a legacy stuck task by the sweeper.
+    const user = before[0]!.user_id as string;
+    await db.sql`select grant_credits(${user}, 10, 'goodwill', 'gw-1')`;
+    await startGeneration(db.sql, user, 3);
+    const swept = await db.sql`select * from expire_stale_generations('30 minutes')`;
+    expect(swept.length).toBe(400 / 4);
+    const after = await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`;
+    const [ledger] = await db.sql`select count(*)::int n from credit_transactions`;
+
+    await migrateDown({ databaseUrl: db.url });
+    const [rolledBack] = await db.sql`
+      select (select count(*)::int from credit_transactions) ledger,
+             (select count(*)::int from enhancement_tasks where status = 'succeeded') succeeded,
+             (select count(*)::int from credit_transactions where type = 'bonus') bonus`;
+    expect(rolledBack).toMatchObject({ ledger: ledger!.n, bonus: 400 / 17 | 0, succeeded: mapped!.succeeded });
+
+    await migrateUp({ databaseUrl: db.url });
+    expect((await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`).map((r) => ({ ...r })))
+      .toEqual(after.map((r) => ({ ...r })));
+    const [again] = await db.sql`select count(*)::int n, count(*) filter (where origin = 'adoption')::int openings from credit_transactions`;
+    expect(again).toEqual({ n: ledger!.n, openings: mapped!.openings });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    expect(legacy!.tasks).toBeGreaterThan(0);
+  });
+
+  it('adopts a production database created outside the migration tool', async () => {
+    const db = await emptyDatabase();
+    const baseline = await readFile(path.join(packageRoot, 'migrations/0001_legacy_baseline.sql'), 'utf8');
+    await db.sql.unsafe(baseline.split('-- Down Migration')[0]!);
+    await loadLegacyFixture(db.sql, 50);
+    const before = await accounts(db.sql);
+
+    await expect(migrateUp({ databaseUrl: db.url })).rejects.toMatchObject({ code: '42P07' });
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual([]);
+
+    await adoptBaseline({ databaseUrl: db.url });
+    await migrateUp({ databaseUrl: db.url });
+    expect(await accounts(db.sql)).toEqual(before);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    await expect(adoptBaseline({ databaseUrl: db.url })).rejects.toThrow(/already managed/);
+  });
+
+  it('refuses legacy data that breaks an invariant, naming it, and changes nothing', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url, count: 1 });
+    await db.sql`insert into user_credits (user_id, credits) values ('00000000-0000-0000-0000-0000000000bd', -3)`;
+    const error = await migrateUp({ databaseUrl: db.url }).catch((e: { code?: string; detail?: string }) => e);
+    expect(error).toMatchObject({ code: 'CR003' });
+    expect((error as { detail: string }).detail).toContain('00000000-0000-0000-0000-0000000000bd');
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual(['0001_legacy_baseline']);
+    expect(await db.sql`select to_regclass('public.credit_tiers') t`).toEqual([{ t: null }]);
+  });
+});
