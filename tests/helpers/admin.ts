@@ -1,9 +1,13 @@
-// The server the tests run on. Every test database is created and dropped by the suite itself.
-export const adminUrl = process.env.TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { inject } from 'vitest';
+
+/** The server this project's tests run on (see tests/setup/global.ts). */
+export function adminUrl(): string {
+  return inject('adminUrl');
+}
 
 /** The same server, another database. */
-export function databaseUrl(database: string): string {
-  const url = new URL(adminUrl);
+export function databaseUrl(database: string, server = adminUrl()): string {
+  const url = new URL(server);
   url.pathname = `/${database}`;
   return url.toString();
 }

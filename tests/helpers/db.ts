@@ -14,7 +14,7 @@ export interface TestDatabase {
 /** A fresh database: a clone of the run's migrated template, or empty with { empty: true }. */
 export async function createTestDatabase(options: { empty?: boolean; max?: number } = {}): Promise<TestDatabase> {
   const name = `credits_t_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(options.empty ? `create database ${name}` : `create database ${name} template ${inject('template')}`);
   } finally {
@@ -28,7 +28,7 @@ export async function createTestDatabase(options: { empty?: boolean; max?: numbe
     sql,
     async drop() {
       await sql.end();
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      const a = postgres(adminUrl(), { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${name} with (force)`);
       await a.end();
     },
