@@ -147,21 +147,24 @@ async function applyFunction(client: ClientBase, d: Definition) {
   }
 }
 
-/** Creates views in file order, deferring one whose dependency is created by a later file. */
-async function createViews(client: ClientBase, views: Definition[]) {
-  let pending = views;
+/**
+ * Runs `step` on every item, deferring an item that fails with `retryCode` (a dependency not
+ * yet created, or still depending) to a later pass; fails when a pass makes no progress.
+ */
+async function inDependencyOrder<T>(client: ClientBase, items: T[], retryCode: string, step: (item: T) => Promise<void>) {
+  let pending = items;
   while (pending.length > 0) {
-    const deferred: Definition[] = [];
+    const deferred: T[] = [];
     let lastError: unknown;
-    for (const v of pending) {
+    for (const item of pending) {
       await client.query('savepoint definition');
       try {
-        await client.query(v.sql);
+        await step(item);
         await client.query('release savepoint definition');
       } catch (error) {
-        if ((error as { code?: string }).code !== '42P01') throw error; // undefined_table
+        if ((error as { code?: string }).code !== retryCode) throw error;
         await client.query('rollback to savepoint definition');
-        deferred.push(v);
+        deferred.push(item);
         lastError = error;
       }
     }
@@ -169,6 +172,18 @@ async function createViews(client: ClientBase, views: Definition[]) {
     pending = deferred;
   }
 }
+
+// 42P01 undefined_table: a view reads one that a later file creates.
+const createViews = (client: ClientBase, views: Definition[]) =>
+  inDependencyOrder(client, views, '42P01', (v) => client.query(v.sql).then(() => undefined));
+
+// 2BP01 dependent_objects_still_exist: another managed view reads it; a view of someone
+// else's that depends on ours stops the deploy with that error rather than vanishing.
+const dropViews = (client: ClientBase, names: string[]) =>
+  inDependencyOrder(client, names, '2BP01', (name) => {
+    const { schema, object } = parseName(name);
+    return dropView(client, schema, object);
+  });
 
 /**
  * Brings the database's functions and views to the source, in one transaction. Views are
@@ -186,11 +201,7 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
 
     if (viewsChanged) {
       const recordedViews = (await recorded(client)).filter((r) => r.kind === 'view').map((r) => r.name);
-      const toDrop = [...new Set([...recordedViews, ...views.map((v) => v.name)])].sort().reverse();
-      for (const name of toDrop) {
-        const { schema, object } = parseName(name);
-        await dropView(client, schema, object);
-      }
+      await dropViews(client, [...new Set([...recordedViews, ...views.map((v) => v.name)])]);
     }
     for (const r of plan.removed.filter((r) => r.kind === 'function')) {
       const { schema, object } = parseName(r.name);
@@ -225,11 +236,10 @@ export async function dropDefinitions(client: ClientBase): Promise<number> {
   if (all.length === 0) return 0;
   await client.query('begin');
   try {
-    const ordered = [...all].sort((a, b) => (a.kind === b.kind ? b.name.localeCompare(a.name) : a.kind === 'view' ? -1 : 1));
-    for (const r of ordered) {
+    await dropViews(client, all.filter((r) => r.kind === 'view').map((r) => r.name));
+    for (const r of all.filter((r) => r.kind === 'function')) {
       const { schema, object } = parseName(r.name);
-      if (r.kind === 'view') await dropView(client, schema, object);
-      else await dropFunction(client, schema, object);
+      await dropFunction(client, schema, object);
     }
     await client.query('delete from credits_meta.definitions');
     await client.query('commit');
