@@ -154,6 +154,7 @@ alter table public.user_credits
   add constraint user_credits_monthly_allowance_check check (monthly_allowance >= 0),
   add constraint user_credits_period_start_check check (extract(day from period_start) = 1),
   add constraint user_credits_tier_fkey foreign key (tier) references public.credit_tiers (tier);
+create index user_credits_tier_idx on public.user_credits (tier);
 
 -- Tasks: what the contract records besides the legacy columns. A constant default on a new
 -- column costs no table rewrite: existing rows read origin 'legacy', new ones get 'rpc'.
@@ -397,6 +398,7 @@ alter table public.user_credits
   drop constraint user_credits_period_start_check,
   drop constraint user_credits_tier_fkey,
   drop column monthly_credits, drop column purchased_credits, drop column period_start;
+drop index if exists public.user_credits_tier_idx;
 
 drop table public.provider_prices;
 drop table public.credit_tiers;
