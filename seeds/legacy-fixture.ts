@@ -7,7 +7,8 @@
 //   tasks: one completed ('succeeded' for i % 11 = 0), one failed without refund, one failed
 //   with its refund, and for i % 4 = 0 one stuck 'processing' since two hours, each charged;
 //   a stored balance equal to the rows' sum, except for i % 5 = 0 where it is off by i % 7
-//   (the opening-balance adjustment must explain it).
+//   (the opening-balance adjustment must explain it);
+// and one credit_purchase_requests row per 100 users (the fake pool refills, to be archived).
 import type postgres from 'postgres';
 
 export async function loadLegacyFixture(sql: postgres.Sql, users: number): Promise<void> {
@@ -59,6 +60,11 @@ export async function loadLegacyFixture(sql: postgres.Sql, users: number): Promi
            u.allowance, u.i % 4, now() - interval '95 days', now() - interval '100 days'
       from fixture_users u
       left join (select user_id, sum(amount) total from credit_transactions group by user_id) s using (user_id);
+
+    insert into credit_purchase_requests (provider, amount, status, requested_by, created_at)
+    select (array['wavespeed', 'nanobanana'])[1 + i % 2], 1000 * (1 + i % 3),
+           (array['pending', 'approved', 'rejected'])[1 + i % 3], user_id, now() - make_interval(days => i % 60)
+      from fixture_users where i % 100 = 0;
 
     drop table fixture_users, fixture_tasks;
   `);

@@ -1,26 +1,39 @@
 #!/usr/bin/env node
-// `credits`: the operator's command line. Each command connects with DATABASE_URL (or
-// --database-url), prints a readable summary (or JSON with --json) and exits 0 on success,
-// 1 on a refused or failed operation, 2 on a usage error.
+// `credits`: the operator's command line. Every command connects with --database-url or
+// DATABASE_URL, prints a readable summary (JSON with --json) and exits 0 on success, 1 on a
+// refused or failed operation, 2 on a usage error.
 import { parseArgs } from 'node:util';
-import { requireDatabaseUrl } from './db/url.js';
-import { adoptBaseline, migrateDown, migrateUp, migrationStatus } from './migrate/index.js';
+import { cleanupCommand } from './cli/cleanup-command.js';
+import { createContext, UsageError, type CommandContext } from './cli/context.js';
+import { migrateCommand } from './cli/migrate-command.js';
+import { refundsCommand } from './cli/refunds-command.js';
 
 const usage = `Usage: credits <command> [options]
 
 Commands:
-  migrate up [N]       run pending migrations (N at most), then apply changed functions and views
-  migrate down [N]     roll back the last N migrations (default 1)
-  migrate status       applied and pending migrations, functions and views that would change
-  migrate adopt        mark the legacy baseline (0001) as applied on an existing production database
+  migrate up [N]            run pending migrations (N at most), then apply changed functions and views
+  migrate down [N]          roll back the last N migrations (default 1); never the legacy baseline
+  migrate status            applied and pending migrations, functions and views a deploy would change
+  migrate adopt             record the legacy baseline as applied on an existing production database
+  cleanup check             pre-flight of the pool cleanup: rows to archive, objects still depending
+  refunds audit             failed tasks never refunded: totals and the users owed most
+  refunds backfill          dry run of the refund backfill (writes nothing)
+  refunds backfill --apply  refund them, in batches, with progress (run as the package owner)
 
 Options:
-  --database-url URL   connection string (default: DATABASE_URL)
-  --json               machine-readable output
-  -h, --help           this help
+  --database-url URL        connection string (default: DATABASE_URL)
+  --json                    machine-readable output
+  --batch-size N            tasks per transaction for refunds backfill --apply (default 500)
+  -h, --help                this help
+
+Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
 
-class UsageError extends Error {}
+const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
+  migrate: migrateCommand,
+  cleanup: cleanupCommand,
+  refunds: refundsCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,67 +42,33 @@ async function main(argv: string[]): Promise<number> {
     options: {
       'database-url': { type: 'string' },
       json: { type: 'boolean', default: false },
+      apply: { type: 'boolean', default: false },
+      'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, sub, arg] = positionals;
-  if (values.help || !command) {
+  const [name, ...args] = positionals;
+  if (values.help || !name) {
     process.stdout.write(usage);
     return values.help ? 0 : 2;
   }
-  const json = values.json;
-  const log = json ? undefined : (line: string) => console.log(line);
-  const print = (result: unknown, text: () => void) => (json ? console.log(JSON.stringify(result, null, 2)) : text());
-
-  if (command === 'migrate') {
-    const databaseUrl = requireDatabaseUrl(values['database-url']);
-    const count = arg === undefined ? undefined : Number(arg);
-    if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new UsageError(`N must be a positive whole number, got ${arg}`);
-    switch (sub) {
-      case 'up': {
-        const result = await migrateUp({ databaseUrl, count, log });
-        print(result, () => console.log(result.migrations.length === 0 && !result.definitions?.changed.length ? 'up to date' : 'done'));
-        return 0;
-      }
-      case 'down': {
-        const result = await migrateDown({ databaseUrl, count, log });
-        print(result, () => console.log(result.migrations.length === 0 ? 'nothing to roll back' : 'done'));
-        return 0;
-      }
-      case 'status': {
-        const s = await migrationStatus({ databaseUrl });
-        print(
-          { applied: s.applied, pending: s.pending, changed: s.definitions.changed.map((d) => d.name), removed: s.definitions.removed.map((d) => d.name) },
-          () => {
-            console.log(`migrations applied: ${s.applied.length ? s.applied.join(', ') : 'none'}`);
-            console.log(`migrations pending: ${s.pending.length ? s.pending.join(', ') : 'none'}`);
-            console.log(`functions/views to apply: ${s.definitions.changed.length ? s.definitions.changed.map((d) => d.name).join(', ') : 'none'}`);
-            console.log(`functions/views to drop: ${s.definitions.removed.length ? s.definitions.removed.map((d) => d.name).join(', ') : 'none'}`);
-          },
-        );
-        return 0;
-      }
-      case 'adopt':
-        await adoptBaseline({ databaseUrl, log });
-        print({ adopted: true }, () => console.log('next: credits migrate up'));
-        return 0;
-      default:
-        throw new UsageError(`unknown migrate command: ${sub ?? '(none)'}`);
-    }
-  }
-  throw new UsageError(`unknown command: ${command}`);
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command: ${name}`);
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
+  return command(createContext(args, { databaseUrl: values['database-url'], json: values.json, apply: values.apply, batchSize }));
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error(`credits: ${(error as Error).message}\n\n${usage}`);
+    const e = error as { message?: string; detail?: string; hint?: string; code?: string };
+    if (error instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      console.error(`credits: ${e.message}\n\n${usage}`);
       process.exit(2);
     }
-    const e = error as { message?: string; detail?: string; hint?: string; code?: string };
-    console.error(`credits: ${e.message ?? String(error)}`);
-    if (e.detail) console.error(`  detail: ${e.detail}`);
+    console.error(`credits: ${e.message ?? String(error)}${e.code && !e.code.startsWith('ERR_') ? ` (${e.code})` : ''}`);
+    if (e.detail) console.error(`  detail: ${e.detail.replaceAll('\n', '\n          ')}`);
     if (e.hint) console.error(`  hint: ${e.hint}`);
     if (e.code === '42P07') console.error('  hint: the tables already exist: an existing database is adopted with "credits migrate adopt" first');
     process.exit(1);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
-import { adoptBaseline, migrateDown, migrateUp, migrationStatus } from '../src/migrate/index.js';
+import { adoptBaseline, migrateDown, migrateUp, migrationFiles, migrationStatus } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
@@ -48,9 +48,10 @@ describe('migrations on an empty database', () => {
     expect(status.definitions.changed).toEqual([]);
     expect(await publicFunctions(db.sql)).toContain('start_generation');
 
-    await expect(migrateDown({ databaseUrl: db.url, count: 2 })).rejects.toMatchObject({ code: 'CR005' });
+    const allButBaseline = (await migrationFiles()).length - 1;
+    await expect(migrateDown({ databaseUrl: db.url, count: allButBaseline + 1 })).rejects.toMatchObject({ code: 'CR005' });
     expect(await publicFunctions(db.sql)).toContain('start_generation');
-    await migrateDown({ databaseUrl: db.url });
+    await migrateDown({ databaseUrl: db.url, count: allButBaseline });
     expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual(['0001_legacy_baseline']);
     expect(await tableShape(db.sql)).toEqual(baseline);
     expect(await publicFunctions(db.sql)).toEqual(['consume_platform_credits']);
@@ -102,7 +103,7 @@ describe('migrations on a database holding legacy rows', () => {
     const after = await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`;
     const [ledger] = await db.sql`select count(*)::int n from credit_transactions`;
 
-    await migrateDown({ databaseUrl: db.url });
+    await migrateDown({ databaseUrl: db.url, count: (await migrationFiles()).length - 1 });
     const [rolledBack] = await db.sql`
       select (select count(*)::int from credit_transactions) ledger,
              (select count(*)::int from enhancement_tasks where status = 'succeeded') succeeded,

@@ -1,0 +1,30 @@
+import postgres from 'postgres';
+import { requireDatabaseUrl } from '../db/url.js';
+
+/** What every command gets: where to connect, how to print. */
+export interface CommandContext {
+  args: string[];
+  flags: { databaseUrl?: string; json: boolean; apply: boolean; batchSize?: number };
+  databaseUrl(): string;
+  /** A small pool, closed by the caller's `finally`. */
+  connect(): postgres.Sql;
+  /** Prints `data` as JSON with --json, else runs `text`. */
+  print(data: unknown, text: () => void): void;
+}
+
+export class UsageError extends Error {}
+
+export function createContext(args: string[], flags: CommandContext['flags']): CommandContext {
+  return {
+    args,
+    flags,
+    databaseUrl: () => requireDatabaseUrl(flags.databaseUrl),
+    connect() {
+      return postgres(requireDatabaseUrl(flags.databaseUrl), { max: 2, onnotice: () => {}, connection: { application_name: 'credits-cli' } });
+    },
+    print(data, text) {
+      if (flags.json) console.log(JSON.stringify(data, null, 2));
+      else text();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// Plain-text tables for the terminal: a header, aligned columns, numbers to the right.
+export function formatTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(none)';
+  const columns = Object.keys(rows[0]!);
+  const cell = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ') : v === null || v === undefined ? '' : String(v));
+  const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || /^-?\d+(\.\d+)?%?$/.test(cell(r[c]))));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) =>
+    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}
+
+/** A progress line on a terminal (rewritten in place), a line per update elsewhere. */
+export function progress(label: string): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+    if (percent === last && done !== total) return;
+    last = percent;
+    const text = `${label}: ${done}/${total} (${percent}%)`;
+    if (process.stderr.isTTY) process.stderr.write(`\r${text}${done >= total ? '\n' : ''}`);
+    else process.stderr.write(`${text}\n`);
+  };
+}

@@ -1,0 +1,71 @@
+// The DBA guide's commands, run as a DBA would: the credits CLI in a child process against a
+// database holding the legacy fixture. Output figures and exit codes are what the guide shows.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { migrateUp } from '../src/migrate/index.js';
+import { packageRoot } from '../src/paths.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+
+const exec = promisify(execFile);
+let db: TestDatabase;
+
+async function credits(...args: string[]) {
+  const tsx = path.join(packageRoot, 'node_modules/.bin/tsx');
+  try {
+    const { stdout, stderr } = await exec(tsx, [path.join(packageRoot, 'src/cli.ts'), ...args], {
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase({ empty: true, max: 2 });
+  await migrateUp({ databaseUrl: db.url, count: 1 });
+  await loadLegacyFixture(db.sql, 1000);
+});
+afterAll(() => db.drop());
+
+describe('the credits CLI on a legacy database', () => {
+  it('walks through the adoption as the guide writes it', async () => {
+    const check = await credits('cleanup', 'check');
+    expect(check).toMatchObject({ code: 0 });
+    expect(check.stdout).toContain('credit_pools 2 rows, credit_purchase_requests 10 rows');
+
+    const up = await credits('migrate', 'up');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('migrated up: 0003_archive_platform_pools');
+
+    const audit = await credits('refunds', 'audit');
+    expect(audit.stdout).toContain('failed tasks never refunded: 1000, users owed: 1000, credits owed: 1999');
+
+    const dry = await credits('refunds', 'backfill');
+    expect(dry.stdout).toContain('dry run: would refund 1999 credits for 1000 tasks of 1000 users');
+    const applied = await credits('refunds', 'backfill', '--apply', '--batch-size', '300', '--json');
+    expect(JSON.parse(applied.stdout)).toMatchObject({ dryRun: false, tasks: 1000, users: 1000, credits: 1999, batches: 4 });
+    expect(applied.stderr).toBe(''); // no progress lines in --json mode
+    expect((await credits('refunds', 'backfill')).stdout).toContain('would refund 0 credits for 0 tasks');
+
+    const status = JSON.parse((await credits('migrate', 'status', '--json')).stdout);
+    expect(status).toMatchObject({ pending: [], changed: [], removed: [] });
+    expect((await credits('cleanup', 'check')).stdout).toContain('already archived');
+  });
+
+  it('answers usage errors with exit code 2 and the help', async () => {
+    expect(await credits('refunds', 'nonsense')).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: credits') });
+    expect(await credits('migrate', 'up', 'x')).toMatchObject({ code: 2 });
+    expect(await credits('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('refunds backfill --apply') });
+  });
+
+  it('reports a refused operation with exit code 1, its SQLSTATE and detail', async () => {
+    const result = await credits('migrate', 'down', '99');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot roll back 0001_legacy_baseline');
+  });
+});
