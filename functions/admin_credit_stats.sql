@@ -1,0 +1,88 @@
+-- admin_credit_stats: the admin dashboard's one document for the generations started in
+-- [p_from, p_to): totals, success rate, per-provider (and per-model) figures and costs,
+-- failures, refunds, top users and today's platform health. Money is given as decimal strings
+-- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
+-- last refresh (data_through), the rest from the raw rows. Top users are ranked by credits
+-- charged, from the raw rows of the range.
+-- Errors: CR003 when a bound is null, p_from is not before p_to, or the range exceeds 3 years.
+-- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
+create or replace function public.admin_credit_stats(
+  p_from timestamptz default now() - interval '30 days',
+  p_to timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_document jsonb;
+begin
+  if p_from is null or p_to is null or p_from >= p_to or p_to - p_from > interval '3 years' then
+    raise exception using errcode = 'CR003',
+      message = 'p_from must be before p_to, at most 3 years apart',
+      detail = format('p_from was %s, p_to %s.', coalesce(p_from::text, 'null'), coalesce(p_to::text, 'null')),
+      hint = 'Pass a range such as now() - interval ''30 days'' and now().';
+  end if;
+
+  with s as (select * from credits_private.task_stats(p_from, p_to)),
+  f as (select * from credits_private.failure_stats(p_from, p_to)),
+  providers as (
+    select s.provider, sum(s.generations) as generations, sum(s.completed) as succeeded, sum(s.failed) as failed,
+           round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) as success_rate,
+           round(sum(s.cost_usd), 6)::text as provider_cost_usd,
+           round(sum(s.cost_usd) / nullif(sum(s.completed), 0), 6)::text as cost_per_success
+      from s group by s.provider
+  ), models as (
+    select s.provider, jsonb_agg(jsonb_build_object(
+             'model', s.model, 'generations', s.generations, 'succeeded', s.completed, 'failed', s.failed,
+             'provider_cost_usd', round(s.cost_usd, 6)::text) order by s.generations desc, s.model) as models
+      from (select s.provider, s.model, sum(s.generations) generations, sum(s.completed) completed,
+                   sum(s.failed) failed, sum(s.cost_usd) cost_usd from s group by 1, 2) s
+     group by s.provider
+  ), top_errors as (
+    select f.provider, f.failure_source, f.error, sum(f.failures) as failures
+      from f group by 1, 2, 3 order by 4 desc, 1, 3 limit 10
+  ), top_users as (
+    select t.user_id, count(*) as generations,
+           -coalesce(sum(c.amount), 0) as credits_charged,
+           round(coalesce(sum(t.provider_cost_usd), 0), 6)::text as provider_cost_usd
+      from public.enhancement_tasks t
+      left join public.credit_transactions c on c.task_id = t.id and c.type = 'usage'
+     where t.created_at >= p_from and t.created_at < p_to
+     group by t.user_id
+     order by 3 desc, 1
+     limit 10
+  )
+  select jsonb_build_object(
+    'period', jsonb_build_object('from', p_from, 'to', p_to),
+    'totals', (select jsonb_build_object(
+                 'generations', coalesce(sum(s.generations), 0), 'succeeded', coalesce(sum(s.completed), 0),
+                 'failed', coalesce(sum(s.failed), 0), 'in_flight', coalesce(sum(s.in_flight), 0),
+                 'credits_charged', coalesce(sum(s.credits_charged), 0),
+                 'credits_refunded', coalesce(sum(s.credits_refunded), 0),
+                 'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text) from s),
+    'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
+    'providers', (select coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object('models', m.models) order by p.provider), '[]')
+                    from providers p join models m using (provider)),
+    'failures', jsonb_build_object(
+                  'total', (select coalesce(sum(f.failures), 0) from f),
+                  'by_source', (select coalesce(jsonb_object_agg(x.failure_source, x.n), '{}')
+                                  from (select f.failure_source, sum(f.failures) n from f group by 1) x),
+                  'top_errors', (select coalesce(jsonb_agg(e order by e.failures desc, e.provider, e.error), '[]') from top_errors e)),
+    'refunds', (select jsonb_build_object(
+                  'tasks', coalesce(sum(s.refunded_tasks), 0), 'credits', coalesce(sum(s.credits_refunded), 0),
+                  'rate', round(sum(s.credits_refunded)::numeric / nullif(sum(s.credits_charged), 0), 4)) from s),
+    'top_users', (select coalesce(jsonb_agg(u order by u.credits_charged desc, u.user_id), '[]') from top_users u),
+    'health', (select to_jsonb(h) from monitoring.platform_health h),
+    'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')
+  ) into v_document;
+  return v_document;
+end;
+$$;
+
+comment on function public.admin_credit_stats(timestamptz, timestamptz) is
+  'One JSON document for the admin dashboard: totals, success rate, providers, failures, refunds, top users, health.';
+revoke all on function public.admin_credit_stats(timestamptz, timestamptz) from public, anon, authenticated;
+grant execute on function public.admin_credit_stats(timestamptz, timestamptz) to credits_service, credits_analyst;

@@ -1,0 +1,21 @@
+-- failure_rollup_source: the definition of monitoring.failure_rollup_daily for the tasks started
+-- in [p_from, p_to). Errors are grouped after folding ids and numbers to '#', so that
+-- "timeout after 31s (job 8f3a…)" and "timeout after 45s (job 77c1…)" count as one error.
+create or replace function credits_private.failure_rollup_source(p_from timestamptz, p_to timestamptz)
+returns table (day date, provider text, model text, failure_source text, error text, failures integer)
+language sql
+stable
+set search_path to pg_catalog, pg_temp
+as $$
+  select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'),
+         coalesce(t.failure_source, 'unknown'),
+         left(regexp_replace(coalesce(t.error_message, '(no message)'), '[0-9a-fA-F]{8,}(-[0-9a-fA-F]{4,})*|[0-9]+', '#', 'g'), 200),
+         count(*)::integer
+    from public.enhancement_tasks t
+   where t.status = 'failed' and t.created_at >= p_from and t.created_at < p_to
+   group by 1, 2, 3, 4, 5
+$$;
+
+comment on function credits_private.failure_rollup_source(timestamptz, timestamptz) is
+  'Raw-row definition of monitoring.failure_rollup_daily for tasks started in [p_from, p_to).';
+revoke all on function credits_private.failure_rollup_source(timestamptz, timestamptz) from public;

@@ -1,0 +1,30 @@
+-- failure_stats: failures per provider, model, source and error for the tasks started in
+-- [p_from, p_to), exactly, split between monitoring.failure_rollup_daily and the raw rows as
+-- rollup_bounds says (see task_stats).
+create or replace function credits_private.failure_stats(p_from timestamptz, p_to timestamptz)
+returns table (provider text, model text, failure_source text, error text, failures bigint)
+language sql
+stable
+set search_path to pg_catalog, pg_temp
+as $$
+  with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
+  parts as (
+    select s.provider, s.model, s.failure_source, s.error, s.failures
+      from b, credits_private.failure_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
+    union all
+    select r.provider, r.model, r.failure_source, r.error, r.failures
+      from b, monitoring.failure_rollup_daily r
+     where r.day >= (b.first_day at time zone 'UTC')::date and r.day < (b.cut at time zone 'UTC')::date
+    union all
+    select s.provider, s.model, s.failure_source, s.error, s.failures
+      from b, credits_private.failure_rollup_source(b.cut, p_to) s
+     where b.cut > b.first_day
+  )
+  select p.provider, p.model, p.failure_source, p.error, sum(p.failures)::bigint
+    from parts p
+   group by 1, 2, 3, 4
+$$;
+
+comment on function credits_private.failure_stats(timestamptz, timestamptz) is
+  'Exact failures per provider, model, source and error for tasks started in [p_from, p_to), rollups plus raw edges.';
+revoke all on function credits_private.failure_stats(timestamptz, timestamptz) from public;

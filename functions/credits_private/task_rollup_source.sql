@@ -1,0 +1,42 @@
+-- task_rollup_source: the definition of monitoring.task_rollup_daily, computed from the raw rows
+-- for the tasks started in [p_from, p_to). The refresh writes its rows; admin_credit_stats reads
+-- it for the part of a range the rollup does not cover yet; the tests compare it with the rollup.
+-- Credits come from the ledger (usage and refund rows), cost and latency from the tasks;
+-- latency is submitted → finished, for tasks that were submitted.
+create or replace function credits_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
+returns table (
+  day date, provider text, model text, task_type text,
+  generations integer, completed integer, failed integer, in_flight integer,
+  credits_charged bigint, credits_refunded bigint, refunded_tasks integer, cost_usd numeric,
+  latency_ms_sum bigint, latency_count integer
+)
+language sql
+stable
+set search_path to pg_catalog, pg_temp
+as $$
+  select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'), t.task_type,
+         count(*)::integer,
+         count(*) filter (where t.status = 'completed')::integer,
+         count(*) filter (where t.status = 'failed')::integer,
+         count(*) filter (where t.status in ('pending', 'processing'))::integer,
+         coalesce(sum(l.charged), 0)::bigint,
+         coalesce(sum(l.refunded), 0)::bigint,
+         count(*) filter (where l.refunded > 0)::integer,
+         coalesce(sum(t.provider_cost_usd), 0),
+         coalesce(sum(round(extract(epoch from t.completed_at - t.submitted_at) * 1000))
+                  filter (where t.submitted_at is not null and t.completed_at is not null), 0)::bigint,
+         count(*) filter (where t.submitted_at is not null and t.completed_at is not null)::integer
+    from public.enhancement_tasks t
+    left join lateral (
+      select sum(-c.amount) filter (where c.type = 'usage') as charged,
+             sum(c.amount) filter (where c.type = 'refund') as refunded
+        from public.credit_transactions c
+       where c.task_id = t.id and c.type in ('usage', 'refund')
+    ) l on true
+   where t.created_at >= p_from and t.created_at < p_to
+   group by 1, 2, 3, 4
+$$;
+
+comment on function credits_private.task_rollup_source(timestamptz, timestamptz) is
+  'Raw-row definition of monitoring.task_rollup_daily for tasks started in [p_from, p_to).';
+revoke all on function credits_private.task_rollup_source(timestamptz, timestamptz) from public;

@@ -1,0 +1,82 @@
+-- refresh_rollups: brings the monitoring rollups up to date. It finds the earliest start time of
+-- any task created, finished or refunded since its last run (looking back 10 minutes more, for
+-- transactions that began before that run and committed after it), then recomputes every rollup
+-- row from that day on from the raw rows. Usually that is today only; after a backfill of old
+-- refunds it reaches back to the oldest day concerned. p_full recomputes everything.
+-- Run it every minute (docs/monitoring.md). A call while another runs returns at once with
+-- refreshed = false.
+-- Result: refreshed, refreshed_from (the earliest start time recomputed; null: nothing changed),
+-- watermark (what the next run looks back from), rows_written.
+-- SECURITY DEFINER: the scheduler (credits_service) refreshes without reading the raw tables.
+create or replace function monitoring.refresh_rollups(p_full boolean default false)
+returns table (refreshed boolean, refreshed_from timestamptz, watermark timestamptz, rows_written integer)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_last timestamptz;
+  v_since timestamptz;
+  v_from timestamptz;
+  v_rows integer := 0;
+  v_count integer;
+begin
+  if not pg_try_advisory_xact_lock(hashtext('monitoring.refresh_rollups')) then
+    return query select false, null::timestamptz, null::timestamptz, 0;
+    return;
+  end if;
+
+  select s.watermark into v_last from monitoring.rollup_state s where s.name = 'rollups';
+  if coalesce(p_full, false) or v_last is null then
+    v_from := '-infinity';
+  else
+    v_since := v_last - interval '10 minutes';
+    select least(
+      (select min(t.created_at) from public.enhancement_tasks t where t.created_at >= v_since),
+      (select min(t.created_at) from public.enhancement_tasks t where t.completed_at >= v_since),
+      (select min(t.created_at) from public.credit_transactions c join public.enhancement_tasks t on t.id = c.task_id
+        where c.created_at >= v_since and c.type = 'refund'))
+      into v_from;
+  end if;
+
+  if v_from is not null then
+    -- Recompute from the start of the UTC day, week and month that v_from falls in.
+    delete from monitoring.task_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    insert into monitoring.task_rollup_daily
+    select * from credits_private.task_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+
+    delete from monitoring.failure_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    insert into monitoring.failure_rollup_daily
+    select * from credits_private.failure_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+
+    delete from monitoring.user_rollup_monthly r where r.month >= date_trunc('month', v_from at time zone 'UTC')::date;
+    insert into monitoring.user_rollup_monthly
+    select * from credits_private.user_rollup_source(date_trunc('month', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+
+    delete from monitoring.activity_rollup_weekly r where r.week >= date_trunc('week', v_from at time zone 'UTC')::date;
+    insert into monitoring.activity_rollup_weekly
+    select * from credits_private.activity_rollup_source(date_trunc('week', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+  end if;
+
+  insert into monitoring.rollup_state as s (name, watermark, refreshed_at, keys_refreshed)
+  values ('rollups', now(), clock_timestamp(), v_rows)
+  on conflict (name) do update set watermark = excluded.watermark, refreshed_at = excluded.refreshed_at,
+                                   keys_refreshed = excluded.keys_refreshed;
+  return query select true, v_from, now(), v_rows;
+end;
+$$;
+
+comment on function monitoring.refresh_rollups(boolean) is
+  'Recomputes the monitoring rollups for everything that changed since the last run (or all, with p_full).';
+revoke all on function monitoring.refresh_rollups(boolean) from public, anon, authenticated;
+grant execute on function monitoring.refresh_rollups(boolean) to credits_service;

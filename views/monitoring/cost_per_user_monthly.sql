@@ -1,0 +1,12 @@
+-- cost_per_user_monthly: what each user's generations cost the platform per UTC month, beside
+-- the credits they were charged (query one month, ordered by cost: an index serves it).
+create or replace view monitoring.cost_per_user_monthly as
+select u.month, u.user_id, u.generations, u.completed, u.failed, u.credits_charged, u.credits_refunded,
+       u.credits_charged - u.credits_refunded as credits_spent,
+       round(u.cost_usd, 6) as cost_usd,
+       round(u.cost_usd / nullif(u.generations, 0), 6) as cost_per_generation
+  from monitoring.user_rollup_monthly u;
+
+comment on view monitoring.cost_per_user_monthly is 'Provider cost and credits per user and month.';
+revoke all on monitoring.cost_per_user_monthly from public;
+grant select on monitoring.cost_per_user_monthly to credits_analyst;

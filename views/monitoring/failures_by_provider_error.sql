@@ -1,0 +1,9 @@
+-- failures_by_provider_error: failed generations per UTC day, provider, model, source (callback,
+-- api_error, timeout, admin) and error (ids and numbers folded to '#').
+create or replace view monitoring.failures_by_provider_error as
+select r.day, r.provider, r.model, r.failure_source, r.error, r.failures
+  from monitoring.failure_rollup_daily r;
+
+comment on view monitoring.failures_by_provider_error is 'Failures per day, provider, model, source and error.';
+revoke all on monitoring.failures_by_provider_error from public;
+grant select on monitoring.failures_by_provider_error to credits_analyst;

@@ -1,0 +1,60 @@
+-- platform_health: one row, today (UTC) from the raw rows, each figure beside its threshold and
+-- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet):
+-- success rate of today's finished generations, today's failures, today's refund rate
+-- (credits refunded today / credits charged today) and tasks stuck in flight right now.
+create or replace view monitoring.platform_health as
+with th as (
+  select max(value) filter (where name = 'success_rate_min') as success_rate_min,
+         max(value) filter (where name = 'refund_rate_max') as refund_rate_max,
+         max(value) filter (where name = 'failures_per_day_max') as failures_max,
+         max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
+         max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes
+    from monitoring.thresholds
+), today as (
+  select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as since
+), tasks as (
+  select count(*) filter (where t.status = 'completed') as completed,
+         count(*) filter (where t.status = 'failed') as failed
+    from public.enhancement_tasks t, today
+   where t.completed_at >= today.since
+), ledger as (
+  select coalesce(sum(-c.amount) filter (where c.type = 'usage'), 0) as charged,
+         coalesce(sum(c.amount) filter (where c.type = 'refund'), 0) as refunded
+    from public.credit_transactions c, today
+   where c.created_at >= today.since and c.type in ('usage', 'refund')
+), stuck as (
+  select count(*) as stuck
+    from public.enhancement_tasks t, th
+   where t.status in ('pending', 'processing')
+     and t.updated_at < now() - make_interval(mins => th.stuck_after_minutes::integer)
+), figures as (
+  select tasks.completed, tasks.failed,
+         tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
+         ledger.charged, ledger.refunded,
+         ledger.refunded::numeric / nullif(ledger.charged, 0) as refund_rate,
+         stuck.stuck
+    from tasks, ledger, stuck
+)
+select (now() at time zone 'UTC')::date as day,
+       round(f.success_rate, 4) as success_rate,
+       th.success_rate_min,
+       case when f.success_rate is null then 'no_data' when f.success_rate < th.success_rate_min then 'alert' else 'ok' end as success_status,
+       f.failed::integer as failures,
+       th.failures_max,
+       case when f.failed > th.failures_max then 'alert' else 'ok' end as failures_status,
+       round(f.refund_rate, 4) as refund_rate,
+       th.refund_rate_max,
+       case when f.refund_rate is null then 'no_data' when f.refund_rate > th.refund_rate_max then 'alert' else 'ok' end as refund_status,
+       f.stuck::integer as stuck_tasks,
+       th.stuck_max as stuck_tasks_max,
+       case when f.stuck > th.stuck_max then 'alert' else 'ok' end as stuck_status,
+       case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
+                 or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max
+            then 'alert' else 'ok' end as status,
+       (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as rollups_refreshed_at
+  from figures f cross join th;
+
+comment on view monitoring.platform_health is
+  'Today''s success rate, failures, refund rate and stuck tasks, each with its threshold and status.';
+revoke all on monitoring.platform_health from public;
+grant select on monitoring.platform_health to credits_analyst;

@@ -1,0 +1,45 @@
+-- summary: the daily, weekly and monthly review in one view (granularity 'day', 'week',
+-- 'month'; weeks start on Monday, all in UTC, by the time generations started): volume, success
+-- rate against its threshold, credits charged and refunded, refund rate against its threshold,
+-- provider cost and cost per generation. Reads the rollups (fresh to the last refresh).
+create or replace view monitoring.summary as
+with thresholds as (
+  select max(value) filter (where name = 'success_rate_min') as success_rate_min,
+         max(value) filter (where name = 'refund_rate_max') as refund_rate_max
+    from monitoring.thresholds
+), periods as (
+  select case when grouping(date_trunc('week', r.day)) = 0 then 'week'
+              when grouping(date_trunc('month', r.day)) = 0 then 'month' else 'day' end as granularity,
+         coalesce(date_trunc('week', r.day), date_trunc('month', r.day), r.day)::date as period_start,
+         sum(r.generations)::integer as generations,
+         sum(r.completed)::integer as completed,
+         sum(r.failed)::integer as failed,
+         sum(r.in_flight)::integer as in_flight,
+         sum(r.credits_charged)::bigint as credits_charged,
+         sum(r.credits_refunded)::bigint as credits_refunded,
+         sum(r.cost_usd) as cost_usd
+    from monitoring.task_rollup_daily r
+   group by grouping sets ((r.day), (date_trunc('week', r.day)), (date_trunc('month', r.day)))
+)
+select p.granularity,
+       p.period_start,
+       p.generations,
+       p.completed,
+       p.failed,
+       p.in_flight,
+       round(p.completed::numeric / nullif(p.completed + p.failed, 0), 4) as success_rate,
+       th.success_rate_min,
+       coalesce(p.completed::numeric / nullif(p.completed + p.failed, 0) < th.success_rate_min, false) as success_below_threshold,
+       p.credits_charged,
+       p.credits_refunded,
+       round(p.credits_refunded::numeric / nullif(p.credits_charged, 0), 4) as refund_rate,
+       th.refund_rate_max,
+       coalesce(p.credits_refunded::numeric / nullif(p.credits_charged, 0) > th.refund_rate_max, false) as refund_above_threshold,
+       round(p.cost_usd, 6) as cost_usd,
+       round(p.cost_usd / nullif(p.generations, 0), 6) as cost_per_generation
+  from periods p cross join thresholds th;
+
+comment on view monitoring.summary is
+  'Daily, weekly and monthly volume, success rate, refunds and provider cost, with threshold flags.';
+revoke all on monitoring.summary from public;
+grant select on monitoring.summary to credits_analyst;
