@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
 import { backfillRefunds } from '../src/adoption/refunds.js';
 import { cleanupPreflight } from '../src/adoption/cleanup.js';
-import { migrateDown, migrateUp } from '../src/migrate/index.js';
+import { migrateDown, migrateUp, migrationFiles } from '../src/migrate/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, type Sql } from './helpers/ledger.js';
 
@@ -57,7 +57,7 @@ describe('adoption of the legacy fixture', () => {
     expect((await cleanupPreflight(db.url)).state).toBe('done');
 
     const ledger = await ledgerCount(db.sql);
-    await migrateDown({ databaseUrl: db.url, count: 3 });
+    await migrateDown({ databaseUrl: db.url, count: (await migrationFiles()).length - 1 });
     expect([...(await db.sql`select * from public.credit_pools order by id`)]).toEqual([...pools]);
     expect([...(await db.sql`select * from public.credit_purchase_requests order by id`)]).toEqual([...requests]);
     expect(await db.sql`select consume_platform_credits('wavespeed', 1) ok`).toEqual([{ ok: true }]);

@@ -59,7 +59,7 @@ select results_eq($$
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
-  $$ values ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('complete_generation'), ('ensure_credit_account'),
+  $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('complete_generation'), ('ensure_credit_account'),
             ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('grant_credits'),
             ('mark_generation_submitted'), ('start_generation'), ('verify_ledger') $$,
   'credits_service executes the RPC functions');
