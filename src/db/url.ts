@@ -4,3 +4,10 @@ export function requireDatabaseUrl(flag?: string): string {
   if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url postgres://user@host:port/db');
   return url;
 }
+
+/** The same server as `url`, another database. */
+export function sameServer(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

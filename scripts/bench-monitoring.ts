@@ -1,0 +1,143 @@
+// npm run bench:monitoring [-- --users 100000 --tasks 2000000 --days 180 --runs 7 --reload]
+// Loads a production-sized history (seeds/scale.ts) into a database of its own, then prints,
+// for every monitoring view and admin_credit_stats, the warm latency of the query a dashboard
+// runs (median of --runs) and its plan's headline; and, in the same run, the hot path's
+// throughput with and without what monitoring adds to it (its BRIN indexes, the refresh job).
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { defaultScale, loadScaleHistory } from '../seeds/scale.js';
+import { migrateUp } from '../src/migrate/index.js';
+import { formatTable } from '../src/cli/format.js';
+import { medianLatency, planHeadline } from './bench/plan.js';
+import { benchServer } from './bench/server.js';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: String(defaultScale.users) },
+    tasks: { type: 'string', default: String(defaultScale.tasks) },
+    days: { type: 'string', default: String(defaultScale.days) },
+    runs: { type: 'string', default: '7' },
+    seconds: { type: 'string', default: '5' },
+    reload: { type: 'boolean', default: false },
+  },
+});
+const scale = { users: Number(values.users), tasks: Number(values.tasks), days: Number(values.days) };
+const runs = Number(values.runs);
+const TARGET_MS = 100;
+
+/** The query each dashboard panel runs. */
+const panels: { view: string; query: string }[] = [
+  { view: 'summary (daily, 30 days)', query: `select * from monitoring.summary where granularity = 'day' and period_start >= current_date - 30 order by period_start` },
+  { view: 'summary (weekly, 12 weeks)', query: `select * from monitoring.summary where granularity = 'week' and period_start >= current_date - 84 order by period_start` },
+  { view: 'summary (monthly)', query: `select * from monitoring.summary where granularity = 'month' order by period_start` },
+  { view: 'provider_costs (monthly)', query: `select * from monitoring.provider_costs where granularity = 'month' and period_start >= current_date - 180 order by period_start, cost_usd desc` },
+  { view: 'usage_by_provider_model (7 days)', query: `select * from monitoring.usage_by_provider_model where day >= current_date - 7 order by day, provider, model, task_type` },
+  { view: 'failures_by_provider_error (7 days)', query: `select provider, failure_source, error, sum(failures) failures from monitoring.failures_by_provider_error where day >= current_date - 7 group by 1, 2, 3 order by 4 desc limit 20` },
+  { view: 'provider_performance', query: `select * from monitoring.provider_performance` },
+  { view: 'user_activity_weekly (12 weeks)', query: `select * from monitoring.user_activity_weekly order by week desc limit 12` },
+  { view: 'cost_per_user_monthly (top 100)', query: `select * from monitoring.cost_per_user_monthly where month = date_trunc('month', now() at time zone 'UTC')::date order by cost_usd desc limit 100` },
+  { view: 'feature_popularity (this month)', query: `select * from monitoring.feature_popularity where month = date_trunc('month', now() at time zone 'UTC')::date order by rank_in_month` },
+  { view: 'optimization_hints', query: `select * from monitoring.optimization_hints` },
+  { view: 'platform_health', query: `select * from monitoring.platform_health` },
+  { view: 'missing_refunds_by_user (top 20)', query: `select * from monitoring.missing_refunds_by_user order by credits_owed desc limit 20` },
+  { view: 'admin_credit_stats() (30 days)', query: `select admin_credit_stats()` },
+  { view: 'admin_credit_stats() (7 days)', query: `select admin_credit_stats(now() - interval '7 days', now())` },
+];
+
+/** Start → submitted → completed lifecycles from `clients` connections for `seconds`. */
+async function lifecycles(url: string, clients: number, seconds: number): Promise<number> {
+  const sql = postgres(url, { max: clients, onnotice: () => {} });
+  const users = await Promise.all(Array.from({ length: clients }, async (_, i) => {
+    const id = crypto.randomUUID();
+    await sql`select ensure_credit_account(${id}, 'pro')`;
+    await sql`select grant_credits(${id}, 100000000, 'bench', ${'bench-' + i + '-' + id})`;
+    return id;
+  }));
+  let done = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(users.map(async (user) => {
+    while (performance.now() < deadline) {
+      const [t] = await sql`select task_id from start_generation(${user}, 'enhance', 'wavespeed', 'nano-banana', 1)`;
+      await sql`select mark_generation_submitted(${t!.task_id}, ${t!.task_id})`;
+      await sql`select complete_generation(${t!.task_id}, 0.039)`;
+      done++;
+    }
+  }));
+  await sql.end();
+  return done / seconds;
+}
+
+async function main() {
+  const server = await benchServer();
+  const name = `credits_bench_monitoring_${scale.users}_${scale.tasks}_${scale.days}`;
+  const { url, created } = await server.ensureDatabase(name, values.reload);
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  try {
+    console.log(`${server.label}, database ${name}`);
+    await migrateUp({ databaseUrl: url });
+    const [loaded] = await sql`select count(*)::int n from enhancement_tasks`;
+    if (created || loaded!.n !== scale.tasks) {
+      if (!created) throw new Error(`${name} holds ${loaded!.n} tasks, not ${scale.tasks}: run with --reload`);
+      console.log(`loading ${scale.users} users, ${scale.tasks} generations over ${scale.days} days…`);
+      const started = performance.now();
+      await loadScaleHistory(sql, {
+        ...scale,
+        onProgress: (step, done, total) => process.stderr.write(`  ${step}: ${done}/${total} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`),
+      });
+      console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    const [size] = await sql`select (select count(*) from enhancement_tasks)::int tasks, (select count(*) from credit_transactions)::int ledger,
+                                    (select count(*) from user_credits)::int users, pg_size_pretty(pg_database_size(current_database())) size`;
+    console.log(`data: ${size!.users} users, ${size!.tasks} tasks, ${size!.ledger} ledger rows, ${size!.size}`);
+
+    let started = performance.now();
+    await sql`select * from monitoring.refresh_rollups(true)`;
+    const fullRefresh = performance.now() - started;
+    await sql`vacuum analyze`;
+    await sql`select * from monitoring.refresh_rollups()`;
+    const incremental = await medianLatency(() => sql`select * from monitoring.refresh_rollups()`, 3);
+    console.log(`refresh_rollups: full ${(fullRefresh / 1000).toFixed(1)} s, incremental (every minute) ${incremental.toFixed(1)} ms\n`);
+
+    const rows = [];
+    for (const panel of panels) {
+      const ms = await medianLatency(() => sql.unsafe(panel.query), runs);
+      rows.push({ view: panel.view, 'median ms': ms.toFixed(1), [`< ${TARGET_MS} ms`]: ms < TARGET_MS ? 'yes' : 'NO', plan: await planHeadline(sql, panel.query) });
+    }
+    console.log(formatTable(rows));
+    started = performance.now();
+    const drift = await sql`select count(*)::int n from monitoring.ledger_drift`;
+    console.log(`\nledger_drift (full verify_ledger, a daily job, not a panel): ${(performance.now() - started).toFixed(0)} ms, ${drift[0]!.n} violations`);
+
+    // The hot path with and without what monitoring adds, alternated to even out noise.
+    const seconds = Number(values.seconds);
+    const brin = ['enhancement_tasks_created_at_brin', 'enhancement_tasks_completed_at_brin', 'credit_transactions_created_at_brin'];
+    const indexDefs = await sql`select indexdef from pg_indexes where indexname = any(${brin})`;
+    const measure = async (withMonitoring: boolean) => {
+      if (!withMonitoring) for (const i of brin) await sql.unsafe(`drop index if exists ${i}`);
+      const refresher = withMonitoring ? setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 1000) : undefined;
+      const rate = await lifecycles(url, 8, seconds);
+      clearInterval(refresher);
+      if (!withMonitoring) for (const d of indexDefs) await sql.unsafe(d.indexdef);
+      return rate;
+    };
+    const without = [await measure(false)];
+    const withM = [await measure(true)];
+    without.push(await measure(false));
+    withM.push(await measure(true));
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`\nhot path, 8 clients, start → submitted → completed, ${seconds} s × 2 each:`);
+    console.log(`  without monitoring (no BRIN indexes, no refresh job): ${avg(without).toFixed(0)} lifecycles/s`);
+    console.log(`  with monitoring (BRIN indexes, refresh every second): ${avg(withM).toFixed(0)} lifecycles/s`);
+    console.log(`  ratio with/without: ${(avg(withM) / avg(without)).toFixed(2)}`);
+    const slow = rows.filter((r) => r[`< ${TARGET_MS} ms`] === 'NO').length;
+    console.log(`\n${rows.length - slow} of ${rows.length} dashboard reads under ${TARGET_MS} ms`);
+  } finally {
+    await sql.end();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,317 @@
+// The monitoring views and admin_credit_stats on a small hand-built fixture, against figures
+// computed by hand (in the comments), including the thresholds' edges, empty periods and
+// divisions by zero. Block A sits at fixed dates in June/July 2026 (the period views); block B
+// is recent (the views over the last 7 or 30 days, and today's health).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import type { Sql } from './helpers/ledger.js';
+
+const U = (n: number) => `00000000-0000-0000-0000-0000000000${n.toString(16).padStart(2, '0')}`;
+const [A, B, C, D, E, F, G] = [U(0xa1), U(0xa2), U(0xa3), U(0xa4), U(0xa5), U(0xa6), U(0xa7)] as const;
+
+interface TaskSpec {
+  user: string;
+  at: string; // SQL timestamptz expression
+  provider: string;
+  model: string;
+  type: string;
+  credits: number;
+  status: 'completed' | 'failed' | 'processing' | 'pending';
+  cost?: number;
+  latencySeconds?: number; // submitted at `at`, finished at + latency; undefined: never submitted
+  source?: string;
+  error?: string;
+}
+
+/** A task, its usage row and (when failed) its refund, as the functions would have left them. */
+async function addTask(sql: Sql, t: TaskSpec) {
+  const finished = t.status === 'completed' || t.status === 'failed';
+  const finishAt = t.latencySeconds === undefined ? `${t.at}` : `${t.at} + interval '${t.latencySeconds} seconds'`;
+  await sql.unsafe(`
+    with task as (
+      insert into enhancement_tasks (user_id, task_type, provider, model, status, credits_used, provider_cost_usd,
+                                     failure_source, error_message, created_at, submitted_at, updated_at, completed_at)
+      values ('${t.user}', '${t.type}', '${t.provider}', '${t.model}', '${t.status}', ${t.credits},
+              ${t.status === 'completed' ? (t.cost ?? 0) : t.status === 'failed' ? 0 : 'null'},
+              ${t.source ? `'${t.source}'` : 'null'}, ${t.error ? `'${t.error}'` : 'null'},
+              ${t.at}, ${t.latencySeconds === undefined ? 'null' : t.at}, ${finishAt}, ${finished ? finishAt : 'null'})
+      returning id, created_at, completed_at
+    ), usage as (
+      insert into credit_transactions (user_id, amount, type, task_id, created_at)
+      select '${t.user}', -${t.credits}, 'usage', id, created_at from task
+    )
+    insert into credit_transactions (user_id, amount, type, task_id, created_at)
+    select '${t.user}', ${t.credits}, 'refund', id, completed_at from task where ${t.status === 'failed'}`);
+}
+
+async function addTasks(sql: Sql, count: number, spec: (i: number) => TaskSpec) {
+  for (let i = 0; i < count; i++) await addTask(sql, spec(i));
+}
+
+/** Runs `work` as `role` in a transaction that is always rolled back; returns what it returned. */
+async function asRole<T>(role: string, work: (tx: Sql) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  const rollback = new Error('rollback');
+  await db.sql
+    .begin(async (tx) => {
+      await tx.unsafe(`set local role ${role}`);
+      result = await work(tx as unknown as Sql);
+      throw rollback;
+    })
+    .catch((e) => {
+      if (e !== rollback) throw e;
+    });
+  return result!;
+}
+
+/** The SQLSTATE a statement fails with (inside a savepoint, so the transaction goes on), or 'ok'. */
+async function denied(tx: Sql, query: string): Promise<string> {
+  await tx`savepoint probe`;
+  try {
+    await tx.unsafe(query);
+    await tx`release savepoint probe`;
+    return 'ok';
+  } catch (error) {
+    await tx`rollback to savepoint probe`;
+    return (error as { code: string }).code;
+  }
+}
+
+let db: TestDatabase;
+const one = async <T = Record<string, unknown>>(query: string) => ((await db.sql.unsafe(query))[0] as T);
+const all = (query: string) => db.sql.unsafe(query).then((rows) => rows.map((r) => ({ ...r })));
+
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 2 });
+  // Accounts with enough credits; the balances are not what these tests look at.
+  for (const user of [A, B, C, D, E, F, G]) {
+    await db.sql`insert into user_credits (user_id, credits, purchased_credits) values (${user}, 0, 0)`;
+  }
+});
+afterAll(() => db.drop());
+
+describe('monitoring', () => {
+  it('reports no data, not an alert or a division by zero, on an empty platform', async () => {
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    expect(await one(`select success_rate, success_status, refund_rate, refund_status, failures, stuck_tasks, status
+                        from monitoring.platform_health`)).toEqual({
+      success_rate: null, success_status: 'no_data', refund_rate: null, refund_status: 'no_data', failures: 0, stuck_tasks: 0, status: 'ok',
+    });
+    expect(await all(`select * from monitoring.summary`)).toEqual([]);
+    const stats = await one<{ s: { totals: Record<string, unknown>; success_rate: unknown; providers: unknown[] } }>(`select admin_credit_stats() s`);
+    expect(stats.s.totals).toMatchObject({ generations: 0, provider_cost_usd: '0.000000' });
+    expect(stats.s.success_rate).toBeNull();
+    expect(stats.s.providers).toEqual([]);
+  });
+
+  it('loads the fixture', async () => {
+    const june1 = (s: number) => `'2026-06-01 10:00:00+00'::timestamptz + interval '${s} seconds'`;
+    const june2 = (s: number) => `'2026-06-02 10:00:00+00'::timestamptz + interval '${s} seconds'`;
+    const ws = { provider: 'wavespeed', model: 'nb', type: 'enhance' };
+    // June 1: wavespeed 18 completed (2 credits, $0.04; users A and B), 2 failed (user C)
+    await addTasks(db.sql, 18, (i) => ({ ...ws, user: i % 2 ? B : A, at: june1(i), credits: 2, status: 'completed', cost: 0.04, latencySeconds: 10 }));
+    await addTask(db.sql, { ...ws, user: C, at: june1(100), credits: 2, status: 'failed', source: 'callback', error: 'content filter job 8f3a9c21' });
+    await addTask(db.sql, { ...ws, user: C, at: june1(101), credits: 2, status: 'failed', source: 'api_error', error: 'bad input 123' });
+    // June 1: nanobanana 19 completed (5 credits, $0.10) and 1 timeout, all user D
+    const nb = { provider: 'nanobanana', model: 'nx', type: 'upscale' };
+    await addTasks(db.sql, 19, (i) => ({ ...nb, user: D, at: june1(200 + i), credits: 5, status: 'completed', cost: 0.1, latencySeconds: 10 }));
+    await addTask(db.sql, { ...nb, user: D, at: june1(300), credits: 5, status: 'failed', source: 'timeout', error: 'no result after 30 minutes' });
+    // June 2: wavespeed 19 completed (1 credit, $0.05; A 10, E 9) and 1 failed (E): exactly 95 % and 5 %
+    await addTasks(db.sql, 19, (i) => ({ ...ws, user: i < 10 ? A : E, at: june2(i), credits: 1, status: 'completed', cost: 0.05, latencySeconds: 10 }));
+    await addTask(db.sql, { ...ws, user: E, at: june2(50), credits: 1, status: 'failed', source: 'callback', error: 'content filter job 77c1d2e4' });
+    // June 8 (the next Monday): 2 tasks still pending (user F). July 1: one completed (user A).
+    await addTasks(db.sql, 2, (i) => ({ ...ws, user: F, at: `'2026-06-08 09:00:00+00'::timestamptz + interval '${i} seconds'`, credits: 1, status: 'pending' }));
+    await addTask(db.sql, { ...ws, user: A, at: `'2026-07-01 09:00:00+00'::timestamptz`, credits: 2, status: 'completed', cost: 0.04, latencySeconds: 5 });
+
+    // Block B, two days ago: fastgen f1, 10 completed with latencies 1..10 s ($0.01);
+    // f2, 5 completed at 20 s ($0.05) and 5 failed before submission.
+    const recent = (s: number) => `now() - interval '2 days' + interval '${s} seconds'`;
+    const fg = { provider: 'fastgen', type: 'enhance', user: G };
+    await addTasks(db.sql, 10, (i) => ({ ...fg, model: 'f1', at: recent(i), credits: 1, status: 'completed', cost: 0.01, latencySeconds: i + 1 }));
+    await addTasks(db.sql, 5, (i) => ({ ...fg, model: 'f2', at: recent(100 + i), credits: 1, status: 'completed', cost: 0.05, latencySeconds: 20 }));
+    await addTasks(db.sql, 5, (i) => ({ ...fg, model: 'f2', at: recent(200 + i), credits: 1, status: 'failed', source: 'api_error', error: 'quota' }));
+    // Today: 3 completed and 1 failed (3 credits each), and one task stuck in processing for 2 hours.
+    const today = (k: number) => `date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + (now() - (date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')) * ${k / 10}`;
+    await addTasks(db.sql, 3, (i) => ({ ...fg, model: 'f1', at: today(i + 1), credits: 3, status: 'completed', cost: 0.01, latencySeconds: 0 }));
+    await addTask(db.sql, { ...fg, model: 'f1', at: today(5), credits: 3, status: 'failed', source: 'callback', error: 'nsfw' });
+    await addTask(db.sql, { ...fg, model: 'f3', at: `now() - interval '2 days'`, credits: 2, status: 'processing', latencySeconds: 0 });
+    await db.sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where model = 'f3'`;
+    await db.sql`update credit_transactions set created_at = now() - interval '2 days'
+                  where task_id = (select id from enhancement_tasks where model = 'f3')`;
+    // Rows written with past timestamps (a bulk load) are found by a full refresh only.
+    const [refreshed] = await db.sql`select * from monitoring.refresh_rollups(true)`;
+    expect(refreshed!.refreshed).toBe(true);
+  });
+
+  it('summary: daily, weekly and monthly figures with their flags', async () => {
+    const rows = await all(`select granularity, period_start::text, generations, completed, failed, in_flight, success_rate::text,
+                                   success_below_threshold, credits_charged::int, credits_refunded::int, refund_rate::text,
+                                   refund_above_threshold, cost_usd::text, cost_per_generation::text
+                              from monitoring.summary where period_start < '2026-08-01' order by granularity, period_start`);
+    expect(rows).toEqual([
+      // June 1: 40 generations, 37 completed → 0.925 < 0.95; charged 36+4+95+5 = 140, refunded 2+2+5 = 9 → 0.0643 > 0.05;
+      // cost 18×0.04 + 19×0.10 = 2.62, per generation 0.0655
+      { granularity: 'day', period_start: '2026-06-01', generations: 40, completed: 37, failed: 3, in_flight: 0, success_rate: '0.9250',
+        success_below_threshold: true, credits_charged: 140, credits_refunded: 9, refund_rate: '0.0643', refund_above_threshold: true,
+        cost_usd: '2.620000', cost_per_generation: '0.065500' },
+      // June 2: exactly at both thresholds: 19/20 = 0.95 is not below, 1/20 = 0.05 is not above
+      { granularity: 'day', period_start: '2026-06-02', generations: 20, completed: 19, failed: 1, in_flight: 0, success_rate: '0.9500',
+        success_below_threshold: false, credits_charged: 20, credits_refunded: 1, refund_rate: '0.0500', refund_above_threshold: false,
+        cost_usd: '0.950000', cost_per_generation: '0.047500' },
+      // June 8: nothing finished: no success rate, no flag; nothing refunded
+      { granularity: 'day', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        cost_usd: '0.000000', cost_per_generation: '0.000000' },
+      { granularity: 'day', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        cost_usd: '0.040000', cost_per_generation: '0.040000' },
+      // June: 62 generations, 56 of 60 finished succeeded = 0.9333; 10 of 162 credits refunded = 0.0617; $3.57 / 62 = 0.057581
+      { granularity: 'month', period_start: '2026-06-01', generations: 62, completed: 56, failed: 4, in_flight: 2, success_rate: '0.9333',
+        success_below_threshold: true, credits_charged: 162, credits_refunded: 10, refund_rate: '0.0617', refund_above_threshold: true,
+        cost_usd: '3.570000', cost_per_generation: '0.057581' },
+      { granularity: 'month', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        cost_usd: '0.040000', cost_per_generation: '0.040000' },
+      // week of Monday June 1: 60 generations, 56 completed = 0.9333; 10/160 = 0.0625; $3.57 / 60 = 0.0595
+      { granularity: 'week', period_start: '2026-06-01', generations: 60, completed: 56, failed: 4, in_flight: 0, success_rate: '0.9333',
+        success_below_threshold: true, credits_charged: 160, credits_refunded: 10, refund_rate: '0.0625', refund_above_threshold: true,
+        cost_usd: '3.570000', cost_per_generation: '0.059500' },
+      { granularity: 'week', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        cost_usd: '0.000000', cost_per_generation: '0.000000' },
+      // July 1 2026 is a Wednesday: its week starts on Monday June 29
+      { granularity: 'week', period_start: '2026-06-29', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        cost_usd: '0.040000', cost_per_generation: '0.040000' },
+    ]);
+  });
+
+  it('provider costs, usage, failures, users, activity and features', async () => {
+    expect(await all(`select provider, model, generations, completed, failed, cost_usd::text, cost_per_success::text, share_of_cost::text
+                        from monitoring.provider_costs where granularity = 'month' and period_start = '2026-06-01' order by provider`)).toEqual([
+      // nanobanana: $1.90 over 19 successes = 0.10, 1.90/3.57 = 0.5322 of June's spend
+      { provider: 'nanobanana', model: 'nx', generations: 20, completed: 19, failed: 1, cost_usd: '1.900000', cost_per_success: '0.100000', share_of_cost: '0.5322' },
+      // wavespeed: 0.72 + 0.95 = $1.67 over 37 successes = 0.045135, 0.4678 of the spend
+      { provider: 'wavespeed', model: 'nb', generations: 42, completed: 37, failed: 3, cost_usd: '1.670000', cost_per_success: '0.045135', share_of_cost: '0.4678' },
+    ]);
+    expect(await all(`select day::text, provider, task_type, generations, success_rate::text, credits_charged::int
+                        from monitoring.usage_by_provider_model where day = '2026-06-01' order by provider`)).toEqual([
+      { day: '2026-06-01', provider: 'nanobanana', task_type: 'upscale', generations: 20, success_rate: '0.9500', credits_charged: 100 },
+      { day: '2026-06-01', provider: 'wavespeed', task_type: 'enhance', generations: 20, success_rate: '0.9000', credits_charged: 40 },
+    ]);
+    // Ids and numbers fold to '#': both content-filter failures are one error
+    expect(await all(`select provider, failure_source, error, sum(failures)::int n from monitoring.failures_by_provider_error
+                       where day between '2026-06-01' and '2026-06-30' group by 1, 2, 3 order by 1, 2, 3`)).toEqual([
+      { provider: 'nanobanana', failure_source: 'timeout', error: 'no result after # minutes', n: 1 },
+      { provider: 'wavespeed', failure_source: 'api_error', error: 'bad input #', n: 1 },
+      { provider: 'wavespeed', failure_source: 'callback', error: 'content filter job #', n: 2 },
+    ]);
+    expect(await all(`select user_id::text, generations, completed, failed, credits_charged::int, credits_refunded::int, cost_usd::text
+                        from monitoring.cost_per_user_monthly where month = '2026-06-01' and user_id in ('${A}', '${D}') order by cost_usd desc`)).toEqual([
+      // D: 20 generations, 19 × $0.10; charged 100, refunded 5
+      { user_id: D, generations: 20, completed: 19, failed: 1, credits_charged: 100, credits_refunded: 5, cost_usd: '1.900000' },
+      // A: 9 on June 1 (2 credits, $0.04) and 10 on June 2 (1 credit, $0.05): 28 credits, $0.86
+      { user_id: A, generations: 19, completed: 19, failed: 0, credits_charged: 28, credits_refunded: 0, cost_usd: '0.860000' },
+    ]);
+    expect(await all(`select week::text, active_users, new_users, returning_users, generations, active_users_change
+                        from monitoring.user_activity_weekly where week < '2026-08-01' order by week`)).toEqual([
+      { week: '2026-06-01', active_users: 5, new_users: 5, returning_users: 0, generations: 60, active_users_change: null },
+      { week: '2026-06-08', active_users: 1, new_users: 1, returning_users: 0, generations: 2, active_users_change: -4 },
+      // A again: active, not new
+      { week: '2026-06-29', active_users: 1, new_users: 0, returning_users: 1, generations: 1, active_users_change: 0 },
+    ]);
+    expect(await all(`select task_type, model, generations, share_of_month::text, rank_in_month from monitoring.feature_popularity
+                       where month = '2026-06-01' order by rank_in_month`)).toEqual([
+      { task_type: 'enhance', model: 'nb', generations: 42, share_of_month: '0.6774', rank_in_month: 1 },
+      { task_type: 'upscale', model: 'nx', generations: 20, share_of_month: '0.3226', rank_in_month: 2 },
+    ]);
+  });
+
+  it('provider performance over the last 7 days, with latency p50 and p95', async () => {
+    // fastgen submitted-and-finished latencies (ms): 1000..10000, five of 20000, three of 0 (today)
+    // → 18 values: 0,0,0,1000,…,10000,20000×5. p50 at rank 8.5: 6000 + 0.5 × 1000 = 6500;
+    // p95 at rank 16.15: 20000. Success 18 of 24 finished = 0.75; cost 0.13 + 0.25 = 0.38 over 18.
+    expect(await one(`select generations, completed, failed, success_rate::text, latency_p50_ms::text, latency_p95_ms::text,
+                             cost_usd::text, cost_per_success::text from monitoring.provider_performance where provider = 'fastgen'`)).toEqual({
+      generations: 25, completed: 18, failed: 6, success_rate: '0.7500', latency_p50_ms: '6500.0', latency_p95_ms: '20000.0',
+      cost_usd: '0.380000', cost_per_success: '0.021111',
+    });
+    expect(await all(`select provider from monitoring.provider_performance order by 1`)).toEqual([{ provider: 'fastgen' }]);
+  });
+
+  it('optimization hints point at the model that fails or costs more than its provider', async () => {
+    expect(await all(`select * from monitoring.optimization_hints`)).toEqual([]); // f2 has 10 generations, under the 20 minimum
+    await db.sql`update monitoring.thresholds set value = 10 where name = 'hint_min_generations'`;
+    // f2: 5 failed of 10 = 0.5 against fastgen's 6 of 24 = 0.25 (2×); $0.05 per success against 0.38 / 18 = 0.021111 (2.4×)
+    expect(await all(`select provider, model, generations, failure_rate::text, provider_failure_rate::text, cost_per_success::text,
+                             provider_cost_per_success::text, hint from monitoring.optimization_hints`)).toEqual([
+      { provider: 'fastgen', model: 'f2', generations: 10, failure_rate: '0.5000', provider_failure_rate: '0.2500', cost_per_success: '0.050000',
+        provider_cost_per_success: '0.021111', hint: "fails 2.0× as often as fastgen overall; costs 2.4× fastgen's average per success" },
+    ]);
+  });
+
+  it('platform health: today against each threshold', async () => {
+    // Today: 3 completed of 4 finished = 0.75 (alert); 1 failure (ok); ledger today: 12 charged, 3 refunded = 0.25 (alert);
+    // stuck over 30 minutes: the task in processing for 2 hours and June 8's two pending tasks (alert)
+    expect(await one(`select success_rate::text, success_status, failures, failures_status, refund_rate::text, refund_status,
+                             stuck_tasks, stuck_status, status from monitoring.platform_health`)).toEqual({
+      success_rate: '0.7500', success_status: 'alert', failures: 1, failures_status: 'ok', refund_rate: '0.2500', refund_status: 'alert',
+      stuck_tasks: 3, stuck_status: 'alert', status: 'alert',
+    });
+    await db.sql`update monitoring.thresholds set value = 0.75 where name = 'success_rate_min'`;
+    expect(await one(`select success_status from monitoring.platform_health`)).toEqual({ success_status: 'ok' }); // 0.75 is not below 0.75
+    await db.sql`update monitoring.thresholds set value = 0.95 where name = 'success_rate_min'`;
+  });
+
+  it('admin_credit_stats: the June document, exact on a range with partial days, and without rollups', async () => {
+    const june = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
+    expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000' });
+    expect(june.s.success_rate).toBe(0.9333);
+    expect(june.s.providers.map((p: any) => [p.provider, p.generations, p.succeeded, p.failed, p.success_rate, p.provider_cost_usd])).toEqual([
+      ['nanobanana', 20, 19, 1, 0.95, '1.900000'],
+      ['wavespeed', 42, 37, 3, 0.925, '1.670000'],
+    ]);
+    expect(june.s.failures.total).toBe(4);
+    expect(june.s.failures.by_source).toEqual({ callback: 2, api_error: 1, timeout: 1 });
+    expect(june.s.failures.top_errors[0]).toEqual({ provider: 'wavespeed', failure_source: 'callback', error: 'content filter job #', failures: 2 });
+    expect(june.s.refunds).toEqual({ tasks: 4, credits: 10, rate: 0.0617 });
+    expect(june.s.top_users[0]).toEqual({ user_id: D, generations: 20, credits_charged: 100, provider_cost_usd: '1.900000' });
+    expect(june.s.health.status).toBe('alert');
+
+    // From June 1 at noon: the morning of June 1 is out → June 2 (20) and June 8 (2)
+    const fromNoon = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01 12:00+00', '2026-07-01') s`);
+    expect(fromNoon.s.totals).toMatchObject({ generations: 22, succeeded: 19, failed: 1, credits_charged: 22, provider_cost_usd: '0.950000' });
+
+    // The same answers from the raw rows alone, as before any refresh
+    await db.sql`delete from monitoring.rollup_state`;
+    const raw = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
+    const strip = (doc: Record<string, any>) => ({ ...doc, data_through: undefined, health: undefined });
+    expect(strip(raw.s)).toEqual(strip(june.s));
+    await db.sql`select * from monitoring.refresh_rollups()`;
+
+    await expect(db.sql`select admin_credit_stats('2026-07-01', '2026-06-01')`).rejects.toMatchObject({ code: 'CR003' });
+    await expect(db.sql`select admin_credit_stats(null, now())`).rejects.toMatchObject({ code: 'CR003' });
+  });
+
+  it('privileges: the analyst reads monitoring only; end users and anon read none of it', async () => {
+    expect(await asRole('credits_analyst', async (tx) => {
+      await tx`select * from monitoring.summary`;
+      await tx`select admin_credit_stats()`;
+      return [
+        await denied(tx, `select * from public.enhancement_tasks`),
+        await denied(tx, `update monitoring.thresholds set value = 0 where name = 'stuck_tasks_max'`),
+        await denied(tx, `select * from monitoring.refresh_rollups()`),
+      ];
+    })).toEqual(['42501', '42501', '42501']);
+    for (const role of ['authenticated', 'anon']) {
+      expect(await asRole(role, async (tx) => [
+        await denied(tx, `select * from monitoring.platform_health`),
+        await denied(tx, `select * from monitoring.task_rollup_daily`),
+        await denied(tx, `select admin_credit_stats()`),
+      ])).toEqual(['42501', '42501', '42501']);
+    }
+    const [grants] = await db.sql`select has_function_privilege('credits_service', 'monitoring.refresh_rollups(boolean)', 'execute') refresh,
+                                         has_function_privilege('credits_analyst', 'public.admin_credit_stats(timestamptz,timestamptz)', 'execute') stats`;
+    expect(grants).toEqual({ refresh: true, stats: true });
+  });
+});
