@@ -2,8 +2,8 @@
 -- [p_from, p_to): totals, success rate, per-provider (and per-model) figures and costs,
 -- failures, refunds, top users and today's platform health. Money is given as decimal strings
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
--- last refresh (data_through), the rest from the raw rows. Top users are ranked by credits
--- charged, from the raw rows of the range.
+-- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
+-- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
 -- Errors: CR003 when a bound is null, p_from is not before p_to, or the range exceeds 3 years.
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
 create or replace function public.admin_credit_stats(
@@ -45,14 +45,11 @@ begin
     select f.provider, f.failure_source, f.error, sum(f.failures) as failures
       from f group by 1, 2, 3 order by 4 desc, 1, 3 limit 10
   ), top_users as (
-    select t.user_id, count(*) as generations,
-           -coalesce(sum(c.amount), 0) as credits_charged,
-           round(coalesce(sum(t.provider_cost_usd), 0), 6)::text as provider_cost_usd
-      from public.enhancement_tasks t
-      left join public.credit_transactions c on c.task_id = t.id and c.type = 'usage'
-     where t.created_at >= p_from and t.created_at < p_to
-     group by t.user_id
-     order by 3 desc, 1
+    -- The calendar month (UTC) the range ends in, from the per-user rollup: one index scan.
+    select u.user_id, u.generations, u.credits_charged, u.cost_usd::text as provider_cost_usd
+      from monitoring.user_rollup_monthly u
+     where u.month = date_trunc('month', (p_to - interval '1 microsecond') at time zone 'UTC')::date
+     order by u.credits_charged desc, u.user_id
      limit 10
   )
   select jsonb_build_object(

@@ -68,6 +68,7 @@ create table monitoring.user_rollup_monthly (
   constraint user_rollup_monthly_pkey primary key (month, user_id)
 );
 create index user_rollup_monthly_month_cost_idx on monitoring.user_rollup_monthly (month, cost_usd desc);
+create index user_rollup_monthly_month_credits_idx on monitoring.user_rollup_monthly (month, credits_charged desc);
 comment on table monitoring.user_rollup_monthly is 'Each user''s generations, credits and provider cost by UTC month of start.';
 
 create table monitoring.activity_rollup_weekly (
@@ -95,6 +96,8 @@ grant select on monitoring.thresholds, monitoring.task_rollup_daily, monitoring.
 create index enhancement_tasks_created_at_brin on public.enhancement_tasks using brin (created_at);
 create index enhancement_tasks_completed_at_brin on public.enhancement_tasks using brin (completed_at);
 create index credit_transactions_created_at_brin on public.credit_transactions using brin (created_at);
+-- The refund audit reads inherited failures only; new tasks never enter this index.
+create index enhancement_tasks_legacy_failed_idx on public.enhancement_tasks (id) where origin = 'legacy' and status = 'failed';
 
 -- Thresholds a DBA tuned before a rollback come back (see the down section).
 do $$
@@ -112,6 +115,7 @@ $$;
 create schema if not exists archive;
 drop table if exists archive.m0005_thresholds;
 create table archive.m0005_thresholds as select name, value from monitoring.thresholds;
+drop index public.enhancement_tasks_legacy_failed_idx;
 drop index public.credit_transactions_created_at_brin;
 drop index public.enhancement_tasks_completed_at_brin;
 drop index public.enhancement_tasks_created_at_brin;

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { cleanupCommand } from './cli/cleanup-command.js';
 import { createContext, UsageError, type CommandContext } from './cli/context.js';
+import { dashboardCommand } from './cli/dashboard-command.js';
 import { migrateCommand } from './cli/migrate-command.js';
 import { refundsCommand } from './cli/refunds-command.js';
 
@@ -19,11 +20,13 @@ Commands:
   refunds audit             failed tasks never refunded: totals and the users owed most
   refunds backfill          dry run of the refund backfill (writes nothing)
   refunds backfill --apply  refund them, in batches, with progress (run as the package owner)
+  dashboard [--refresh]     today's health and the daily, weekly and monthly tables (exit 1 on an alert)
 
 Options:
   --database-url URL        connection string (default: DATABASE_URL)
   --json                    machine-readable output
   --batch-size N            tasks per transaction for refunds backfill --apply (default 500)
+  --refresh                 dashboard: refresh the monitoring rollups first
   -h, --help                this help
 
 Exit codes: 0 done, 1 refused or failed, 2 usage error.
@@ -33,6 +36,7 @@ const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   migrate: migrateCommand,
   cleanup: cleanupCommand,
   refunds: refundsCommand,
+  dashboard: dashboardCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       'database-url': { type: 'string' },
       json: { type: 'boolean', default: false },
       apply: { type: 'boolean', default: false },
+      refresh: { type: 'boolean', default: false },
       'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -56,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   if (!command) throw new UsageError(`unknown command: ${name}`);
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
-  return command(createContext(args, { databaseUrl: values['database-url'], json: values.json, apply: values.apply, batchSize }));
+  return command(createContext(args, { databaseUrl: values['database-url'], json: values.json, apply: values.apply, refresh: values.refresh, batchSize }));
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,9 @@
 -- task_rollup_source: the definition of monitoring.task_rollup_daily, computed from the raw rows
 -- for the tasks started in [p_from, p_to). The refresh writes its rows; admin_credit_stats reads
 -- it for the part of a range the rollup does not cover yet; the tests compare it with the rollup.
--- Credits come from the ledger (usage and refund rows), cost and latency from the tasks;
--- latency is submitted → finished, for tasks that were submitted.
+-- Credits charged and refunded are the ledger's (for tasks the package ran, the ledger's
+-- invariants make them the task's credits_used), cost and latency the tasks'; latency is
+-- submitted → finished, for tasks that were submitted.
 create or replace function credits_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (
   day date, provider text, model text, task_type text,
@@ -27,12 +28,14 @@ as $$
                   filter (where t.submitted_at is not null and t.completed_at is not null), 0)::bigint,
          count(*) filter (where t.submitted_at is not null and t.completed_at is not null)::integer
     from public.enhancement_tasks t
-    left join lateral (
-      select sum(-c.amount) filter (where c.type = 'usage') as charged,
-             sum(c.amount) filter (where c.type = 'refund') as refunded
-        from public.credit_transactions c
-       where c.task_id = t.id and c.type in ('usage', 'refund')
-    ) l on true
+    cross join lateral (
+      -- A task the package ran was charged credits_used and, if it failed, refunded as much
+      -- (verify_ledger checks it); only legacy tasks need their ledger rows read.
+      select case when t.origin = 'rpc' then t.credits_used
+                  else (select sum(-c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
+             case when t.origin = 'rpc' then (case when t.status = 'failed' then t.credits_used else 0 end)
+                  else (select sum(c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
+    ) l
    where t.created_at >= p_from and t.created_at < p_to
    group by 1, 2, 3, 4
 $$;

@@ -1,6 +1,6 @@
 -- user_rollup_source: the definition of monitoring.user_rollup_monthly for the tasks started in
--- [p_from, p_to) (callers pass month boundaries).
-create or replace function credits_private.user_rollup_source(p_from timestamptz, p_to timestamptz)
+-- [p_from, p_to) (callers pass month boundaries), of the users in p_users (null: everyone).
+create or replace function credits_private.user_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   month date, user_id uuid, generations integer, completed integer, failed integer,
   credits_charged bigint, credits_refunded bigint, cost_usd numeric
@@ -17,16 +17,19 @@ as $$
          coalesce(sum(l.refunded), 0)::bigint,
          coalesce(sum(t.provider_cost_usd), 0)
     from public.enhancement_tasks t
-    left join lateral (
-      select sum(-c.amount) filter (where c.type = 'usage') as charged,
-             sum(c.amount) filter (where c.type = 'refund') as refunded
-        from public.credit_transactions c
-       where c.task_id = t.id and c.type in ('usage', 'refund')
-    ) l on true
+    cross join lateral (
+      -- A task the package ran was charged credits_used and, if it failed, refunded as much
+      -- (verify_ledger checks it); only legacy tasks need their ledger rows read.
+      select case when t.origin = 'rpc' then t.credits_used
+                  else (select sum(-c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
+             case when t.origin = 'rpc' then (case when t.status = 'failed' then t.credits_used else 0 end)
+                  else (select sum(c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
+    ) l
    where t.created_at >= p_from and t.created_at < p_to
+     and (p_users is null or t.user_id = any(p_users))
    group by 1, 2
 $$;
 
-comment on function credits_private.user_rollup_source(timestamptz, timestamptz) is
-  'Raw-row definition of monitoring.user_rollup_monthly for tasks started in [p_from, p_to).';
-revoke all on function credits_private.user_rollup_source(timestamptz, timestamptz) from public;
+comment on function credits_private.user_rollup_source(timestamptz, timestamptz, uuid[]) is
+  'Raw-row definition of monitoring.user_rollup_monthly for tasks started in [p_from, p_to), of some or all users.';
+revoke all on function credits_private.user_rollup_source(timestamptz, timestamptz, uuid[]) from public;

@@ -20,6 +20,7 @@ declare
   v_last timestamptz;
   v_since timestamptz;
   v_from timestamptz;
+  v_users uuid[]; -- null: every user (a full refresh)
   v_rows integer := 0;
   v_count integer;
 begin
@@ -33,12 +34,15 @@ begin
     v_from := '-infinity';
   else
     v_since := v_last - interval '10 minutes';
-    select least(
-      (select min(t.created_at) from public.enhancement_tasks t where t.created_at >= v_since),
-      (select min(t.created_at) from public.enhancement_tasks t where t.completed_at >= v_since),
-      (select min(t.created_at) from public.credit_transactions c join public.enhancement_tasks t on t.id = c.task_id
-        where c.created_at >= v_since and c.type = 'refund'))
-      into v_from;
+    -- The tasks that changed: started, finished, or refunded (a backfill) since then.
+    select min(c.created_at), array_agg(distinct c.user_id)
+      into v_from, v_users
+      from (select t.created_at, t.user_id from public.enhancement_tasks t where t.created_at >= v_since
+            union all
+            select t.created_at, t.user_id from public.enhancement_tasks t where t.completed_at >= v_since
+            union all
+            select t.created_at, t.user_id from public.credit_transactions r join public.enhancement_tasks t on t.id = r.task_id
+             where r.created_at >= v_since and r.type = 'refund') c;
   end if;
 
   if v_from is not null then
@@ -55,9 +59,11 @@ begin
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
-    delete from monitoring.user_rollup_monthly r where r.month >= date_trunc('month', v_from at time zone 'UTC')::date;
+    -- Per user: only the users whose tasks changed (a month holds every active user).
+    delete from monitoring.user_rollup_monthly r
+     where r.month >= date_trunc('month', v_from at time zone 'UTC')::date and (v_users is null or r.user_id = any(v_users));
     insert into monitoring.user_rollup_monthly
-    select * from credits_private.user_rollup_source(date_trunc('month', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select * from credits_private.user_rollup_source(date_trunc('month', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 

@@ -4,7 +4,7 @@ import { requireDatabaseUrl } from '../db/url.js';
 /** What every command gets: where to connect, how to print. */
 export interface CommandContext {
   args: string[];
-  flags: { databaseUrl?: string; json: boolean; apply: boolean; batchSize?: number };
+  flags: { databaseUrl?: string; json: boolean; apply: boolean; refresh: boolean; batchSize?: number };
   databaseUrl(): string;
   /** A small pool, closed by the caller's `finally`. */
   connect(): postgres.Sql;

@@ -3,7 +3,7 @@
 create or replace view monitoring.cost_per_user_monthly as
 select u.month, u.user_id, u.generations, u.completed, u.failed, u.credits_charged, u.credits_refunded,
        u.credits_charged - u.credits_refunded as credits_spent,
-       round(u.cost_usd, 6) as cost_usd,
+       u.cost_usd,
        round(u.cost_usd / nullif(u.generations, 0), 6) as cost_per_generation
   from monitoring.user_rollup_monthly u;
 
