@@ -76,8 +76,9 @@ async function main() {
     console.log(`${server.label}, database ${name}`);
     await migrateUp({ databaseUrl: url });
     const [loaded] = await sql`select count(*)::int n from enhancement_tasks`;
-    if (created || loaded!.n !== scale.tasks) {
-      if (!created) throw new Error(`${name} holds ${loaded!.n} tasks, not ${scale.tasks}: run with --reload`);
+    // A kept database holds the history plus the lifecycles of earlier runs' hot-path measurements.
+    if (created || loaded!.n < scale.tasks) {
+      if (!created) throw new Error(`${name} holds ${loaded!.n} tasks, fewer than ${scale.tasks}: run with --reload`);
       console.log(`loading ${scale.users} users, ${scale.tasks} generations over ${scale.days} days…`);
       const started = performance.now();
       await loadScaleHistory(sql, {
@@ -108,27 +109,40 @@ async function main() {
     const drift = await sql`select count(*)::int n from monitoring.ledger_drift`;
     console.log(`\nledger_drift (full verify_ledger, a daily job, not a panel): ${(performance.now() - started).toFixed(0)} ms, ${drift[0]!.n} violations`);
 
-    // The hot path with and without what monitoring adds, alternated to even out noise.
+    // The hot path with and without what monitoring adds to it, in a database of its own holding
+    // one busy day (the refresh job recomputes today), configurations alternated against noise.
     const seconds = Number(values.seconds);
+    const hot = await server.ensureDatabase('credits_bench_hotpath', true);
+    await migrateUp({ databaseUrl: hot.url });
+    const hotSql = postgres(hot.url, { max: 2, onnotice: () => {} });
+    await loadScaleHistory(hotSql, { users: 10_000, tasks: 20_000, days: 1 });
+    await hotSql`select * from monitoring.refresh_rollups(true)`;
     const brin = ['enhancement_tasks_created_at_brin', 'enhancement_tasks_completed_at_brin', 'credit_transactions_created_at_brin'];
-    const indexDefs = await sql`select indexdef from pg_indexes where indexname = any(${brin})`;
-    const measure = async (withMonitoring: boolean) => {
-      if (!withMonitoring) for (const i of brin) await sql.unsafe(`drop index if exists ${i}`);
-      const refresher = withMonitoring ? setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 1000) : undefined;
-      const rate = await lifecycles(url, 8, seconds);
-      clearInterval(refresher);
-      if (!withMonitoring) for (const d of indexDefs) await sql.unsafe(d.indexdef);
-      return rate;
-    };
-    const without = [await measure(false)];
-    const withM = [await measure(true)];
-    without.push(await measure(false));
-    withM.push(await measure(true));
+    const indexDefs = await hotSql`select indexdef from pg_indexes where indexname = any(${brin})`;
+    const configurations = [
+      { name: 'without monitoring (no BRIN indexes, no refresh job)', brin: false, refreshEvery: 0 },
+      { name: 'with the BRIN indexes', brin: true, refreshEvery: 0 },
+      { name: 'with the BRIN indexes and a refresh every 5 s (12× the documented cadence)', brin: true, refreshEvery: 5000 },
+    ];
+    const rates = configurations.map(() => [] as number[]);
+    for (let round = 0; round < 2; round++) {
+      for (const [i, c] of configurations.entries()) {
+        if (!c.brin) for (const index of brin) await hotSql.unsafe(`drop index if exists ${index}`);
+        const refresher = c.refreshEvery ? setInterval(() => void hotSql`select * from monitoring.refresh_rollups()`.catch(() => {}), c.refreshEvery) : undefined;
+        rates[i]!.push(await lifecycles(hot.url, 8, seconds));
+        clearInterval(refresher);
+        if (!c.brin) for (const d of indexDefs) await hotSql.unsafe(d.indexdef);
+      }
+    }
+    const refreshMs = await medianLatency(() => hotSql`select * from monitoring.refresh_rollups()`, 3);
+    await hotSql.end();
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`\nhot path, 8 clients, start → submitted → completed, ${seconds} s × 2 each:`);
-    console.log(`  without monitoring (no BRIN indexes, no refresh job): ${avg(without).toFixed(0)} lifecycles/s`);
-    console.log(`  with monitoring (BRIN indexes, refresh every second): ${avg(withM).toFixed(0)} lifecycles/s`);
-    console.log(`  ratio with/without: ${(avg(withM) / avg(without)).toFixed(2)}`);
+    const baseline = avg(rates[0]!);
+    console.log(`\nhot path, 8 clients, start → submitted → completed, ${seconds} s × 2 rounds each (one busy day of data):`);
+    for (const [i, c] of configurations.entries()) {
+      console.log(`  ${c.name}: ${avg(rates[i]!).toFixed(0)} lifecycles/s (ratio ${(avg(rates[i]!) / baseline).toFixed(2)})`);
+    }
+    console.log(`  one incremental refresh on that day: ${refreshMs.toFixed(1)} ms`);
     const slow = rows.filter((r) => r[`< ${TARGET_MS} ms`] === 'NO').length;
     console.log(`\n${rows.length - slow} of ${rows.length} dashboard reads under ${TARGET_MS} ms`);
   } finally {

@@ -6,6 +6,8 @@ returns table (provider text, model text, failure_source text, error text, failu
 language sql
 stable
 set search_path to pg_catalog, pg_temp
+-- JIT compiles for tens of ms to save less on these short scans
+set jit to off
 as $$
   with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
   parts as (
