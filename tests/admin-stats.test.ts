@@ -1,0 +1,77 @@
+// The TypeScript side of the admin dashboard: the typed call, the Fetch route handler, the
+// Express adapter and the dashboard command, against a database with a day of generations.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCreditStatsExpress, adminCreditStatsRoute, getAdminCreditStats } from '../src/client/admin-stats.js';
+import { packageRoot } from '../src/paths.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { newAccount, startGeneration } from './helpers/ledger.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 2 });
+  const user = await newAccount(db.sql, 'pro');
+  for (let i = 0; i < 10; i++) {
+    const { task_id } = await startGeneration(db.sql, user, 2);
+    if (i < 8) await db.sql`select complete_generation(${task_id}, 0.0391)`;
+    else await db.sql`select fail_generation(${task_id}, 'content filter', 'callback')`;
+  }
+  await db.sql`select * from monitoring.refresh_rollups()`;
+});
+afterAll(() => db.drop());
+
+describe('admin credit stats from TypeScript', () => {
+  it('getAdminCreditStats returns the typed document, money as exact strings', async () => {
+    const stats = await getAdminCreditStats(db.sql);
+    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800' });
+    expect(stats.success_rate).toBe(0.8);
+    expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
+    expect(stats.health.success_status).toBe('alert');
+    expect(stats.top_users[0]).toMatchObject({ generations: 10, credits_charged: 20 });
+  });
+
+  it('the Fetch route handler answers GET with JSON, and 400 for a bad range', async () => {
+    const route = adminCreditStatsRoute(db.sql);
+    const ok = await route(new Request('http://app/admin/credit-stats'));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect((await ok.json()).totals.generations).toBe(10);
+    const empty = await route(new Request('http://app/admin/credit-stats?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z'));
+    expect((await empty.json()).totals.generations).toBe(0);
+    const reversed = await route(new Request('http://app/admin/credit-stats?from=2026-02-01&to=2026-01-01'));
+    expect(reversed.status).toBe(400);
+    expect(await reversed.json()).toMatchObject({ code: 'CR003' });
+    const garbage = await route(new Request('http://app/admin/credit-stats?from=yesterday-ish'));
+    expect(garbage.status).toBe(400);
+  });
+
+  it('the Express adapter sends the same answer', async () => {
+    const sent: { status?: number; body?: string; headers: Record<string, string> } = { headers: {} };
+    const res = {
+      status(code: number) { sent.status = code; return res; },
+      set(name: string, value: string) { sent.headers[name] = value; return res; },
+      send(body: string) { sent.body = body; },
+    };
+    let failure: unknown;
+    await adminCreditStatsExpress(db.sql)({ originalUrl: '/admin/credit-stats' }, res, (e) => { failure = e; });
+    expect(failure).toBeUndefined();
+    expect(sent.status).toBe(200);
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(sent.body!).totals.succeeded).toBe(8);
+  });
+
+  it('credits dashboard prints health and the period tables, exit 1 on an alert', async () => {
+    const run = promisify(execFile);
+    const args = [path.join(packageRoot, 'src/cli.ts'), 'dashboard'];
+    const env = { ...process.env, DATABASE_URL: db.url };
+    const text = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), args, { env }).catch((e) => e);
+    expect(text.code).toBe(1); // today's success rate 80 % is below 95 %
+    expect(text.stdout).toMatch(/Platform health \d{4}-\d{2}-\d{2} \(UTC\): ALERT/);
+    expect(text.stdout).toMatch(/success rate\s+80\.0%\s+min 95\.0%\s+ALERT/);
+    expect(text.stdout).toContain('80.0% !');
+    const json = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), [...args, '--json'], { env }).catch((e) => e);
+    expect(JSON.parse(json.stdout).daily[0]).toMatchObject({ generations: 10, failed: 2, success_below_threshold: true });
+  });
+});
