@@ -1,19 +1,20 @@
+// Shortcuts over the generated client for the tests.
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+import * as client from '../../src/generated/client.js';
 
 export type Sql = postgres.Sql;
 
 /** A new account on `tier`; returns its user id. */
 export async function newAccount(sql: Sql, tier = 'free'): Promise<string> {
   const userId = randomUUID();
-  await sql`select ensure_credit_account(${userId}, ${tier})`;
+  await client.ensureCreditAccount(sql, { userId, tier });
   return userId;
 }
 
-export async function startGeneration(sql: Sql, userId: string, credits: number, key: string | null = null) {
-  const [row] = await sql<{ task_id: string; balance: number; replayed: boolean }[]>`
-    select * from start_generation(${userId}, 'enhance', 'wavespeed', 'nano-banana', ${credits}, ${key})`;
-  return row!;
+export async function startGeneration(sql: Sql, userId: string, credits: number, idempotencyKey?: string) {
+  const row = await client.startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits, idempotencyKey });
+  return { task_id: row.task_id!, balance: row.balance!, replayed: row.replayed! };
 }
 
 export async function balanceOf(sql: Sql, userId: string) {
@@ -22,9 +23,8 @@ export async function balanceOf(sql: Sql, userId: string) {
   return row!;
 }
 
-export async function ledgerViolations(sql: Sql) {
-  return sql<{ invariant: string; user_id: string | null; task_id: string | null; detail: string }[]>`
-    select * from verify_ledger()`;
+export function ledgerViolations(sql: Sql) {
+  return client.verifyLedger(sql);
 }
 
 /** Settles every promise and splits results from SQLSTATEs. */

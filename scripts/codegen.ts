@@ -1,0 +1,48 @@
+// npm run codegen [-- --check]
+// Migrates a scratch database to the latest version (on the server of DATABASE_URL, else on an
+// embedded PostgreSQL), generates src/generated/client.ts from its catalog and writes it; with
+// --check, exits 1 when the committed file differs from what the migrations produce.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { generateClient, generatedClientPath } from '../src/codegen/generate.js';
+import { sameServer } from '../src/db/url.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
+import { migrateUp } from '../src/migrate/index.js';
+
+const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
+
+async function main(): Promise<number> {
+  let embedded: EmbeddedServer | undefined;
+  const adminUrl = process.env.DATABASE_URL ? sameServer(process.env.DATABASE_URL, 'postgres') : (embedded = await startEmbeddedPostgres()).url;
+  const scratch = `credits_codegen_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${scratch}`);
+    const url = sameServer(adminUrl, scratch);
+    await migrateUp({ databaseUrl: url });
+    const source = await generateClient(url);
+    const committed = await readFile(generatedClientPath, 'utf8').catch(() => '');
+    if (values.check) {
+      if (committed === source) {
+        console.log('src/generated/client.ts is up to date');
+        return 0;
+      }
+      console.error('src/generated/client.ts is stale: run `npm run codegen` and commit the result');
+      return 1;
+    }
+    await writeFile(generatedClientPath, source);
+    console.log(committed === source ? 'src/generated/client.ts unchanged' : 'wrote src/generated/client.ts');
+    return 0;
+  } finally {
+    await admin.unsafe(`drop database if exists ${scratch} with (force)`);
+    await admin.end();
+    await embedded?.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (error) => {
+  console.error(error);
+  process.exit(1);
+});

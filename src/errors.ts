@@ -1,0 +1,75 @@
+// One error class per SQLSTATE of the contract (docs/error-codes.md), so that callers write
+//   catch (e) { if (e instanceof InsufficientCreditsError) showPaywall(e.required, e.available) }
+// The numbers come from the error's DETAIL, whose wording the functions keep stable for this.
+
+/** Fields PostgreSQL clients (postgres, pg) put on a server error. */
+interface ServerError {
+  code?: string;
+  message?: string;
+  detail?: string;
+  hint?: string;
+}
+
+export class CreditsError extends Error {
+  readonly code: string;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(source: ServerError, options?: { cause?: unknown }) {
+    super(source.message ?? 'credits ledger error', options);
+    this.name = new.target.name;
+    this.code = source.code ?? 'unknown';
+    this.detail = source.detail;
+    this.hint = source.hint;
+  }
+}
+
+/** CR001: the account holds fewer credits than the generation costs. */
+export class InsufficientCreditsError extends CreditsError {
+  /** What the generation costs. */
+  readonly required: number | undefined;
+  /** What the account holds. */
+  readonly available: number | undefined;
+
+  constructor(source: ServerError, options?: { cause?: unknown }) {
+    super(source, options);
+    const numbers = /costs (\d+) credits; user \S+ has (\d+)/.exec(source.detail ?? '');
+    this.required = numbers ? Number(numbers[1]) : undefined;
+    this.available = numbers ? Number(numbers[2]) : undefined;
+  }
+}
+
+/** CR002: the user has no credit account (create it with ensureCreditAccount). */
+export class NoCreditAccountError extends CreditsError {}
+
+/** CR003: an argument is null, blank, oversized, out of range or unknown. */
+export class InvalidArgumentError extends CreditsError {}
+
+/** CR004: no task has that id. */
+export class TaskNotFoundError extends CreditsError {}
+
+/** CR005: the task cannot make that transition (e.g. submitting a finished task). */
+export class TransitionNotAllowedError extends CreditsError {}
+
+/** CR006: an idempotency key was reused with different arguments. */
+export class IdempotencyConflictError extends CreditsError {}
+
+/** 42501: the connected role may not do this. */
+export class PermissionDeniedError extends CreditsError {}
+
+const classes: Record<string, new (source: ServerError, options?: { cause?: unknown }) => CreditsError> = {
+  CR001: InsufficientCreditsError,
+  CR002: NoCreditAccountError,
+  CR003: InvalidArgumentError,
+  CR004: TaskNotFoundError,
+  CR005: TransitionNotAllowedError,
+  CR006: IdempotencyConflictError,
+  '42501': PermissionDeniedError,
+};
+
+/** The typed error for a contract SQLSTATE; anything else is returned unchanged. */
+export function toCreditsError(error: unknown): unknown {
+  const code = (error as ServerError | null)?.code;
+  const Class = code ? classes[code] : undefined;
+  return Class ? new Class(error as ServerError, { cause: error }) : error;
+}
