@@ -6,12 +6,17 @@ import { parseArgs } from 'node:util';
 import { cleanupCommand } from './cli/cleanup-command.js';
 import { createContext, UsageError, type CommandContext } from './cli/context.js';
 import { dashboardCommand } from './cli/dashboard-command.js';
+import { allocateCommand, balanceCommand, statusCommand, sweepCommand } from './cli/ledger-commands.js';
 import { migrateCommand } from './cli/migrate-command.js';
 import { refundsCommand } from './cli/refunds-command.js';
 
 const usage = `Usage: credits <command> [options]
 
 Commands:
+  status                    connection, migrations, functions to apply, ledger soundness (exit 1 if not all fine)
+  sweep                     fail and refund generations stuck longer than --older-than (default 30 minutes)
+  allocate                  start the monthly period for every account (this month, or --period YYYY-MM-01)
+  balance <user-id>         an account's balance, buckets, tier and period
   migrate up [N]            run pending migrations (N at most), then apply changed functions and views
   migrate down [N]          roll back the last N migrations (default 1); never the legacy baseline
   migrate status            applied and pending migrations, functions and views a deploy would change
@@ -27,12 +32,19 @@ Options:
   --json                    machine-readable output
   --batch-size N            tasks per transaction for refunds backfill --apply (default 500)
   --refresh                 dashboard: refresh the monitoring rollups first
+  --older-than INTERVAL     sweep: how long a task may stay in flight (default '30 minutes')
+  --limit N                 sweep: tasks per batch (default 1000)
+  --period YYYY-MM-01       allocate: the period to start (default: this month, UTC)
   -h, --help                this help
 
 Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
 
 const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
+  status: statusCommand,
+  sweep: sweepCommand,
+  allocate: allocateCommand,
+  balance: balanceCommand,
   migrate: migrateCommand,
   cleanup: cleanupCommand,
   refunds: refundsCommand,
@@ -49,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
       apply: { type: 'boolean', default: false },
       refresh: { type: 'boolean', default: false },
       'batch-size': { type: 'string' },
+      'older-than': { type: 'string' },
+      limit: { type: 'string' },
+      period: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,9 +74,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command: ${name}`);
-  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
-  return command(createContext(args, { databaseUrl: values['database-url'], json: values.json, apply: values.apply, refresh: values.refresh, batchSize }));
+  const positive = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${flag} takes a positive whole number`);
+    return n;
+  };
+  return command(createContext(args, {
+    databaseUrl: values['database-url'],
+    json: values.json,
+    apply: values.apply,
+    refresh: values.refresh,
+    batchSize: positive('batch-size', values['batch-size']),
+    limit: positive('limit', values.limit),
+    olderThan: values['older-than'],
+    period: values.period,
+  }));
 }
 
 main(process.argv.slice(2)).then(

@@ -57,9 +57,31 @@ describe('the credits CLI on a legacy database', () => {
     expect((await credits('cleanup', 'check')).stdout).toContain('already archived');
   });
 
+  it('runs the daily commands: sweep, allocate, balance, status', async () => {
+    // The fixture's stuck legacy tasks (one user in four) are failed and refunded, in batches.
+    const sweep = await credits('sweep', '--limit', '100', '--json');
+    expect(JSON.parse(sweep.stdout)).toMatchObject({ tasks: 250, olderThan: '30 minutes' });
+    expect(JSON.parse((await credits('sweep', '--json')).stdout)).toMatchObject({ tasks: 0 });
+
+    const allocation = JSON.parse((await credits('allocate', '--json')).stdout);
+    expect(allocation.accounts).toBe(1000); // legacy accounts were last allocated 95 days ago
+    expect(JSON.parse((await credits('allocate', '--json')).stdout).accounts).toBe(0);
+
+    const [user] = await db.sql`select user_id from user_credits order by user_id limit 1`;
+    const balance = await credits('balance', user!.user_id, '--json');
+    expect(JSON.parse(balance.stdout)).toMatchObject({ monthly_credits: expect.any(Number), period_start: expect.any(String) });
+
+    const status = await credits('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/ledger: sound \(verify_ledger in \d+ ms\)/);
+    expect(status.stdout).toContain('none pending');
+  });
+
   it('answers usage errors with exit code 2 and the help', async () => {
     expect(await credits('refunds', 'nonsense')).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: credits') });
     expect(await credits('migrate', 'up', 'x')).toMatchObject({ code: 2 });
+    expect(await credits('sweep', '--limit', '0')).toMatchObject({ code: 2 });
+    expect(await credits('balance')).toMatchObject({ code: 2 });
     expect(await credits('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('refunds backfill --apply') });
   });
 
@@ -67,5 +89,7 @@ describe('the credits CLI on a legacy database', () => {
     const result = await credits('migrate', 'down', '99');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot roll back 0001_legacy_baseline');
+    const missing = await credits('balance', '00000000-0000-0000-0000-000000000000');
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no credit account for this user (CR002)') });
   });
 });

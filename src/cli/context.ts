@@ -4,7 +4,16 @@ import { requireDatabaseUrl } from '../db/url.js';
 /** What every command gets: where to connect, how to print. */
 export interface CommandContext {
   args: string[];
-  flags: { databaseUrl?: string; json: boolean; apply: boolean; refresh: boolean; batchSize?: number };
+  flags: {
+    databaseUrl?: string;
+    json: boolean;
+    apply: boolean;
+    refresh: boolean;
+    batchSize?: number;
+    olderThan?: string;
+    limit?: number;
+    period?: string;
+  };
   databaseUrl(): string;
   /** A small pool, closed by the caller's `finally`. */
   connect(): postgres.Sql;

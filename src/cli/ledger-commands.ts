@@ -1,0 +1,91 @@
+// The day-to-day commands: status, sweep, allocate, balance.
+import { migrationStatus } from '../migrate/index.js';
+import * as client from '../generated/client.js';
+import { UsageError, type CommandContext } from './context.js';
+import { formatTable } from './format.js';
+
+/** `credits status`: connection, migrations, pending definitions, ledger soundness. Exit 1 when something needs doing. */
+export async function statusCommand(ctx: CommandContext): Promise<number> {
+  const sql = ctx.connect();
+  try {
+    const [server] = await sql`select current_setting('server_version') as version, current_database() as database, current_user as "user"`;
+    const migrations = await migrationStatus({ databaseUrl: ctx.databaseUrl() });
+    const atLatest = migrations.pending.length === 0 && migrations.definitions.changed.length === 0 && migrations.definitions.removed.length === 0;
+    let violations: number | null = null;
+    let verifyMs: number | null = null;
+    if (migrations.applied.includes('0002_credits_ledger') && atLatest) {
+      const started = performance.now();
+      violations = (await client.verifyLedger(sql)).length;
+      verifyMs = Math.round(performance.now() - started);
+    }
+    const result = {
+      server: server!.version, database: server!.database, user: server!.user,
+      migrations: { applied: migrations.applied.length, pending: migrations.pending },
+      definitions: { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
+      ledger: violations === null ? 'not checked (migrate first)' : violations === 0 ? 'sound' : `${violations} violations`,
+      verifyMs,
+    };
+    ctx.print(result, () => {
+      console.log(`connected: PostgreSQL ${result.server}, database ${result.database} as ${result.user}`);
+      console.log(`migrations: ${result.migrations.applied} applied, ${migrations.pending.length ? `pending: ${migrations.pending.join(', ')}` : 'none pending'}`);
+      console.log(`functions and views: ${result.definitions.toApply.length + result.definitions.toDrop.length === 0 ? 'up to date' : `${result.definitions.toApply.length} to apply, ${result.definitions.toDrop.length} to drop (credits migrate up)`}`);
+      console.log(`ledger: ${result.ledger}${verifyMs === null ? '' : ` (verify_ledger in ${verifyMs} ms)`}`);
+    });
+    return atLatest && violations === 0 ? 0 : 1;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** `credits sweep`: fails and refunds stuck generations, in batches until none is left. */
+export async function sweepCommand(ctx: CommandContext): Promise<number> {
+  const sql = ctx.connect();
+  const olderThan = ctx.flags.olderThan ?? '30 minutes';
+  const limit = ctx.flags.limit ?? 1000;
+  try {
+    let tasks = 0;
+    let credits = 0;
+    for (;;) {
+      const swept = await client.expireStaleGenerations(sql, { olderThan, limit });
+      tasks += swept.length;
+      credits += swept.reduce((n, r) => n + (r.refunded_credits ?? 0), 0);
+      if (!ctx.flags.json && swept.length) process.stderr.write(`swept ${tasks} tasks so far\n`);
+      if (swept.length < limit) break;
+    }
+    ctx.print({ olderThan, tasks, creditsRefunded: credits }, () =>
+      console.log(tasks ? `failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${credits} credits back` : `no task stuck for over ${olderThan}`));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** `credits allocate`: starts the monthly period (this month, or --period YYYY-MM-01). */
+export async function allocateCommand(ctx: CommandContext): Promise<number> {
+  const sql = ctx.connect();
+  try {
+    const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01';
+    const result = await client.allocateMonthlyCredits(sql, { periodStart: period });
+    const data = { period: result.period_start, accounts: result.accounts, creditsAllocated: String(result.credits_allocated), creditsExpired: String(result.credits_expired) };
+    ctx.print(data, () =>
+      console.log(result.accounts ? `period ${data.period}: ${data.accounts} accounts, ${data.creditsAllocated} credits allocated, ${data.creditsExpired} expired`
+        : `period ${data.period}: every account is already in it`));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** `credits balance <user-id>`. */
+export async function balanceCommand(ctx: CommandContext): Promise<number> {
+  const userId = ctx.args[0];
+  if (!userId) throw new UsageError('balance needs a user id');
+  const sql = ctx.connect();
+  try {
+    const balance = await client.getCreditBalance(sql, { userId });
+    ctx.print(balance, () => console.log(formatTable([{ user: userId, ...balance }])));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
