@@ -45,7 +45,7 @@ begin
   for v_task in
     with stale as (
       select t.id from public.enhancement_tasks t
-       where t.status in ('pending', 'processing') and t.updated_at < now() - p_older_than
+       where t.status in ('pending', 'processing') and t.completed_at is null and t.updated_at < now() - p_older_than
        order by t.updated_at
        limit p_limit
          for update skip locked

@@ -27,9 +27,14 @@ as $$
 declare
   v_refund record;
 begin
-  perform credits_private.require_present('p_task_id', p_task_id);
-  perform credits_private.require_text('p_error_message', p_error_message, 10000);
-  perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  -- Checked in one expression; the helpers run only to raise the precise error.
+  if not (p_task_id is not null
+          and coalesce(btrim(p_error_message) <> '' and length(p_error_message) <= 10000, false)
+          and (p_provider_cost_usd is null or p_provider_cost_usd between 0 and 10000)) then
+    perform credits_private.require_present('p_task_id', p_task_id);
+    perform credits_private.require_text('p_error_message', p_error_message, 10000);
+    perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  end if;
   if p_source is null or p_source not in ('callback', 'api_error', 'timeout', 'admin') then
     raise exception using errcode = 'CR003',
       message = 'p_source must be one of callback, api_error, timeout, admin',

@@ -22,8 +22,11 @@ declare
   v_task record;
   v_other uuid;
 begin
-  perform credits_private.require_present('p_task_id', p_task_id);
-  perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
+  -- Checked in one expression; the helpers run only to raise the precise error.
+  if not (p_task_id is not null and coalesce(btrim(p_external_task_id) <> '' and length(p_external_task_id) <= 500, false)) then
+    perform credits_private.require_present('p_task_id', p_task_id);
+    perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
+  end if;
 
   update public.enhancement_tasks t
      set status = 'processing', external_task_id = p_external_task_id,

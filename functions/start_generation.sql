@@ -24,85 +24,106 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_account record;
-  v_monthly integer;
+  v_credits integer;
+  v_found boolean;
   v_first public.enhancement_tasks;
 begin
-  perform credits_private.require_present('p_user_id', p_user_id);
-  perform credits_private.require_text('p_task_type', p_task_type, 100);
-  perform credits_private.require_text('p_provider', p_provider, 100);
-  perform credits_private.require_text('p_model', p_model, 200);
-  perform credits_private.require_credits('p_credits', p_credits, 1000000);
-  if p_idempotency_key is not null then
-    perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
-  end if;
-  if p_metadata is null or jsonb_typeof(p_metadata) <> 'object' or pg_column_size(p_metadata) > 8192 then
+  -- The arguments are checked in one expression; the helpers run only to raise the precise
+  -- error (a helper call per argument cost more than the rest of the check on the hot path).
+  if not (p_user_id is not null
+          and coalesce(p_credits between 1 and 1000000, false)
+          and coalesce(btrim(p_task_type) <> '' and length(p_task_type) <= 100, false)
+          and coalesce(btrim(p_provider) <> '' and length(p_provider) <= 100, false)
+          and coalesce(btrim(p_model) <> '' and length(p_model) <= 200, false)
+          and (p_idempotency_key is null or coalesce(btrim(p_idempotency_key) <> '' and length(p_idempotency_key) <= 200, false))
+          and coalesce(jsonb_typeof(p_metadata) = 'object' and pg_column_size(p_metadata) <= 8192, false)) then
+    perform credits_private.require_present('p_user_id', p_user_id);
+    perform credits_private.require_text('p_task_type', p_task_type, 100);
+    perform credits_private.require_text('p_provider', p_provider, 100);
+    perform credits_private.require_text('p_model', p_model, 200);
+    perform credits_private.require_credits('p_credits', p_credits, 1000000);
+    if p_idempotency_key is not null then
+      perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
+    end if;
     raise exception using errcode = 'CR003',
       message = 'p_metadata must be a JSON object of at most 8 kB',
       detail = format('p_metadata was %s.', coalesce(left(p_metadata::text, 200), 'null')),
       hint = 'Pass an object such as {} or {"prompt_id": "..."}.';
   end if;
 
-  -- The key's unique index makes a concurrent duplicate wait here for the first call's outcome.
-  insert into public.enhancement_tasks as t
-    (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
-  values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
-  on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-  returning t.id into task_id;
+  -- One statement: lock the account, and if it holds enough, create the task (unless the
+  -- idempotency key already has one), charge monthly credits first, and write the usage row
+  -- with the balance after it. A concurrent call with the same key waits on the account lock,
+  -- then finds the first call's task and replays it.
+  with account as (
+    select uc.credits, uc.period_start, least(uc.monthly_credits, p_credits) as monthly_part
+      from public.user_credits uc
+     where uc.user_id = p_user_id
+       for update
+  ), task as (
+    insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
+    select p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata
+      from account a where a.credits >= p_credits
+    on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+    returning t.id
+  ), charge as (
+    update public.user_credits uc
+       set credits = uc.credits - p_credits,
+           monthly_credits = uc.monthly_credits - a.monthly_part,
+           purchased_credits = uc.purchased_credits - (p_credits - a.monthly_part),
+           credits_used_this_month = uc.credits_used_this_month + p_credits,
+           updated_at = now()
+      from account a, task t
+     where uc.user_id = p_user_id
+  ), usage as (
+    insert into public.credit_transactions
+      (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
+    select p_user_id, -p_credits, -a.monthly_part, 'usage', t.id, p_provider, a.credits - p_credits, a.period_start
+      from account a, task t
+  )
+  select t.id, a.credits into task_id, v_credits
+    from account a left join task t on true;
+  v_found := found;
 
-  if task_id is null then
-    select t.* into v_first
-      from public.enhancement_tasks t
-     where t.user_id = p_user_id and t.idempotency_key = p_idempotency_key;
-    if (v_first.task_type, v_first.provider, v_first.model, v_first.credits_used, v_first.metadata)
-       is distinct from (p_task_type, p_provider, p_model, p_credits, p_metadata) then
-      raise exception using errcode = 'CR006',
-        message = 'idempotency key reused with different arguments',
-        detail = format('Key %L started task %s (%s, %s, %s, %s credits); this call asked for (%s, %s, %s, %s credits).',
-                        p_idempotency_key, v_first.id, v_first.task_type, v_first.provider, v_first.model,
-                        v_first.credits_used, p_task_type, p_provider, p_model, p_credits),
-        hint = 'Use a new key for a new generation.';
-    end if;
-    select c.balance_after into balance
-      from public.credit_transactions c
-     where c.task_id = v_first.id and c.type = 'usage';
-    task_id := v_first.id;
-    replayed := true;
+  if task_id is not null then
+    balance := v_credits - p_credits;
+    replayed := false;
     return;
   end if;
 
-  -- The row lock serialises charges of one account; the split needs the locked values.
-  select uc.credits, uc.monthly_credits, uc.period_start into v_account
-    from public.user_credits uc
-   where uc.user_id = p_user_id
-     for update;
-  if not found then
+  if p_idempotency_key is not null then
+    select t.* into v_first
+      from public.enhancement_tasks t
+     where t.user_id = p_user_id and t.idempotency_key = p_idempotency_key;
+    if found then
+      if (v_first.task_type, v_first.provider, v_first.model, v_first.credits_used, v_first.metadata)
+         is distinct from (p_task_type, p_provider, p_model, p_credits, p_metadata) then
+        raise exception using errcode = 'CR006',
+          message = 'idempotency key reused with different arguments',
+          detail = format('Key %L started task %s (%s, %s, %s, %s credits); this call asked for (%s, %s, %s, %s credits).',
+                          p_idempotency_key, v_first.id, v_first.task_type, v_first.provider, v_first.model,
+                          v_first.credits_used, p_task_type, p_provider, p_model, p_credits),
+          hint = 'Use a new key for a new generation.';
+      end if;
+      select c.balance_after into balance
+        from public.credit_transactions c
+       where c.task_id = v_first.id and c.type = 'usage';
+      task_id := v_first.id;
+      replayed := true;
+      return;
+    end if;
+  end if;
+
+  if not v_found then
     raise exception using errcode = 'CR002',
       message = 'no credit account for this user',
       detail = format('user_id %s has no row in user_credits.', p_user_id),
       hint = 'Create it with ensure_credit_account(user_id, tier).';
   end if;
-  if v_account.credits < p_credits then
-    raise exception using errcode = 'CR001',
-      message = 'insufficient credits',
-      detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_account.credits),
-      hint = 'Buy or grant credits, or wait for the next monthly allocation.';
-  end if;
-
-  v_monthly := least(v_account.monthly_credits, p_credits);
-  update public.user_credits uc
-     set credits = uc.credits - p_credits,
-         monthly_credits = uc.monthly_credits - v_monthly,
-         purchased_credits = uc.purchased_credits - (p_credits - v_monthly),
-         credits_used_this_month = uc.credits_used_this_month + p_credits,
-         updated_at = now()
-   where uc.user_id = p_user_id;
-
-  balance := v_account.credits - p_credits;
-  insert into public.credit_transactions
-    (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
-  values (p_user_id, -p_credits, -v_monthly, 'usage', task_id, p_provider, balance, v_account.period_start);
-  replayed := false;
+  raise exception using errcode = 'CR001',
+    message = 'insufficient credits',
+    detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_credits),
+    hint = 'Buy or grant credits, or wait for the next monthly allocation.';
 end;
 $$;
 

@@ -51,7 +51,9 @@ export async function callFunction(
   const text = result.shape === 'value' ? `select ${call} as value` : `select ${result.select.join(', ')} from ${call}`;
   try {
     // The server infers each parameter's type from its cast; the driver serialises by it (jsonb included).
-    const rows = await sql.unsafe(text, given.map((s) => args[s.key]) as postgres.ParameterOrJSON<never>[]);
+    // Prepared: the text only varies with which optional arguments are given, so each connection
+    // parses and plans a call once instead of every time.
+    const rows = await sql.unsafe(text, given.map((s) => args[s.key]) as postgres.ParameterOrJSON<never>[], { prepare: true });
     if (result.shape === 'value') return rows[0]?.value ?? null;
     const converted = rows.map((row) => convert({ ...row }, result.bigints));
     return result.shape === 'row' ? converted[0] ?? null : converted;

@@ -1,0 +1,185 @@
+// npm run bench [-- --seconds 5]
+// Generation lifecycles per second through the RPC functions, at 1, 8 and 32 clients, uniform
+// users and one hot user, with p50/p99 latency per call; and, in the same run on the same
+// server, the baselines: the commit ceiling (pgbench, one single-row UPDATE per transaction,
+// uniform over 10,000 rows), pgbench's built-in simple-update, and a naive application-side
+// lifecycle (separate statements from TypeScript, each its own transaction, as the seed app did);
+// the RPC lifecycle is also driven by pgbench, so that RPC calls/s and the ceiling's tps come
+// from the same client. Ends with storage per lifecycle after VACUUM.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import postgres from 'postgres';
+import { formatTable } from '../src/cli/format.js';
+import * as client from '../src/generated/client.js';
+import { migrateUp } from '../src/migrate/index.js';
+import { benchServer } from './bench/server.js';
+
+const run = promisify(execFile);
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '10000' } } });
+const SECONDS = Number(values.seconds);
+const USERS = Number(values.users);
+const CLIENTS = [1, 8, 32];
+
+type Sql = postgres.Sql;
+interface Result { lifecycles: number; calls: number; latencies: number[] }
+
+/** `clients` loops, each on its own connection, repeating `lifecycle` until the time is up. */
+async function measure(url: string, clients: number, lifecycle: (sql: Sql, worker: number, timed: <T>(call: () => Promise<T>) => Promise<T>) => Promise<void>): Promise<Result> {
+  const sql = postgres(url, { max: clients, onnotice: () => {} });
+  await Promise.all(Array.from({ length: clients }, () => sql`select 1`)); // connections open before the clock starts
+  const result: Result = { lifecycles: 0, calls: 0, latencies: [] };
+  const timed = async <T>(call: () => Promise<T>) => {
+    const started = performance.now();
+    const value = await call();
+    result.latencies.push(performance.now() - started);
+    result.calls++;
+    return value;
+  };
+  const deadline = performance.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: clients }, async (_, worker) => {
+    while (performance.now() < deadline) {
+      await lifecycle(sql, worker, timed);
+      result.lifecycles++;
+    }
+  }));
+  await sql.end();
+  return result;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+};
+
+async function pgbench(url: string, args: string[]): Promise<number> {
+  const { stdout } = await run('pgbench', [...args, url], { maxBuffer: 1 << 24 });
+  const tps = /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(stdout);
+  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  return Number(tps[1]);
+}
+
+async function main() {
+  const server = await benchServer();
+  const { url } = await server.ensureDatabase('credits_bench_lifecycle', true);
+  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  const work = await mkdtemp(path.join(tmpdir(), 'credits-bench-'));
+  try {
+    console.log(`${server.label}; ${SECONDS} s per measurement; ${USERS} accounts`);
+    await migrateUp({ databaseUrl: url });
+    // Accounts with purchased credits enough for any run, through the functions' own path.
+    await sql`insert into user_credits (user_id, credits, purchased_credits, period_start)
+              select md5('bench-' || i)::uuid, 0, 0, date_trunc('month', now() at time zone 'UTC')::date from generate_series(1, ${USERS}) i`;
+    await sql`select grant_credits(md5('bench-' || i)::uuid, 100000000, 'bench', 'bench-' || i) from generate_series(1, ${USERS}) i`;
+    const users = (await sql`select md5('bench-' || i)::uuid::text as id from generate_series(1, ${USERS}) i`).map((r) => r.id as string);
+    const hotUser = users[0]!;
+    await sql`create table bench_ceiling (id integer primary key, n bigint not null default 0)`;
+    await sql`insert into bench_ceiling (id) select generate_series(1, 10000)`;
+    await sql`vacuum analyze`;
+    const sizeBefore = await tableBytes(sql);
+
+    let picks = 0;
+    const pick = (worker: number) => users[(worker * 7919 + picks++ * 104729) % users.length]!;
+    const rpcSuccess = (hot: boolean) => async (s: Sql, worker: number, timed: <T>(c: () => Promise<T>) => Promise<T>) => {
+      const userId = hot ? hotUser : pick(worker);
+      const t = await timed(() => client.startGeneration(s, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }));
+      await timed(() => client.markGenerationSubmitted(s, { taskId: t.task_id!, externalTaskId: t.task_id! }));
+      await timed(() => client.completeGeneration(s, { taskId: t.task_id!, providerCostUsd: '0.039' }));
+    };
+    const rpcFailure = async (s: Sql, worker: number, timed: <T>(c: () => Promise<T>) => Promise<T>) => {
+      const t = await timed(() => client.startGeneration(s, { userId: pick(worker), taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }));
+      await timed(() => client.failGeneration(s, { taskId: t.task_id!, errorMessage: 'provider error', source: 'api_error' }));
+    };
+    // The seed application's way: separate statements from TypeScript, each its own transaction
+    // (read the balance, then charge, create the task, write the ledger; then two updates).
+    const naiveSuccess = async (s: Sql, worker: number, timed: <T>(c: () => Promise<T>) => Promise<T>) => {
+      const userId = pick(worker);
+      const [account] = await timed(() => s`select credits from user_credits where user_id = ${userId}`);
+      if (!account || account.credits < 2) throw new Error('insufficient credits');
+      await timed(() => s`update user_credits set credits = credits - 2, purchased_credits = purchased_credits - 2,
+                          credits_used_this_month = credits_used_this_month + 2, updated_at = now() where user_id = ${userId}`);
+      const [task] = await timed(() => s`insert into enhancement_tasks (user_id, task_type, provider, model, credits_used)
+                                         values (${userId}, 'enhance', 'wavespeed', 'nano-banana', 2) returning id`);
+      await timed(() => s`insert into credit_transactions (user_id, amount, type, task_id, provider, balance_after)
+                          values (${userId}, -2, 'usage', ${task!.id}, 'wavespeed', ${account.credits - 2})`);
+      await timed(() => s`update enhancement_tasks set status = 'processing', external_task_id = ${task!.id}, submitted_at = now(), updated_at = now() where id = ${task!.id}`);
+      await timed(() => s`update enhancement_tasks set status = 'completed', provider_cost_usd = 0.039, completed_at = now(), updated_at = now() where id = ${task!.id}`);
+    };
+
+    const rows: Record<string, unknown>[] = [];
+    const results: Record<string, Result> = {};
+    const record = (name: string, clients: number, r: Result) => {
+      results[`${name}@${clients}`] = r;
+      rows.push({
+        workload: name, clients, 'lifecycles/s': (r.lifecycles / SECONDS).toFixed(0), 'calls/s': (r.calls / SECONDS).toFixed(0),
+        'p50 ms': percentile(r.latencies, 0.5).toFixed(2), 'p99 ms': percentile(r.latencies, 0.99).toFixed(2),
+      });
+    };
+    for (const clients of CLIENTS) {
+      record('rpc: start → submitted → completed', clients, await measure(url, clients, rpcSuccess(false)));
+      record('rpc: start → failed (refund)', clients, await measure(url, clients, rpcFailure));
+      record('naive app: start → submitted → completed', clients, await measure(url, clients, naiveSuccess));
+      if (clients > 1) record('rpc, one hot user: start → submitted → completed', clients, await measure(url, clients, rpcSuccess(true)));
+    }
+    console.log(`\n${formatTable(rows)}`);
+
+    // The same lifecycle driven by pgbench, the ceiling's own client: what the database does.
+    const lifecycleScript = path.join(work, 'rpc-lifecycle.sql');
+    await writeFile(lifecycleScript, [
+      `\\set u random(1, ${USERS})`,
+      "select task_id from start_generation(md5('bench-' || :u)::uuid, 'enhance', 'wavespeed', 'nano-banana', 2) \\gset",
+      'select 1 from mark_generation_submitted(:task_id::uuid, :task_id::text);',
+      'select 1 from complete_generation(:task_id::uuid, 0.039);',
+      '',
+    ].join('\n'));
+    const pgbenchLifecycles = await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+
+    // Baselines from pgbench, on the same server and database.
+    const script = path.join(work, 'single-row-update.sql');
+    await writeFile(script, '\\set id random(1, 10000)\nupdate bench_ceiling set n = n + 1 where id = :id;\n');
+    const ceiling: Record<number, number> = {};
+    for (const clients of CLIENTS) ceiling[clients] = await pgbench(url, ['-n', '-M', 'prepared', '-f', script, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
+    await run('pgbench', ['-i', '-q', '-s', '1', '--foreign-keys', url]);
+    const simpleUpdate = await pgbench(url, ['-n', '-M', 'prepared', '-b', 'simple-update', '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    console.log('\nbaselines (pgbench):');
+    for (const clients of CLIENTS) console.log(`  single-row UPDATE per transaction, ${clients} clients: ${ceiling[clients]!.toFixed(0)} tps`);
+    console.log(`  built-in simple-update, 8 clients: ${simpleUpdate.toFixed(0)} tps`);
+    console.log(`  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`);
+
+    const at8 = results['rpc: start → submitted → completed@8']!;
+    const naive8 = results['naive app: start → submitted → completed@8']!;
+    const hot8 = results['rpc, one hot user: start → submitted → completed@8']!;
+    console.log('\nratios at 8 clients:');
+    console.log(`  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${((3 * pgbenchLifecycles / ceiling[8]!) * 100).toFixed(0)} % (target ≥ 70 %)`);
+    console.log(`  RPC calls/s from TypeScript ÷ the same ceiling: ${((at8.calls / SECONDS / ceiling[8]!) * 100).toFixed(0)} %`);
+    console.log(`  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}× (target ≥ 1.5×)`);
+    console.log(`  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`);
+
+    const violations = await client.verifyLedger(sql);
+    const [hot] = await sql`select credits, (select count(*) from enhancement_tasks where user_id = ${hotUser})::int tasks from user_credits where user_id = ${hotUser}`;
+    console.log(`\nledger after the run: ${violations.length === 0 ? 'sound' : `${violations.length} violations`}; hot user ${hot!.tasks} generations, balance ${hot!.credits}`);
+
+    await sql`vacuum analyze enhancement_tasks, credit_transactions`;
+    const [{ tasks }] = (await sql`select count(*)::int tasks from enhancement_tasks`) as unknown as [{ tasks: number }];
+    const sizeAfter = await tableBytes(sql);
+    console.log(`storage: ${((sizeAfter - sizeBefore) / tasks).toFixed(0)} bytes of tables and indexes per lifecycle after VACUUM (${tasks} lifecycles; target ≤ 750)`);
+  } finally {
+    await sql.end();
+    await rm(work, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+/** Bytes of the task and ledger tables with their indexes (and TOAST). */
+async function tableBytes(sql: Sql): Promise<number> {
+  const [row] = await sql`select pg_total_relation_size('enhancement_tasks') + pg_total_relation_size('credit_transactions') as bytes`;
+  return Number(row!.bytes);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
