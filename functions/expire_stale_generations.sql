@@ -2,7 +2,9 @@
 -- stayed 'pending' or 'processing' longer than p_older_than since its last status change, oldest
 -- first, at most p_limit per call. Tasks locked by a callback in flight are skipped (SKIP LOCKED),
 -- so several sweepers and late callbacks can run at once; accounts are locked in user order, so
--- concurrent sweepers never deadlock.
+-- concurrent sweepers never deadlock. It reads only tasks created since its low-water mark
+-- (credits_private.sweeper_state, through the BRIN index on created_at), then moves the mark to
+-- the oldest task still in flight, less 10 minutes for transactions that had not committed yet.
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.
 -- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
@@ -28,6 +30,7 @@ as $$
 declare
   v_task record;
   v_refund record;
+  v_since timestamptz;
 begin
   if p_older_than is null or p_older_than < interval '1 second' then
     raise exception using errcode = 'CR003',
@@ -42,10 +45,14 @@ begin
       hint = 'Sweep in batches; call again while rows come back.';
   end if;
 
+  select s.since into v_since from credits_private.sweeper_state s where s.name = 'sweeper';
+  v_since := coalesce(v_since, '-infinity');
+
   for v_task in
     with stale as (
       select t.id from public.enhancement_tasks t
-       where t.status in ('pending', 'processing') and t.completed_at is null and t.updated_at < now() - p_older_than
+       where t.created_at >= v_since
+         and t.status in ('pending', 'processing') and t.updated_at < now() - p_older_than
        order by t.updated_at
        limit p_limit
          for update skip locked
@@ -69,6 +76,12 @@ begin
     balance := v_refund.balance;
     return next;
   end loop;
+
+  update credits_private.sweeper_state s
+     set since = greatest(s.since, coalesce(
+           (select min(t.created_at) from public.enhancement_tasks t
+             where t.created_at >= v_since and t.status in ('pending', 'processing')), now()) - interval '10 minutes')
+   where s.name = 'sweeper';
 end;
 $$;
 

@@ -197,12 +197,20 @@ create unique index enhancement_tasks_user_id_idempotency_key_key
   on public.enhancement_tasks (user_id, idempotency_key) where idempotency_key is not null;
 create index enhancement_tasks_user_id_created_at_idx
   on public.enhancement_tasks (user_id, created_at);
--- The sweeper's path: only in-flight tasks are in this index, ordered by last status change.
--- "completed_at is null" is part of the predicate so that the callbacks' updates (by id, where
--- status in pending/processing) cannot match it: the planner would otherwise prefer this small
--- index to the primary key and walk its not-yet-vacuumed entries (measured: 20 ms per call).
-create index enhancement_tasks_in_flight_idx
-  on public.enhancement_tasks (updated_at) where status in ('pending', 'processing') and completed_at is null;
+-- No index involves a column that a transition changes (status, updated_at, completed_at):
+-- completing or failing a task is then a HOT update, written in place without a new entry in
+-- every index (+37 % lifecycles/s, measured). fillfactor leaves the room on each page for it.
+-- The sweeper finds in-flight tasks from a low-water mark of created_at instead (below).
+alter table public.enhancement_tasks set (fillfactor = 90);
+create index enhancement_tasks_created_at_brin on public.enhancement_tasks using brin (created_at);
+
+-- The sweeper's low-water mark: no task created before `since` is still in flight. It starts at
+-- -infinity (the first sweep reads every task once) and only moves forward.
+create table credits_private.sweeper_state (
+  name text primary key,
+  since timestamptz not null
+);
+insert into credits_private.sweeper_state values ('sweeper', '-infinity');
 
 -- Ledger: the bucket split of each row, the balance after it, and where it came from.
 alter table public.credit_transactions
@@ -386,7 +394,8 @@ alter table public.enhancement_tasks
   drop column submitted_at, drop column idempotency_key, drop column metadata, drop column origin;
 drop index if exists public.enhancement_tasks_provider_external_task_id_key;
 drop index if exists public.enhancement_tasks_user_id_created_at_idx;
-drop index if exists public.enhancement_tasks_in_flight_idx;
+drop index if exists public.enhancement_tasks_created_at_brin;
+alter table public.enhancement_tasks reset (fillfactor);
 
 alter table public.user_credits
   drop constraint user_credits_buckets_check,

@@ -7,7 +7,8 @@
 -- every charge would then update the same few rollup rows and all writers would queue on their
 -- row locks. The refresh recomputes, from the raw rows, every key touched since its last run,
 -- so a rollup row always equals a recomputation of the raw data as of that run.
--- BRIN indexes on the append-ordered timestamps find "what changed since" and "today" cheaply.
+-- BRIN indexes on the append-ordered timestamps (tasks' created_at, from 0002, and the
+-- ledger's) find "what changed since" and "today" cheaply.
 
 create table monitoring.thresholds (
   name text primary key,
@@ -83,6 +84,8 @@ comment on table monitoring.activity_rollup_weekly is
 create table monitoring.rollup_state (
   name text primary key,
   watermark timestamptz not null,
+  -- no task created before this was in flight at the last refresh: the next one reads from here
+  in_flight_since timestamptz not null,
   refreshed_at timestamptz not null,
   keys_refreshed integer not null
 );
@@ -93,11 +96,10 @@ grant usage on schema monitoring to credits_service;
 grant select on monitoring.thresholds, monitoring.task_rollup_daily, monitoring.failure_rollup_daily,
   monitoring.user_rollup_monthly, monitoring.activity_rollup_weekly, monitoring.rollup_state to credits_analyst;
 
-create index enhancement_tasks_created_at_brin on public.enhancement_tasks using brin (created_at);
-create index enhancement_tasks_completed_at_brin on public.enhancement_tasks using brin (completed_at);
 create index credit_transactions_created_at_brin on public.credit_transactions using brin (created_at);
--- The refund audit reads inherited failures only; new tasks never enter this index.
-create index enhancement_tasks_legacy_failed_idx on public.enhancement_tasks (id) where origin = 'legacy' and status = 'failed';
+-- The refund audit reads inherited tasks only; new tasks never enter this index (and origin never
+-- changes, so it keeps task updates HOT, unlike a predicate on status would).
+create index enhancement_tasks_legacy_idx on public.enhancement_tasks (id) where origin = 'legacy';
 
 -- Thresholds a DBA tuned before a rollback come back (see the down section).
 do $$
@@ -115,10 +117,8 @@ $$;
 create schema if not exists archive;
 drop table if exists archive.m0005_thresholds;
 create table archive.m0005_thresholds as select name, value from monitoring.thresholds;
-drop index public.enhancement_tasks_legacy_failed_idx;
+drop index public.enhancement_tasks_legacy_idx;
 drop index public.credit_transactions_created_at_brin;
-drop index public.enhancement_tasks_completed_at_brin;
-drop index public.enhancement_tasks_created_at_brin;
 revoke usage on schema monitoring from credits_service;
 drop table monitoring.rollup_state, monitoring.activity_rollup_weekly, monitoring.user_rollup_monthly,
   monitoring.failure_rollup_daily, monitoring.task_rollup_daily, monitoring.thresholds;

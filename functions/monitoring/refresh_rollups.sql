@@ -20,6 +20,7 @@ as $$
 #variable_conflict use_column
 declare
   v_last timestamptz;
+  v_in_flight_since timestamptz;
   v_since timestamptz;
   v_from timestamptz;
   v_users uuid[]; -- null: every user (a full refresh)
@@ -31,17 +32,22 @@ begin
     return;
   end if;
 
-  select s.watermark into v_last from monitoring.rollup_state s where s.name = 'rollups';
+  select s.watermark, s.in_flight_since into v_last, v_in_flight_since
+    from monitoring.rollup_state s where s.name = 'rollups';
   if coalesce(p_full, false) or v_last is null then
     v_from := '-infinity';
+    v_in_flight_since := '-infinity';
   else
     v_since := v_last - interval '10 minutes';
-    -- The tasks that changed: started, finished, or refunded (a backfill) since then.
+    -- The tasks that changed: started or finished since then (a task that finished was in
+    -- flight at the last refresh, so created since its in_flight_since), or refunded since
+    -- then (a backfill of legacy failures). created_at and the ledger's created_at have BRIN
+    -- indexes; no index on a task's changing columns (they would cost the hot path its HOT updates).
     select min(c.created_at), array_agg(distinct c.user_id)
       into v_from, v_users
-      from (select t.created_at, t.user_id from public.enhancement_tasks t where t.created_at >= v_since
-            union all
-            select t.created_at, t.user_id from public.enhancement_tasks t where t.completed_at >= v_since
+      from (select t.created_at, t.user_id from public.enhancement_tasks t
+             where t.created_at >= least(v_since, v_in_flight_since)
+               and (t.created_at >= v_since or t.completed_at >= v_since)
             union all
             select t.created_at, t.user_id from public.credit_transactions r join public.enhancement_tasks t on t.id = r.task_id
              where r.created_at >= v_since and r.type = 'refund') c;
@@ -76,10 +82,16 @@ begin
     v_rows := v_rows + v_count;
   end if;
 
-  insert into monitoring.rollup_state as s (name, watermark, refreshed_at, keys_refreshed)
-  values ('rollups', now(), clock_timestamp(), v_rows)
-  on conflict (name) do update set watermark = excluded.watermark, refreshed_at = excluded.refreshed_at,
-                                   keys_refreshed = excluded.keys_refreshed;
+  -- Where the next refresh must start reading to see every task that finishes meanwhile.
+  v_in_flight_since := coalesce(
+    (select min(t.created_at) from public.enhancement_tasks t
+      where t.created_at >= coalesce(least(v_since, v_in_flight_since), '-infinity') and t.status in ('pending', 'processing')),
+    now()) - interval '10 minutes';
+
+  insert into monitoring.rollup_state as s (name, watermark, in_flight_since, refreshed_at, keys_refreshed)
+  values ('rollups', now(), v_in_flight_since, clock_timestamp(), v_rows)
+  on conflict (name) do update set watermark = excluded.watermark, in_flight_since = excluded.in_flight_since,
+                                   refreshed_at = excluded.refreshed_at, keys_refreshed = excluded.keys_refreshed;
   return query select true, v_from, now(), v_rows;
 end;
 $$;

@@ -17,7 +17,7 @@ select results_eq(
   'tiers are seeded as data: free 10, basic 100, pro 500');
 
 select has_index('public', 'credit_transactions', 'credit_transactions_task_id_type_key', 'one charge and one refund per task');
-select has_index('public', 'enhancement_tasks', 'enhancement_tasks_in_flight_idx', 'the sweeper has its index');
+select has_index('public', 'enhancement_tasks', 'enhancement_tasks_created_at_brin', 'the sweeper reads recent tasks through a BRIN index');
 
 select is(
   (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(9);
+select plan(11);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000004a', 'basic');
 create temp table t as
@@ -24,6 +24,12 @@ select is((select credits from user_credits where user_id = '00000000-0000-0000-
 select is_empty($$ select * from expire_stale_generations('30 minutes') $$, 'a second sweep finds nothing');
 select results_eq($$ select count(*)::int from expire_stale_generations('1 second', 1) $$, $$ values (0) $$,
   'the fresh task (updated now) is not older than a second');
+select ok((select since from credits_private.sweeper_state) = (select min(created_at) from enhancement_tasks where status in ('pending', 'processing')) - interval '10 minutes',
+  'the sweeper''s low-water mark moves to the oldest task still in flight, less 10 minutes');
+select complete_generation((select fresh from t));
+select expire_stale_generations('30 minutes');
+select is((select since from credits_private.sweeper_state), now() - interval '10 minutes',
+  'with nothing in flight the mark is now, less 10 minutes; it never moves back');
 select throws_ok($$ select * from expire_stale_generations('0 seconds') $$, 'CR003', null, 'a zero age is CR003');
 select throws_ok($$ select * from expire_stale_generations('1 minute', 0) $$, 'CR003', null, 'a zero limit is CR003');
 select throws_ok($$ select * from expire_stale_generations(null) $$, 'CR003', null, 'a null age is CR003');

@@ -25,7 +25,8 @@ with th as (
 ), stuck as (
   select count(*) as stuck
     from public.enhancement_tasks t, th
-   where t.status in ('pending', 'processing') and t.completed_at is null
+   where t.created_at >= coalesce((select s.since from credits_private.sweeper_state s where s.name = 'sweeper'), '-infinity')
+     and t.status in ('pending', 'processing')
      and t.updated_at < now() - make_interval(mins => th.stuck_after_minutes::integer)
 ), figures as (
   select tasks.completed, tasks.failed,
