@@ -1,7 +1,7 @@
 -- platform_health: one row, today (UTC) from the raw rows, each figure beside its threshold and
--- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet):
--- success rate of today's finished generations, today's failures, today's refund rate
--- (credits refunded today / credits charged today) and tasks stuck in flight right now.
+-- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet): the success
+-- rate of the generations started today that have finished, their failures, today's refund
+-- rate (credits refunded today / credits charged today) and tasks stuck in flight right now.
 create or replace view monitoring.platform_health as
 with th as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -16,7 +16,7 @@ with th as (
   select count(*) filter (where t.status = 'completed') as completed,
          count(*) filter (where t.status = 'failed') as failed
     from public.enhancement_tasks t, today
-   where t.completed_at >= today.since
+   where t.created_at >= today.since
 ), ledger as (
   select coalesce(sum(-c.amount) filter (where c.type = 'usage'), 0) as charged,
          coalesce(sum(c.amount) filter (where c.type = 'refund'), 0) as refunded
