@@ -1,9 +1,8 @@
 -- task_rollup_source: the definition of monitoring.task_rollup_daily, computed from the raw rows
 -- for the tasks started in [p_from, p_to). The refresh writes its rows; admin_credit_stats reads
 -- it for the part of a range the rollup does not cover yet; the tests compare it with the rollup.
--- Credits charged and refunded are the ledger's (for tasks the package ran, the ledger's
--- invariants make them the task's credits_used), cost and latency the tasks'; latency is
--- submitted → finished, for tasks that were submitted.
+-- Credits charged and refunded come from credits_private.task_credits, cost and latency from
+-- the tasks; latency is submitted → finished, for tasks that were submitted.
 create or replace function credits_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (
   day date, provider text, model text, task_type text,
@@ -26,22 +25,14 @@ begin
              count(*) filter (where t.status = 'completed')::integer,
              count(*) filter (where t.status = 'failed')::integer,
              count(*) filter (where t.status in ('pending', 'processing'))::integer,
-             coalesce(sum(l.charged), 0)::bigint,
-             coalesce(sum(l.refunded), 0)::bigint,
-             count(*) filter (where l.refunded > 0)::integer,
+             coalesce(sum(t.charged), 0)::bigint,
+             coalesce(sum(t.refunded), 0)::bigint,
+             count(*) filter (where t.refunded > 0)::integer,
              coalesce(sum(t.provider_cost_usd), 0),
              coalesce(sum(round(extract(epoch from t.completed_at - t.submitted_at) * 1000))
                       filter (where t.submitted_at is not null and t.completed_at is not null), 0)::bigint,
              count(*) filter (where t.submitted_at is not null and t.completed_at is not null)::integer
-        from public.enhancement_tasks t
-        cross join lateral (
-          -- A task the package ran was charged credits_used and, if it failed, refunded as much
-          -- (verify_ledger checks it); only legacy tasks need their ledger rows read.
-          select case when t.origin = 'rpc' then t.credits_used
-                      else (select sum(-c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
-                 case when t.origin = 'rpc' then (case when t.status = 'failed' then t.credits_used else 0 end)
-                      else (select sum(c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
-        ) l
+        from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
        group by 1, 2, 3, 4
   $q$ using p_from, p_to;

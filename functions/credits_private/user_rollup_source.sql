@@ -19,18 +19,10 @@ begin
              count(*)::integer,
              count(*) filter (where t.status = 'completed')::integer,
              count(*) filter (where t.status = 'failed')::integer,
-             coalesce(sum(l.charged), 0)::bigint,
-             coalesce(sum(l.refunded), 0)::bigint,
+             coalesce(sum(t.charged), 0)::bigint,
+             coalesce(sum(t.refunded), 0)::bigint,
              coalesce(sum(t.provider_cost_usd), 0)
-        from public.enhancement_tasks t
-        cross join lateral (
-          -- A task the package ran was charged credits_used and, if it failed, refunded as much
-          -- (verify_ledger checks it); only legacy tasks need their ledger rows read.
-          select case when t.origin = 'rpc' then t.credits_used
-                      else (select sum(-c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
-                 case when t.origin = 'rpc' then (case when t.status = 'failed' then t.credits_used else 0 end)
-                      else (select sum(c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
-        ) l
+        from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
          and ($3 is null or t.user_id = any($3))
        group by 1, 2
