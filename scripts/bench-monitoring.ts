@@ -91,6 +91,9 @@ async function main() {
                                     (select count(*) from user_credits)::int users, pg_size_pretty(pg_database_size(current_database())) size`;
     console.log(`data: ${size!.users} users, ${size!.tasks} tasks, ${size!.ledger} ledger rows, ${size!.size}`);
 
+    // The scheduled jobs have run, as in production: the sweeper (which moves its low-water mark
+    // to the oldest task in flight) and a full refresh of the rollups.
+    await sql`select count(*) from expire_stale_generations('30 minutes', 100000)`;
     let started = performance.now();
     await sql`select * from monitoring.refresh_rollups(true)`;
     const fullRefresh = performance.now() - started;
