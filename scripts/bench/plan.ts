@@ -17,7 +17,7 @@ export async function planHeadline(sql: postgres.Sql, query: string): Promise<st
     if (type.includes('Scan') && (node['Relation Name'] || node['Index Name'])) {
       const what = node['Index Name'] ?? node['Relation Name']!;
       const kind = type === 'Seq Scan' ? 'seq' : type === 'Index Only Scan' ? 'index-only' : type.startsWith('Bitmap') ? 'bitmap' : 'index';
-      if (!(type === 'Bitmap Heap Scan')) scans.set(`${kind} ${what}`, kind);
+      if (type !== 'Bitmap Heap Scan') scans.set(`${kind} ${what}`, kind);
     }
     node.Plans?.forEach(walk);
   };
