@@ -102,6 +102,7 @@ describe('migrations on a database holding legacy rows', () => {
     expect(swept.length).toBe(400 / 4);
     const after = await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`;
     const [ledger] = await db.sql`select count(*)::int n from credit_transactions`;
+    await db.sql`update monitoring.thresholds set value = 0.97 where name = 'success_rate_min'`; // a DBA's tuning
 
     await migrateDown({ databaseUrl: db.url, count: (await migrationFiles()).length - 1 });
     const [rolledBack] = await db.sql`
@@ -115,6 +116,7 @@ describe('migrations on a database holding legacy rows', () => {
       .toEqual(after.map((r) => ({ ...r })));
     const [again] = await db.sql`select count(*)::int n, count(*) filter (where origin = 'adoption')::int openings from credit_transactions`;
     expect(again).toEqual({ n: ledger!.n, openings: mapped!.openings });
+    expect(await db.sql`select value::text from monitoring.thresholds where name = 'success_rate_min'`).toEqual([{ value: '0.97' }]);
     expect(await ledgerViolations(db.sql)).toEqual([]);
     expect(legacy!.tasks).toBeGreaterThan(0);
   });
