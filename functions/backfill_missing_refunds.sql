@@ -23,7 +23,9 @@ set search_path to pg_catalog, pg_temp
 as $$
 begin
   perform credits_private.require_present('p_dry_run', p_dry_run);
-  return query select * from credits_private.backfill_refunds(p_dry_run, null);
+  -- The real run lists what it refunded (not the tasks another run repaid meanwhile).
+  return query select b.* from credits_private.backfill_refunds(p_dry_run, null) b
+                where p_dry_run or b.refunded;
 end;
 $$;
 

@@ -39,13 +39,16 @@ export async function backfillRefunds(
   const total = count!.total;
   const users = new Set<string>();
   const result: BackfillResult = { tasks: 0, users: 0, credits: 0, batches: 0 };
+  let after: string | null = null;
   for (;;) {
-    const rows = await sql<{ user_id: string; credits: number }[]>`
-      select user_id, credits from credits_private.backfill_refunds(false, ${batchSize})`;
+    // Each batch continues after the last task id of the one before (keyset), in id order.
+    const rows: { task_id: string; user_id: string; credits: number; refunded: boolean }[] = await sql`
+      select task_id, user_id, credits, refunded from credits_private.backfill_refunds(false, ${batchSize}, ${after})`;
     if (rows.length === 0) break;
     result.batches++;
-    result.tasks += rows.length;
-    for (const r of rows) {
+    after = rows.reduce((max, r) => (r.task_id > max ? r.task_id : max), rows[0]!.task_id);
+    for (const r of rows.filter((r) => r.refunded)) {
+      result.tasks++;
       users.add(r.user_id);
       result.credits += r.credits;
     }
