@@ -9,7 +9,7 @@ import { defaultScale, loadScaleHistory } from '../seeds/scale.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { formatTable } from '../src/cli/format.js';
 import { medianLatency, planHeadline } from './bench/plan.js';
-import { benchServer } from './bench/server.js';
+import { workServer } from './server.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,7 +68,7 @@ async function lifecycles(url: string, clients: number, seconds: number): Promis
 }
 
 async function main() {
-  const server = await benchServer();
+  const server = await workServer();
   const name = `credits_bench_monitoring_${scale.users}_${scale.tasks}_${scale.days}`;
   const { url, created } = await server.ensureDatabase(name, values.reload);
   const sql = postgres(url, { max: 4, onnotice: () => {} });

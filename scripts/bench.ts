@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
 import * as client from '../src/generated/client.js';
 import { migrateUp } from '../src/migrate/index.js';
-import { benchServer } from './bench/server.js';
+import { workServer } from './server.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '10000' } } });
@@ -63,7 +63,7 @@ async function pgbench(url: string, args: string[]): Promise<number> {
 }
 
 async function main() {
-  const server = await benchServer();
+  const server = await workServer();
   const { url } = await server.ensureDatabase('credits_bench_lifecycle', true);
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   const work = await mkdtemp(path.join(tmpdir(), 'credits-bench-'));

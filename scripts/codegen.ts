@@ -5,22 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { generateClient, generatedClientPath } from '../src/codegen/generate.js';
-import { sameServer } from '../src/db/url.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
+import { workServer } from './server.js';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 
 async function main(): Promise<number> {
-  let embedded: EmbeddedServer | undefined;
-  const adminUrl = process.env.DATABASE_URL ? sameServer(process.env.DATABASE_URL, 'postgres') : (embedded = await startEmbeddedPostgres()).url;
+  const server = await workServer();
   const scratch = `credits_codegen_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${scratch}`);
-    const url = sameServer(adminUrl, scratch);
+    const { url } = await server.ensureDatabase(scratch, true);
     await migrateUp({ databaseUrl: url });
     const source = await generateClient(url);
     const committed = await readFile(generatedClientPath, 'utf8').catch(() => '');
@@ -36,9 +31,8 @@ async function main(): Promise<number> {
     console.log(committed === source ? 'src/generated/client.ts unchanged' : 'wrote src/generated/client.ts');
     return 0;
   } finally {
-    await admin.unsafe(`drop database if exists ${scratch} with (force)`);
-    await admin.end();
-    await embedded?.stop();
+    await server.dropDatabase(scratch);
+    await server.stop();
   }
 }
 

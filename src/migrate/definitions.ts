@@ -57,17 +57,16 @@ export async function loadDefinitions(root: string): Promise<Definition[]> {
     return Promise.all(
       files.map(async (file) => {
         const name = path.relative(root, file).split(path.sep).join('/');
-        const parts = name.slice(folder.length + 1, -'.sql'.length).split('/');
-        const [schema, object] = parts.length === 1 ? ['public', parts[0]!] : [parts[0]!, parts[1]!];
         const sql = await readFile(file, 'utf8');
         const sha256 = createHash('sha256').update(sql).digest('hex');
-        return { name, kind, schema, object, sql, sha256 };
+        return { name, kind, ...parseName(name), sql, sha256 };
       }),
     );
   };
   return [...(await load('function', 'functions')), ...(await load('view', 'views'))];
 }
 
+/** functions/<name>.sql is public.<name>; functions/<schema>/<name>.sql and views/<schema>/<name>.sql name their schema. */
 function parseName(name: string): { schema: string; object: string } {
   const parts = name.replace(/^(functions|views)\//, '').replace(/\.sql$/, '').split('/');
   return parts.length === 1 ? { schema: 'public', object: parts[0]! } : { schema: parts[0]!, object: parts[1]! };

@@ -4,10 +4,3 @@ import { inject } from 'vitest';
 export function adminUrl(): string {
   return inject('adminUrl');
 }
-
-/** The same server, another database. */
-export function databaseUrl(database: string, server = adminUrl()): string {
-  const url = new URL(server);
-  url.pathname = `/${database}`;
-  return url.toString();
-}

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { adminUrl, databaseUrl } from './admin.js';
+import { sameServer } from '../../src/db/url.js';
+import { adminUrl } from './admin.js';
 
 export interface TestDatabase {
   name: string;
@@ -20,7 +21,7 @@ export async function createTestDatabase(options: { empty?: boolean; max?: numbe
   } finally {
     await admin.end();
   }
-  const url = databaseUrl(name);
+  const url = sameServer(adminUrl(), name);
   const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
   return {
     name,

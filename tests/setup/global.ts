@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/embedded.js';
 import { migrateUp } from '../../src/migrate/index.js';
-import { databaseUrl } from '../helpers/admin.js';
+import { sameServer } from '../../src/db/url.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   const template = `credits_tpl_${runId}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${template}`);
-  const tpl = postgres(databaseUrl(template, adminUrl), { max: 1, onnotice: () => {} });
+  const tpl = postgres(sameServer(adminUrl, template), { max: 1, onnotice: () => {} });
   const [pgtap] = await tpl`select count(*)::int n from pg_available_extensions where name = 'pgtap'`;
   if (pgtap!.n > 0) {
     // pgTAP lives in its own schema so that it never mixes with the package's functions.
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject) {
       grant execute on all functions in schema tap to public;`);
   }
   await tpl.end();
-  await migrateUp({ databaseUrl: databaseUrl(template, adminUrl) });
+  await migrateUp({ databaseUrl: sameServer(adminUrl, template) });
   project.provide('adminUrl', adminUrl);
   project.provide('runId', runId);
   project.provide('template', template);

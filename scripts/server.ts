@@ -1,19 +1,20 @@
-// Where a benchmark runs: the server of DATABASE_URL (in a database of its own, kept between
-// runs), or an embedded PostgreSQL started for the run.
+// Where the benchmarks and the code generator work: the server of DATABASE_URL (in databases of
+// their own), or an embedded PostgreSQL started for the run.
 import postgres from 'postgres';
-import { sameServer } from '../../src/db/url.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/embedded.js';
+import { sameServer } from '../src/db/url.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
 
-export interface BenchServer {
+export interface WorkServer {
   adminUrl: string;
   label: string;
   embedded?: EmbeddedServer;
   /** Creates the database when missing; true when it was created now. */
   ensureDatabase(name: string, fresh: boolean): Promise<{ url: string; created: boolean }>;
+  dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function benchServer(): Promise<BenchServer> {
+export async function workServer(): Promise<WorkServer> {
   let embedded: EmbeddedServer | undefined;
   let adminUrl = process.env.DATABASE_URL ? sameServer(process.env.DATABASE_URL, 'postgres') : undefined;
   if (!adminUrl) {
@@ -31,6 +32,9 @@ export async function benchServer(): Promise<BenchServer> {
       const exists = await admin`select 1 from pg_database where datname = ${name}`;
       if (exists.length === 0) await admin.unsafe(`create database ${name}`);
       return { url: sameServer(adminUrl!, name), created: exists.length === 0 };
+    },
+    async dropDatabase(name) {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
     },
     async stop() {
       await admin.end();
