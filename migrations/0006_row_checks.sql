@@ -2,10 +2,11 @@
 -- The integrity rules of 0002, each table's in one CHECK that calls a PL/pgSQL function.
 --
 -- Why: PostgreSQL 15 reads every CHECK expression back from its stored node text and plans it
--- again in every statement that writes the table; the fourteen expressions of 0002 cost half of
--- a generation lifecycle's instructions (measured with callgrind, 2.17M per lifecycle with them,
--- 1.09M without). A function call is a small expression to read, and the function's body is
--- compiled once per connection: with these checks a lifecycle costs 1.44M.
+-- again in every statement that writes the table. 0002's fourteen expressions were half of a
+-- generation lifecycle's instructions (callgrind, one backend: 2.17M per start -> submitted ->
+-- completed with them, 1.09M without any check). A call is a small expression to read, and a
+-- function body is compiled once per connection: with these checks a lifecycle costs 1.47M.
+-- The rule numbers keep the common path to comparisons; the messages are built only on refusal.
 -- The rules are exactly 0002's, with the same NULL semantics: a row is refused only when a rule
 -- is false. A refusal is SQLSTATE 23514, naming the rule and the offending value.
 
@@ -18,32 +19,33 @@ immutable
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  broken text := case
-    when not (status in ('pending', 'processing', 'completed', 'failed'))
-      then format('status must be pending, processing, completed or failed, not %L', status)
-    when not (origin in ('legacy', 'rpc'))
-      then format('origin must be legacy or rpc, not %L', origin)
-    when not (failure_source in ('callback', 'api_error', 'timeout', 'admin'))
-      then format('failure_source must be callback, api_error, timeout or admin, not %L', failure_source)
-    when not (credits_used >= 0)
-      then format('credits_used must not be negative, not %s', credits_used)
-    when not (provider_cost_usd >= 0)
-      then format('provider_cost_usd must not be negative, not %s', provider_cost_usd)
-    when not (jsonb_typeof(metadata) = 'object')
-      then format('metadata must be a JSON object, not %s', jsonb_typeof(metadata))
+  broken integer := case
+    when not (status in ('pending', 'processing', 'completed', 'failed')) then 1
+    when not (origin in ('legacy', 'rpc')) then 2
+    when not (failure_source in ('callback', 'api_error', 'timeout', 'admin')) then 3
+    when not (credits_used >= 0) then 4
+    when not (provider_cost_usd >= 0) then 5
+    when not (jsonb_typeof(metadata) = 'object') then 6
     -- tasks the package runs finish with a timestamp, and only failures carry a source
-    when not (origin = 'legacy' or (status in ('completed', 'failed')) = (completed_at is not null))
-      then format('completed_at must be set exactly when the task is finished (status %L, completed_at %s)',
-                  status, coalesce(completed_at::text, 'null'))
-    when not (origin = 'legacy' or failure_source is null or status = 'failed')
-      then format('only a failed task has a failure_source (status %L, failure_source %L)', status, failure_source)
+    when not (origin = 'legacy' or (status in ('completed', 'failed')) = (completed_at is not null)) then 7
+    when not (origin = 'legacy' or failure_source is null or status = 'failed') then 8
   end;
 begin
   if broken is null then
     return true;
   end if;
   raise exception using errcode = 'check_violation', table = 'enhancement_tasks',
-    constraint = 'enhancement_tasks_row_check', message = 'enhancement_tasks row refused: ' || broken;
+    constraint = 'enhancement_tasks_row_check', message = 'enhancement_tasks row refused: ' || case broken
+      when 1 then format('status must be pending, processing, completed or failed, not %L', status)
+      when 2 then format('origin must be legacy or rpc, not %L', origin)
+      when 3 then format('failure_source must be callback, api_error, timeout or admin, not %L', failure_source)
+      when 4 then format('credits_used must not be negative, not %s', credits_used)
+      when 5 then format('provider_cost_usd must not be negative, not %s', provider_cost_usd)
+      when 6 then format('metadata must be a JSON object, not %s', jsonb_typeof(metadata))
+      when 7 then format('completed_at must be set exactly when the task is finished (status %L, completed_at %s)',
+                         status, coalesce(completed_at::text, 'null'))
+      else format('only a failed task has a failure_source (status %L, failure_source %L)', status, failure_source)
+    end;
 end;
 $$;
 
@@ -55,26 +57,27 @@ immutable
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  broken text := case
-    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment'))
-      then format('type must be usage, refund, allocation, expiration, purchase or adjustment, not %L', type)
-    when not (origin in ('legacy', 'rpc', 'adoption', 'backfill'))
-      then format('origin must be legacy, rpc, adoption or backfill, not %L', origin)
+  broken integer := case
+    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment')) then 1
+    when not (origin in ('legacy', 'rpc', 'adoption', 'backfill')) then 2
     -- rows the package writes have the sign of their type and a bucket split inside the amount
     when not (origin = 'legacy'
               or (amount < 0 and type in ('usage', 'expiration'))
               or (amount > 0 and type in ('refund', 'allocation', 'purchase'))
-              or (amount <> 0 and type = 'adjustment'))
-      then format('amount %s has the wrong sign for type %L', amount, type)
-    when not (monthly_amount between least(amount, 0) and greatest(amount, 0))
-      then format('monthly_amount %s must lie between 0 and amount %s', monthly_amount, amount)
+              or (amount <> 0 and type = 'adjustment')) then 3
+    when not (monthly_amount between least(amount, 0) and greatest(amount, 0)) then 4
   end;
 begin
   if broken is null then
     return true;
   end if;
   raise exception using errcode = 'check_violation', table = 'credit_transactions',
-    constraint = 'credit_transactions_row_check', message = 'credit_transactions row refused: ' || broken;
+    constraint = 'credit_transactions_row_check', message = 'credit_transactions row refused: ' || case broken
+      when 1 then format('type must be usage, refund, allocation, expiration, purchase or adjustment, not %L', type)
+      when 2 then format('origin must be legacy, rpc, adoption or backfill, not %L', origin)
+      when 3 then format('amount %s has the wrong sign for type %L', amount, type)
+      else format('monthly_amount %s must lie between 0 and amount %s', monthly_amount, amount)
+    end;
 end;
 $$;
 
@@ -87,21 +90,22 @@ immutable
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  broken text := case
-    when not (credits = monthly_credits + purchased_credits)
-      then format('credits %s must equal monthly_credits %s + purchased_credits %s', credits, monthly_credits, purchased_credits)
-    when not (least(credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance) >= 0)
-      then format('no balance or counter may be negative (credits %s, monthly %s, purchased %s, used this month %s, allowance %s)',
-                  credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance)
-    when not (extract(day from period_start) = 1)
-      then format('period_start must be the first day of a month, not %s', period_start)
+  broken integer := case
+    when not (credits = monthly_credits + purchased_credits) then 1
+    when not (least(credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance) >= 0) then 2
+    when not (extract(day from period_start) = 1) then 3
   end;
 begin
   if broken is null then
     return true;
   end if;
   raise exception using errcode = 'check_violation', table = 'user_credits',
-    constraint = 'user_credits_row_check', message = 'user_credits row refused: ' || broken;
+    constraint = 'user_credits_row_check', message = 'user_credits row refused: ' || case broken
+      when 1 then format('credits %s must equal monthly_credits %s + purchased_credits %s', credits, monthly_credits, purchased_credits)
+      when 2 then format('no balance or counter may be negative (credits %s, monthly %s, purchased %s, used this month %s, allowance %s)',
+                         credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance)
+      else format('period_start must be the first day of a month, not %s', period_start)
+    end;
 end;
 $$;
 
