@@ -2,10 +2,11 @@
 -- The integrity rules of 0002, each table's in one CHECK that calls a PL/pgSQL function.
 --
 -- Why: PostgreSQL 15 reads every CHECK expression back from its stored node text and plans it
--- again in every statement that writes the table. 0002's fourteen expressions were half of a
--- generation lifecycle's instructions (callgrind, one backend: 2.17M per start -> submitted ->
--- completed with them, 1.09M without any check). A call is a small expression to read, and a
--- function body is compiled once per connection: with these checks a lifecycle costs 1.47M.
+-- again in every statement that writes the table. 0002's fourteen expressions were about half
+-- of a generation lifecycle's instructions (npm run bench:instructions: 2.13M per start ->
+-- submitted -> completed with them, about 1.09M without any check). A call is a small
+-- expression to read, and a function body is compiled once per connection: with these checks a
+-- lifecycle costs 1.43M.
 -- The rule numbers keep the common path to comparisons; the messages are built only on refusal.
 -- The rules are exactly 0002's, with the same NULL semantics: a row is refused only when a rule
 -- is false. A refusal is SQLSTATE 23514, naming the rule and the offending value.
