@@ -25,7 +25,9 @@ as $$
 #variable_conflict use_column
 declare
   v_credits integer;
-  v_found boolean;
+  v_monthly integer;
+  v_monthly_part integer;
+  v_period date;
   v_first public.enhancement_tasks;
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
@@ -51,44 +53,18 @@ begin
       hint = 'Pass an object such as {} or {"prompt_id": "..."}.';
   end if;
 
-  -- One statement: lock the account, and if it holds enough, create the task (unless the
-  -- idempotency key already has one), charge monthly credits first, and write the usage row
-  -- with the balance after it. A concurrent call with the same key waits on the account lock,
+  -- The account's row lock comes first: it serialises every charge of this user, so the balance
+  -- read here is the one charged, and a concurrent call with the same idempotency key waits,
   -- then finds the first call's task and replays it.
-  with account as (
-    select uc.credits, uc.period_start, least(uc.monthly_credits, p_credits) as monthly_part
-      from public.user_credits uc
-     where uc.user_id = p_user_id
-       for update
-  ), task as (
-    insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
-    select p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata
-      from account a where a.credits >= p_credits
-    on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-    returning t.id
-  ), charge as (
-    update public.user_credits uc
-       set credits = uc.credits - p_credits,
-           monthly_credits = uc.monthly_credits - a.monthly_part,
-           purchased_credits = uc.purchased_credits - (p_credits - a.monthly_part),
-           credits_used_this_month = uc.credits_used_this_month + p_credits,
-           updated_at = now()
-      from account a, task t
-     where uc.user_id = p_user_id
-  ), usage as (
-    insert into public.credit_transactions
-      (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
-    select p_user_id, -p_credits, -a.monthly_part, 'usage', t.id, p_provider, a.credits - p_credits, a.period_start
-      from account a, task t
-  )
-  select t.id, a.credits into task_id, v_credits
-    from account a left join task t on true;
-  v_found := found;
-
-  if task_id is not null then
-    balance := v_credits - p_credits;
-    replayed := false;
-    return;
+  select uc.credits, uc.monthly_credits, uc.period_start into v_credits, v_monthly, v_period
+    from public.user_credits uc
+   where uc.user_id = p_user_id
+     for update;
+  if not found then
+    raise exception using errcode = 'CR002',
+      message = 'no credit account for this user',
+      detail = format('user_id %s has no row in user_credits.', p_user_id),
+      hint = 'Create it with ensure_credit_account(user_id, tier).';
   end if;
 
   if p_idempotency_key is not null then
@@ -114,16 +90,30 @@ begin
     end if;
   end if;
 
-  if not v_found then
-    raise exception using errcode = 'CR002',
-      message = 'no credit account for this user',
-      detail = format('user_id %s has no row in user_credits.', p_user_id),
-      hint = 'Create it with ensure_credit_account(user_id, tier).';
+  if v_credits < p_credits then
+    raise exception using errcode = 'CR001',
+      message = 'insufficient credits',
+      detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_credits),
+      hint = 'Buy or grant credits, or wait for the next monthly allocation.';
   end if;
-  raise exception using errcode = 'CR001',
-    message = 'insufficient credits',
-    detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_credits),
-    hint = 'Buy or grant credits, or wait for the next monthly allocation.';
+
+  -- Monthly credits are spent first; the usage row records the split, which a refund returns.
+  v_monthly_part := least(v_monthly, p_credits);
+  insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
+  values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
+  returning t.id into task_id;
+  update public.user_credits uc
+     set credits = v_credits - p_credits,
+         monthly_credits = v_monthly - v_monthly_part,
+         purchased_credits = uc.purchased_credits - (p_credits - v_monthly_part),
+         credits_used_this_month = uc.credits_used_this_month + p_credits,
+         updated_at = now()
+   where uc.user_id = p_user_id;
+  insert into public.credit_transactions
+    (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
+  values (p_user_id, -p_credits, -v_monthly_part, 'usage', task_id, p_provider, v_credits - p_credits, v_period);
+  balance := v_credits - p_credits;
+  replayed := false;
 end;
 $$;
 

@@ -17,43 +17,48 @@ volatile
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_user uuid;
+  v_monthly integer;
+  v_period date;
+  v_account_period date;
 begin
-  -- One statement: the charge not yet refunded, the account credited (monthly credits back to
-  -- the monthly bucket while the charge's period is still the account's), the refund row.
-  with charge as (
-    select c.user_id, -c.amount as credits, -c.monthly_amount as monthly, c.period_start
-      from public.credit_transactions c
-     where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
-       and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund')
-  ), credited as (
+  -- The charge, unless it was refunded already (the caller holds the task's row lock, so no
+  -- other refund of this task can run in between; the unique index would refuse one anyway).
+  select c.user_id, -c.amount, -c.monthly_amount, c.period_start
+    into v_user, refunded_credits, v_monthly, v_period
+    from public.credit_transactions c
+   where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
+     and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
+
+  if found then
+    -- Monthly credits go back to the monthly bucket while the charge's period is still the
+    -- account's period; after a roll-over they come back as purchased credits.
     update public.user_credits uc
-       set monthly_credits = uc.monthly_credits + case when uc.period_start = ch.period_start then ch.monthly else 0 end,
-           purchased_credits = uc.purchased_credits + ch.credits - case when uc.period_start = ch.period_start then ch.monthly else 0 end,
-           credits = uc.credits + ch.credits,
-           credits_used_this_month = case when uc.period_start is not distinct from ch.period_start
-                                          then greatest(uc.credits_used_this_month - ch.credits, 0)
+       set monthly_credits = uc.monthly_credits + case when uc.period_start = v_period then v_monthly else 0 end,
+           purchased_credits = uc.purchased_credits + refunded_credits - case when uc.period_start = v_period then v_monthly else 0 end,
+           credits = uc.credits + refunded_credits,
+           credits_used_this_month = case when uc.period_start is not distinct from v_period
+                                          then greatest(uc.credits_used_this_month - refunded_credits, 0)
                                           else uc.credits_used_this_month end,
            updated_at = now()
-      from charge ch
-     where uc.user_id = ch.user_id
-    returning uc.user_id, uc.credits as balance, uc.period_start, ch.credits,
-              case when uc.period_start = ch.period_start then ch.monthly else 0 end as monthly
-  ), refund as (
-    insert into public.credit_transactions
-      (user_id, amount, monthly_amount, type, task_id, balance_after, period_start, origin)
-    select cr.user_id, cr.credits, cr.monthly, 'refund', p_task_id, cr.balance, cr.period_start, p_origin
-      from credited cr
-  )
-  select cr.credits, cr.balance into refunded_credits, balance from credited cr;
-
-  if refunded_credits is null then
-    -- Never charged, or already refunded: nothing moves; report the account's balance.
-    refunded_credits := 0;
-    select uc.credits into balance
-      from public.user_credits uc
-      join public.enhancement_tasks t on t.user_id = uc.user_id
-     where t.id = p_task_id;
+     where uc.user_id = v_user
+    returning uc.credits, uc.period_start into balance, v_account_period;
+    if found then
+      insert into public.credit_transactions
+        (user_id, amount, monthly_amount, type, task_id, balance_after, period_start, origin)
+      values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, 'refund',
+              p_task_id, balance, v_account_period, p_origin);
+      return;
+    end if;
   end if;
+
+  -- Never charged, already refunded, or no account: nothing moves; report the account's balance.
+  refunded_credits := 0;
+  select uc.credits into balance
+    from public.user_credits uc
+    join public.enhancement_tasks t on t.user_id = uc.user_id
+   where t.id = p_task_id;
 end;
 $$;
 
