@@ -28,14 +28,19 @@ begin
     perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
   end if;
 
-  update public.enhancement_tasks t
-     set status = 'processing', external_task_id = p_external_task_id,
-         submitted_at = now(), updated_at = now()
-   where t.id = p_task_id and t.status = 'pending'
-     and not exists (select 1 from public.enhancement_tasks o
-                      where o.provider = t.provider and o.external_task_id = p_external_task_id)
-  returning t.id, t.status into task_id, status;
-  if found then
+  -- The unique index on (provider, external_task_id) is the check that the id is free: probing it
+  -- first cost more than this block's subtransaction, and a concurrent submission of the same
+  -- id is caught too (it waits for the other transaction, then reports CR003 below).
+  begin
+    update public.enhancement_tasks t
+       set status = 'processing', external_task_id = p_external_task_id,
+           submitted_at = now(), updated_at = now()
+     where t.id = p_task_id and t.status = 'pending'
+    returning t.id, t.status into task_id, status;
+  exception when unique_violation then
+    task_id := null;
+  end;
+  if task_id is not null then
     outcome := 'submitted';
     return;
   end if;

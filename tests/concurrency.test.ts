@@ -92,6 +92,18 @@ describe('concurrency', () => {
     expect((await balanceOf(db.sql, user)).credits).toBe(91);
   });
 
+  it('gives a provider job id to one task when 20 tasks claim it at once; the others get CR003', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const tasks = await Promise.all(Array.from({ length: 20 }, () => startGeneration(db.sql, user, 1)));
+    const { ok, codes } = await settle(
+      tasks.map(({ task_id }) => db.sql`select * from mark_generation_submitted(${task_id}, 'ws-job-shared')`.then((r) => r[0]!)),
+    );
+    expect(ok.map((r) => r.outcome)).toEqual(['submitted']);
+    expect(codes).toEqual(Array(19).fill('CR003'));
+    const rows = await db.sql`select status, count(*)::int n from enhancement_tasks where user_id = ${user} group by status order by status`;
+    expect(rows.map((r) => [r.status, r.n])).toEqual([['pending', 19], ['processing', 1]]);
+  });
+
   it('grants once when the same grant is retried 20 times at once', async () => {
     const user = await newAccount(db.sql, 'free');
     const { ok, codes } = await settle(
