@@ -9,7 +9,7 @@
 // from the same client. Ends with storage per lifecycle after VACUUM.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -17,7 +17,8 @@ import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
 import * as client from '../src/generated/client.js';
 import { migrateUp } from '../src/migrate/index.js';
-import { workServer } from './server.js';
+import { packageRoot } from '../src/paths.js';
+import { workServer, type WorkServer } from './server.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '10000' } } });
@@ -149,6 +150,7 @@ async function main() {
     const lifecycleScript = path.join(work, 'rpc-lifecycle.sql');
     await writeFile(lifecycleScript, lifecycleScriptText(USERS));
     const pgbenchLifecycles = await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    const straightforwardLifecycles = await straightforwardBaseline(server, lifecycleScript);
 
     // Baselines from pgbench, on the same server and database.
     const script = path.join(work, 'single-row-update.sql');
@@ -165,12 +167,14 @@ async function main() {
     console.log(`  built-in simple-update, 8 clients: ${simpleUpdate.toFixed(0)} tps`);
     console.log(`  the ceiling's UPDATE inside a SECURITY DEFINER PL/pgSQL function, 8 clients: ${oneUpdateRpc.toFixed(0)} tps`);
     console.log(`  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`);
+    console.log(`  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (scripts/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`);
 
     const at8 = results['rpc: start → submitted → completed@8']!;
     const naive8 = results['naive app: start → submitted → completed@8']!;
     const hot8 = results['rpc, one hot user: start → submitted → completed@8']!;
     console.log('\nratios at 8 clients:');
     console.log(`  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${((3 * pgbenchLifecycles / ceiling[8]!) * 100).toFixed(0)} % (target ≥ 70 %)`);
+    console.log(`  the straightforward lifecycle without the guarantees ÷ the same ceiling: ${((3 * straightforwardLifecycles / ceiling[8]!) * 100).toFixed(0)} %`);
     console.log(`  RPC calls/s from TypeScript ÷ the same ceiling: ${((at8.calls / SECONDS / ceiling[8]!) * 100).toFixed(0)} %`);
     console.log(`  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`);
     console.log(`  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}× (target ≥ 1.5×)`);
@@ -185,6 +189,27 @@ async function main() {
     await sql.end();
     await rm(work, { recursive: true, force: true });
     await server.stop();
+  }
+}
+
+/**
+ * The lifecycle of `script` against scripts/bench/straightforward.sql on the legacy schema (0001),
+ * in a database of its own, after a warm-up and ANALYZE (so that its plans read by primary key).
+ */
+async function straightforwardBaseline(server: WorkServer, script: string): Promise<number> {
+  const name = 'credits_bench_straightforward';
+  const { url } = await server.ensureDatabase(name, true);
+  const plain = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const baseline = await readFile(path.join(packageRoot, 'migrations', '0001_legacy_baseline.sql'), 'utf8');
+    await plain.unsafe(baseline.slice(0, baseline.indexOf('-- Down Migration')));
+    await plain.unsafe(await readFile(path.join(packageRoot, 'scripts', 'bench', 'straightforward.sql'), 'utf8'));
+    await run('pgbench', ['-n', '-M', 'prepared', '-f', script, '-c', '8', '-j', '2', '-t', '500', url]);
+    await plain`vacuum analyze`;
+    return await pgbench(url, ['-n', '-M', 'prepared', '-f', script, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+  } finally {
+    await plain.end();
+    await server.dropDatabase(name);
   }
 }
 
