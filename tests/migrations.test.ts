@@ -1,11 +1,8 @@
 // Migrations against real databases: up, down and up again on an empty database and on one
 // holding legacy rows; adoption of an existing database; refusal of data that breaks invariants.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
-import { adoptBaseline, migrateDown, migrateUp, migrationFiles, migrationStatus } from '../src/migrate/index.js';
-import { packageRoot } from '../src/paths.js';
+import { adoptBaseline, baselineMigration, migrateDown, migrateUp, migrationFiles, migrationStatus, migrationUpSection } from '../src/migrate/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
 
@@ -123,8 +120,7 @@ describe('migrations on a database holding legacy rows', () => {
 
   it('adopts a production database created outside the migration tool', async () => {
     const db = await emptyDatabase();
-    const baseline = await readFile(path.join(packageRoot, 'migrations/0001_legacy_baseline.sql'), 'utf8');
-    await db.sql.unsafe(baseline.split('-- Down Migration')[0]!);
+    await db.sql.unsafe(await migrationUpSection(baselineMigration));
     await loadLegacyFixture(db.sql, 50);
     const before = await accounts(db.sql);
 

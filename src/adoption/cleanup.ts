@@ -1,9 +1,8 @@
 // The pre-flight of the cleanup migration (0003): what it would archive, and whether anything
 // still depends on the pools. It runs the migration's own up section in a transaction that is
 // always rolled back, so the answer is the migration's, not a second copy of its rules.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import postgres from 'postgres';
+import { migrationUpSection } from '../migrate/index.js';
 import { packageRoot } from '../paths.js';
 
 export const cleanupMigration = '0003_archive_platform_pools';
@@ -29,8 +28,7 @@ export async function cleanupPreflight(databaseUrl: string, root = packageRoot):
     );
     if (schema === 'archive') return { state: 'done', rows: rows!, dependants: [] };
 
-    const file = await readFile(path.join(root, 'migrations', `${cleanupMigration}.sql`), 'utf8');
-    const up = file.split(/^-- Down Migration/m)[0]!;
+    const up = await migrationUpSection(cleanupMigration, root);
     let dependants: string[] = [];
     await sql
       .begin(async (tx) => {

@@ -1,7 +1,7 @@
 // Deploys the package: versioned migrations (node-pg-migrate, migrations/*.sql) and then the
 // repeatable definitions (functions/, views/). One advisory lock covers the whole deploy, so two
 // deploys never interleave.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
@@ -12,7 +12,8 @@ export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';
 /** Held for the whole deploy (node-pg-migrate's own lock is taken inside it on the same session). */
 const deployLockKey = 4242_0001;
-const baseline = '0001_legacy_baseline';
+/** The legacy schema as found (contract §1): recorded, not run, on an existing database. */
+export const baselineMigration = '0001_legacy_baseline';
 
 export interface MigrateOptions {
   databaseUrl: string;
@@ -46,6 +47,12 @@ async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => P
 export async function migrationFiles(root = packageRoot): Promise<string[]> {
   const files = await readdir(path.join(root, 'migrations'));
   return files.filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length)).sort();
+}
+
+/** A migration's up section: its text before the `-- Down Migration` marker. */
+export async function migrationUpSection(name: string, root = packageRoot): Promise<string> {
+  const file = await readFile(path.join(root, 'migrations', `${name}.sql`), 'utf8');
+  return file.split(/^-- Down Migration/m)[0]!;
 }
 
 async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
@@ -100,8 +107,8 @@ export async function migrateDown(options: MigrateOptions): Promise<{ migrations
     const applied = await appliedMigrations(client);
     const count = Math.min(options.count ?? 1, applied.length);
     if (count === 0) return { migrations: [] };
-    if (applied.slice(-count).includes(baseline)) {
-      throw Object.assign(new Error(`cannot roll back ${baseline}: a database is never rolled back past the state it was adopted in`), {
+    if (applied.slice(-count).includes(baselineMigration)) {
+      throw Object.assign(new Error(`cannot roll back ${baselineMigration}: a database is never rolled back past the state it was adopted in`), {
         code: 'CR005',
         hint: `roll back at most ${applied.length - 1} migrations`,
       });
@@ -135,7 +142,7 @@ export async function adoptBaseline(options: MigrateOptions): Promise<void> {
       throw new Error(`not a legacy database: missing ${missing.join(', ')}; run "migrate up" on a new database instead`);
     }
     await runMigrations(client, root, 'up', { count: 1, fake: true });
-    options.log?.('recorded 0001_legacy_baseline as applied (nothing was run)');
+    options.log?.(`recorded ${baselineMigration} as applied (nothing was run)`);
   });
 }
 
