@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # npm run bench:instructions — CPU instructions one backend spends per RPC lifecycle, counted by
-# valgrind's callgrind: repeatable to a fraction of a percent whatever else the machine does, so
+# valgrind's callgrind: repeatable to about 1 % whatever else the machine does, so
 # it compares two versions of the SQL where timings on a shared machine cannot.
 # A throwaway cluster (PostgreSQL of `pg_config --bindir`, under callgrind, autovacuum off) gets the
-# package, 10,000 accounts and a warm-up; each workload then runs twice in fresh connections
-# (N1 and N2 transactions) and the difference divided by N2 - N1 is printed, start-up excluded.
+# package, the benchmarks' fixture (scripts/bench/fixture.ts, 10,000 accounts) and a warm-up; each
+# pgbench script of scripts/bench/pgbench/ then runs twice in fresh connections (N1 and N2
+# transactions) and the difference divided by N2 - N1 is printed, start-up excluded.
 # Needs valgrind and the PostgreSQL server binaries; takes about two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,27 +34,16 @@ for _ in $(seq 1 120); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 
 
 psql -q "$url/postgres" -c "create database credits_instructions"
 DATABASE_URL="$url/credits_instructions" npx tsx src/cli.ts migrate up >/dev/null
-psql -q "$url/credits_instructions" >/dev/null <<'SQL'
-insert into user_credits (user_id, credits, purchased_credits, period_start)
-  select md5('bench-' || i)::uuid, 0, 0, date_trunc('month', now() at time zone 'UTC')::date from generate_series(1, 10000) i;
-select count(grant_credits(md5('bench-' || i)::uuid, 100000000, 'bench', 'bench-' || i)) from generate_series(1, 10000) i;
-create table bench_ceiling (id integer primary key, n bigint not null default 0);
-insert into bench_ceiling (id) select generate_series(1, 10000);
-SQL
-
-start="select task_id from start_generation(md5('bench-' || :u)::uuid, 'enhance', 'wavespeed', 'nano-banana', 2) \\gset"
-printf '\\set u random(1, 10000)\n%s\nselect 1 from mark_generation_submitted(:task_id::uuid, :task_id::text);\nselect 1 from complete_generation(:task_id::uuid, 0.039);\n' "$start" > "$work/lifecycle.sql"
-printf '\\set u random(1, 10000)\n%s\nselect 1 from fail_generation(:task_id::uuid, %s, %s);\n' "$start" "'provider error'" "'api_error'" > "$work/failure.sql"
-printf '\\set u random(1, 10000)\n%s\n' "$start" > "$work/start.sql"
-printf '\\set id random(1, 10000)\nupdate bench_ceiling set n = n + 1 where id = :id;\n' > "$work/ceiling.sql"
+DATABASE_URL="$url/credits_instructions" npx tsx scripts/bench/fixture.ts 10000
+scripts=scripts/bench/pgbench
 
 # Warm-up with several clients: tables and statistics as a running system has them.
-pgbench -n -M prepared -f "$work/lifecycle.sql" -c 4 -t 1000 "$url/credits_instructions" >/dev/null
+pgbench -n -M prepared -f "$scripts/lifecycle.sql" -D users=10000 -c 4 -t 1000 "$url/credits_instructions" >/dev/null
 psql -q "$url/credits_instructions" -c "vacuum analyze"
 
 # Instructions of one fresh backend running `transactions` of a script.
 backend_instructions() {
-  pgbench -n -M prepared -f "$1" -c 1 -t "$2" "$url/credits_instructions" >/dev/null
+  pgbench -n -M prepared -f "$1" -D users=10000 -c 1 -t "$2" "$url/credits_instructions" >/dev/null
   sleep 1 # the backend writes its profile as it exits
   local file
   file=$(ls -t "$work"/out/cg.* | head -1)
@@ -62,8 +52,8 @@ backend_instructions() {
 
 echo "instructions per transaction of the script, one backend (callgrind; $bindir)"
 for workload in ceiling start lifecycle failure; do
-  a=$(backend_instructions "$work/$workload.sql" "$n1")
-  b=$(backend_instructions "$work/$workload.sql" "$n2")
+  a=$(backend_instructions "$scripts/$workload.sql" "$n1")
+  b=$(backend_instructions "$scripts/$workload.sql" "$n2")
   printf '  %-10s %10d\n' "$workload" $(( (b - a) / (n2 - n1) ))
 done
 echo "(ceiling: one single-row UPDATE; start: start_generation; lifecycle: start -> submitted -> completed; failure: start -> failed with refund)"

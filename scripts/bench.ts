@@ -8,16 +8,15 @@
 // the RPC lifecycle is also driven by pgbench, so that RPC calls/s and the ceiling's tps come
 // from the same client. Ends with storage per lifecycle after VACUUM.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
 import * as client from '../src/generated/client.js';
-import { migrateUp } from '../src/migrate/index.js';
+import { baselineMigration, migrateUp, migrationUpSection } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
+import { loadBenchFixture, pgbenchScripts } from './bench/fixture.js';
 import { workServer, type WorkServer } from './server.js';
 
 const run = promisify(execFile);
@@ -25,6 +24,9 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5
 const SECONDS = Number(values.seconds);
 const USERS = Number(values.users);
 const CLIENTS = [1, 8, 32];
+/** The pgbench scripts' account range. */
+const accounts = ['-D', `users=${USERS}`];
+const lifecycleScript = path.join(pgbenchScripts, 'lifecycle.sql');
 
 type Sql = postgres.Sql;
 interface Result { lifecycles: number; calls: number; latencies: number[] }
@@ -68,33 +70,21 @@ async function main() {
   const server = await workServer();
   const { url } = await server.ensureDatabase('credits_bench_lifecycle', true);
   const sql = postgres(url, { max: 2, onnotice: () => {} });
-  const work = await mkdtemp(path.join(tmpdir(), 'credits-bench-'));
   try {
     console.log(`${server.label}; ${SECONDS} s per measurement; ${USERS} accounts`);
     await migrateUp({ databaseUrl: url });
-    // Accounts with purchased credits enough for any run, through the functions' own path.
-    await sql`insert into user_credits (user_id, credits, purchased_credits, period_start)
-              select md5('bench-' || i)::uuid, 0, 0, date_trunc('month', now() at time zone 'UTC')::date from generate_series(1, ${USERS}) i`;
-    await sql`select grant_credits(md5('bench-' || i)::uuid, 100000000, 'bench', 'bench-' || i) from generate_series(1, ${USERS}) i`;
+    await loadBenchFixture(sql, USERS);
     const users = (await sql`select md5('bench-' || i)::uuid::text as id from generate_series(1, ${USERS}) i`).map((r) => r.id as string);
     const hotUser = users[0]!;
-    await sql`create table bench_ceiling (id integer primary key, n bigint not null default 0)`;
-    await sql`insert into bench_ceiling (id) select generate_series(1, 10000)`;
-    // The ceiling's UPDATE inside a function made like the package's (PL/pgSQL, SECURITY DEFINER,
-    // pinned search_path): what any RPC pays on this server before doing its own work.
-    await sql`create function bench_rpc_update(p_id integer) returns void language plpgsql security definer
-              set search_path to pg_catalog, pg_temp as $$ begin update public.bench_ceiling set n = n + 1 where id = p_id; end $$`;
     await sql`vacuum analyze`;
 
     // Storage per lifecycle: a first burst into empty task and ledger tables, then a second one
     // after VACUUM, which reuses the space of the first burst's dead row versions (steady state).
-    const storageScript = path.join(work, 'storage-lifecycle.sql');
-    await writeFile(storageScript, lifecycleScriptText(USERS));
     const burst = 4000;
     const storage: number[] = [];
     let size = await tableBytes(sql);
     for (let phase = 0; phase < 2; phase++) {
-      await run('pgbench', ['-n', '-M', 'prepared', '-f', storageScript, '-c', '8', '-j', '2', '-t', String(burst / 8), url]);
+      await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-t', String(burst / 8), url]);
       await sql`vacuum analyze enhancement_tasks, credit_transactions`;
       const next = await tableBytes(sql);
       storage.push((next - size) / burst);
@@ -147,19 +137,14 @@ async function main() {
     console.log(`\n${formatTable(rows)}`);
 
     // The same lifecycle driven by pgbench, the ceiling's own client: what the database does.
-    const lifecycleScript = path.join(work, 'rpc-lifecycle.sql');
-    await writeFile(lifecycleScript, lifecycleScriptText(USERS));
-    const pgbenchLifecycles = await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
-    const straightforwardLifecycles = await straightforwardBaseline(server, lifecycleScript);
+    const pgbenchLifecycles = await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    const straightforwardLifecycles = await straightforwardBaseline(server);
 
     // Baselines from pgbench, on the same server and database.
-    const script = path.join(work, 'single-row-update.sql');
-    await writeFile(script, '\\set id random(1, 10000)\nupdate bench_ceiling set n = n + 1 where id = :id;\n');
+    const ceilingScript = path.join(pgbenchScripts, 'ceiling.sql');
     const ceiling: Record<number, number> = {};
-    for (const clients of CLIENTS) ceiling[clients] = await pgbench(url, ['-n', '-M', 'prepared', '-f', script, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
-    const wrapperScript = path.join(work, 'one-update-rpc.sql');
-    await writeFile(wrapperScript, '\\set id random(1, 10000)\nselect bench_rpc_update(:id);\n');
-    const oneUpdateRpc = await pgbench(url, ['-n', '-M', 'prepared', '-f', wrapperScript, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    for (const clients of CLIENTS) ceiling[clients] = await pgbench(url, ['-n', '-M', 'prepared', '-f', ceilingScript, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
+    const oneUpdateRpc = await pgbench(url, ['-n', '-M', 'prepared', '-f', path.join(pgbenchScripts, 'one-update-rpc.sql'), '-c', '8', '-j', '2', '-T', String(SECONDS)]);
     await run('pgbench', ['-i', '-q', '-s', '1', '--foreign-keys', url]);
     const simpleUpdate = await pgbench(url, ['-n', '-M', 'prepared', '-b', 'simple-update', '-c', '8', '-j', '2', '-T', String(SECONDS)]);
     console.log('\nbaselines (pgbench):');
@@ -187,41 +172,30 @@ async function main() {
     console.log(`storage per lifecycle (tables and indexes, after VACUUM; target ≤ 750 bytes): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`);
   } finally {
     await sql.end();
-    await rm(work, { recursive: true, force: true });
     await server.stop();
   }
 }
 
 /**
- * The lifecycle of `script` against scripts/bench/straightforward.sql on the legacy schema (0001),
- * in a database of its own, after a warm-up and ANALYZE (so that its plans read by primary key).
+ * The pgbench lifecycle against scripts/bench/straightforward.sql on the legacy schema (0001),
+ * in a database of its own with the same accounts, after a warm-up and ANALYZE (so that its
+ * plans read by primary key).
  */
-async function straightforwardBaseline(server: WorkServer, script: string): Promise<number> {
+async function straightforwardBaseline(server: WorkServer): Promise<number> {
   const name = 'credits_bench_straightforward';
   const { url } = await server.ensureDatabase(name, true);
   const plain = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const baseline = await readFile(path.join(packageRoot, 'migrations', '0001_legacy_baseline.sql'), 'utf8');
-    await plain.unsafe(baseline.slice(0, baseline.indexOf('-- Down Migration')));
+    await plain.unsafe(await migrationUpSection(baselineMigration));
     await plain.unsafe(await readFile(path.join(packageRoot, 'scripts', 'bench', 'straightforward.sql'), 'utf8'));
-    await run('pgbench', ['-n', '-M', 'prepared', '-f', script, '-c', '8', '-j', '2', '-t', '500', url]);
+    await plain`insert into user_credits (user_id, credits) select md5('bench-' || i)::uuid, 100000000 from generate_series(1, ${USERS}) i`;
+    await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-t', '500', url]);
     await plain`vacuum analyze`;
-    return await pgbench(url, ['-n', '-M', 'prepared', '-f', script, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    return await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
   } finally {
     await plain.end();
     await server.dropDatabase(name);
   }
-}
-
-/** A pgbench script for one start → submitted → completed lifecycle of a random account. */
-function lifecycleScriptText(users: number): string {
-  return [
-    `\\set u random(1, ${users})`,
-    "select task_id from start_generation(md5('bench-' || :u)::uuid, 'enhance', 'wavespeed', 'nano-banana', 2) \\gset",
-    'select 1 from mark_generation_submitted(:task_id::uuid, :task_id::text);',
-    'select 1 from complete_generation(:task_id::uuid, 0.039);',
-    '',
-  ].join('\n');
 }
 
 /** Bytes of the task and ledger tables with their indexes (and TOAST). */

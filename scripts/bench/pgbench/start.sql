@@ -1,0 +1,2 @@
+\set u random(1, :users)
+select task_id from start_generation(md5('bench-' || :u)::uuid, 'enhance', 'wavespeed', 'nano-banana', 2);
