@@ -1,7 +1,7 @@
 // The package's public TypeScript API: the generated client (one typed function per RPC, row
 // types and readers for the monitoring views), typed errors, the admin dashboard helpers, and
-// the programmatic deploy.
+// the programmatic deploy (loaded on first call: importing the client loads no migration tooling).
 export * from './generated/client.js';
 export * from './errors.js';
 export * from './client/admin-stats.js';
-export { adoptBaseline, migrateDown, migrateUp, migrationStatus, type MigrateOptions, type MigrationStatus } from './migrate/index.js';
+export { adoptBaseline, migrateDown, migrateUp, migrationStatus, type DefinitionPlan, type MigrateOptions, type MigrationStatus } from './deploy.js';
