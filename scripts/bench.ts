@@ -170,6 +170,8 @@ async function main() {
     console.log(`\nledger after the run: ${violations.length === 0 ? 'sound' : `${violations.length} violations`}; hot user ${hot!.tasks} generations, balance ${hot!.credits}`);
 
     console.log(`storage per lifecycle (tables and indexes, after VACUUM; target ≤ 750 bytes): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`);
+    await sql`vacuum analyze enhancement_tasks, credit_transactions`;
+    console.log(`\nstorage per row after the whole run (VACUUM; what docs/scaling.md projects from):\n${await storageBreakdown(sql)}`);
   } finally {
     await sql.end();
     await server.stop();
@@ -199,6 +201,22 @@ async function straightforwardBaseline(server: WorkServer): Promise<number> {
 }
 
 /** Bytes of the task and ledger tables with their indexes (and TOAST). */
+/** Bytes per row of the task and ledger tables: heap (with TOAST) and each index. */
+async function storageBreakdown(sql: Sql): Promise<string> {
+  const lines: string[] = [];
+  for (const table of ['enhancement_tasks', 'credit_transactions']) {
+    const [{ rows, heap }] = (await sql.unsafe(`select count(*)::float8 as rows,
+        (pg_table_size('${table}'))::float8 as heap from ${table}`)) as unknown as [{ rows: number; heap: number }];
+    const indexes = await sql<{ name: string; bytes: number }[]>`
+      select indexrelid::regclass::text as name, pg_relation_size(indexrelid)::float8 as bytes
+        from pg_index where indrelid = ${table}::regclass order by 1`;
+    const indexBytes = indexes.reduce((n, i) => n + i.bytes, 0);
+    lines.push(`  ${table}: ${rows} rows; per row ${(heap / rows).toFixed(0)} B heap + ${(indexBytes / rows).toFixed(0)} B indexes = ${((heap + indexBytes) / rows).toFixed(0)} B`);
+    for (const i of indexes) lines.push(`    ${i.name}: ${(i.bytes / rows).toFixed(1)} B`);
+  }
+  return lines.join('\n');
+}
+
 async function tableBytes(sql: Sql): Promise<number> {
   const [row] = await sql`select pg_total_relation_size('enhancement_tasks') + pg_total_relation_size('credit_transactions') as bytes`;
   return Number(row!.bytes);
