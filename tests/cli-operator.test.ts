@@ -181,6 +181,15 @@ describe('a server that accepts TCP and never answers', () => {
     expect(server.connections()).toBeGreaterThan(0);
   });
 
+  it('names the server it cannot reach (a closed port), exit 1', async () => {
+    const closed = await silentServer();
+    await closed.close();
+    const result = await runCli(['status'], { DATABASE_URL: closed.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot reach operator@127.0.0.1:${closed.port}/ledger`);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
   it.skipIf(!existsSync('/usr/bin/script'))('says where it connects when stderr is a terminal', async () => {
     // script(1) gives the CLI a pseudo-terminal; its output is the terminal's.
     const command = [tsx, cliPath, 'status', '--connect-timeout', '1'].map((a) => `'${a}'`).join(' ');
