@@ -56,8 +56,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
 
 type OptionToken = { name: string; rawName: string; value?: string };
 
+/** The command's options (only those it takes), the environment's defaults, then its arguments. */
 function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[], env: NodeJS.ProcessEnv): { args: string[]; flags: Flags } {
-
   const flags: Flags = { databaseUrl: '', connectTimeout: defaultConnectTimeout, json: false, apply: false, refresh: false };
   const allowed = new Set<string>([...commonOptions, ...spec.options]);
   for (const t of options) {
