@@ -260,9 +260,9 @@ describe('output shapes', () => {
     expect(stats.totals.provider_cost_usd).toBe('15.600000');
   });
 
-  it('writes credit sums and timestamps in --json the same way everywhere', async () => {
+  it('writes credit sums in --json as numbers (sweep, allocate)', async () => {
     const sweep = JSON.parse((await runCli(['sweep', '--older-than', '1 hour 30 minutes', '--json'], { DATABASE_URL: db.url })).stdout);
-    expect(sweep).toEqual({ olderThan: '1 hours 30 minutes', tasks: 0, creditsRefunded: 0 });
+    expect(sweep).toEqual({ olderThan: '1 hour 30 minutes', tasks: 0, creditsRefunded: 0 });
     const allocate = JSON.parse((await runCli(['allocate', '--json'], { DATABASE_URL: db.url })).stdout);
     expect(allocate).toMatchObject({ accounts: expect.any(Number), creditsAllocated: expect.any(Number), creditsExpired: expect.any(Number) });
   });

@@ -8,12 +8,12 @@ describe('--older-than grammar', () => {
   it.each([
     ['30 minutes', '30 minutes', 1800],
     ['45min', '45 minutes', 2700],
-    ['1 hour 30 minutes', '1 hours 30 minutes', 5400],
-    ['1h30m', '1 hours 30 minutes', 5400],
+    ['1 hour 30 minutes', '1 hour 30 minutes', 5400],
+    ['1h30m', '1 hour 30 minutes', 5400],
     ['1.5h', '1.5 hours', 5400],
     ['90s', '90 seconds', 90],
     ['2 Days', '2 days', 172_800],
-    ['1 week', '1 weeks', 604_800],
+    ['1 week', '1 week', 604_800],
     ['00:45:00', '00:45:00', 2700],
     ['1:30', '1:30', 5400],
   ])('accepts %j as %j (%d s)', (text, interval, seconds) => {

@@ -32,7 +32,7 @@ export function parseInterval(text: string, flag: string): { interval: string; s
       const u = units.get(unit);
       if (!u) throw bad(`unknown unit "${unit}"`);
       seconds += Number(number) * u.seconds;
-      parts.push(`${number} ${u.canonical}`);
+      parts.push(`${number} ${Number(number) === 1 ? u.canonical.slice(0, -1) : u.canonical}`);
       return '';
     });
     if (rest !== '' || parts.length === 0) throw bad('not an interval');
