@@ -1,10 +1,9 @@
 import { cleanupPreflight } from '../adoption/cleanup.js';
-import { UsageError, type CommandContext } from './context.js';
+import type { CommandContext } from './context.js';
 
 /** `credits cleanup check`: exit 0 when the cleanup can run (or ran), 1 when something depends on the pools. */
-export async function cleanupCommand(ctx: CommandContext): Promise<number> {
-  if (ctx.args[0] !== 'check') throw new UsageError(`unknown cleanup command: ${ctx.args[0] ?? '(none)'}`);
-  const result = await cleanupPreflight(ctx.databaseUrl());
+export async function cleanupCheckCommand(ctx: CommandContext): Promise<number> {
+  const result = await cleanupPreflight(await ctx.reachableDatabaseUrl());
   ctx.print(result, () => {
     const { credit_pools, credit_purchase_requests } = result.rows;
     if (result.state === 'done') {

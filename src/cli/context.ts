@@ -1,38 +1,70 @@
 import postgres from 'postgres';
-import { requireDatabaseUrl } from '../db/url.js';
+import { toJson } from './json.js';
+import { describeTarget } from './validate.js';
+
+/** The validated command line. */
+export interface Flags {
+  databaseUrl: string;
+  /** Seconds; 0 waits for ever. */
+  connectTimeout: number;
+  json: boolean;
+  apply: boolean;
+  refresh: boolean;
+  batchSize?: number;
+  /** Valid PostgreSQL interval input (see interval.ts). */
+  olderThan?: string;
+  limit?: number;
+  period?: string;
+}
 
 /** What every command gets: where to connect, how to print. */
 export interface CommandContext {
+  /** The positional arguments after the command's name, validated. */
   args: string[];
-  flags: {
-    databaseUrl?: string;
-    json: boolean;
-    apply: boolean;
-    refresh: boolean;
-    batchSize?: number;
-    olderThan?: string;
-    limit?: number;
-    period?: string;
-  };
-  databaseUrl(): string;
-  /** A small pool, closed by the caller's `finally`. */
+  flags: Flags;
+  /** A small pool (with the connect timeout), closed by the caller's `finally`. */
   connect(): postgres.Sql;
+  /**
+   * The connection string for the migration tooling (node-pg-migrate's own connections), once a
+   * connection with the timeout has proved that the server answers.
+   */
+  reachableDatabaseUrl(): Promise<string>;
   /** Prints `data` as JSON with --json, else runs `text`. */
   print(data: unknown, text: () => void): void;
 }
 
-export class UsageError extends Error {}
-
-export function createContext(args: string[], flags: CommandContext['flags']): CommandContext {
+export function createContext(args: string[], flags: Flags): CommandContext {
+  let announced = false;
+  // On a terminal, say where we connect (a slow or silent server is then easy to place).
+  const announce = () => {
+    if (announced || !process.stderr.isTTY) return;
+    announced = true;
+    process.stderr.write(`connecting to ${describeTarget(flags.databaseUrl)}…\n`);
+  };
+  const connect = () => {
+    announce();
+    return postgres(flags.databaseUrl, {
+      max: 2,
+      onnotice: () => {},
+      connect_timeout: flags.connectTimeout,
+      connection: { application_name: 'credits-cli', TimeZone: 'UTC' },
+    });
+  };
   return {
     args,
     flags,
-    databaseUrl: () => requireDatabaseUrl(flags.databaseUrl),
-    connect() {
-      return postgres(requireDatabaseUrl(flags.databaseUrl), { max: 2, onnotice: () => {}, connection: { application_name: 'credits-cli' } });
+    connect,
+    async reachableDatabaseUrl() {
+      const sql = connect();
+      try {
+        await sql`select 1`;
+      } finally {
+        await sql.end();
+      }
+      return flags.databaseUrl;
     },
     print(data, text) {
-      if (flags.json) console.log(JSON.stringify(data, null, 2));
+      if (flags.json) process.stdout.write(`${toJson(data)}\n`);
       else text();
     },
   };

@@ -1,46 +1,72 @@
 // `credits dashboard`: today's health and the daily, weekly and monthly tables, readable at a
-// glance in a terminal (figures past a threshold are marked with !).
+// glance in a terminal (figures past a threshold are marked with !). The figures come as one
+// jsonb document built the way admin_credit_stats builds its own (to_jsonb of the view rows), so
+// --json gives each figure the same shape: counts, rates and thresholds as numbers, dates and
+// timestamps as ISO strings, money as exact decimal strings; `health` is admin_credit_stats'.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
 
+type Row = Record<string, unknown>;
+interface Dashboard {
+  health: Row;
+  daily: Row[];
+  weekly: Row[];
+  monthly: Row[];
+  providers: Row[];
+  hints: { provider: string; model: string; hint: string }[];
+}
+
 const percent = (v: unknown) => (v === null || v === undefined ? '–' : `${(Number(v) * 100).toFixed(1)}%`);
-const usd = (v: unknown) => (v === null || v === undefined ? '–' : `$${Number(v).toFixed(2)}`);
-const flag = (text: string, on: boolean) => (on ? `${text} !` : text);
-const isoDay = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const usd = (v: unknown, digits = 2) => (v === null || v === undefined ? '–' : `$${Number(v).toFixed(digits)}`);
+const flag = (text: string, on: unknown) => (on ? `${text} !` : text);
 
 export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     if (ctx.flags.refresh) await sql`select * from monitoring.refresh_rollups()`;
-    const [health] = await sql`select * from monitoring.platform_health`;
-    const daily = await sql`select * from monitoring.summary where granularity = 'day' order by period_start desc limit 14`;
-    const weekly = await sql`select s.*, a.active_users, a.new_users from monitoring.summary s
-                               left join monitoring.user_activity_weekly a on a.week = s.period_start
-                              where s.granularity = 'week' order by s.period_start desc limit 8`;
-    const monthly = await sql`select * from monitoring.summary where granularity = 'month' order by period_start desc limit 6`;
-    const providers = await sql`select * from monitoring.provider_performance order by cost_usd desc`;
-    const hints = await sql`select provider, model, hint from monitoring.optimization_hints order by provider, model`;
+    const [{ dashboard }] = (await sql`
+      with summary as (
+        select s.*, to_jsonb(s) || jsonb_build_object('cost_usd', s.cost_usd::text, 'cost_per_generation', s.cost_per_generation::text) as doc
+          from monitoring.summary s
+      )
+      select jsonb_build_object(
+        'health', (select to_jsonb(h) from monitoring.platform_health h),
+        'daily', (select coalesce(jsonb_agg(d.doc order by d.period_start desc), '[]')
+                    from (select * from summary where granularity = 'day' order by period_start desc limit 14) d),
+        'weekly', (select coalesce(jsonb_agg(w.doc || jsonb_build_object('active_users', a.active_users, 'new_users', a.new_users)
+                                             order by w.period_start desc), '[]')
+                     from (select * from summary where granularity = 'week' order by period_start desc limit 8) w
+                     left join monitoring.user_activity_weekly a on a.week = w.period_start),
+        'monthly', (select coalesce(jsonb_agg(m.doc order by m.period_start desc), '[]')
+                      from (select * from summary where granularity = 'month' order by period_start desc limit 6) m),
+        'providers', (select coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object('cost_usd', p.cost_usd::text, 'cost_per_success', p.cost_per_success::text)
+                                                order by p.cost_usd desc, p.provider), '[]')
+                        from monitoring.provider_performance p),
+        'hints', (select coalesce(jsonb_agg(jsonb_build_object('provider', o.provider, 'model', o.model, 'hint', o.hint)
+                                            order by o.provider, o.model), '[]')
+                    from monitoring.optimization_hints o)
+      ) as dashboard`) as unknown as [{ dashboard: Dashboard }];
+    const { health: h, daily, weekly, monthly, providers, hints } = dashboard;
 
-    ctx.print({ health, daily, weekly, monthly, providers, hints }, () => {
-      const h = health!;
-      const line = (label: string, value: string, limit: string, status: string) =>
-        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : status}`;
-      console.log(`Platform health ${isoDay(h.day)} (UTC): ${String(h.status).toUpperCase()}`);
+    ctx.print(dashboard, () => {
+      const line = (label: string, value: string, limit: string, status: unknown) =>
+        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : String(status)}`;
+      console.log(`Platform health ${String(h.day)} (UTC): ${String(h.status).toUpperCase()}`);
       console.log(line('success rate', percent(h.success_rate), `min ${percent(h.success_rate_min)}`, h.success_status));
-      console.log(line('failures', String(h.failures), `max ${h.failures_max}`, h.failures_status));
+      console.log(line('failures', String(h.failures), `max ${String(h.failures_max)}`, h.failures_status));
       console.log(line('refund rate', percent(h.refund_rate), `max ${percent(h.refund_rate_max)}`, h.refund_status));
-      console.log(line('stuck tasks', String(h.stuck_tasks), `max ${h.stuck_tasks_max}`, h.stuck_status));
-      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(h.rollups_refreshed_at).toISOString() : 'never (run monitoring.refresh_rollups)'}`);
+      console.log(line('stuck tasks', String(h.stuck_tasks), `max ${String(h.stuck_tasks_max)}`, h.stuck_status));
+      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups)'}`);
 
-      const period = (rows: typeof daily, extra: (r: (typeof daily)[number]) => Record<string, unknown> = () => ({})) =>
+      const period = (rows: Row[], extra: (r: Row) => Row = () => ({})) =>
         formatTable(rows.map((r) => ({
-          period: isoDay(r.period_start),
+          period: String(r.period_start),
           generations: r.generations,
           failed: r.failed,
-          'success': flag(percent(r.success_rate), r.success_below_threshold),
-          'refunds': flag(percent(r.refund_rate), r.refund_above_threshold),
+          success: flag(percent(r.success_rate), r.success_below_threshold),
+          refunds: flag(percent(r.refund_rate), r.refund_above_threshold),
           cost: usd(r.cost_usd),
-          'cost/gen': r.cost_per_generation === null ? '–' : `$${Number(r.cost_per_generation).toFixed(4)}`,
+          'cost/gen': usd(r.cost_per_generation, 4),
           ...extra(r),
         })));
       console.log(`\nDaily (last 14 days)\n${period(daily)}`);
@@ -50,11 +76,11 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
         provider: p.provider, generations: p.generations, success: percent(p.success_rate),
         'p50 s': p.latency_p50_ms === null ? '–' : (Number(p.latency_p50_ms) / 1000).toFixed(1),
         'p95 s': p.latency_p95_ms === null ? '–' : (Number(p.latency_p95_ms) / 1000).toFixed(1),
-        cost: usd(p.cost_usd), 'cost/success': p.cost_per_success === null ? '–' : `$${Number(p.cost_per_success).toFixed(4)}`,
+        cost: usd(p.cost_usd), 'cost/success': usd(p.cost_per_success, 4),
       })))}`);
       console.log(`\nOptimization hints (last 30 days)\n${hints.length ? hints.map((x) => `  ${x.provider}/${x.model}: ${x.hint}`).join('\n') : '  none'}`);
     });
-    return health!.status === 'alert' ? 1 : 0;
+    return h.status === 'alert' ? 1 : 0;
   } finally {
     await sql.end();
   }

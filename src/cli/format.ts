@@ -22,3 +22,10 @@ export function progress(label: string): (done: number, total: number) => void {
     else process.stderr.write(`${text}\n`);
   };
 }
+
+/** One record, vertically: a key per line, values aligned. */
+export function formatRecord(record: Record<string, unknown>): string {
+  const width = Math.max(...Object.keys(record).map((k) => k.length));
+  const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v));
+  return Object.entries(record).map(([k, v]) => `${k.padEnd(width)}  ${value(v)}`.trimEnd()).join('\n');
+}

@@ -1,15 +1,16 @@
-// The day-to-day commands: status, sweep, allocate, balance.
+// The day-to-day commands: status, sweep, allocate, balance. Credit sums are bigint (balances may
+// widen to bigint), printed with String() and serialised by json.ts.
 import { migrationStatus } from '../migrate/index.js';
 import * as client from '../generated/client.js';
-import { UsageError, type CommandContext } from './context.js';
-import { formatTable } from './format.js';
+import type { CommandContext } from './context.js';
+import { formatRecord } from './format.js';
 
 /** `credits status`: connection, migrations, pending definitions, ledger soundness. Exit 1 when something needs doing. */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     const [server] = await sql`select current_setting('server_version') as version, current_database() as database, current_user as "user"`;
-    const migrations = await migrationStatus({ databaseUrl: ctx.databaseUrl() });
+    const migrations = await migrationStatus({ databaseUrl: ctx.flags.databaseUrl });
     const atLatest = migrations.pending.length === 0 && migrations.definitions.changed.length === 0 && migrations.definitions.removed.length === 0;
     let violations: number | null = null;
     let verifyMs: number | null = null;
@@ -23,6 +24,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       migrations: { applied: migrations.applied.length, pending: migrations.pending },
       definitions: { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
       ledger: violations === null ? 'not checked (migrate first)' : violations === 0 ? 'sound' : `${violations} violations`,
+      violations,
       verifyMs,
     };
     ctx.print(result, () => {
@@ -44,16 +46,16 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
   const limit = ctx.flags.limit ?? 1000;
   try {
     let tasks = 0;
-    let credits = 0;
+    let credits = 0n;
     for (;;) {
       const swept = await client.expireStaleGenerations(sql, { olderThan, limit });
       tasks += swept.length;
-      credits += swept.reduce((n, r) => n + (r.refunded_credits ?? 0), 0);
+      for (const r of swept) credits += BigInt(r.refunded_credits ?? 0);
       if (!ctx.flags.json && swept.length) process.stderr.write(`swept ${tasks} tasks so far\n`);
       if (swept.length < limit) break;
     }
     ctx.print({ olderThan, tasks, creditsRefunded: credits }, () =>
-      console.log(tasks ? `failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${credits} credits back` : `no task stuck for over ${olderThan}`));
+      console.log(tasks ? `failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${String(credits)} credits back` : `no task stuck for over ${olderThan}`));
     return 0;
   } finally {
     await sql.end();
@@ -66,9 +68,9 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
   try {
     const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01';
     const result = await client.allocateMonthlyCredits(sql, { periodStart: period });
-    const data = { period: result.period_start, accounts: result.accounts, creditsAllocated: String(result.credits_allocated), creditsExpired: String(result.credits_expired) };
+    const data = { period: result.period_start, accounts: result.accounts, creditsAllocated: result.credits_allocated, creditsExpired: result.credits_expired };
     ctx.print(data, () =>
-      console.log(result.accounts ? `period ${data.period}: ${data.accounts} accounts, ${data.creditsAllocated} credits allocated, ${data.creditsExpired} expired`
+      console.log(result.accounts ? `period ${data.period}: ${data.accounts} accounts, ${String(data.creditsAllocated)} credits allocated, ${String(data.creditsExpired)} expired`
         : `period ${data.period}: every account is already in it`));
     return 0;
   } finally {
@@ -76,14 +78,13 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `credits balance <user-id>`. */
+/** `credits balance <user-id>`: one line per figure. */
 export async function balanceCommand(ctx: CommandContext): Promise<number> {
-  const userId = ctx.args[0];
-  if (!userId) throw new UsageError('balance needs a user id');
+  const userId = ctx.args[0]!;
   const sql = ctx.connect();
   try {
     const balance = await client.getCreditBalance(sql, { userId });
-    ctx.print(balance, () => console.log(formatTable([{ user: userId, ...balance }])));
+    ctx.print(balance, () => console.log(formatRecord({ user_id: userId, ...balance })));
     return 0;
   } finally {
     await sql.end();

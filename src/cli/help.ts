@@ -1,0 +1,74 @@
+// Help texts, all built from the registry: the global usage, a group's (credits migrate --help)
+// and a command's (credits sweep --help, credits help sweep).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
+import { commands } from './registry.js';
+import { commonOptions, optionCatalog, synopsis, type CommandSpec, type OptionName, type OptionSpec } from './spec.js';
+
+const exitCodes = 'Exit codes: 0 done, 1 refused, failed or not reachable, 2 usage error (nothing was run).';
+
+function optionLines(names: OptionName[]): string {
+  const rows = names.map((name) => {
+    const o: OptionSpec = optionCatalog[name];
+    return [`${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const;
+  });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
+}
+
+function commandLines(specs: CommandSpec[]): string {
+  const rows = specs.map((c) => [[c.name, ...c.arguments.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`))].join(' '), c.summary] as const);
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, summary]) => `  ${left.padEnd(width)}  ${summary}`).join('\n');
+}
+
+export function globalUsage(): string {
+  return `Usage: credits <command> [options]
+
+Commands:
+${commandLines(commands)}
+
+Common options (every command):
+${optionLines([...commonOptions, 'version'])}
+
+Run \`credits help <command>\` (or \`credits <command> --help\`) for a command's options.
+${exitCodes}
+`;
+}
+
+export function groupHelp(group: string): string {
+  const specs = commands.filter((c) => c.name.startsWith(`${group} `));
+  return `Usage: credits ${group} <${specs.map((c) => c.name.split(' ')[1]).join('|')}> [options]
+
+Commands:
+${commandLines(specs)}
+
+Run \`credits help ${group} <command>\` for a command's options.
+${exitCodes}
+`;
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  return `Usage: credits ${synopsis(spec)} [common options]
+
+${spec.description}
+${spec.options.length ? `\nOptions:\n${optionLines(spec.options)}\n` : ''}
+Common options:
+${optionLines(commonOptions)}
+
+${exitCodes}
+`;
+}
+
+/** The short reminder printed under a usage error. */
+export function usageReminder(command?: string): string {
+  if (!command) return globalUsage();
+  const spec = commands.find((c) => c.name === command);
+  if (!spec) return groupHelp(command);
+  return `Usage: credits ${synopsis(spec)}\nRun \`credits help ${command}\` for details.\n`;
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,114 @@
+// Every command of `credits`, with its arguments, options and help text.
+import { cleanupCheckCommand } from './cleanup-command.js';
+import { dashboardCommand } from './dashboard-command.js';
+import { allocateCommand, balanceCommand, statusCommand, sweepCommand } from './ledger-commands.js';
+import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateUpCommand } from './migrate-commands.js';
+import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
+import type { ArgumentSpec, CommandSpec } from './spec.js';
+import { intervalSyntax } from './interval.js';
+import { UsageError } from './usage-error.js';
+import { positiveInteger, uuid } from './validate.js';
+
+const count: ArgumentSpec = { name: 'N', required: false, check: (t, n) => String(positiveInteger(t, n, 1000)) };
+
+export const commands: CommandSpec[] = [
+  {
+    name: 'status',
+    summary: 'connection, migrations, functions to apply, ledger soundness (exit 1 if not all fine)',
+    description: 'Connects, lists applied and pending migrations and the functions and views a deploy would\nchange, and runs verify_ledger() when the database is at the latest version.\nExit 1 when something is pending or the ledger is not sound.',
+    arguments: [],
+    options: [],
+    run: statusCommand,
+  },
+  {
+    name: 'sweep',
+    summary: 'fail and refund generations stuck longer than --older-than (default 30 minutes)',
+    description: `Calls expire_stale_generations in batches of --limit until fewer come back: every task\nin flight (pending or processing) for longer than --older-than is failed and refunded.\n\nINTERVAL: ${intervalSyntax}.\nExamples: '45 minutes', '1 hour 30 minutes', 90s, 1.5h, 00:45:00.`,
+    arguments: [],
+    options: ['older-than', 'limit'],
+    run: sweepCommand,
+  },
+  {
+    name: 'allocate',
+    summary: 'start the monthly period for every account (this month, or --period YYYY-MM-01)',
+    description: 'Calls allocate_monthly_credits: expires unused monthly credits and grants each tier\'s\nallowance. Idempotent per account and period; periods only move forward.',
+    arguments: [],
+    options: ['period'],
+    run: allocateCommand,
+  },
+  {
+    name: 'balance',
+    summary: 'an account\'s balance, buckets, tier and period',
+    description: 'Prints get_credit_balance for the user, one figure per line. Exit 1 (CR002) when the\nuser has no account.',
+    arguments: [{ name: 'user-id', required: true, check: uuid }],
+    options: [],
+    run: balanceCommand,
+  },
+  {
+    name: 'migrate up',
+    summary: 'run pending migrations (N at most), then apply changed functions and views',
+    description: 'Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed. --json reports their names and hashes.',
+    arguments: [count],
+    options: [],
+    run: migrateUpCommand,
+  },
+  {
+    name: 'migrate down',
+    summary: 'roll back the last N migrations (default 1); never the legacy baseline',
+    description: 'Drops the package\'s functions and views, then rolls back the last N migrations (default 1).\nThe legacy baseline is never rolled back (CR005).',
+    arguments: [count],
+    options: [],
+    run: migrateDownCommand,
+  },
+  {
+    name: 'migrate status',
+    summary: 'applied and pending migrations, functions and views a deploy would change',
+    description: 'Lists applied and pending migrations and the functions and views a deploy would apply or drop.',
+    arguments: [],
+    options: [],
+    run: migrateStatusCommand,
+  },
+  {
+    name: 'migrate adopt',
+    summary: 'record the legacy baseline as applied on an existing production database',
+    description: 'Records 0001_legacy_baseline as applied without running it, on a database that holds the\nlegacy tables and no migration history. Then: credits migrate up.',
+    arguments: [],
+    options: [],
+    run: migrateAdoptCommand,
+  },
+  {
+    name: 'cleanup check',
+    summary: 'pre-flight of the pool cleanup: rows to archive, objects still depending',
+    description: 'Runs the cleanup migration (0003) in a transaction that is rolled back: what it would\narchive, and what still depends on the pools. Exit 1 when blocked.',
+    arguments: [],
+    options: [],
+    run: cleanupCheckCommand,
+  },
+  {
+    name: 'refunds audit',
+    summary: 'failed tasks never refunded: totals and the users owed most',
+    description: 'Totals of monitoring.missing_refunds and the ten users owed most.',
+    arguments: [],
+    options: [],
+    run: refundsAuditCommand,
+  },
+  {
+    name: 'refunds backfill',
+    summary: 'dry run of the refund backfill; with --apply, refund in batches (as the package owner)',
+    description: 'Without --apply: what backfill_missing_refunds would refund; nothing is written.\nWith --apply: refunds them in batches of --batch-size, one transaction each, with progress on\nstderr. Safe to interrupt and to run twice. Run as the package\'s owner.',
+    arguments: [],
+    options: ['apply', 'batch-size'],
+    check: (flags) => {
+      if (flags.batchSize !== undefined && !flags.apply) throw new UsageError('--batch-size goes with --apply (a dry run has no batches)', 'refunds backfill');
+    },
+    run: refundsBackfillCommand,
+  },
+  {
+    name: 'dashboard',
+    summary: 'today\'s health and the daily, weekly and monthly tables (exit 1 on an alert)',
+    description: 'Today\'s platform health against its thresholds, then the daily, weekly and monthly\nsummaries, the providers of the last 7 days and the optimization hints. Exit 1 when today\'s\nhealth is alert (a cron check).',
+    arguments: [],
+    options: ['refresh'],
+    run: dashboardCommand,
+  },
+];
