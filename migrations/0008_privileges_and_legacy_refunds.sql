@@ -43,7 +43,25 @@ begin
 end;
 $$;
 
+-- ---------------------------------------------------------------------------------------------
+-- What end users read (contract §8, v1.2): never the platform's upstream cost or internal keys.
+-- They hold SELECT on the user-facing columns only; views/public/my_generations.sql and
+-- my_credit_transactions.sql serve those columns to PostgREST's select=* (row-level security
+-- applies through security_invoker). user_credits holds nothing internal: read as before.
+revoke select on public.enhancement_tasks, public.credit_transactions from authenticated;
+grant select (id, user_id, task_type, provider, model, status, credits_used, result_url,
+              created_at, updated_at, completed_at)
+  on public.enhancement_tasks to authenticated;
+grant select (id, user_id, amount, type, task_id, provider, monthly_amount, balance_after,
+              period_start, created_at)
+  on public.credit_transactions to authenticated;
+
 -- Down Migration
+-- End users read every column of their rows again (revoking the table privilege takes the
+-- column privileges with it).
+revoke select on public.enhancement_tasks, public.credit_transactions from authenticated;
+grant select on public.enhancement_tasks, public.credit_transactions to authenticated;
+
 -- Back to 0002's default (0002's own down gives the installer PUBLIC's EXECUTE back). Revoked
 -- write privileges stay revoked: nobody but the owner was ever meant to write the ledger.
 alter default privileges revoke execute on functions from public;

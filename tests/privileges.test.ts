@@ -158,6 +158,8 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
       'select * from public.credit_transactions',
       'select * from public.enhancement_tasks',
       'select * from public.credit_tiers',
+      'select * from public.my_generations',
+      'select * from public.my_credit_transactions',
       'select * from my_credit_balance()',
       `select * from start_generation('${alice}', 'enhance', 'wavespeed', 'm', 1)`,
       `select * from grant_credits('${alice}', 1, 'x', 'k')`,
@@ -170,6 +172,9 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
     const asAlice = (statement: string) => as(db.sql, 'authenticated', statement, alice);
     expect((await asAlice('select array_agg(distinct user_id::text) users from public.user_credits')).rows).toEqual([{ users: [alice] }]);
     expect((await asAlice('select array_agg(distinct user_id::text) users from public.credit_transactions')).rows).toEqual([{ users: [alice] }]);
+    expect((await asAlice('select array_agg(distinct user_id::text) users from public.my_generations')).rows).toEqual([{ users: [alice] }]);
+    expect((await asAlice('select count(*)::int n from public.my_credit_transactions')).rows).toEqual([{ n: 2 }]);
+    expect((await asAlice('select provider_cost_usd from public.enhancement_tasks')).code).toBe('42501');
     expect((await asAlice('select total_credits from my_credit_balance()')).rows).toEqual([{ total_credits: 95 }]);
     expect((await asAlice(`update public.user_credits set credits = 1000 where user_id = '${alice}'`)).code).toBe('42501');
     expect((await asAlice(`select * from start_generation('${alice}', 'enhance', 'wavespeed', 'm', 1)`)).code).toBe('42501');
