@@ -3,7 +3,8 @@
 // service_role, so a table a later migration adds arrives writable by all three):
 //   1. the package's tables and views are written only by their owner, that is through the
 //      package's functions: INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES and TRIGGER held by any
-//      other role (PUBLIC included, column grants included) are revoked;
+//      other role (PUBLIC included, column grants included) are revoked; and anon, which may do
+//      nothing (contract §8), keeps no privilege at all on them (Supabase grants it SELECT too);
 //   2. Supabase's service_role is NOINHERIT, so its membership in credits_service gives it
 //      nothing: where it exists, it is granted directly what is granted to credits_service.
 import type { ClientBase } from 'pg';
@@ -15,7 +16,7 @@ export const packagePublicTables = ['user_credits', 'credit_transactions', 'enha
 
 const writePrivileges = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
 
-/** Every write privilege on a package relation held by a role other than its owner, as one REVOKE each. */
+/** Every write privilege on a package relation held by a role other than its owner, and anything anon holds, as one REVOKE each. */
 const revokeWrites = `
   with relations as (
     select c.oid, c.relowner, c.relacl, format('%I.%I', n.nspname, c.relname) as name
@@ -24,13 +25,14 @@ const revokeWrites = `
        and (n.nspname = any($1::text[]) or (n.nspname = 'public' and c.relname = any($2::text[])))
   ), held as (
     select r.name, a.grantee, a.grantor from relations r, aclexplode(r.relacl) a
-     where a.grantee <> r.relowner and a.privilege_type = any($3::text[])
+     where a.grantee <> r.relowner and (a.privilege_type = any($3::text[]) or a.grantee = to_regrole('anon'))
     union
     select r.name, a.grantee, a.grantor from relations r join pg_attribute att on att.attrelid = r.oid, aclexplode(att.attacl) a
-     where a.grantee <> r.relowner and a.privilege_type = any($3::text[])
+     where a.grantee <> r.relowner and (a.privilege_type = any($3::text[]) or a.grantee = to_regrole('anon'))
   )
   select name, case when grantee = 0 then 'public' else grantee::regrole::text end as grantee,
-         format('revoke insert, update, delete, truncate, references, trigger on table %s from %s granted by %s cascade',
+         format('revoke %s on table %s from %s granted by %s cascade',
+                case when grantee = to_regrole('anon') then 'all' else 'insert, update, delete, truncate, references, trigger' end,
                 name, case when grantee = 0 then 'public' else grantee::regrole::text end, grantor::regrole) as statement
     from held order by 1, 2`;
 
@@ -53,13 +55,13 @@ const mirrorServiceRole = `
      and not exists (select 1 from aclexplode(p.proacl) b where b.grantee = supabase and b.privilege_type = 'EXECUTE')
   order by 1`;
 
-export interface WriteGrant {
+export interface ForeignGrant {
   relation: string;
   grantee: string;
 }
 
-/** Write privileges on the package's relations held by anyone but the owner (empty when sound). */
-export async function foreignWriteGrants(client: ClientBase, publicViews: string[]): Promise<WriteGrant[]> {
+/** Write privileges on the package's relations held by anyone but the owner, and anon's privileges (empty when sound). */
+export async function foreignGrants(client: ClientBase, publicViews: string[]): Promise<ForeignGrant[]> {
   const { rows } = await client.query<{ name: string; grantee: string }>(revokeWrites, [
     packageSchemas,
     [...packagePublicTables, ...publicViews],
@@ -85,10 +87,10 @@ export async function enforcePrivileges(client: ClientBase, publicViews: string[
       await client.query(statement);
       ran.push(statement);
     }
-    const left = await foreignWriteGrants(client, publicViews);
+    const left = await foreignGrants(client, publicViews);
     if (left.length > 0) {
       throw Object.assign(
-        new Error(`write privileges on the ledger remain: ${left.map((g) => `${g.grantee} on ${g.relation}`).join(', ')}`),
+        new Error(`privileges on the ledger remain: ${left.map((g) => `${g.grantee} on ${g.relation}`).join(', ')}`),
         { code: '42501', hint: 'revoke them as their grantor, then run migrate up again' },
       );
     }
