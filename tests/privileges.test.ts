@@ -1,8 +1,12 @@
 // Who may write the ledger, after every deploy, on plain PostgreSQL and with Supabase's roles and
 // default privileges (issue 10, items 10, 11 and 13).
 import { randomUUID } from 'node:crypto';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateUp } from '../src/migrate/index.js';
+import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import type { Sql } from './helpers/ledger.js';
 
@@ -104,16 +108,37 @@ describe("the installer's default privileges", () => {
   });
 });
 
+/** What a Supabase project grants before the package arrives. */
+const supabaseDefaults = `
+  grant usage on schema public to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;`;
+
 describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, and its default privileges in public', () => {
+  it('closes a table that a later migration adds in public, in the same deploy', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'credits-privileges-'));
+    try {
+      for (const dir of ['migrations', 'functions', 'views']) await cp(path.join(packageRoot, dir), path.join(root, dir), { recursive: true });
+      await writeFile(path.join(root, 'migrations', '9999_later_table.sql'),
+        '-- Up Migration\ncreate table public.credit_later (id integer primary key);\n-- Down Migration\ndrop table public.credit_later;\n');
+      const db = await database({ empty: true });
+      await ensureSupabaseRoles(db.sql);
+      await db.sql.unsafe(supabaseDefaults);
+      await migrateUp({ databaseUrl: db.url, root });
+      const held = await db.sql`select a.grantee::regrole::text grantee, a.privilege_type
+                                  from pg_class c, aclexplode(c.relacl) a
+                                 where c.oid = 'public.credit_later'::regclass and a.grantee <> c.relowner order by 1, 2`;
+      expect(held.map((r) => `${r.grantee} ${r.privilege_type}`)).toEqual(['authenticated SELECT', 'service_role SELECT']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('service_role calls the functions but cannot rewrite the ledger; anon gets nothing; end users read their own rows', async () => {
     const db = await database({ empty: true });
     await ensureSupabaseRoles(db.sql);
-    // What a Supabase project grants before the package arrives.
-    await db.sql.unsafe(`
-      grant usage on schema public to anon, authenticated, service_role;
-      alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-      alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
-      alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;`);
+    await db.sql.unsafe(supabaseDefaults);
     await migrateUp({ databaseUrl: db.url });
     expect(await foreignWrites(db.sql)).toEqual([]);
 

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { packageRoot } from '../paths.js';
 import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions, type Definition, type DefinitionPlan } from './definitions.js';
-import { enforcePrivileges } from './privileges.js';
+import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
 export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';
@@ -106,7 +106,8 @@ export async function migrateUp(options: MigrateOptions): Promise<{ migrations: 
     // Every deploy, even one with nothing to migrate: default privileges may have granted
     // writes on a table since, and service_role may have been created since.
     if (applied.length > 1) {
-      for (const statement of await enforcePrivileges(client, publicViews(sources))) log(statement);
+      const publicRelations = [...(await packagePublicTables(root)), ...publicViews(sources)];
+      for (const statement of await enforcePrivileges(client, publicRelations)) log(statement);
     }
     return { migrations: ran.map((m) => m.name), definitions };
   });

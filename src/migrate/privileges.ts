@@ -7,12 +7,31 @@
 //      nothing (contract §8), keeps no privilege at all on them (Supabase grants it SELECT too);
 //   2. Supabase's service_role is NOINHERIT, so its membership in credits_service gives it
 //      nothing: where it exists, it is granted directly what is granted to credits_service.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ClientBase } from 'pg';
 
 /** Schemas that belong to the package as a whole. */
 export const packageSchemas = ['credits_private', 'credits_meta', 'monitoring', 'archive'];
-/** The contract's tables in public; the package's public views are added from views/public/. */
-export const packagePublicTables = ['user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices'];
+/**
+ * The legacy platform's pools stay the legacy application's while they are in public: 0003
+ * moves them to schema archive (covered above), and its down gives them back as they were.
+ */
+const legacyOnlyTables = ['credit_pools', 'credit_purchase_requests'];
+
+/**
+ * The package's tables in public: every table a migration creates there, so that a table a
+ * later migration adds is covered without anyone remembering to list it.
+ */
+export async function packagePublicTables(root: string): Promise<string[]> {
+  const dir = path.join(root, 'migrations');
+  const names = new Set<string>();
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql'))) {
+    const sql = await readFile(path.join(dir, file), 'utf8');
+    for (const m of sql.matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?public\.(\w+)/gi)) names.add(m[1]!.toLowerCase());
+  }
+  return [...names].filter((n) => !legacyOnlyTables.includes(n)).sort();
+}
 
 const writePrivileges = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
 
@@ -61,21 +80,18 @@ export interface ForeignGrant {
 }
 
 /** Write privileges on the package's relations held by anyone but the owner, and anon's privileges (empty when sound). */
-export async function foreignGrants(client: ClientBase, publicViews: string[]): Promise<ForeignGrant[]> {
-  const { rows } = await client.query<{ name: string; grantee: string }>(revokeWrites, [
-    packageSchemas,
-    [...packagePublicTables, ...publicViews],
-    writePrivileges,
-  ]);
+export async function foreignGrants(client: ClientBase, publicRelations: string[]): Promise<ForeignGrant[]> {
+  const { rows } = await client.query<{ name: string; grantee: string }>(revokeWrites, [packageSchemas, publicRelations, writePrivileges]);
   return rows.map((r) => ({ relation: r.name, grantee: r.grantee }));
 }
 
 /**
- * Re-establishes both rules in one transaction and returns the statements it ran. Fails when a
+ * Re-establishes both rules on the package's schemas and on `publicRelations` (its tables and
+ * views in public) in one transaction and returns the statements it ran. Fails when a
  * write privilege survives (a grant this role cannot revoke): the deploy must not end unsound.
  */
-export async function enforcePrivileges(client: ClientBase, publicViews: string[]): Promise<string[]> {
-  const params = [packageSchemas, [...packagePublicTables, ...publicViews], writePrivileges];
+export async function enforcePrivileges(client: ClientBase, publicRelations: string[]): Promise<string[]> {
+  const params = [packageSchemas, publicRelations, writePrivileges];
   const ran: string[] = [];
   await client.query('begin');
   try {
@@ -87,7 +103,7 @@ export async function enforcePrivileges(client: ClientBase, publicViews: string[
       await client.query(statement);
       ran.push(statement);
     }
-    const left = await foreignGrants(client, publicViews);
+    const left = await foreignGrants(client, publicRelations);
     if (left.length > 0) {
       throw Object.assign(
         new Error(`privileges on the ledger remain: ${left.map((g) => `${g.grantee} on ${g.relation}`).join(', ')}`),
