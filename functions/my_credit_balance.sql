@@ -1,6 +1,7 @@
 -- my_credit_balance: get_credit_balance for the calling end user, whose id is the JWT claim
 -- 'sub' that PostgREST puts in request.jwt.claims.
--- Errors: 42501 when the request carries no user id, CR002 when the user has no account.
+-- Errors: 42501 when the request carries no user id (no claims, claims that are not JSON, a
+-- 'sub' that is not a uuid), CR002 when the user has no account.
 -- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
 -- the user id comes only from the JWT, never from an argument.
 create or replace function public.my_credit_balance(
@@ -19,8 +20,13 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  v_sub text := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+  v_sub text;
 begin
+  begin
+    v_sub := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+  exception when invalid_text_representation then
+    v_sub := null; -- claims that are not JSON name no user: 42501 below, not a parse error
+  end;
   if v_sub is null or v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     raise exception using errcode = '42501',
       message = 'no authenticated user',

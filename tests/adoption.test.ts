@@ -138,3 +138,84 @@ describe('adoption of the legacy fixture', () => {
     expect(await db.sql`select to_regclass('public.credit_pools') t`).toEqual([{ t: null }]);
   });
 });
+
+describe('legacy refund rows that refund no charge (issue 10, item 5)', () => {
+  const id = (name: string) => md5uuid(`odd-refund-${name}`);
+  /** Every shape the legacy application could leave, besides the fixture's ordinary rows. */
+  async function oddRefunds(sql: Sql) {
+    await sql.unsafe(`
+      insert into enhancement_tasks (id, user_id, task_type, provider, status, credits_used, created_at, updated_at, completed_at)
+      values ('${id('completed')}', '${id('u1')}', 'enhance', 'wavespeed', 'completed', 5, now() - interval '3 days', now() - interval '3 days', now() - interval '3 days'),
+             ('${id('never-charged')}', '${id('u3')}', 'enhance', 'wavespeed', 'failed', 2, now() - interval '3 days', now() - interval '3 days', null),
+             ('${id('exceeds')}', '${id('u3')}', 'enhance', 'wavespeed', 'failed', 3, now() - interval '3 days', now() - interval '3 days', null),
+             ('${id('in-flight')}', '${id('u4')}', 'upscale', 'wavespeed', 'processing', 2, now() - interval '2 hours', now() - interval '2 hours', null),
+             ('${id('negative')}', '${id('u4')}', 'upscale', 'wavespeed', 'failed', 2, now() - interval '3 days', now() - interval '3 days', null),
+             ('${id('others')}', '${id('u4')}', 'upscale', 'wavespeed', 'failed', 2, now() - interval '3 days', now() - interval '3 days', null);
+      insert into credit_transactions (id, user_id, amount, type, description, task_id, created_at) values
+        (gen_random_uuid(), '${id('u1')}', 50, 'purchase', 'pack', null, now() - interval '4 days'),
+        (gen_random_uuid(), '${id('u1')}', -5, 'usage', 'enhance', '${id('completed')}', now() - interval '3 days'),
+        ('${id('r-completed')}', '${id('u1')}', 2, 'refund', 'goodwill: slow result', '${id('completed')}', now() - interval '2 days'),
+        ('${id('r-no-task')}', '${id('u2')}', 3, 'refund', 'sorry', null, now() - interval '2 days'),
+        ('${id('r-dangling')}', '${id('u2')}', 4, 'refund', null, '${id('deleted-task')}', now() - interval '2 days'),
+        ('${id('r-never-charged')}', '${id('u3')}', 2, 'refund', 'refund', '${id('never-charged')}', now() - interval '2 days'),
+        (gen_random_uuid(), '${id('u3')}', 20, 'purchase', 'pack', null, now() - interval '4 days'),
+        (gen_random_uuid(), '${id('u3')}', -3, 'usage', 'enhance', '${id('exceeds')}', now() - interval '3 days'),
+        ('${id('r-exceeds')}', '${id('u3')}', 5, 'refund', 'refund + 2 goodwill', '${id('exceeds')}', now() - interval '2 days'),
+        (gen_random_uuid(), '${id('u4')}', 30, 'purchase', 'pack', null, now() - interval '4 days'),
+        (gen_random_uuid(), '${id('u4')}', -2, 'usage', 'upscale', '${id('in-flight')}', now() - interval '2 hours'),
+        ('${id('r-in-flight')}', '${id('u4')}', 2, 'refund', 'early refund', '${id('in-flight')}', now() - interval '1 hour'),
+        (gen_random_uuid(), '${id('u4')}', -2, 'usage', 'upscale', '${id('negative')}', now() - interval '3 days'),
+        ('${id('r-negative')}', '${id('u4')}', -1, 'refund', 'fix', '${id('negative')}', now() - interval '2 days'),
+        (gen_random_uuid(), '${id('u4')}', -2, 'usage', 'upscale', '${id('others')}', now() - interval '3 days'),
+        ('${id('r-others')}', '${id('u5')}', 2, 'refund', 'wrong user', '${id('others')}', now() - interval '2 days');
+      insert into user_credits (user_id, tier, credits)
+      select user_id, 'free', sum(amount) from credit_transactions
+       where user_id in ('${id('u1')}', '${id('u2')}', '${id('u3')}', '${id('u4')}', '${id('u5')}') group by 1;`);
+  }
+  const ledgerRows = (sql: Sql) =>
+    sql`select id, user_id, amount, monthly_amount, type, description, task_id, created_at, origin, legacy_type
+          from credit_transactions order by id`.then((rows) => rows.map((r) => ({ ...r })));
+  const typeOf = (sql: Sql, name: string) =>
+    sql`select type, amount from credit_transactions where id = ${id(name)}`.then((r) => ({ ...r[0] }));
+
+  it('records them so that the ledger is sound, keeps every balance, and restores them going down', async () => {
+    const db = await legacyDatabase(50);
+    await oddRefunds(db.sql);
+    const before = await balances(db.sql);
+    const all = await migrationFiles();
+    await migrateUp({ databaseUrl: db.url, count: all.indexOf('0008_privileges_and_legacy_refunds') - 1 }); // the baseline is applied
+    const beforeRepair = await ledgerRows(db.sql);
+
+    await migrateUp({ databaseUrl: db.url });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    expect(await balances(db.sql)).toEqual(before);
+    for (const name of ['r-completed', 'r-no-task', 'r-dangling', 'r-never-charged', 'r-in-flight', 'r-negative', 'r-others']) {
+      expect({ name, ...(await typeOf(db.sql, name)) }).toMatchObject({ name, type: 'adjustment' });
+    }
+    expect(await typeOf(db.sql, 'r-exceeds')).toEqual({ type: 'refund', amount: 3 });
+    const [excess] = await db.sql`select amount, type, origin from credit_transactions where task_id = ${id('exceeds')} and type = 'adjustment'`;
+    expect({ ...excess }).toEqual({ amount: 2, type: 'adjustment', origin: 'adoption' });
+    // the tasks whose "refund" gave nothing back are owed their refund, and only they
+    const owed = await db.sql`select task_id from monitoring.missing_refunds where task_id = any(${[id('negative'), id('others'), id('exceeds'), id('completed')]}) order by 1`;
+    expect(owed.map((r) => r.task_id).sort()).toEqual([id('negative'), id('others')].sort());
+
+    await migrateDown({ databaseUrl: db.url, count: 1 });
+    expect(await ledgerRows(db.sql)).toEqual(beforeRepair);
+
+    await migrateUp({ databaseUrl: db.url });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    // the task in flight fails at the sweep and gets its real refund; the old inherited failures are repaid
+    await db.sql`select * from expire_stale_generations('30 minutes')`;
+    await db.sql`select * from backfill_missing_refunds(false)`;
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    const [sweep] = await db.sql`select count(*)::int n from credit_transactions where task_id = ${id('in-flight')} and type = 'refund'`;
+    expect(sweep!.n).toBe(1);
+    const settled = await balances(db.sql);
+
+    // all the way back and up again: nothing lost, nothing duplicated, still sound
+    await migrateDown({ databaseUrl: db.url, count: all.length - 1 });
+    await migrateUp({ databaseUrl: db.url });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+    expect(await balances(db.sql)).toEqual(settled);
+  });
+});

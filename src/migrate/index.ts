@@ -6,7 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { packageRoot } from '../paths.js';
-import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions, type DefinitionPlan } from './definitions.js';
+import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions, type Definition, type DefinitionPlan } from './definitions.js';
+import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
 export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';
@@ -80,7 +81,12 @@ function runMigrations(client: pg.ClientBase, root: string, direction: 'up' | 'd
   });
 }
 
-/** Runs pending migrations, then brings functions and views to the source when at the latest. */
+const publicViews = (sources: Definition[]) => sources.filter((d) => d.kind === 'view' && d.schema === 'public').map((d) => d.object);
+
+/**
+ * Runs pending migrations, then brings functions and views to the source when at the latest,
+ * then re-establishes the package's privileges (src/migrate/privileges.ts).
+ */
 export async function migrateUp(options: MigrateOptions): Promise<{ migrations: string[]; definitions: DefinitionPlan | null }> {
   const root = options.root ?? packageRoot;
   const log = options.log ?? (() => {});
@@ -88,13 +94,21 @@ export async function migrateUp(options: MigrateOptions): Promise<{ migrations: 
     const ran = await runMigrations(client, root, 'up', { count: options.count });
     for (const m of ran) log(`migrated up: ${m.name}`);
     const applied = await appliedMigrations(client);
+    const sources = await loadDefinitions(root);
+    let definitions: DefinitionPlan | null = null;
     if ((await migrationFiles(root)).some((f) => !applied.includes(f))) {
       log('not at the latest migration: functions and views are applied once all migrations have run');
-      return { migrations: ran.map((m) => m.name), definitions: null };
+    } else {
+      definitions = await applyDefinitions(client, sources);
+      for (const d of definitions.changed) log(`applied: ${d.name}`);
+      for (const d of definitions.removed) log(`dropped: ${d.name}`);
     }
-    const definitions = await applyDefinitions(client, await loadDefinitions(root));
-    for (const d of definitions.changed) log(`applied: ${d.name}`);
-    for (const d of definitions.removed) log(`dropped: ${d.name}`);
+    // Every deploy, even one with nothing to migrate: default privileges may have granted
+    // writes on a table since, and service_role may have been created since.
+    if (applied.length > 1) {
+      const publicRelations = [...(await packagePublicTables(root)), ...publicViews(sources)];
+      for (const statement of await enforcePrivileges(client, publicRelations)) log(statement);
+    }
     return { migrations: ran.map((m) => m.name), definitions };
   });
 }

@@ -74,8 +74,10 @@ select is_empty($$
 -- Table privileges: anon nothing, authenticated and the service read, nobody writes.
 select ok(not has_table_privilege('anon', 'public.' || t, 'select'), 'anon cannot read ' || t)
   from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t;
-select ok(has_table_privilege('authenticated', 'public.' || t, 'select')
-      and not has_table_privilege('authenticated', 'public.' || t, 'insert, update, delete'),
+-- reads: every column of user_credits, the user-facing columns of the other two (22_end_user_columns)
+select ok(has_any_column_privilege('authenticated', 'public.' || t, 'select')
+      and not has_any_column_privilege('authenticated', 'public.' || t, 'insert, update')
+      and not has_table_privilege('authenticated', 'public.' || t, 'delete, truncate'),
   'authenticated reads, never writes, ' || t)
   from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t;
 select ok(not has_table_privilege('credits_service', 'public.' || t, 'insert, update, delete, truncate'),

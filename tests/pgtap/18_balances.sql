@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(10);
+select plan(14);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000008a', 'basic');
 select ensure_credit_account('00000000-0000-0000-0000-00000000008b', 'pro');
@@ -33,6 +33,15 @@ select set_config('request.jwt.claims', '', true);
 select throws_ok($$ select my_credit_balance() $$, '42501', null, 'no JWT user is 42501');
 select set_config('request.jwt.claims', '{"sub": "not-a-uuid"}', true);
 select throws_ok($$ select my_credit_balance() $$, '42501', null, 'a subject that is not a user id is 42501');
+-- Claims that are not JSON (or not an object) name no user: 42501, never a parse error (22P02).
+select set_config('request.jwt.claims', 'not json', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'claims that are not JSON are 42501');
+select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-00000000008a"', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'truncated JSON claims are 42501');
+select set_config('request.jwt.claims', '["00000000-0000-0000-0000-00000000008a"]', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'claims that are a JSON array are 42501');
+select set_config('request.jwt.claims', '{"sub": {"id": "00000000-0000-0000-0000-00000000008a"}}', true);
+select throws_ok($$ select my_credit_balance() $$, '42501', null, 'a subject that is an object is 42501');
 select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-0000000000ff"}', true);
 select throws_ok($$ select my_credit_balance() $$, 'CR002', null, 'a user without an account is CR002');
 select throws_ok($$ select get_credit_balance('00000000-0000-0000-0000-00000000008b') $$, '42501', null, 'an end user cannot read another balance');
