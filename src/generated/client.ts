@@ -6,6 +6,22 @@ export type { Decimal, JsonValue, Sql, ViewQuery };
 
 // ---- functions ----
 
+export interface MonitoringProviderPerformanceLast7DaysResult {
+  provider: string | null;
+  generations: number | null;
+  completed: number | null;
+  failed: number | null;
+  success_rate: Decimal | null;
+  latency_p50_ms: Decimal | null;
+  latency_p95_ms: Decimal | null;
+  cost_usd: Decimal | null;
+  cost_per_success: Decimal | null;
+}
+/** Per provider, for tasks started in the last 7 days: success rate, latency p50/p95, cost. */
+export function monitoringProviderPerformanceLast7Days(sql: Sql, args: Record<string, never> = {}): Promise<MonitoringProviderPerformanceLast7DaysResult[]> {
+  return callFunction(sql, 'monitoring.provider_performance_last_7_days', [], args, { shape: 'rows', select: ['provider', 'generations', 'completed', 'failed', 'success_rate::text as success_rate', 'latency_p50_ms::text as latency_p50_ms', 'latency_p95_ms::text as latency_p95_ms', 'cost_usd::text as cost_usd', 'cost_per_success::text as cost_per_success'], bigints: [] }) as Promise<MonitoringProviderPerformanceLast7DaysResult[]>;
+}
+
 export interface MonitoringRefreshRollupsArgs {
   full?: boolean;
 }

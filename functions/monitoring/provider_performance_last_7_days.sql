@@ -1,17 +1,23 @@
--- provider_performance: what monitoring.provider_performance shows, for the tasks started since
--- p_since. A function so that it runs without JIT (it would compile for longer than the query
--- takes) whatever the caller's settings.
-create or replace function credits_private.provider_performance(p_since timestamptz)
+-- provider_performance_last_7_days: what monitoring.provider_performance shows, for the tasks
+-- started in the last 7 days. A function so that it runs without JIT (it would compile for longer
+-- than the query takes) whatever the caller's settings.
+-- SECURITY DEFINER: the view's reader (credits_analyst) may not read the raw tasks, and a
+-- function called from a view runs with its caller's EXECUTE right, so this one lives in
+-- schema monitoring, granted like the view. It takes no argument: the analyst gets the 7-day
+-- panel, not a scan of any range they choose.
+create or replace function monitoring.provider_performance_last_7_days()
 returns table (
   provider text, generations integer, completed integer, failed integer, success_rate numeric,
   latency_p50_ms numeric, latency_p95_ms numeric, cost_usd numeric, cost_per_success numeric
 )
 language plpgsql
 stable
+security definer
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
 begin
+  -- EXECUTE plans with the actual bound, so the BRIN index on created_at serves the range.
   return query execute $q$
     select t.provider,
            count(*)::integer,
@@ -28,10 +34,11 @@ begin
       from public.enhancement_tasks t
      where t.created_at >= $1
      group by t.provider
-  $q$ using p_since;
+  $q$ using now() - interval '7 days';
 end;
 $$;
 
-comment on function credits_private.provider_performance(timestamptz) is
-  'Per provider, for tasks started since p_since: success rate, latency p50/p95, cost.';
-revoke all on function credits_private.provider_performance(timestamptz) from public;
+comment on function monitoring.provider_performance_last_7_days() is
+  'Per provider, for tasks started in the last 7 days: success rate, latency p50/p95, cost.';
+revoke all on function monitoring.provider_performance_last_7_days() from public, anon, authenticated;
+grant execute on function monitoring.provider_performance_last_7_days() to credits_analyst;
