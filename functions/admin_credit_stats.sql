@@ -4,7 +4,8 @@
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
 -- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
--- Errors: CR003 when a bound is null, p_from is not before p_to, or the range exceeds 3 years.
+-- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
+-- before p_to, or the range exceeds 3 years.
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
 create or replace function public.admin_credit_stats(
   p_from timestamptz default now() - interval '30 days',
@@ -21,10 +22,18 @@ as $$
 declare
   v_document jsonb;
 begin
-  if p_from is null or p_to is null or p_from >= p_to or p_to - p_from > interval '3 years' then
+  -- Checked in this order so that no bound reaches an arithmetic that overflows (22008):
+  -- infinite and absurd bounds (outside 1970–9999) are refused before the range's width.
+  if p_from is null or p_to is null or not (p_from >= '1970-01-01 00:00+00' and p_to <= '10000-01-01 00:00+00') then
+    raise exception using errcode = 'CR003',
+      message = 'p_from and p_to must be timestamps between 1970 and 9999',
+      detail = format('p_from was %s, p_to %s.', coalesce(p_from::text, 'null'), coalesce(p_to::text, 'null')),
+      hint = 'Pass a range such as now() - interval ''30 days'' and now().';
+  end if;
+  if p_from >= p_to or p_to - p_from > interval '3 years' then
     raise exception using errcode = 'CR003',
       message = 'p_from must be before p_to, at most 3 years apart',
-      detail = format('p_from was %s, p_to %s.', coalesce(p_from::text, 'null'), coalesce(p_to::text, 'null')),
+      detail = format('p_from was %s, p_to %s.', p_from, p_to),
       hint = 'Pass a range such as now() - interval ''30 days'' and now().';
   end if;
 

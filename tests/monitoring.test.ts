@@ -291,6 +291,11 @@ describe('monitoring', () => {
 
     await expect(db.sql`select admin_credit_stats('2026-07-01', '2026-06-01')`).rejects.toMatchObject({ code: 'CR003' });
     await expect(db.sql`select admin_credit_stats(null, now())`).rejects.toMatchObject({ code: 'CR003' });
+    // Infinite or absurd bounds are an invalid argument, not an overflow (22008)
+    for (const [from, to] of [['-infinity', 'now'], ['2026-06-01', 'infinity'], ['4713-01-01 BC', '4710-01-01 BC'],
+                              ['294276-01-01', '294276-12-31'], ['1969-12-31', '1970-01-02']]) {
+      await expect(db.sql.unsafe(`select admin_credit_stats('${from}', '${to}')`)).rejects.toMatchObject({ code: 'CR003' });
+    }
   });
 
   it('privileges: the analyst reads monitoring only; end users and anon read none of it', async () => {
