@@ -81,7 +81,7 @@ begin
                   'top_errors', (select coalesce(jsonb_agg(e order by e.failures desc, e.provider, e.error), '[]') from top_errors e)),
     'refunds', (select jsonb_build_object(
                   'tasks', coalesce(sum(s.refunded_tasks), 0), 'credits', coalesce(sum(s.credits_refunded), 0),
-                  'rate', round(sum(s.credits_refunded)::numeric / nullif(sum(s.credits_charged), 0), 4)) from s),
+                  'rate', monitoring.refund_rate(sum(s.credits_refunded), sum(s.credits_charged))) from s),
     'top_users', (select coalesce(jsonb_agg(u order by u.credits_charged desc, u.user_id), '[]') from top_users u),
     'health', (select to_jsonb(h) from monitoring.platform_health h),
     'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')

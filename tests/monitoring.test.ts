@@ -263,6 +263,31 @@ describe('monitoring', () => {
     await db.sql`update monitoring.thresholds set value = 0.95 where name = 'success_rate_min'`;
   });
 
+  it('platform health: backfilling old failures does not move today\'s refund rate', async () => {
+    // Refund rate = credits refunded / charged of the generations started today; refunds paid today
+    // for failures of 60 days ago belong to their own day, not to today's health.
+    const before = await one(`select refund_rate::text, refund_status from monitoring.platform_health`);
+    expect(before).toEqual({ refund_rate: '0.2500', refund_status: 'alert' });
+    for (let i = 0; i < 20; i++) {
+      await db.sql.unsafe(`
+        with task as (
+          insert into enhancement_tasks (user_id, task_type, provider, status, credits_used, origin, created_at, updated_at, completed_at)
+          values ('${B}', 'upscale', 'wavespeed', 'failed', 5, 'legacy', now() - interval '60 days', now() - interval '60 days', now() - interval '60 days')
+          returning id, created_at
+        )
+        insert into credit_transactions (user_id, amount, type, task_id, origin, created_at)
+        select '${B}', -5, 'usage', id, 'legacy', created_at from task`);
+    }
+    expect((await db.sql`select * from backfill_missing_refunds(false)`).length).toBe(20);
+    expect(await one(`select refund_rate::text, refund_status from monitoring.platform_health`)).toEqual(before);
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    // They count where they started: 100 credits charged and refunded 60 days ago
+    expect(await one(`select credits_charged::int, credits_refunded::int, refund_rate::text from monitoring.summary
+                       where granularity = 'day' and period_start = (now() at time zone 'UTC')::date - 60`)).toEqual({
+      credits_charged: 100, credits_refunded: 100, refund_rate: '1.0000',
+    });
+  });
+
   it('admin_credit_stats: the June document, exact on a range with partial days, and without rollups', async () => {
     const june = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
     expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000' });

@@ -36,6 +36,15 @@ export function monitoringRefreshRollups(sql: Sql, args: MonitoringRefreshRollup
   return callFunction(sql, 'monitoring.refresh_rollups', [{ name: 'p_full', key: 'full', type: 'boolean' }], args, { shape: 'rows', select: ['refreshed', 'refreshed_from', 'watermark', 'rows_written'], bigints: [] }) as Promise<MonitoringRefreshRollupsResult[]>;
 }
 
+export interface MonitoringRefundRateArgs {
+  creditsRefunded: Decimal;
+  creditsCharged: Decimal;
+}
+/** Refund rate of the generations started in a period: credits refunded / credits charged, 4 decimals; null when nothing was charged. */
+export function monitoringRefundRate(sql: Sql, args: MonitoringRefundRateArgs): Promise<Decimal | null> {
+  return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric' }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric' }], args, { shape: 'value', select: [], bigints: [] }) as Promise<Decimal | null>;
+}
+
 export interface AdminCreditStatsArgs {
   from?: Date;
   to?: Date;

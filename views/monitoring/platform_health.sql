@@ -1,7 +1,8 @@
 -- platform_health: one row, today (UTC) from the raw rows, each figure beside its threshold and
 -- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet): the success
--- rate of the generations started today that have finished, their failures, today's refund
--- rate (credits refunded today / credits charged today) and tasks stuck in flight right now.
+-- rate of the generations started today that have finished, their failures, their refund rate
+-- (monitoring.refund_rate: credits refunded / charged of the generations started today, so a
+-- backfill of old failures does not move it) and tasks stuck in flight right now.
 create or replace view monitoring.platform_health as
 with th as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -14,14 +15,11 @@ with th as (
   select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as since
 ), tasks as (
   select count(*) filter (where t.status = 'completed') as completed,
-         count(*) filter (where t.status = 'failed') as failed
-    from public.enhancement_tasks t, today
+         count(*) filter (where t.status = 'failed') as failed,
+         coalesce(sum(t.charged), 0) as charged,
+         coalesce(sum(t.refunded), 0) as refunded
+    from credits_private.task_credits t, today
    where t.created_at >= today.since
-), ledger as (
-  select coalesce(sum(-c.amount) filter (where c.type = 'usage'), 0) as charged,
-         coalesce(sum(c.amount) filter (where c.type = 'refund'), 0) as refunded
-    from public.credit_transactions c, today
-   where c.created_at >= today.since and c.type in ('usage', 'refund')
 ), stuck as (
   select count(*) as stuck
     from public.enhancement_tasks t, th
@@ -31,10 +29,9 @@ with th as (
 ), figures as (
   select tasks.completed, tasks.failed,
          tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
-         ledger.charged, ledger.refunded,
-         ledger.refunded::numeric / nullif(ledger.charged, 0) as refund_rate,
+         monitoring.refund_rate(tasks.refunded, tasks.charged) as refund_rate,
          stuck.stuck
-    from tasks, ledger, stuck
+    from tasks, stuck
 )
 select (now() at time zone 'UTC')::date as day,
        round(f.success_rate, 4) as success_rate,
@@ -43,7 +40,7 @@ select (now() at time zone 'UTC')::date as day,
        f.failed::integer as failures,
        th.failures_max,
        case when f.failed > th.failures_max then 'alert' else 'ok' end as failures_status,
-       round(f.refund_rate, 4) as refund_rate,
+       f.refund_rate,
        th.refund_rate_max,
        case when f.refund_rate is null then 'no_data' when f.refund_rate > th.refund_rate_max then 'alert' else 'ok' end as refund_status,
        f.stuck::integer as stuck_tasks,

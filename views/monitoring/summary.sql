@@ -32,9 +32,9 @@ select p.granularity,
        coalesce(p.completed::numeric / nullif(p.completed + p.failed, 0) < th.success_rate_min, false) as success_below_threshold,
        p.credits_charged,
        p.credits_refunded,
-       round(p.credits_refunded::numeric / nullif(p.credits_charged, 0), 4) as refund_rate,
+       monitoring.refund_rate(p.credits_refunded, p.credits_charged) as refund_rate,
        th.refund_rate_max,
-       coalesce(p.credits_refunded::numeric / nullif(p.credits_charged, 0) > th.refund_rate_max, false) as refund_above_threshold,
+       coalesce(monitoring.refund_rate(p.credits_refunded, p.credits_charged) > th.refund_rate_max, false) as refund_above_threshold,
        round(p.cost_usd, 6) as cost_usd,
        round(p.cost_usd / nullif(p.generations, 0), 6) as cost_per_generation
   from periods p cross join thresholds th;
