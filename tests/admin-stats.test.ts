@@ -29,6 +29,9 @@ describe('admin credit stats from TypeScript', () => {
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
     expect(stats.health.success_status).toBe('alert');
+    expect(stats.health).toMatchObject({ cost_usd: '0.312800', unpriced: 0, cost_coverage: 1, cost_status: 'ok' });
+    expect(stats.pricing).toEqual({ complete: true, unpriced: 0, coverage: 1, unpriced_models: [] });
+    expect(stats.providers[0]).toMatchObject({ unpriced: 0, cost_coverage: 1, cost_per_success: '0.039100' });
     expect(stats.top_users[0]).toMatchObject({ generations: 10, credits_charged: 20 });
   });
 

@@ -1,5 +1,6 @@
 // `credits dashboard`: today's health and the daily, weekly and monthly tables, readable at a
-// glance in a terminal (figures past a threshold are marked with !).
+// glance in a terminal (figures past a threshold are marked with !). Exit 1 on an alert; a
+// warning (today's spend incomplete) is printed but exits 0.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
 
@@ -24,12 +25,15 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     ctx.print({ health, daily, weekly, monthly, providers, hints }, () => {
       const h = health!;
       const line = (label: string, value: string, limit: string, status: string) =>
-        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : status}`;
+        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : status === 'incomplete' ? 'INCOMPLETE' : status}`;
       console.log(`Platform health ${isoDay(h.day)} (UTC): ${String(h.status).toUpperCase()}`);
       console.log(line('success rate', percent(h.success_rate), `min ${percent(h.success_rate_min)}`, h.success_status));
       console.log(line('failures', String(h.failures), `max ${h.failures_max}`, h.failures_status));
       console.log(line('refund rate', percent(h.refund_rate), `max ${percent(h.refund_rate_max)}`, h.refund_status));
       console.log(line('stuck tasks', String(h.stuck_tasks), `max ${h.stuck_tasks_max}`, h.stuck_status));
+      // Spend with completions of unknown cost is a lower bound: say so rather than print it as the total.
+      console.log(line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status)
+        + (Number(h.unpriced) > 0 ? ` (${h.unpriced} completions without a known cost)` : ''));
       console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(h.rollups_refreshed_at).toISOString() : 'never (run monitoring.refresh_rollups)'}`);
 
       const period = (rows: typeof daily, extra: (r: (typeof daily)[number]) => Record<string, unknown> = () => ({})) =>

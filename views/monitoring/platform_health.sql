@@ -2,7 +2,11 @@
 -- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet): the success
 -- rate of the generations started today that have finished, their failures, their refund rate
 -- (monitoring.refund_rate: credits refunded / charged of the generations started today, so a
--- backfill of old failures does not move it) and tasks stuck in flight right now.
+-- backfill of old failures does not move it) and tasks stuck in flight right now. Beside them,
+-- today's known spend: cost_usd, the completions without a known cost (unpriced), the share of
+-- completions priced (cost_coverage) and cost_status 'incomplete' when some are unpriced (today's
+-- spend is then more than cost_usd says). status: 'alert' when a threshold is crossed, else
+-- 'warn' when today's spend is incomplete, else 'ok' (an unknown price is a warning, not an outage).
 create or replace view monitoring.platform_health as
 with th as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -17,7 +21,9 @@ with th as (
   select count(*) filter (where t.status = 'completed') as completed,
          count(*) filter (where t.status = 'failed') as failed,
          coalesce(sum(t.charged), 0) as charged,
-         coalesce(sum(t.refunded), 0) as refunded
+         coalesce(sum(t.refunded), 0) as refunded,
+         coalesce(sum(t.provider_cost_usd), 0) as cost_usd,
+         count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null) as unpriced
     from credits_private.task_credits t, today
    where t.created_at >= today.since
 ), stuck as (
@@ -30,6 +36,7 @@ with th as (
   select tasks.completed, tasks.failed,
          tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
          monitoring.refund_rate(tasks.refunded, tasks.charged) as refund_rate,
+         tasks.cost_usd, tasks.unpriced,
          stuck.stuck
     from tasks, stuck
 )
@@ -46,13 +53,19 @@ select (now() at time zone 'UTC')::date as day,
        f.stuck::integer as stuck_tasks,
        th.stuck_max as stuck_tasks_max,
        case when f.stuck > th.stuck_max then 'alert' else 'ok' end as stuck_status,
+       round(f.cost_usd, 6) as cost_usd,
+       f.unpriced::integer as unpriced,
+       round((f.completed - f.unpriced)::numeric / nullif(f.completed, 0), 4) as cost_coverage,
+       case when f.completed = 0 then 'no_data' when f.unpriced > 0 then 'incomplete' else 'ok' end as cost_status,
        case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
                  or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max
-            then 'alert' else 'ok' end as status,
+            then 'alert'
+            when f.unpriced > 0 then 'warn'
+            else 'ok' end as status,
        (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as rollups_refreshed_at
   from figures f cross join th;
 
 comment on view monitoring.platform_health is
-  'Today''s success rate, failures, refund rate and stuck tasks, each with its threshold and status.';
+  'Today''s success rate, failures, refund rate and stuck tasks, each with its threshold and status, and today''s spend with its unpriced completions.';
 revoke all on monitoring.platform_health from public;
 grant select on monitoring.platform_health to credits_analyst;
