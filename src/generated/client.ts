@@ -47,6 +47,19 @@ export function monitoringRefundRate(sql: Sql, args: MonitoringRefundRateArgs): 
   return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric' }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric' }], args, { shape: 'value', select: [], bigints: [] }) as Promise<Decimal | null>;
 }
 
+export interface MonitoringTodaysGenerationsResult {
+  completed: number | null;
+  failed: number | null;
+  credits_charged: bigint | null;
+  credits_refunded: bigint | null;
+  cost_usd: Decimal | null;
+  unpriced: number | null;
+}
+/** Outcomes, credits charged and refunded, known cost and unpriced completions of the generations started today (UTC). */
+export function monitoringTodaysGenerations(sql: Sql, args: Record<string, never> = {}): Promise<MonitoringTodaysGenerationsResult[]> {
+  return callFunction(sql, 'monitoring.todays_generations', [], args, { shape: 'rows', select: ['completed', 'failed', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'cost_usd::text as cost_usd', 'unpriced'], bigints: ['credits_charged', 'credits_refunded'] }) as Promise<MonitoringTodaysGenerationsResult[]>;
+}
+
 export interface AdminCreditStatsArgs {
   from?: Date;
   to?: Date;

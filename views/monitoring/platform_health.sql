@@ -2,7 +2,8 @@
 -- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet): the success
 -- rate of the generations started today that have finished, their failures, their refund rate
 -- (monitoring.refund_rate: credits refunded / charged of the generations started today, so a
--- backfill of old failures does not move it) and tasks stuck in flight right now. Beside them,
+-- backfill of old failures does not move it) and tasks stuck in flight right now. Today's
+-- figures come from monitoring.todays_generations() (the rollups' definition). Beside them,
 -- today's known spend: cost_usd, the completions without a known cost (unpriced), the share of
 -- completions priced (cost_coverage) and cost_status 'incomplete' when some are unpriced (today's
 -- spend is then more than cost_usd says). status: 'alert' when a threshold is crossed, else
@@ -15,17 +16,9 @@ with th as (
          max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
          max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes
     from monitoring.thresholds
-), today as (
-  select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as since
 ), tasks as (
-  select count(*) filter (where t.status = 'completed') as completed,
-         count(*) filter (where t.status = 'failed') as failed,
-         coalesce(sum(t.charged), 0) as charged,
-         coalesce(sum(t.refunded), 0) as refunded,
-         coalesce(sum(t.provider_cost_usd), 0) as cost_usd,
-         count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null) as unpriced
-    from credits_private.task_credits t, today
-   where t.created_at >= today.since
+  select g.completed, g.failed, g.credits_charged as charged, g.credits_refunded as refunded, g.cost_usd, g.unpriced
+    from monitoring.todays_generations() g
 ), stuck as (
   select count(*) as stuck
     from public.enhancement_tasks t, th
