@@ -74,6 +74,7 @@ describe('admin credit stats from TypeScript', () => {
     expect(text.stdout).toMatch(/Platform health \d{4}-\d{2}-\d{2} \(UTC\): ALERT/);
     expect(text.stdout).toMatch(/success rate\s+80\.0%\s+min 95\.0%\s+ALERT/);
     expect(text.stdout).toContain('80.0% !');
+    expect(text.stdout).toMatch(/cost\s+\$0\.31\s+priced 100\.0%\s+ok/);
     const json = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), [...args, '--json'], { env }).catch((e) => e);
     expect(JSON.parse(json.stdout).daily[0]).toMatchObject({ generations: 10, failed: 2, success_below_threshold: true });
   });

@@ -374,6 +374,12 @@ describe('monitoring', () => {
     // fastgen over 7 days: $0.38 over the 18 priced of 19 successes = 0.021111 (not 0.02); coverage 18/19
     expect(await one(`select completed, unpriced, cost_coverage::text, cost_per_success::text from monitoring.provider_performance
                        where provider = 'fastgen'`)).toEqual({ completed: 19, unpriced: 1, cost_coverage: '0.9474', cost_per_success: '0.021111' });
+    // The hints compare against the same honest average: f2's $0.05 is 2.4× fastgen's 0.021111 (not 2.5× a diluted 0.02);
+    // its failure rate 0.5 against fastgen's 6 of 25 = 0.24 is 2.1×
+    await db.sql`select * from monitoring.refresh_rollups(true)`;
+    expect(await one(`select provider_cost_per_success::text, hint from monitoring.optimization_hints where model = 'f2'`)).toEqual({
+      provider_cost_per_success: '0.021111', hint: "fails 2.1× as often as fastgen overall; costs 2.4× fastgen's average per success",
+    });
   });
 
   it('privileges: the analyst reads monitoring only; end users and anon read none of it', async () => {
