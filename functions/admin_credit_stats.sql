@@ -4,7 +4,10 @@
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
 -- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
--- Errors: CR003 when a bound is null, p_from is not before p_to, or the range exceeds 3 years.
+-- Completions without a known provider cost are counted (providers[].unpriced, per model, and
+-- the key pricing), never taken as $0: cost per success is over priced completions only.
+-- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
+-- before p_to, or the range exceeds 3 years.
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
 create or replace function public.admin_credit_stats(
   p_from timestamptz default now() - interval '30 days',
@@ -21,10 +24,18 @@ as $$
 declare
   v_document jsonb;
 begin
-  if p_from is null or p_to is null or p_from >= p_to or p_to - p_from > interval '3 years' then
+  -- Checked in this order so that no bound reaches an arithmetic that overflows (22008):
+  -- infinite and absurd bounds (outside 1970–9999) are refused before the range's width.
+  if p_from is null or p_to is null or not (p_from >= '1970-01-01 00:00+00' and p_to <= '10000-01-01 00:00+00') then
+    raise exception using errcode = 'CR003',
+      message = 'p_from and p_to must be timestamps between 1970 and 9999',
+      detail = format('p_from was %s, p_to %s.', coalesce(p_from::text, 'null'), coalesce(p_to::text, 'null')),
+      hint = 'Pass a range such as now() - interval ''30 days'' and now().';
+  end if;
+  if p_from >= p_to or p_to - p_from > interval '3 years' then
     raise exception using errcode = 'CR003',
       message = 'p_from must be before p_to, at most 3 years apart',
-      detail = format('p_from was %s, p_to %s.', coalesce(p_from::text, 'null'), coalesce(p_to::text, 'null')),
+      detail = format('p_from was %s, p_to %s.', p_from, p_to),
       hint = 'Pass a range such as now() - interval ''30 days'' and now().';
   end if;
 
@@ -34,14 +45,16 @@ begin
     select s.provider, sum(s.generations) as generations, sum(s.completed) as succeeded, sum(s.failed) as failed,
            round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) as success_rate,
            round(sum(s.cost_usd), 6)::text as provider_cost_usd,
-           round(sum(s.cost_usd) / nullif(sum(s.completed), 0), 6)::text as cost_per_success
+           round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text as cost_per_success,
+           sum(s.unpriced) as unpriced,
+           round(sum(s.completed - s.unpriced)::numeric / nullif(sum(s.completed), 0), 4) as cost_coverage
       from s group by s.provider
   ), models as (
     select s.provider, jsonb_agg(jsonb_build_object(
              'model', s.model, 'generations', s.generations, 'succeeded', s.completed, 'failed', s.failed,
-             'provider_cost_usd', round(s.cost_usd, 6)::text) order by s.generations desc, s.model) as models
+             'provider_cost_usd', round(s.cost_usd, 6)::text, 'unpriced', s.unpriced) order by s.generations desc, s.model) as models
       from (select s.provider, s.model, sum(s.generations) generations, sum(s.completed) completed,
-                   sum(s.failed) failed, sum(s.cost_usd) cost_usd from s group by 1, 2) s
+                   sum(s.failed) failed, sum(s.cost_usd) cost_usd, sum(s.unpriced) unpriced from s group by 1, 2) s
      group by s.provider
   ), top_errors as (
     select f.provider, f.failure_source, f.error, sum(f.failures) as failures
@@ -72,9 +85,16 @@ begin
                   'top_errors', (select coalesce(jsonb_agg(e order by e.failures desc, e.provider, e.error), '[]') from top_errors e)),
     'refunds', (select jsonb_build_object(
                   'tasks', coalesce(sum(s.refunded_tasks), 0), 'credits', coalesce(sum(s.credits_refunded), 0),
-                  'rate', round(sum(s.credits_refunded)::numeric / nullif(sum(s.credits_charged), 0), 4)) from s),
+                  'rate', monitoring.refund_rate(sum(s.credits_refunded), sum(s.credits_charged))) from s),
+    'pricing', (select jsonb_build_object(
+                  'complete', coalesce(sum(s.unpriced), 0) = 0,
+                  'unpriced', coalesce(sum(s.unpriced), 0),
+                  'coverage', round(sum(s.completed - s.unpriced)::numeric / nullif(sum(s.completed), 0), 4),
+                  'unpriced_models', (select coalesce(jsonb_agg(u order by u.unpriced desc, u.provider, u.model), '[]')
+                                        from (select s2.provider, s2.model, sum(s2.unpriced) as unpriced
+                                                from s s2 group by 1, 2 having sum(s2.unpriced) > 0) u)) from s),
     'top_users', (select coalesce(jsonb_agg(u order by u.credits_charged desc, u.user_id), '[]') from top_users u),
-    'health', (select to_jsonb(h) from monitoring.platform_health h),
+    'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.platform_health h),
     'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')
   ) into v_document;
   return v_document;

@@ -29,6 +29,9 @@ describe('admin credit stats from TypeScript', () => {
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
     expect(stats.health.success_status).toBe('alert');
+    expect(stats.health).toMatchObject({ cost_usd: '0.312800', unpriced: 0, cost_coverage: 1, cost_status: 'ok' });
+    expect(stats.pricing).toEqual({ complete: true, unpriced: 0, coverage: 1, unpriced_models: [] });
+    expect(stats.providers[0]).toMatchObject({ unpriced: 0, cost_coverage: 1, cost_per_success: '0.039100' });
     expect(stats.top_users[0]).toMatchObject({ generations: 10, credits_charged: 20 });
   });
 
@@ -71,6 +74,7 @@ describe('admin credit stats from TypeScript', () => {
     expect(text.stdout).toMatch(/Platform health \d{4}-\d{2}-\d{2} \(UTC\): ALERT/);
     expect(text.stdout).toMatch(/success rate\s+80\.0%\s+min 95\.0%\s+ALERT/);
     expect(text.stdout).toContain('80.0% !');
+    expect(text.stdout).toMatch(/cost\s+\$0\.31\s+priced 100\.0%\s+ok/);
     const json = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), [...args, '--json'], { env }).catch((e) => e);
     expect(JSON.parse(json.stdout).daily[0]).toMatchObject({ generations: 10, failed: 2, success_below_threshold: true });
   });

@@ -17,7 +17,7 @@ interface TaskSpec {
   type: string;
   credits: number;
   status: 'completed' | 'failed' | 'processing' | 'pending';
-  cost?: number;
+  cost?: number | null; // null: completed without a known cost
   latencySeconds?: number; // submitted at `at`, finished at + latency; undefined: never submitted
   source?: string;
   error?: string;
@@ -32,7 +32,7 @@ async function addTask(sql: Sql, t: TaskSpec) {
       insert into enhancement_tasks (user_id, task_type, provider, model, status, credits_used, provider_cost_usd,
                                      failure_source, error_message, created_at, submitted_at, updated_at, completed_at)
       values ('${t.user}', '${t.type}', '${t.provider}', '${t.model}', '${t.status}', ${t.credits},
-              ${t.status === 'completed' ? (t.cost ?? 0) : t.status === 'failed' ? 0 : 'null'},
+              ${t.status === 'completed' ? (t.cost === null ? 'null' : (t.cost ?? 0)) : t.status === 'failed' ? 0 : 'null'},
               ${t.source ? `'${t.source}'` : 'null'}, ${t.error ? `'${t.error}'` : 'null'},
               ${t.at}, ${t.latencySeconds === undefined ? 'null' : t.at}, ${finishAt}, ${finished ? finishAt : 'null'})
       returning id, created_at, completed_at
@@ -93,15 +93,17 @@ afterAll(() => db.drop());
 describe('monitoring', () => {
   it('reports no data, not an alert or a division by zero, on an empty platform', async () => {
     await db.sql`select * from monitoring.refresh_rollups()`;
-    expect(await one(`select success_rate, success_status, refund_rate, refund_status, failures, stuck_tasks, status
-                        from monitoring.platform_health`)).toEqual({
-      success_rate: null, success_status: 'no_data', refund_rate: null, refund_status: 'no_data', failures: 0, stuck_tasks: 0, status: 'ok',
+    expect(await one(`select success_rate, success_status, refund_rate, refund_status, failures, stuck_tasks, unpriced, cost_coverage,
+                             cost_status, status from monitoring.platform_health`)).toEqual({
+      success_rate: null, success_status: 'no_data', refund_rate: null, refund_status: 'no_data', failures: 0, stuck_tasks: 0,
+      unpriced: 0, cost_coverage: null, cost_status: 'no_data', status: 'ok',
     });
     expect(await all(`select * from monitoring.summary`)).toEqual([]);
     const stats = await one<{ s: { totals: Record<string, unknown>; success_rate: unknown; providers: unknown[] } }>(`select admin_credit_stats() s`);
     expect(stats.s.totals).toMatchObject({ generations: 0, provider_cost_usd: '0.000000' });
     expect(stats.s.success_rate).toBeNull();
     expect(stats.s.providers).toEqual([]);
+    expect((stats.s as Record<string, unknown>).pricing).toEqual({ complete: true, unpriced: 0, coverage: null, unpriced_models: [] });
   });
 
   it('loads the fixture', async () => {
@@ -158,17 +160,18 @@ describe('monitoring', () => {
       { granularity: 'day', period_start: '2026-06-02', generations: 20, completed: 19, failed: 1, in_flight: 0, success_rate: '0.9500',
         success_below_threshold: false, credits_charged: 20, credits_refunded: 1, refund_rate: '0.0500', refund_above_threshold: false,
         cost_usd: '0.950000', cost_per_generation: '0.047500' },
-      // June 8: nothing finished: no success rate, no flag; nothing refunded
+      // June 8: nothing finished: no success rate, no flag; nothing refunded; no cost known yet, so no average
       { granularity: 'day', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
         success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
-        cost_usd: '0.000000', cost_per_generation: '0.000000' },
+        cost_usd: '0.000000', cost_per_generation: null },
       { granularity: 'day', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
         success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
         cost_usd: '0.040000', cost_per_generation: '0.040000' },
-      // June: 62 generations, 56 of 60 finished succeeded = 0.9333; 10 of 162 credits refunded = 0.0617; $3.57 / 62 = 0.057581
+      // June: 62 generations, 56 of 60 finished succeeded = 0.9333; 10 of 162 credits refunded = 0.0617;
+      // $3.57 over the 60 generations whose cost is known (the 2 in flight are not) = 0.0595
       { granularity: 'month', period_start: '2026-06-01', generations: 62, completed: 56, failed: 4, in_flight: 2, success_rate: '0.9333',
         success_below_threshold: true, credits_charged: 162, credits_refunded: 10, refund_rate: '0.0617', refund_above_threshold: true,
-        cost_usd: '3.570000', cost_per_generation: '0.057581' },
+        cost_usd: '3.570000', cost_per_generation: '0.059500' },
       { granularity: 'month', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
         success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
         cost_usd: '0.040000', cost_per_generation: '0.040000' },
@@ -178,7 +181,7 @@ describe('monitoring', () => {
         cost_usd: '3.570000', cost_per_generation: '0.059500' },
       { granularity: 'week', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
         success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
-        cost_usd: '0.000000', cost_per_generation: '0.000000' },
+        cost_usd: '0.000000', cost_per_generation: null },
       // July 1 2026 is a Wednesday: its week starts on Monday June 29
       { granularity: 'week', period_start: '2026-06-29', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
         success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
@@ -263,6 +266,31 @@ describe('monitoring', () => {
     await db.sql`update monitoring.thresholds set value = 0.95 where name = 'success_rate_min'`;
   });
 
+  it('platform health: backfilling old failures does not move today\'s refund rate', async () => {
+    // Refund rate = credits refunded / charged of the generations started today; refunds paid today
+    // for failures of 60 days ago belong to their own day, not to today's health.
+    const before = await one(`select refund_rate::text, refund_status from monitoring.platform_health`);
+    expect(before).toEqual({ refund_rate: '0.2500', refund_status: 'alert' });
+    for (let i = 0; i < 20; i++) {
+      await db.sql.unsafe(`
+        with task as (
+          insert into enhancement_tasks (user_id, task_type, provider, status, credits_used, origin, created_at, updated_at, completed_at)
+          values ('${B}', 'upscale', 'wavespeed', 'failed', 5, 'legacy', now() - interval '60 days', now() - interval '60 days', now() - interval '60 days')
+          returning id, created_at
+        )
+        insert into credit_transactions (user_id, amount, type, task_id, origin, created_at)
+        select '${B}', -5, 'usage', id, 'legacy', created_at from task`);
+    }
+    expect((await db.sql`select * from backfill_missing_refunds(false)`).length).toBe(20);
+    expect(await one(`select refund_rate::text, refund_status from monitoring.platform_health`)).toEqual(before);
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    // They count where they started: 100 credits charged and refunded 60 days ago
+    expect(await one(`select credits_charged::int, credits_refunded::int, refund_rate::text from monitoring.summary
+                       where granularity = 'day' and period_start = (now() at time zone 'UTC')::date - 60`)).toEqual({
+      credits_charged: 100, credits_refunded: 100, refund_rate: '1.0000',
+    });
+  });
+
   it('admin_credit_stats: the June document, exact on a range with partial days, and without rollups', async () => {
     const june = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
     expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000' });
@@ -291,6 +319,67 @@ describe('monitoring', () => {
 
     await expect(db.sql`select admin_credit_stats('2026-07-01', '2026-06-01')`).rejects.toMatchObject({ code: 'CR003' });
     await expect(db.sql`select admin_credit_stats(null, now())`).rejects.toMatchObject({ code: 'CR003' });
+    // Infinite or absurd bounds are an invalid argument, not an overflow (22008)
+    for (const [from, to] of [['-infinity', 'now'], ['2026-06-01', 'infinity'], ['4713-01-01 BC', '4710-01-01 BC'],
+                              ['294276-01-01', '294276-12-31'], ['1969-12-31', '1970-01-02']]) {
+      await expect(db.sql.unsafe(`select admin_credit_stats('${from}', '${to}')`)).rejects.toMatchObject({ code: 'CR003' });
+    }
+  });
+
+  it('unpriced completions are counted, never taken as $0, and averages use priced generations only', async () => {
+    // August 3: wsx on wavespeed, user A: 3 completed at $0.04, 1 completed with no cost known, 1 failed (costs nothing)
+    const aug3 = (s: number) => `'2026-08-03 10:00:00+00'::timestamptz + interval '${s} seconds'`;
+    const wsx = { provider: 'wavespeed', model: 'wsx', type: 'enhance', user: A, credits: 1 };
+    await addTasks(db.sql, 3, (i) => ({ ...wsx, at: aug3(i), status: 'completed', cost: 0.04, latencySeconds: 10 }));
+    await addTask(db.sql, { ...wsx, at: aug3(10), status: 'completed', cost: null, latencySeconds: 10 });
+    await addTask(db.sql, { ...wsx, at: aug3(20), status: 'failed', source: 'callback', error: 'nsfw' });
+    await db.sql`select * from monitoring.refresh_rollups(true)`;
+
+    // $0.12 known for 4 of 5 generations: 0.03 per generation (not 0.024); per success 0.12 / 3 = 0.04 (not 0.03)
+    expect(await one(`select generations, unpriced, cost_coverage::text, cost_usd::text, cost_per_generation::text
+                        from monitoring.summary where granularity = 'day' and period_start = '2026-08-03'`)).toEqual({
+      generations: 5, unpriced: 1, cost_coverage: '0.7500', cost_usd: '0.120000', cost_per_generation: '0.030000',
+    });
+    expect(await one(`select unpriced, cost_coverage::text, cost_per_generation::text, cost_per_success::text
+                        from monitoring.provider_costs where granularity = 'month' and period_start = '2026-08-01'`)).toEqual({
+      unpriced: 1, cost_coverage: '0.7500', cost_per_generation: '0.030000', cost_per_success: '0.040000',
+    });
+    expect(await one(`select unpriced, cost_usd::text from monitoring.usage_by_provider_model where day = '2026-08-03'`))
+      .toEqual({ unpriced: 1, cost_usd: '0.120000' });
+    expect(await one(`select unpriced, cost_coverage::text, cost_per_generation::text from monitoring.cost_per_user_monthly
+                       where month = '2026-08-01' and user_id = '${A}'`)).toEqual({ unpriced: 1, cost_coverage: '0.7500', cost_per_generation: '0.030000' });
+
+    // The document, from the rollups and (a range with a partial day) from the raw rows
+    for (const from of ['2026-08-01', '2026-08-03 09:00+00']) {
+      const aug = await one<{ s: Record<string, any> }>(`select admin_credit_stats('${from}', '2026-09-01') s`);
+      expect(aug.s.pricing).toEqual({ complete: false, unpriced: 1, coverage: 0.75, unpriced_models: [{ provider: 'wavespeed', model: 'wsx', unpriced: 1 }] });
+      expect(aug.s.providers[0]).toMatchObject({ provider: 'wavespeed', unpriced: 1, cost_coverage: 0.75, provider_cost_usd: '0.120000', cost_per_success: '0.040000' });
+      expect(aug.s.providers[0].models[0]).toMatchObject({ model: 'wsx', unpriced: 1 });
+    }
+
+    // Today: one more fastgen success with no cost: health warns that today's spend is incomplete
+    await addTask(db.sql, { provider: 'fastgen', model: 'f1', type: 'enhance', user: G, credits: 3, status: 'completed', cost: null, latencySeconds: 0,
+      at: `date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + (now() - (date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')) * 0.6` });
+    // Today: 4 completed, one unpriced → coverage 0.75; $0.03 known
+    expect(await one(`select cost_usd::text, unpriced, cost_coverage::text, cost_status, status from monitoring.platform_health`)).toEqual({
+      cost_usd: '0.030000', unpriced: 1, cost_coverage: '0.7500', cost_status: 'incomplete', status: 'alert',
+    });
+    await db.sql`update monitoring.thresholds set value = case name when 'success_rate_min' then 0 when 'refund_rate_max' then 1
+                                                                   when 'stuck_tasks_max' then 100 end
+                  where name in ('success_rate_min', 'refund_rate_max', 'stuck_tasks_max')`;
+    expect(await one(`select status from monitoring.platform_health`)).toEqual({ status: 'warn' }); // no alert left: a warning
+    await db.sql`update monitoring.thresholds set value = case name when 'success_rate_min' then 0.95 when 'refund_rate_max' then 0.05
+                                                                   when 'stuck_tasks_max' then 0 end
+                  where name in ('success_rate_min', 'refund_rate_max', 'stuck_tasks_max')`;
+    // fastgen over 7 days: $0.38 over the 18 priced of 19 successes = 0.021111 (not 0.02); coverage 18/19
+    expect(await one(`select completed, unpriced, cost_coverage::text, cost_per_success::text from monitoring.provider_performance
+                       where provider = 'fastgen'`)).toEqual({ completed: 19, unpriced: 1, cost_coverage: '0.9474', cost_per_success: '0.021111' });
+    // The hints compare against the same honest average: f2's $0.05 is 2.4× fastgen's 0.021111 (not 2.5× a diluted 0.02);
+    // its failure rate 0.5 against fastgen's 6 of 25 = 0.24 is 2.1×
+    await db.sql`select * from monitoring.refresh_rollups(true)`;
+    expect(await one(`select provider_cost_per_success::text, hint from monitoring.optimization_hints where model = 'f2'`)).toEqual({
+      provider_cost_per_success: '0.021111', hint: "fails 2.1× as often as fastgen overall; costs 2.4× fastgen's average per success",
+    });
   });
 
   it('privileges: the analyst reads monitoring only; end users and anon read none of it', async () => {

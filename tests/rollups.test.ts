@@ -3,8 +3,9 @@
 // raw rows.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { migrateDown, migrateUp, migrationFiles } from '../src/migrate/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { newAccount, type Sql } from './helpers/ledger.js';
+import { newAccount, startGeneration, type Sql } from './helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -55,7 +56,8 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
             break;
           }
           case 'complete':
-            if (task) await db.sql`select complete_generation(${task}, ${(op.n % 7) / 100})`;
+            // Every fifth callback carries no cost (no price known): an unpriced completion.
+            if (task) await db.sql`select complete_generation(${task}, ${op.n % 5 === 0 ? null : (op.n % 7) / 100})`;
             break;
           case 'fail':
             if (task) await db.sql`select fail_generation(${task}, ${'error ' + op.n}, 'callback')`;
@@ -89,4 +91,25 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
     }),
     { numRuns: 40 },
   );
+});
+
+it('migration 0011 fills the unpriced counts of existing rollups from the raw rows, and rolls back', async () => {
+  const user = await newAccount(db.sql, 'pro');
+  for (let i = 0; i < 6; i++) {
+    const { task_id } = await startGeneration(db.sql, user, 1);
+    await db.sql`select complete_generation(${task_id}, ${i % 3 === 0 ? null : 0.02})`;
+  }
+  await db.sql`select * from monitoring.refresh_rollups()`;
+  const files = await migrationFiles();
+  const from0011 = files.length - files.findIndex((f) => f.includes('0011_rollup_unpriced_completions'));
+  await migrateDown({ databaseUrl: db.url, count: from0011 });
+  const [gone] = await db.sql`select count(*)::int n from information_schema.columns where table_schema = 'monitoring' and column_name = 'unpriced'`;
+  expect(gone!.n).toBe(0);
+  await migrateUp({ databaseUrl: db.url });
+  expect(await drift(db.sql)).toEqual({});
+  const [filled] = await db.sql`select (select sum(unpriced)::int from monitoring.task_rollup_daily) daily,
+                                       (select sum(unpriced)::int from monitoring.user_rollup_monthly where user_id = ${user}) monthly,
+                                       (select count(*)::int from enhancement_tasks where status = 'completed' and provider_cost_usd is null) raw`;
+  expect(filled!.raw).toBeGreaterThanOrEqual(2);
+  expect(filled).toEqual({ daily: filled!.raw, monthly: 2, raw: filled!.raw });
 });

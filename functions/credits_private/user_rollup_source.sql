@@ -1,9 +1,10 @@
 -- user_rollup_source: the definition of monitoring.user_rollup_monthly for the tasks started in
 -- [p_from, p_to) (callers pass month boundaries), of the users in p_users (null: everyone).
+-- unpriced: completed tasks with no provider cost (as in task_rollup_source).
 create or replace function credits_private.user_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   month date, user_id uuid, generations integer, completed integer, failed integer,
-  credits_charged bigint, credits_refunded bigint, cost_usd numeric
+  credits_charged bigint, credits_refunded bigint, cost_usd numeric, unpriced integer
 )
 language plpgsql
 stable
@@ -21,7 +22,8 @@ begin
              count(*) filter (where t.status = 'failed')::integer,
              coalesce(sum(t.charged), 0)::bigint,
              coalesce(sum(t.refunded), 0)::bigint,
-             coalesce(sum(t.provider_cost_usd), 0)
+             coalesce(sum(t.provider_cost_usd), 0),
+             count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer
         from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
          and ($3 is null or t.user_id = any($3))

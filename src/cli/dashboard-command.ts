@@ -3,6 +3,7 @@
 // jsonb document built the way admin_credit_stats builds its own (to_jsonb of the view rows), so
 // --json gives each figure the same shape: counts, rates and thresholds as numbers, dates and
 // timestamps as ISO strings, money as exact decimal strings; `health` is admin_credit_stats'.
+// Exit 1 on an alert; a warning (today's spend incomplete) is printed but exits 0.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
 
@@ -30,7 +31,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
           from monitoring.summary s
       )
       select jsonb_build_object(
-        'health', (select to_jsonb(h) from monitoring.platform_health h),
+        'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.platform_health h),
         'daily', (select coalesce(jsonb_agg(d.doc order by d.period_start desc), '[]')
                     from (select * from summary where granularity = 'day' order by period_start desc limit 14) d),
         'weekly', (select coalesce(jsonb_agg(w.doc || jsonb_build_object('active_users', a.active_users, 'new_users', a.new_users)
@@ -50,12 +51,15 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
 
     ctx.print(dashboard, () => {
       const line = (label: string, value: string, limit: string, status: unknown) =>
-        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : String(status)}`;
+        `  ${label.padEnd(14)} ${value.padStart(8)}   ${limit.padEnd(12)} ${status === 'alert' ? 'ALERT' : status === 'incomplete' ? 'INCOMPLETE' : String(status)}`;
       console.log(`Platform health ${String(h.day)} (UTC): ${String(h.status).toUpperCase()}`);
       console.log(line('success rate', percent(h.success_rate), `min ${percent(h.success_rate_min)}`, h.success_status));
       console.log(line('failures', String(h.failures), `max ${String(h.failures_max)}`, h.failures_status));
       console.log(line('refund rate', percent(h.refund_rate), `max ${percent(h.refund_rate_max)}`, h.refund_status));
       console.log(line('stuck tasks', String(h.stuck_tasks), `max ${String(h.stuck_tasks_max)}`, h.stuck_status));
+      // Spend with completions of unknown cost is a lower bound: say so rather than print it as the total.
+      console.log(line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status)
+        + (Number(h.unpriced) > 0 ? ` (${String(h.unpriced)} completions without a known cost)` : ''));
       console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups)'}`);
 
       const period = (rows: Row[], extra: (r: Row) => Row = () => ({})) =>

@@ -9,6 +9,8 @@ export interface ProviderModelStats {
   succeeded: number;
   failed: number;
   provider_cost_usd: string;
+  /** Completions with no known provider cost: not in provider_cost_usd. */
+  unpriced: number;
 }
 
 export interface ProviderStats {
@@ -18,7 +20,12 @@ export interface ProviderStats {
   failed: number;
   success_rate: number | null;
   provider_cost_usd: string;
+  /** Over priced completions only. */
   cost_per_success: string | null;
+  /** Completions with no known provider cost. */
+  unpriced: number;
+  /** Share of completions whose cost is known; null without completions. */
+  cost_coverage: number | null;
   models: ProviderModelStats[];
 }
 
@@ -36,7 +43,14 @@ export interface PlatformHealth {
   stuck_tasks: number;
   stuck_tasks_max: number;
   stuck_status: 'ok' | 'alert';
-  status: 'ok' | 'alert';
+  /** Known provider cost of today's generations. */
+  cost_usd: string;
+  unpriced: number;
+  cost_coverage: number | null;
+  /** 'incomplete' when some of today's completions have no known cost. */
+  cost_status: 'ok' | 'incomplete' | 'no_data';
+  /** 'alert' when a threshold is crossed, else 'warn' when today's spend is incomplete. */
+  status: 'ok' | 'warn' | 'alert';
   rollups_refreshed_at: string | null;
 }
 
@@ -59,6 +73,13 @@ export interface AdminCreditStats {
     top_errors: { provider: string; failure_source: string; error: string; failures: number }[];
   };
   refunds: { tasks: number; credits: number; rate: number | null };
+  /** Is the spend complete? Completions with no known cost, and the models they came from. */
+  pricing: {
+    complete: boolean;
+    unpriced: number;
+    coverage: number | null;
+    unpriced_models: { provider: string; model: string; unpriced: number }[];
+  };
   top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: string }[];
   health: PlatformHealth;
   data_through: string | null;

@@ -6,6 +6,24 @@ export type { Decimal, JsonValue, Sql, ViewQuery };
 
 // ---- functions ----
 
+export interface MonitoringProviderPerformanceLast7DaysResult {
+  provider: string | null;
+  generations: number | null;
+  completed: number | null;
+  failed: number | null;
+  success_rate: Decimal | null;
+  latency_p50_ms: Decimal | null;
+  latency_p95_ms: Decimal | null;
+  cost_usd: Decimal | null;
+  cost_per_success: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
+}
+/** Per provider, for tasks started in the last 7 days: success rate, latency p50/p95, cost. */
+export function monitoringProviderPerformanceLast7Days(sql: Sql, args: Record<string, never> = {}): Promise<MonitoringProviderPerformanceLast7DaysResult[]> {
+  return callFunction(sql, 'monitoring.provider_performance_last_7_days', [], args, { shape: 'rows', select: ['provider', 'generations', 'completed', 'failed', 'success_rate::text as success_rate', 'latency_p50_ms::text as latency_p50_ms', 'latency_p95_ms::text as latency_p95_ms', 'cost_usd::text as cost_usd', 'cost_per_success::text as cost_per_success', 'unpriced', 'cost_coverage::text as cost_coverage'], bigints: [] }) as Promise<MonitoringProviderPerformanceLast7DaysResult[]>;
+}
+
 export interface MonitoringRefreshRollupsArgs {
   full?: boolean;
 }
@@ -18,6 +36,28 @@ export interface MonitoringRefreshRollupsResult {
 /** Recomputes the monitoring rollups for everything that changed since the last run (or all, with p_full). */
 export function monitoringRefreshRollups(sql: Sql, args: MonitoringRefreshRollupsArgs = {}): Promise<MonitoringRefreshRollupsResult[]> {
   return callFunction(sql, 'monitoring.refresh_rollups', [{ name: 'p_full', key: 'full', type: 'boolean' }], args, { shape: 'rows', select: ['refreshed', 'refreshed_from', 'watermark', 'rows_written'], bigints: [] }) as Promise<MonitoringRefreshRollupsResult[]>;
+}
+
+export interface MonitoringRefundRateArgs {
+  creditsRefunded: Decimal;
+  creditsCharged: Decimal;
+}
+/** Refund rate of the generations started in a period: credits refunded / credits charged, 4 decimals; null when nothing was charged. */
+export function monitoringRefundRate(sql: Sql, args: MonitoringRefundRateArgs): Promise<Decimal | null> {
+  return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric' }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric' }], args, { shape: 'value', select: [], bigints: [] }) as Promise<Decimal | null>;
+}
+
+export interface MonitoringTodaysGenerationsResult {
+  completed: number | null;
+  failed: number | null;
+  credits_charged: bigint | null;
+  credits_refunded: bigint | null;
+  cost_usd: Decimal | null;
+  unpriced: number | null;
+}
+/** Outcomes, credits charged and refunded, known cost and unpriced completions of the generations started today (UTC). */
+export function monitoringTodaysGenerations(sql: Sql, args: Record<string, never> = {}): Promise<MonitoringTodaysGenerationsResult[]> {
+  return callFunction(sql, 'monitoring.todays_generations', [], args, { shape: 'rows', select: ['completed', 'failed', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'cost_usd::text as cost_usd', 'unpriced'], bigints: ['credits_charged', 'credits_refunded'] }) as Promise<MonitoringTodaysGenerationsResult[]>;
 }
 
 export interface AdminCreditStatsArgs {
@@ -237,10 +277,12 @@ export interface MonitoringCostPerUserMonthlyRow {
   credits_spent: bigint | null;
   cost_usd: Decimal | null;
   cost_per_generation: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
 }
 /** Reads monitoring.cost_per_user_monthly: Provider cost and credits per user and month. */
 export function readMonitoringCostPerUserMonthly(sql: Sql, query?: ViewQuery<MonitoringCostPerUserMonthlyRow>): Promise<MonitoringCostPerUserMonthlyRow[]> {
-  return readView<MonitoringCostPerUserMonthlyRow>(sql, 'monitoring.cost_per_user_monthly', { month: 'date', user_id: 'uuid', generations: 'integer', completed: 'integer', failed: 'integer', credits_charged: 'bigint', credits_refunded: 'bigint', credits_spent: 'bigint', cost_usd: 'numeric(16,6)', cost_per_generation: 'numeric' }, { select: ['month::text as month', 'user_id', 'generations', 'completed', 'failed', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'credits_spent::text as credits_spent', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation'], bigints: ['credits_charged', 'credits_refunded', 'credits_spent'] }, query);
+  return readView<MonitoringCostPerUserMonthlyRow>(sql, 'monitoring.cost_per_user_monthly', { month: 'date', user_id: 'uuid', generations: 'integer', completed: 'integer', failed: 'integer', credits_charged: 'bigint', credits_refunded: 'bigint', credits_spent: 'bigint', cost_usd: 'numeric(16,6)', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'numeric' }, { select: ['month::text as month', 'user_id', 'generations', 'completed', 'failed', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'credits_spent::text as credits_spent', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage::text as cost_coverage'], bigints: ['credits_charged', 'credits_refunded', 'credits_spent'] }, query);
 }
 
 /** Failures per day, provider, model, source and error. */
@@ -330,7 +372,7 @@ export function readMonitoringOptimizationHints(sql: Sql, query?: ViewQuery<Moni
   return readView<MonitoringOptimizationHintsRow>(sql, 'monitoring.optimization_hints', { provider: 'text', model: 'text', generations: 'integer', failure_rate: 'numeric', provider_failure_rate: 'numeric', cost_per_success: 'numeric', provider_cost_per_success: 'numeric', hint: 'text' }, { select: ['provider', 'model', 'generations', 'failure_rate::text as failure_rate', 'provider_failure_rate::text as provider_failure_rate', 'cost_per_success::text as cost_per_success', 'provider_cost_per_success::text as provider_cost_per_success', 'hint'], bigints: [] }, query);
 }
 
-/** Today's success rate, failures, refund rate and stuck tasks, each with its threshold and status. */
+/** Today's success rate, failures, refund rate and stuck tasks, each with its threshold and status, and today's spend with its unpriced completions. */
 export interface MonitoringPlatformHealthRow {
   day: string | null;
   success_rate: Decimal | null;
@@ -345,12 +387,16 @@ export interface MonitoringPlatformHealthRow {
   stuck_tasks: number | null;
   stuck_tasks_max: Decimal | null;
   stuck_status: string | null;
+  cost_usd: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
+  cost_status: string | null;
   status: string | null;
   rollups_refreshed_at: Date | null;
 }
-/** Reads monitoring.platform_health: Today's success rate, failures, refund rate and stuck tasks, each with its threshold and status. */
+/** Reads monitoring.platform_health: Today's success rate, failures, refund rate and stuck tasks, each with its threshold and status, and today's spend with its unpriced completions. */
 export function readMonitoringPlatformHealth(sql: Sql, query?: ViewQuery<MonitoringPlatformHealthRow>): Promise<MonitoringPlatformHealthRow[]> {
-  return readView<MonitoringPlatformHealthRow>(sql, 'monitoring.platform_health', { day: 'date', success_rate: 'numeric', success_rate_min: 'numeric', success_status: 'text', failures: 'integer', failures_max: 'numeric', failures_status: 'text', refund_rate: 'numeric', refund_rate_max: 'numeric', refund_status: 'text', stuck_tasks: 'integer', stuck_tasks_max: 'numeric', stuck_status: 'text', status: 'text', rollups_refreshed_at: 'timestamp with time zone' }, { select: ['day::text as day', 'success_rate::text as success_rate', 'success_rate_min::text as success_rate_min', 'success_status', 'failures', 'failures_max::text as failures_max', 'failures_status', 'refund_rate::text as refund_rate', 'refund_rate_max::text as refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max::text as stuck_tasks_max', 'stuck_status', 'status', 'rollups_refreshed_at'], bigints: [] }, query);
+  return readView<MonitoringPlatformHealthRow>(sql, 'monitoring.platform_health', { day: 'date', success_rate: 'numeric', success_rate_min: 'numeric', success_status: 'text', failures: 'integer', failures_max: 'numeric', failures_status: 'text', refund_rate: 'numeric', refund_rate_max: 'numeric', refund_status: 'text', stuck_tasks: 'integer', stuck_tasks_max: 'numeric', stuck_status: 'text', cost_usd: 'numeric', unpriced: 'integer', cost_coverage: 'numeric', cost_status: 'text', status: 'text', rollups_refreshed_at: 'timestamp with time zone' }, { select: ['day::text as day', 'success_rate::text as success_rate', 'success_rate_min::text as success_rate_min', 'success_status', 'failures', 'failures_max::text as failures_max', 'failures_status', 'refund_rate::text as refund_rate', 'refund_rate_max::text as refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max::text as stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage::text as cost_coverage', 'cost_status', 'status', 'rollups_refreshed_at'], bigints: [] }, query);
 }
 
 /** Provider cost by model per day, week and month, with its share of the period's spend. */
@@ -366,10 +412,12 @@ export interface MonitoringProviderCostsRow {
   cost_per_generation: Decimal | null;
   cost_per_success: Decimal | null;
   share_of_cost: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
 }
 /** Reads monitoring.provider_costs: Provider cost by model per day, week and month, with its share of the period's spend. */
 export function readMonitoringProviderCosts(sql: Sql, query?: ViewQuery<MonitoringProviderCostsRow>): Promise<MonitoringProviderCostsRow[]> {
-  return readView<MonitoringProviderCostsRow>(sql, 'monitoring.provider_costs', { granularity: 'text', period_start: 'date', provider: 'text', model: 'text', generations: 'integer', completed: 'integer', failed: 'integer', cost_usd: 'numeric', cost_per_generation: 'numeric', cost_per_success: 'numeric', share_of_cost: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'provider', 'model', 'generations', 'completed', 'failed', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'cost_per_success::text as cost_per_success', 'share_of_cost::text as share_of_cost'], bigints: [] }, query);
+  return readView<MonitoringProviderCostsRow>(sql, 'monitoring.provider_costs', { granularity: 'text', period_start: 'date', provider: 'text', model: 'text', generations: 'integer', completed: 'integer', failed: 'integer', cost_usd: 'numeric', cost_per_generation: 'numeric', cost_per_success: 'numeric', share_of_cost: 'numeric', unpriced: 'integer', cost_coverage: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'provider', 'model', 'generations', 'completed', 'failed', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'cost_per_success::text as cost_per_success', 'share_of_cost::text as share_of_cost', 'unpriced', 'cost_coverage::text as cost_coverage'], bigints: [] }, query);
 }
 
 /** Per provider over the last 7 days: success rate, latency p50/p95 (submitted to finished), cost. */
@@ -383,10 +431,12 @@ export interface MonitoringProviderPerformanceRow {
   latency_p95_ms: Decimal | null;
   cost_usd: Decimal | null;
   cost_per_success: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
 }
 /** Reads monitoring.provider_performance: Per provider over the last 7 days: success rate, latency p50/p95 (submitted to finished), cost. */
 export function readMonitoringProviderPerformance(sql: Sql, query?: ViewQuery<MonitoringProviderPerformanceRow>): Promise<MonitoringProviderPerformanceRow[]> {
-  return readView<MonitoringProviderPerformanceRow>(sql, 'monitoring.provider_performance', { provider: 'text', generations: 'integer', completed: 'integer', failed: 'integer', success_rate: 'numeric', latency_p50_ms: 'numeric', latency_p95_ms: 'numeric', cost_usd: 'numeric', cost_per_success: 'numeric' }, { select: ['provider', 'generations', 'completed', 'failed', 'success_rate::text as success_rate', 'latency_p50_ms::text as latency_p50_ms', 'latency_p95_ms::text as latency_p95_ms', 'cost_usd::text as cost_usd', 'cost_per_success::text as cost_per_success'], bigints: [] }, query);
+  return readView<MonitoringProviderPerformanceRow>(sql, 'monitoring.provider_performance', { provider: 'text', generations: 'integer', completed: 'integer', failed: 'integer', success_rate: 'numeric', latency_p50_ms: 'numeric', latency_p95_ms: 'numeric', cost_usd: 'numeric', cost_per_success: 'numeric', unpriced: 'integer', cost_coverage: 'numeric' }, { select: ['provider', 'generations', 'completed', 'failed', 'success_rate::text as success_rate', 'latency_p50_ms::text as latency_p50_ms', 'latency_p95_ms::text as latency_p95_ms', 'cost_usd::text as cost_usd', 'cost_per_success::text as cost_per_success', 'unpriced', 'cost_coverage::text as cost_coverage'], bigints: [] }, query);
 }
 
 /** Daily, weekly and monthly volume, success rate, refunds and provider cost, with threshold flags. */
@@ -407,10 +457,12 @@ export interface MonitoringSummaryRow {
   refund_above_threshold: boolean | null;
   cost_usd: Decimal | null;
   cost_per_generation: Decimal | null;
+  unpriced: number | null;
+  cost_coverage: Decimal | null;
 }
 /** Reads monitoring.summary: Daily, weekly and monthly volume, success rate, refunds and provider cost, with threshold flags. */
 export function readMonitoringSummary(sql: Sql, query?: ViewQuery<MonitoringSummaryRow>): Promise<MonitoringSummaryRow[]> {
-  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'numeric', success_rate_min: 'numeric', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'numeric', refund_rate_max: 'numeric', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate::text as success_rate', 'success_rate_min::text as success_rate_min', 'success_below_threshold', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'refund_rate::text as refund_rate', 'refund_rate_max::text as refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation'], bigints: ['credits_charged', 'credits_refunded'] }, query);
+  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'numeric', success_rate_min: 'numeric', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'numeric', refund_rate_max: 'numeric', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate::text as success_rate', 'success_rate_min::text as success_rate_min', 'success_below_threshold', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'refund_rate::text as refund_rate', 'refund_rate_max::text as refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage::text as cost_coverage'], bigints: ['credits_charged', 'credits_refunded'] }, query);
 }
 
 /** Generations, outcomes, credits and cost per day, provider, model and task type. */
@@ -427,10 +479,11 @@ export interface MonitoringUsageByProviderModelRow {
   credits_charged: bigint | null;
   credits_refunded: bigint | null;
   cost_usd: Decimal | null;
+  unpriced: number | null;
 }
 /** Reads monitoring.usage_by_provider_model: Generations, outcomes, credits and cost per day, provider, model and task type. */
 export function readMonitoringUsageByProviderModel(sql: Sql, query?: ViewQuery<MonitoringUsageByProviderModelRow>): Promise<MonitoringUsageByProviderModelRow[]> {
-  return readView<MonitoringUsageByProviderModelRow>(sql, 'monitoring.usage_by_provider_model', { day: 'date', provider: 'text', model: 'text', task_type: 'text', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'numeric', credits_charged: 'bigint', credits_refunded: 'bigint', cost_usd: 'numeric' }, { select: ['day::text as day', 'provider', 'model', 'task_type', 'generations', 'completed', 'failed', 'in_flight', 'success_rate::text as success_rate', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'cost_usd::text as cost_usd'], bigints: ['credits_charged', 'credits_refunded'] }, query);
+  return readView<MonitoringUsageByProviderModelRow>(sql, 'monitoring.usage_by_provider_model', { day: 'date', provider: 'text', model: 'text', task_type: 'text', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'numeric', credits_charged: 'bigint', credits_refunded: 'bigint', cost_usd: 'numeric', unpriced: 'integer' }, { select: ['day::text as day', 'provider', 'model', 'task_type', 'generations', 'completed', 'failed', 'in_flight', 'success_rate::text as success_rate', 'credits_charged::text as credits_charged', 'credits_refunded::text as credits_refunded', 'cost_usd::text as cost_usd', 'unpriced'], bigints: ['credits_charged', 'credits_refunded'] }, query);
 }
 
 /** Active, new and returning users and generations per week. */

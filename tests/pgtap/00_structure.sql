@@ -42,18 +42,18 @@ select ok(not exists (select 1 from pg_roles where rolname in ('credits_service'
 -- Every function of the package pins its search_path.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private') and p.proname <> 'consume_platform_credits'
+   where n.nspname in ('public', 'credits_private', 'monitoring') and p.proname <> 'consume_platform_credits'
      and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins search_path');
 
 -- Nothing is executable by PUBLIC or anon; authenticated gets my_credit_balance only.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private') and has_function_privilege('anon', p.oid, 'execute') $$,
+   where n.nspname in ('public', 'credits_private', 'monitoring') and has_function_privilege('anon', p.oid, 'execute') $$,
   'anon executes no function');
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private') and has_function_privilege('authenticated', p.oid, 'execute') $$,
+   where n.nspname in ('public', 'credits_private', 'monitoring') and has_function_privilege('authenticated', p.oid, 'execute') $$,
   $$ values ('my_credit_balance') $$,
   'authenticated executes my_credit_balance only');
 select results_eq($$

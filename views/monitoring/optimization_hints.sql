@@ -1,6 +1,7 @@
 -- optimization_hints: models worth a look over the last 30 days: those whose failure rate, or
 -- cost per successful generation, is at least hint_factor times their provider's, among models
--- with at least hint_min_generations generations.
+-- with at least hint_min_generations generations. Cost per success is over priced completions
+-- only (a completion without a known cost would make a model look cheaper than it is).
 create or replace view monitoring.optimization_hints as
 with th as (
   select max(value) filter (where name = 'hint_factor') as factor,
@@ -8,16 +9,16 @@ with th as (
     from monitoring.thresholds
 ), models as (
   select r.provider, r.model, sum(r.generations) as generations, sum(r.completed) as completed,
-         sum(r.failed) as failed, sum(r.cost_usd) as cost_usd
+         sum(r.failed) as failed, sum(r.cost_usd) as cost_usd, sum(r.completed - r.unpriced) as priced_completed
     from monitoring.task_rollup_daily r
    where r.day >= (now() at time zone 'UTC')::date - 30
    group by 1, 2
 ), rates as (
   select m.*,
          m.failed::numeric / nullif(m.completed + m.failed, 0) as failure_rate,
-         m.cost_usd / nullif(m.completed, 0) as cost_per_success,
+         m.cost_usd / nullif(m.priced_completed, 0) as cost_per_success,
          sum(m.failed) over w::numeric / nullif(sum(m.completed + m.failed) over w, 0) as provider_failure_rate,
-         sum(m.cost_usd) over w / nullif(sum(m.completed) over w, 0) as provider_cost_per_success
+         sum(m.cost_usd) over w / nullif(sum(m.priced_completed) over w, 0) as provider_cost_per_success
     from models m
   window w as (partition by m.provider)
 )

@@ -1,7 +1,13 @@
 -- platform_health: one row, today (UTC) from the raw rows, each figure beside its threshold and
 -- a status ('ok', 'alert', or 'no_data' for a rate with nothing to measure yet): the success
--- rate of the generations started today that have finished, their failures, today's refund
--- rate (credits refunded today / credits charged today) and tasks stuck in flight right now.
+-- rate of the generations started today that have finished, their failures, their refund rate
+-- (monitoring.refund_rate: credits refunded / charged of the generations started today, so a
+-- backfill of old failures does not move it) and tasks stuck in flight right now. Today's
+-- figures come from monitoring.todays_generations() (the rollups' definition). Beside them,
+-- today's known spend: cost_usd, the completions without a known cost (unpriced), the share of
+-- completions priced (cost_coverage) and cost_status 'incomplete' when some are unpriced (today's
+-- spend is then more than cost_usd says). status: 'alert' when a threshold is crossed, else
+-- 'warn' when today's spend is incomplete, else 'ok' (an unknown price is a warning, not an outage).
 create or replace view monitoring.platform_health as
 with th as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -10,18 +16,9 @@ with th as (
          max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
          max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes
     from monitoring.thresholds
-), today as (
-  select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as since
 ), tasks as (
-  select count(*) filter (where t.status = 'completed') as completed,
-         count(*) filter (where t.status = 'failed') as failed
-    from public.enhancement_tasks t, today
-   where t.created_at >= today.since
-), ledger as (
-  select coalesce(sum(-c.amount) filter (where c.type = 'usage'), 0) as charged,
-         coalesce(sum(c.amount) filter (where c.type = 'refund'), 0) as refunded
-    from public.credit_transactions c, today
-   where c.created_at >= today.since and c.type in ('usage', 'refund')
+  select g.completed, g.failed, g.credits_charged as charged, g.credits_refunded as refunded, g.cost_usd, g.unpriced
+    from monitoring.todays_generations() g
 ), stuck as (
   select count(*) as stuck
     from public.enhancement_tasks t, th
@@ -31,10 +28,10 @@ with th as (
 ), figures as (
   select tasks.completed, tasks.failed,
          tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
-         ledger.charged, ledger.refunded,
-         ledger.refunded::numeric / nullif(ledger.charged, 0) as refund_rate,
+         monitoring.refund_rate(tasks.refunded, tasks.charged) as refund_rate,
+         tasks.cost_usd, tasks.unpriced,
          stuck.stuck
-    from tasks, ledger, stuck
+    from tasks, stuck
 )
 select (now() at time zone 'UTC')::date as day,
        round(f.success_rate, 4) as success_rate,
@@ -43,19 +40,25 @@ select (now() at time zone 'UTC')::date as day,
        f.failed::integer as failures,
        th.failures_max,
        case when f.failed > th.failures_max then 'alert' else 'ok' end as failures_status,
-       round(f.refund_rate, 4) as refund_rate,
+       f.refund_rate,
        th.refund_rate_max,
        case when f.refund_rate is null then 'no_data' when f.refund_rate > th.refund_rate_max then 'alert' else 'ok' end as refund_status,
        f.stuck::integer as stuck_tasks,
        th.stuck_max as stuck_tasks_max,
        case when f.stuck > th.stuck_max then 'alert' else 'ok' end as stuck_status,
+       round(f.cost_usd, 6) as cost_usd,
+       f.unpriced::integer as unpriced,
+       round((f.completed - f.unpriced)::numeric / nullif(f.completed, 0), 4) as cost_coverage,
+       case when f.completed = 0 then 'no_data' when f.unpriced > 0 then 'incomplete' else 'ok' end as cost_status,
        case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
                  or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max
-            then 'alert' else 'ok' end as status,
+            then 'alert'
+            when f.unpriced > 0 then 'warn'
+            else 'ok' end as status,
        (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as rollups_refreshed_at
   from figures f cross join th;
 
 comment on view monitoring.platform_health is
-  'Today''s success rate, failures, refund rate and stuck tasks, each with its threshold and status.';
+  'Today''s success rate, failures, refund rate and stuck tasks, each with its threshold and status, and today''s spend with its unpriced completions.';
 revoke all on monitoring.platform_health from public;
 grant select on monitoring.platform_health to credits_analyst;

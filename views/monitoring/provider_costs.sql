@@ -1,5 +1,7 @@
 -- provider_costs: what each provider and model cost the platform per day, week and month
--- (granularity as in monitoring.summary), and its share of that period's spend.
+-- (granularity as in monitoring.summary), and its share of that period's spend. unpriced: the
+-- completions without a known cost; averages are over priced generations only (failures and
+-- completions with a cost), cost_coverage the share of completions priced.
 create or replace view monitoring.provider_costs as
 with periods as (
   select case when grouping(date_trunc('week', r.day)) = 0 then 'week'
@@ -9,16 +11,19 @@ with periods as (
          sum(r.generations)::integer as generations,
          sum(r.completed)::integer as completed,
          sum(r.failed)::integer as failed,
-         sum(r.cost_usd) as cost_usd
+         sum(r.cost_usd) as cost_usd,
+         sum(r.unpriced)::integer as unpriced
     from monitoring.task_rollup_daily r
    group by grouping sets ((r.day, r.provider, r.model), (date_trunc('week', r.day), r.provider, r.model),
                            (date_trunc('month', r.day), r.provider, r.model))
 )
 select p.granularity, p.period_start, p.provider, p.model, p.generations, p.completed, p.failed,
        round(p.cost_usd, 6) as cost_usd,
-       round(p.cost_usd / nullif(p.generations, 0), 6) as cost_per_generation,
-       round(p.cost_usd / nullif(p.completed, 0), 6) as cost_per_success,
-       round(p.cost_usd / nullif(sum(p.cost_usd) over (partition by p.granularity, p.period_start), 0), 4) as share_of_cost
+       round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
+       round(p.cost_usd / nullif(p.completed - p.unpriced, 0), 6) as cost_per_success,
+       round(p.cost_usd / nullif(sum(p.cost_usd) over (partition by p.granularity, p.period_start), 0), 4) as share_of_cost,
+       p.unpriced,
+       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4) as cost_coverage
   from periods p;
 
 comment on view monitoring.provider_costs is 'Provider cost by model per day, week and month, with its share of the period''s spend.';

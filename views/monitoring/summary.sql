@@ -2,6 +2,9 @@
 -- 'month'; weeks start on Monday, all in UTC, by the time generations started): volume, success
 -- rate against its threshold, credits charged and refunded, refund rate against its threshold,
 -- provider cost and cost per generation. Reads the rollups (fresh to the last refresh).
+-- Cost is known for failures (none unless one was passed) and for completions with a cost;
+-- unpriced counts the completions without one, cost_coverage is the share of completions priced,
+-- and cost_per_generation averages over priced generations only (an unknown cost is not $0).
 create or replace view monitoring.summary as
 with thresholds as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -17,7 +20,8 @@ with thresholds as (
          sum(r.in_flight)::integer as in_flight,
          sum(r.credits_charged)::bigint as credits_charged,
          sum(r.credits_refunded)::bigint as credits_refunded,
-         sum(r.cost_usd) as cost_usd
+         sum(r.cost_usd) as cost_usd,
+         sum(r.unpriced)::integer as unpriced
     from monitoring.task_rollup_daily r
    group by grouping sets ((r.day), (date_trunc('week', r.day)), (date_trunc('month', r.day)))
 )
@@ -32,11 +36,13 @@ select p.granularity,
        coalesce(p.completed::numeric / nullif(p.completed + p.failed, 0) < th.success_rate_min, false) as success_below_threshold,
        p.credits_charged,
        p.credits_refunded,
-       round(p.credits_refunded::numeric / nullif(p.credits_charged, 0), 4) as refund_rate,
+       monitoring.refund_rate(p.credits_refunded, p.credits_charged) as refund_rate,
        th.refund_rate_max,
-       coalesce(p.credits_refunded::numeric / nullif(p.credits_charged, 0) > th.refund_rate_max, false) as refund_above_threshold,
+       coalesce(monitoring.refund_rate(p.credits_refunded, p.credits_charged) > th.refund_rate_max, false) as refund_above_threshold,
        round(p.cost_usd, 6) as cost_usd,
-       round(p.cost_usd / nullif(p.generations, 0), 6) as cost_per_generation
+       round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
+       p.unpriced,
+       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4) as cost_coverage
   from periods p cross join thresholds th;
 
 comment on view monitoring.summary is
