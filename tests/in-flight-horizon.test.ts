@@ -28,7 +28,8 @@ describe('in-flight low-water marks', () => {
     const held = await db.sql.reserve();
     try {
       await held`begin`;
-      const [{ started }] = await held<{ started: Date }[]>`select now() started`;
+      const [row] = await held<{ started: Date }[]>`select now() started`;
+      const started = row!.started;
       await sleep(1200);
 
       // The scheduled jobs run while that transaction is open, with nothing in flight.
