@@ -23,7 +23,7 @@ begin
   -- Checked in one expression; the helpers run only to raise the precise error.
   if not (p_task_id is not null
           and (p_provider_cost_usd is null or p_provider_cost_usd between 0 and 10000)
-          and (p_result_url is null or coalesce(btrim(p_result_url) <> '' and length(p_result_url) <= 4096, false))) then
+          and (p_result_url is null or coalesce(btrim(p_result_url, E' \t\n\r\f\x0B') <> '' and length(p_result_url) <= 4096, false))) then
     perform credits_private.require_present('p_task_id', p_task_id);
     perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
     perform credits_private.require_text('p_result_url', p_result_url, 4096);

@@ -4,7 +4,9 @@
 -- so several sweepers and late callbacks can run at once; accounts are locked in user order, so
 -- concurrent sweepers never deadlock. It reads only tasks created since its low-water mark
 -- (credits_private.sweeper_state, through the BRIN index on created_at), then moves the mark to
--- the oldest task still in flight, less 10 minutes for transactions that had not committed yet.
+-- credits_private.in_flight_horizon: the oldest task still in flight or the start of the oldest
+-- transaction still open (it may yet commit a task stamped with its start), less a margin. So a
+-- task committed late, however long its transaction stayed open, is still swept.
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.
 -- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
@@ -78,9 +80,7 @@ begin
   end loop;
 
   update credits_private.sweeper_state s
-     set since = greatest(s.since, coalesce(
-           (select min(t.created_at) from public.enhancement_tasks t
-             where t.created_at >= v_since and t.status in ('pending', 'processing')), now()) - interval '10 minutes')
+     set since = greatest(s.since, credits_private.in_flight_horizon(v_since))
    where s.name = 'sweeper';
 end;
 $$;

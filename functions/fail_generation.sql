@@ -2,10 +2,13 @@
 -- was charged, exactly once, in the same transaction. A failure costs the platform nothing
 -- unless a provider cost is passed. Duplicate and late callbacks never raise: a failed task
 -- reports 'already_failed', a completed one 'ignored_already_completed', and nothing changes.
--- Arguments: p_source is one of callback, api_error, timeout, admin.
+-- Arguments: p_source is one of callback, api_error, timeout, admin. p_error_message is never a
+-- reason to refuse the refund: null or blank (only whitespace) is stored as 'no error message
+-- given', more than 10,000 characters as its first 10,000; the task's error_message_normalised
+-- says which ('defaulted', 'truncated'; null when stored as given).
 -- Result: task_id, status, refunded_credits, balance (the account's total afterwards), outcome
 -- ('refunded', 'already_failed', 'ignored_already_completed').
--- Errors: CR003 invalid argument, CR004 no such task.
+-- Errors: CR003 invalid argument (task id, source, cost), CR004 no such task.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.fail_generation(
   p_task_id uuid,
@@ -26,14 +29,25 @@ as $$
 #variable_conflict use_column
 declare
   v_refund record;
+  v_message text := p_error_message;
+  v_normalised text;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
   if not (p_task_id is not null
-          and coalesce(btrim(p_error_message) <> '' and length(p_error_message) <= 10000, false)
           and (p_provider_cost_usd is null or p_provider_cost_usd between 0 and 10000)) then
     perform credits_private.require_present('p_task_id', p_task_id);
-    perform credits_private.require_text('p_error_message', p_error_message, 10000);
     perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  end if;
+  -- An API-error handler passes the provider's text through: normalise it rather than refuse
+  -- the refund (blank as in credits_private.require_text). One test when the message is fine.
+  if not coalesce(btrim(p_error_message, E' \t\n\r\f\x0B') <> '' and length(p_error_message) <= 10000, false) then
+    if coalesce(btrim(p_error_message, E' \t\n\r\f\x0B'), '') = '' then
+      v_message := 'no error message given';
+      v_normalised := 'defaulted';
+    else
+      v_message := left(p_error_message, 10000);
+      v_normalised := 'truncated';
+    end if;
   end if;
   if p_source is null or p_source not in ('callback', 'api_error', 'timeout', 'admin') then
     raise exception using errcode = 'CR003',
@@ -43,7 +57,8 @@ begin
   end if;
 
   update public.enhancement_tasks t
-     set status = 'failed', error_message = p_error_message, failure_source = p_source,
+     set status = 'failed', error_message = v_message, error_message_normalised = v_normalised,
+         failure_source = p_source,
          provider_cost_usd = coalesce(p_provider_cost_usd, 0),
          completed_at = now(), updated_at = now()
    where t.id = p_task_id and t.status in ('pending', 'processing')

@@ -23,7 +23,7 @@ declare
   v_other uuid;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
-  if not (p_task_id is not null and coalesce(btrim(p_external_task_id) <> '' and length(p_external_task_id) <= 500, false)) then
+  if not (p_task_id is not null and coalesce(btrim(p_external_task_id, E' \t\n\r\f\x0B') <> '' and length(p_external_task_id) <= 500, false)) then
     perform credits_private.require_present('p_task_id', p_task_id);
     perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
   end if;

@@ -32,12 +32,13 @@ declare
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
   -- error (a helper call per argument cost more than the rest of the check on the hot path).
+  -- Blank text is empty or only whitespace, as in credits_private.require_text.
   if not (p_user_id is not null
           and coalesce(p_credits between 1 and 1000000, false)
-          and coalesce(btrim(p_task_type) <> '' and length(p_task_type) <= 100, false)
-          and coalesce(btrim(p_provider) <> '' and length(p_provider) <= 100, false)
-          and coalesce(btrim(p_model) <> '' and length(p_model) <= 200, false)
-          and (p_idempotency_key is null or coalesce(btrim(p_idempotency_key) <> '' and length(p_idempotency_key) <= 200, false))
+          and coalesce(btrim(p_task_type, E' \t\n\r\f\x0B') <> '' and length(p_task_type) <= 100, false)
+          and coalesce(btrim(p_provider, E' \t\n\r\f\x0B') <> '' and length(p_provider) <= 100, false)
+          and coalesce(btrim(p_model, E' \t\n\r\f\x0B') <> '' and length(p_model) <= 200, false)
+          and (p_idempotency_key is null or coalesce(btrim(p_idempotency_key, E' \t\n\r\f\x0B') <> '' and length(p_idempotency_key) <= 200, false))
           and coalesce(jsonb_typeof(p_metadata) = 'object' and pg_column_size(p_metadata) <= 8192, false)) then
     perform credits_private.require_present('p_user_id', p_user_id);
     perform credits_private.require_text('p_task_type', p_task_type, 100);

@@ -59,6 +59,22 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0009 rolled back and applied again keeps which messages were normalised and the margin', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    const { task_id } = await startGeneration(db.sql, user, 5);
+    await db.sql`select fail_generation(${task_id}, null)`;
+    await db.sql`update credits_private.sweeper_state set margin = '2 minutes'`;
+    await migrateDown({ databaseUrl: db.url, count: 1 });
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).not.toContain('0009_failure_path');
+    await migrateUp({ databaseUrl: db.url });
+    const [task] = await db.sql`select error_message_normalised from enhancement_tasks where id = ${task_id}`;
+    expect(task).toEqual({ error_message_normalised: 'defaulted' });
+    const [state] = await db.sql`select margin::text from credits_private.sweeper_state`;
+    expect(state).toEqual({ margin: '00:02:00' });
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });

@@ -1,4 +1,6 @@
--- require_text: refuses (CR003) a null, blank or oversized text argument.
+-- require_text: refuses (CR003) a null, blank or oversized text argument. Blank means empty or
+-- only ASCII whitespace (space, tab, newline, carriage return, form feed, vertical tab): the same
+-- set the functions' inline checks trim, btrim(x, E' \t\n\r\f\x0B').
 -- Arguments: p_name, the argument's name for the message; p_value; p_max_length in characters.
 -- Errors: CR003.
 create or replace function credits_private.require_text(p_name text, p_value text, p_max_length integer)
@@ -8,7 +10,7 @@ immutable
 set search_path to pg_catalog, pg_temp
 as $$
 begin
-  if p_value is null or btrim(p_value) = '' then
+  if p_value is null or btrim(p_value, E' \t\n\r\f\x0B') = '' then
     raise exception using errcode = 'CR003',
       message = format('%s is required', p_name),
       detail = format('%s was %s.', p_name, coalesce(quote_literal(p_value), 'null')),

@@ -1,6 +1,8 @@
 -- refresh_rollups: brings the monitoring rollups up to date. It finds the earliest start time of
--- any task created, finished or refunded since its last run (looking back 10 minutes more, for
--- transactions that began before that run and committed after it), then recomputes every rollup
+-- any task created, finished or refunded since its watermark: the start of the oldest transaction
+-- open when the last run began (credits_private.oldest_open_transaction; a transaction that
+-- committed after that run stamped its rows no earlier), less credits_private.sweeper_state's
+-- margin; tasks in flight are read from credits_private.in_flight_horizon. Then it recomputes every rollup
 -- row from that day on from the raw rows. Usually that is today only; after a backfill of old
 -- refunds it reaches back to the oldest day concerned. p_full recomputes everything.
 -- Run it every minute (docs/monitoring.md). A call while another runs returns at once with
@@ -26,19 +28,24 @@ declare
   v_users uuid[]; -- null: every user (a full refresh)
   v_rows integer := 0;
   v_count integer;
+  v_open timestamptz;
+  v_margin interval;
 begin
   if not pg_try_advisory_xact_lock(hashtext('monitoring.refresh_rollups')) then
     return query select false, null::timestamptz, null::timestamptz, 0;
     return;
   end if;
+  -- Before reading any row: what is still open now can only commit rows stamped since then.
+  v_open := credits_private.oldest_open_transaction();
 
   select s.watermark, s.in_flight_since into v_last, v_in_flight_since
     from monitoring.rollup_state s where s.name = 'rollups';
+  select s.margin into v_margin from credits_private.sweeper_state s where s.name = 'sweeper';
   if coalesce(p_full, false) or v_last is null then
     v_from := '-infinity';
     v_in_flight_since := '-infinity';
   else
-    v_since := v_last - interval '10 minutes';
+    v_since := v_last - coalesce(v_margin, interval '10 minutes');
     -- The tasks that changed: started or finished since then (a task that finished was in
     -- flight at the last refresh, so created since its in_flight_since), or refunded since
     -- then (a backfill of legacy failures). created_at and the ledger's created_at have BRIN
@@ -83,16 +90,16 @@ begin
   end if;
 
   -- Where the next refresh must start reading to see every task that finishes meanwhile.
-  v_in_flight_since := coalesce(
-    (select min(t.created_at) from public.enhancement_tasks t
-      where t.created_at >= coalesce(least(v_since, v_in_flight_since), '-infinity') and t.status in ('pending', 'processing')),
-    now()) - interval '10 minutes';
+  v_in_flight_since := greatest(v_in_flight_since,
+    credits_private.in_flight_horizon(coalesce(least(v_since, v_in_flight_since), '-infinity')));
+  -- When the open transactions cannot be seen, the marks stay where they were (read more, miss nothing).
+  v_last := coalesce(v_open, v_last, '-infinity');
 
   insert into monitoring.rollup_state as s (name, watermark, in_flight_since, refreshed_at, keys_refreshed)
-  values ('rollups', now(), v_in_flight_since, clock_timestamp(), v_rows)
+  values ('rollups', v_last, v_in_flight_since, clock_timestamp(), v_rows)
   on conflict (name) do update set watermark = excluded.watermark, in_flight_since = excluded.in_flight_since,
                                    refreshed_at = excluded.refreshed_at, keys_refreshed = excluded.keys_refreshed;
-  return query select true, v_from, now(), v_rows;
+  return query select true, v_from, v_last, v_rows;
 end;
 $$;
 

@@ -1,7 +1,7 @@
 -- Structure and privileges: tables, constraints, RLS, roles and who may execute what.
 begin;
 set local search_path to public, tap;
-select plan(36);
+select plan(37);
 
 select has_table('public', t, 'table ' || t || ' exists')
   from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices']) t;
@@ -42,9 +42,14 @@ select ok(not exists (select 1 from pg_roles where rolname in ('credits_service'
 -- Every function of the package pins its search_path.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private', 'monitoring') and p.proname <> 'consume_platform_credits'
+   where n.nspname in ('public', 'credits_private', 'monitoring') and p.proname <> 'consume_platform_credits' and p.prokind = 'f'
      and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins search_path');
+-- A procedure that COMMITs may have neither SET nor SECURITY DEFINER: it runs with its caller's rights.
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'credits_private') and p.prokind = 'p' and (p.prosecdef or p.proconfig is not null) $$,
+  'every procedure is SECURITY INVOKER');
 
 -- Nothing is executable by PUBLIC or anon; authenticated gets my_credit_balance only.
 select is_empty($$
@@ -59,7 +64,7 @@ select results_eq($$
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
-  $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('complete_generation'), ('ensure_credit_account'),
+  $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('complete_generation'), ('drain_stale_generations'), ('ensure_credit_account'),
             ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('grant_credits'),
             ('mark_generation_submitted'), ('start_generation'), ('verify_ledger') $$,
   'credits_service executes the RPC functions');

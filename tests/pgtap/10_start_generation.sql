@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(24);
+select plan(29);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000000a', 'free');   -- 10 monthly
 select grant_credits('00000000-0000-0000-0000-00000000000a', 20, 'top-up', 'p1'); -- 20 purchased
@@ -54,5 +54,11 @@ select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000
 select is((select count(*)::int from enhancement_tasks where user_id = '00000000-0000-0000-0000-00000000000a'), 1, 'refused calls created no task');
 select is((select count(*)::int from credit_transactions where user_id = '00000000-0000-0000-0000-00000000000a'), 3, 'refused calls wrote no ledger row');
 
+-- Blank means blank apart from any whitespace (issue 10 item 8), and nothing is charged.
+select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000a', E'\t\n', 'wavespeed', 'nb-pro', 1) $$, 'CR003', null, 'a task type of tab and newline is CR003');
+select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', E' \f', 'nb-pro', 1) $$, 'CR003', null, 'a provider of space and form feed is CR003');
+select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', 'wavespeed', E'\r', 1) $$, 'CR003', null, 'a model of a carriage return is CR003');
+select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', 'wavespeed', 'nb-pro', 1, E'\x0B\n') $$, 'CR003', null, 'an idempotency key of vertical tab and newline is CR003');
+select is((select count(*)::int from enhancement_tasks where model = E'\r' or task_type = E'\t\n'), 0, 'no task was created by a whitespace argument');
 select * from finish(true);
 rollback;

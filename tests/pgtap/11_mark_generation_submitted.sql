@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(10);
+select plan(11);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000001a', 'pro');
 create temp table t as
@@ -23,5 +23,6 @@ select throws_ok($$ select mark_generation_submitted((select b from t), 'job-9')
 select throws_ok($$ select mark_generation_submitted(gen_random_uuid(), 'job-3') $$, 'CR004', null, 'an unknown task is CR004');
 select throws_ok($$ select mark_generation_submitted((select a from t), '') $$, 'CR003', null, 'an empty id is CR003');
 
+select throws_ok($$ select mark_generation_submitted(gen_random_uuid(), E'\t\r\n') $$, 'CR003', null, 'an id of whitespace is CR003');
 select * from finish(true);
 rollback;

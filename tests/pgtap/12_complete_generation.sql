@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(12);
+select plan(13);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000002a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values
@@ -38,5 +38,6 @@ select throws_ok($$ select complete_generation(gen_random_uuid()) $$, 'CR004', n
 select throws_ok($$ select complete_generation((select b from t), -1) $$, 'CR003', null, 'a negative cost is CR003');
 select throws_ok($$ select complete_generation(null) $$, 'CR003', null, 'a null task is CR003');
 
+select throws_ok($$ select complete_generation(gen_random_uuid(), null, E'\n\t') $$, 'CR003', null, 'a result url of whitespace is CR003');
 select * from finish(true);
 rollback;

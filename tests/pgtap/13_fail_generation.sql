@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(14);
+select plan(18);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000003a', 'free');    -- 10 monthly
 select grant_credits('00000000-0000-0000-0000-00000000003a', 10, 'top-up', 'p');  -- 10 purchased
@@ -31,8 +31,26 @@ select is((select count(*)::int from credit_transactions where task_id = (select
 select lives_ok($$ select fail_generation((select (start_generation('00000000-0000-0000-0000-00000000003a', 'enhance', 'x', 'm', 1)).task_id), 'x', 'admin', 0.5) $$,
   'a failure may carry a provider cost');
 select throws_ok($$ select fail_generation((select b from t), 'x', 'cosmic rays') $$, 'CR003', null, 'an unknown source is CR003');
-select throws_ok($$ select fail_generation((select b from t), null) $$, 'CR003', null, 'a null message is CR003');
-select throws_ok($$ select fail_generation((select b from t), repeat('e', 10001)) $$, 'CR003', null, 'an oversized message is CR003');
+select is((select error_message_normalised from enhancement_tasks where id = (select a from t)), null,
+  'a message stored as given is not marked');
+
+-- The failure path never refuses a refund for the message's sake (issue 10 item 9).
+create temp table n as
+  select (start_generation('00000000-0000-0000-0000-00000000003a', 'enhance', 'wavespeed', 'm', 1)).task_id null_msg,
+         (start_generation('00000000-0000-0000-0000-00000000003a', 'enhance', 'wavespeed', 'm', 1)).task_id blank_msg,
+         (start_generation('00000000-0000-0000-0000-00000000003a', 'enhance', 'wavespeed', 'm', 1)).task_id long_msg;
+select results_eq($$ select status, refunded_credits, outcome from fail_generation((select null_msg from n), null, 'api_error') $$,
+  $$ values ('failed', 1, 'refunded') $$, 'a null message still refunds');
+select results_eq($$ select status, refunded_credits, outcome from fail_generation((select blank_msg from n), E' \t\r\n') $$,
+  $$ values ('failed', 1, 'refunded') $$, 'a blank message still refunds');
+select results_eq($$ select status, refunded_credits, outcome from fail_generation((select long_msg from n), repeat('e', 10001)) $$,
+  $$ values ('failed', 1, 'refunded') $$, 'an oversized message still refunds');
+select results_eq($$ select error_message, error_message_normalised from enhancement_tasks
+                     where id in ((select null_msg from n), (select blank_msg from n)) $$,
+  $$ values ('no error message given', 'defaulted'), ('no error message given', 'defaulted') $$,
+  'a null or blank message is stored as the default reason, marked defaulted');
+select results_eq($$ select error_message = repeat('e', 10000), error_message_normalised from enhancement_tasks where id = (select long_msg from n) $$,
+  $$ values (true, 'truncated') $$, 'an oversized message is cut to 10,000 characters, marked truncated');
 select throws_ok($$ select fail_generation(gen_random_uuid(), 'x') $$, 'CR004', null, 'an unknown task is CR004');
 
 select * from finish(true);

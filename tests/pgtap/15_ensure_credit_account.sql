@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(8);
+select plan(9);
 
 select results_eq(
   $$ select created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, period_start
@@ -19,5 +19,6 @@ select throws_ok($$ select ensure_credit_account('00000000-0000-0000-0000-000000
 select throws_ok($$ select ensure_credit_account(null) $$, 'CR003', null, 'a null user is CR003');
 select is((select count(*)::int from user_credits where user_id = '00000000-0000-0000-0000-00000000005c'), 0, 'a refused call creates nothing');
 
+select throws_ok($$ select ensure_credit_account('00000000-0000-0000-0000-00000000005c', E'\t') $$, 'CR003', null, 'a tier of whitespace is CR003');
 select * from finish(true);
 rollback;

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(10);
+select plan(12);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000006a', 'free');
 create temp table g as select * from grant_credits('00000000-0000-0000-0000-00000000006a', 250, 'stripe pi_123', 'pi_123');
@@ -17,5 +17,7 @@ select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a',
 select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 5, '', 'k2') $$, 'CR003', null, 'an empty reason is CR003');
 select throws_ok($$ select grant_credits('00000000-0000-0000-0000-0000000000ff', 5, 'x', 'k3') $$, 'CR002', null, 'no account is CR002');
 
+select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 5, E'\r\n', 'k3') $$, 'CR003', null, 'a reason of whitespace is CR003');
+select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 5, 'x', E'\t') $$, 'CR003', null, 'a key of whitespace is CR003');
 select * from finish(true);
 rollback;
