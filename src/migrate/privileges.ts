@@ -68,7 +68,7 @@ const mirrorServiceRole = `
    where supabase is not null and a.grantee = service and a.privilege_type = 'SELECT'
      and not exists (select 1 from aclexplode(c.relacl) b where b.grantee = supabase and b.privilege_type = 'SELECT')
   union all
-  select format('grant execute on function %s to service_role', p.oid::regprocedure)
+  select format('grant execute on routine %s to service_role', p.oid::regprocedure)
     from service, pg_proc p, aclexplode(p.proacl) a
    where supabase is not null and a.grantee = service and a.privilege_type = 'EXECUTE'
      and not exists (select 1 from aclexplode(p.proacl) b where b.grantee = supabase and b.privilege_type = 'EXECUTE')
