@@ -166,6 +166,13 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
       expect({ call, ...(await service(call)) }).not.toHaveProperty('code');
     }
     expect((await service('select count(distinct user_id)::int n from public.user_credits')).rows).toEqual([{ n: 2 }]);
+    // Procedures too (drain_stale_generations is CALLed outside a transaction, so checked by privilege).
+    const notMirrored = await db.sql`
+      select p.oid::regprocedure::text as routine from pg_proc p, aclexplode(p.proacl) a
+       where a.grantee = 'credits_service'::regrole and a.privilege_type = 'EXECUTE'
+         and not has_function_privilege('service_role', p.oid, 'execute')`;
+    expect(notMirrored).toEqual([]);
+    expect((await db.sql`select count(*)::int n from pg_proc where prokind = 'p' and has_function_privilege('service_role', oid, 'execute')`)[0]!.n).toBeGreaterThan(0);
     for (const write of [
       'delete from public.credit_transactions',
       "update public.credit_tiers set monthly_allowance = 1000000 where tier = 'free'",
