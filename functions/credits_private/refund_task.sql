@@ -38,7 +38,9 @@ begin
        set monthly_credits = uc.monthly_credits + case when uc.period_start = v_period then v_monthly else 0 end,
            purchased_credits = uc.purchased_credits + refunded_credits - case when uc.period_start = v_period then v_monthly else 0 end,
            credits = uc.credits + refunded_credits,
-           credits_used_this_month = case when uc.period_start is not distinct from v_period
+           -- Usage this month goes down only for a charge of the account's current period; a
+           -- charge of no known period (legacy, never allocated) cannot be attributed to it.
+           credits_used_this_month = case when uc.period_start = v_period
                                           then greatest(uc.credits_used_this_month - refunded_credits, 0)
                                           else uc.credits_used_this_month end,
            updated_at = now()
