@@ -58,7 +58,7 @@ begin
            m.purchased_credits + m.allowance, p_period_start
       from moved m where m.allowance > 0
   )
-  select count(*)::integer, coalesce(sum(m.allowance), 0), coalesce(sum(m.expiring), 0)
+  select count(*)::integer, coalesce(sum(m.allowance), 0), coalesce(sum(m.expiring), 0)::bigint
     into accounts, credits_allocated, credits_expired
     from moved m;
   period_start := p_period_start;

@@ -8,12 +8,12 @@ create or replace function public.ensure_credit_account(
   p_user_id uuid,
   p_tier text default 'free',
   out created boolean,
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )

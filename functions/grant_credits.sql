@@ -10,7 +10,7 @@ create or replace function public.grant_credits(
   p_reason text,
   p_idempotency_key text,
   out transaction_id uuid,
-  out balance integer,
+  out balance bigint,
   out replayed boolean
 )
 language plpgsql

@@ -14,7 +14,7 @@ create or replace function public.start_generation(
   p_idempotency_key text default null,
   p_metadata jsonb default '{}',
   out task_id uuid,
-  out balance integer,
+  out balance bigint,
   out replayed boolean
 )
 language plpgsql
@@ -24,9 +24,9 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_credits integer;
-  v_monthly integer;
-  v_monthly_part integer;
+  v_credits bigint;
+  v_monthly bigint;
+  v_monthly_part bigint;
   v_period date;
   v_first public.enhancement_tasks;
 begin

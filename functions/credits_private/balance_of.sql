@@ -4,12 +4,12 @@
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(
   p_user_id uuid,
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )

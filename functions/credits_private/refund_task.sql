@@ -10,7 +10,7 @@ create or replace function credits_private.refund_task(
   p_task_id uuid,
   p_origin text,
   out refunded_credits integer,
-  out balance integer
+  out balance bigint
 )
 language plpgsql
 volatile
@@ -19,13 +19,14 @@ as $$
 #variable_conflict use_column
 declare
   v_user uuid;
-  v_monthly integer;
+  v_monthly bigint;
   v_period date;
   v_account_period date;
 begin
   -- The charge, unless it was refunded already (the caller holds the task's row lock, so no
   -- other refund of this task can run in between; the unique index would refuse one anyway).
-  select c.user_id, -c.amount, -c.monthly_amount, c.period_start
+  -- A charge fits an integer: start_generation takes at most 1,000,000 credits, legacy ones were integer.
+  select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start
     into v_user, refunded_credits, v_monthly, v_period
     from public.credit_transactions c
    where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0

@@ -32,7 +32,9 @@ export function createContext(args: string[], flags: CommandContext['flags']): C
       return postgres(requireDatabaseUrl(flags.databaseUrl), { max: 2, onnotice: () => {}, connection: { application_name: 'credits-cli' } });
     },
     print(data, text) {
-      if (flags.json) console.log(JSON.stringify(data, null, 2));
+      // Credits are bigint: written as decimal strings, as `credits allocate` always did (JSON
+      // numbers lose precision past 2^53 in most readers).
+      if (flags.json) console.log(JSON.stringify(data, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2));
       else text();
     },
   };

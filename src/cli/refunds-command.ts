@@ -16,7 +16,7 @@ export async function refundsCommand(ctx: CommandContext): Promise<number> {
       }
       case 'backfill': {
         if (!ctx.flags.apply) {
-          const rows = await sql`select user_id, credits from backfill_missing_refunds(true)`;
+          const rows = await sql`select user_id, credits::int from backfill_missing_refunds(true)`;
           const summary = { dryRun: true, tasks: rows.length, users: new Set(rows.map((r) => r.user_id)).size, credits: rows.reduce((n, r) => n + r.credits, 0) };
           ctx.print(summary, () => {
             console.log(`dry run: would refund ${summary.credits} credits for ${summary.tasks} tasks of ${summary.users} users`);
