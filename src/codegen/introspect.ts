@@ -38,7 +38,7 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
         on d.kind = 'function'
        and d.name = case n.nspname when 'public' then 'functions/' || p.proname || '.sql'
                                    else 'functions/' || n.nspname || '/' || p.proname || '.sql' end
-     where n.nspname in ('public', 'monitoring')
+     where n.nspname in ('public', 'monitoring') and p.prokind = 'f'  -- procedures are no RPC (PostgREST serves functions only)
      order by n.nspname, p.proname, p.oid`;
   const viewColumns = await sql<{ schema: string; name: string; comment: string | null; column: string; type: string }[]>`
     select n.nspname as schema, c.relname as name, obj_description(c.oid, 'pg_class') as comment,

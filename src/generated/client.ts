@@ -38,7 +38,7 @@ export interface AllocateMonthlyCreditsResult {
   credits_allocated: bigint | null;
   credits_expired: bigint | null;
 }
-/** Starts a monthly period for every account: expires unused monthly credits, grants the allowance. */
+/** Starts a monthly period for the next batch of accounts (at most 1,000): expires unused monthly credits, grants the allowance. */
 export function allocateMonthlyCredits(sql: Sql, args: AllocateMonthlyCreditsArgs = {}): Promise<AllocateMonthlyCreditsResult> {
   return callFunction(sql, 'public.allocate_monthly_credits', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'accounts', 'credits_allocated::text as credits_allocated', 'credits_expired::text as credits_expired'], bigints: ['credits_allocated', 'credits_expired'] }) as Promise<AllocateMonthlyCreditsResult>;
 }

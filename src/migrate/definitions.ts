@@ -114,7 +114,7 @@ async function functionVersions(client: ClientBase, schema: string, object: stri
 
 async function dropFunction(client: ClientBase, schema: string, object: string) {
   for (const f of await functionVersions(client, schema, object)) {
-    await client.query(`drop function if exists ${f.signature}`);
+    await client.query(`drop routine if exists ${f.signature}`); // a function or a procedure
   }
 }
 
@@ -142,7 +142,7 @@ async function applyFunction(client: ClientBase, d: Definition) {
   await client.query('release savepoint definition');
   const after = new Map((await functionVersions(client, d.schema, d.object)).map((f) => [f.signature, f.xmin]));
   for (const old of before) {
-    if (after.get(old.signature) === old.xmin) await client.query(`drop function ${old.signature}`);
+    if (after.get(old.signature) === old.xmin) await client.query(`drop routine ${old.signature}`);
   }
 }
 
