@@ -162,4 +162,19 @@ describe('concurrency', () => {
     expect(state).toEqual({ in_month: 3000, allocations: 3000, allocated_users: 3000 });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
+
+  it('stops run_monthly_allocation at p_max_duration after a committed batch; the next run finishes', async () => {
+    const tag = (await db.sql`select md5(random()::text) tag`)[0]!.tag as string;
+    await db.sql`select ensure_credit_account(md5(${tag} || i)::uuid, 'free') from generate_series(1, 1500) i`;
+    const users = (await db.sql`select md5(${tag} || i)::uuid::text id from generate_series(1, 1500) i`).map((r) => r.id as string);
+    await db.sql`update user_credits set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    await db.sql`update credit_transactions set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    const inMonth = async () => (await db.sql`select count(*)::int n from user_credits where user_id = any(${users})
+                                                and period_start = date_trunc('month', now() at time zone 'UTC')::date`)[0]!.n;
+    await db.sql.unsafe(`call run_monthly_allocation(null, '1 microsecond')`);
+    expect(await inMonth()).toBe(1000);
+    await db.sql.unsafe(`call run_monthly_allocation()`);
+    expect(await inMonth()).toBe(1500);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
 });
