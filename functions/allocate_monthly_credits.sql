@@ -1,14 +1,21 @@
--- allocate_monthly_credits: starts period p_period_start (a calendar month, UTC) for every
--- account still in an earlier one: unused monthly credits expire ('expiration' row), the tier's
--- allowance is granted ('allocation' row), usage-this-month restarts at 0. Purchased credits are
--- untouched. Periods only move forward, so running it again, or from two schedulers at once,
--- allocates nothing twice. Accounts are locked in user order (no deadlock with the sweeper).
--- Result: period_start, accounts (how many moved to the period), credits_allocated, credits_expired.
--- Errors: CR003 when p_period_start is null, not the first day of a month, or more than a day
--- in the future.
+-- allocate_monthly_credits: starts period p_period_start (a calendar month, UTC) for the next
+-- batch of at most 1,000 accounts still in an earlier one: unused monthly credits expire
+-- ('expiration' row), the tier's allowance is granted ('allocation' row), usage-this-month
+-- restarts at 0 (credits_private.roll_over). Purchased credits are untouched.
+-- Why batches: a charge on an account waits while the allocation holds its row lock; one batch
+-- per transaction bounds that wait to one batch, whatever the number of accounts. Call it until
+-- it returns accounts = 0 (the procedure run_monthly_allocation and `credits allocate` do), and
+-- meanwhile every account rolls over by itself on its first charge, grant, refund or balance
+-- read of the month (lazy roll-over), so no caller sees last month's balance.
+-- Accounts are taken in (period, user) order through an index, locked SKIP LOCKED: two
+-- schedulers share the work, an account being charged is taken by a later batch, and nothing
+-- is allocated twice (periods only move forward; one allocation row per account and period).
+-- Result: period_start, accounts (how many this call moved), credits_allocated, credits_expired.
+-- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
+-- not begun in UTC (whatever the session's TimeZone).
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.allocate_monthly_credits(
-  p_period_start date default date_trunc('month', now())::date,
+  p_period_start date default date_trunc('month', now() at time zone 'UTC')::date,
   out period_start date,
   out accounts integer,
   out credits_allocated bigint,
@@ -20,52 +27,34 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_batch uuid[];
 begin
   if p_period_start is null or extract(day from p_period_start) <> 1
-     or p_period_start > (now() + interval '1 day')::date then
+     or p_period_start > date_trunc('month', now() at time zone 'UTC')::date then
     raise exception using errcode = 'CR003',
-      message = 'p_period_start must be the first day of a month that has begun',
-      detail = format('p_period_start was %s.', coalesce(p_period_start::text, 'null')),
-      hint = 'Pass date_trunc(''month'', now())::date, or omit the argument.';
+      message = 'p_period_start must be the first day of a month that has begun (UTC)',
+      detail = format('p_period_start was %s; the current month (UTC) began on %s.',
+                      coalesce(p_period_start::text, 'null'), date_trunc('month', now() at time zone 'UTC')::date),
+      hint = 'Omit the argument for the current month (UTC).';
   end if;
 
-  with due as (
-    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.monthly_allowance as allowance
-      from public.user_credits uc
-      join public.credit_tiers t on t.tier = uc.tier
-     where uc.period_start is null or uc.period_start < p_period_start
-     order by uc.user_id
-       for update of uc
-  ), moved as (
-    update public.user_credits uc
-       set monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
-           monthly_allowance = due.allowance, credits_used_this_month = 0,
-           period_start = p_period_start, last_allocation_at = now(), updated_at = now()
-      from due
-     where uc.user_id = due.user_id
-    returning uc.user_id, due.expiring, due.purchased_credits, due.allowance
-  ), expired as (
-    insert into public.credit_transactions
-      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-    select m.user_id, -m.expiring, -m.expiring, 'expiration', 'unused monthly credits expired',
-           m.purchased_credits, p_period_start
-      from moved m where m.expiring > 0
-  ), allocated as (
-    insert into public.credit_transactions
-      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-    select m.user_id, m.allowance, m.allowance, 'allocation',
-           format('monthly allowance for %s', to_char(p_period_start, 'YYYY-MM')),
-           m.purchased_credits + m.allowance, p_period_start
-      from moved m where m.allowance > 0
-  )
-  select count(*)::integer, coalesce(sum(m.allowance), 0), coalesce(sum(m.expiring), 0)
-    into accounts, credits_allocated, credits_expired
-    from moved m;
+  -- coalesce puts never-allocated accounts first and matches the index user_credits_period_idx.
+  select array_agg(b.user_id) into v_batch
+    from (select uc.user_id
+            from public.user_credits uc
+           where coalesce(uc.period_start, '-infinity') < p_period_start
+           order by coalesce(uc.period_start, '-infinity'), uc.user_id
+           limit 1000
+             for update skip locked) b;
+
+  select r.accounts, r.credits_allocated, r.credits_expired into accounts, credits_allocated, credits_expired
+    from credits_private.roll_over(coalesce(v_batch, '{}'), p_period_start) r;
   period_start := p_period_start;
 end;
 $$;
 
 comment on function public.allocate_monthly_credits(date) is
-  'Starts a monthly period for every account: expires unused monthly credits, grants the allowance.';
+  'Starts a monthly period for the next batch of accounts (at most 1,000): expires unused monthly credits, grants the allowance.';
 revoke all on function public.allocate_monthly_credits(date) from public, anon, authenticated;
 grant execute on function public.allocate_monthly_credits(date) to credits_service;

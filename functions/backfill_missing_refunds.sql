@@ -10,11 +10,11 @@ create or replace function public.backfill_missing_refunds(p_dry_run boolean def
 returns table (
   task_id uuid,
   user_id uuid,
-  credits integer,
+  credits bigint,
   failed_at timestamptz,
   error_message text,
   refunded boolean,
-  balance integer
+  balance bigint
 )
 language plpgsql
 volatile

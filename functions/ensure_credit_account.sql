@@ -1,6 +1,7 @@
 -- ensure_credit_account: creates the account when it is missing, on p_tier, with the current
 -- period's allowance as monthly credits (one 'allocation' ledger row). An existing account is
--- returned unchanged (its tier too): safe to call on every sign-in.
+-- returned unchanged (its tier too), except that one still in an earlier month (UTC) starts the
+-- current month first, as on its first charge: safe to call on every sign-in.
 -- Result: created, then the columns of get_credit_balance.
 -- Errors: CR003 invalid argument or unknown tier.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
@@ -8,12 +9,12 @@ create or replace function public.ensure_credit_account(
   p_user_id uuid,
   p_tier text default 'free',
   out created boolean,
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )
@@ -43,6 +44,13 @@ begin
   values (p_user_id, p_tier, v_allowance, v_allowance, v_allowance, v_period, now())
   on conflict (user_id) do nothing;
   created := found;
+  -- An existing account still in an earlier month (UTC) starts this one now (lazy roll-over).
+  if not created then
+    perform 1 from public.user_credits uc where uc.user_id = p_user_id and uc.period_start < v_period for update;
+    if found then
+      perform credits_private.roll_over(array[p_user_id], v_period);
+    end if;
+  end if;
 
   if created and v_allowance > 0 then
     insert into public.credit_transactions

@@ -21,7 +21,7 @@ returns table (
   previous_status text,
   stuck_since timestamptz,
   refunded_credits integer,
-  balance integer
+  balance bigint
 )
 language plpgsql
 volatile

@@ -18,7 +18,7 @@ create or replace function public.fail_generation(
   out task_id uuid,
   out status text,
   out refunded_credits integer,
-  out balance integer,
+  out balance bigint,
   out outcome text
 )
 language plpgsql

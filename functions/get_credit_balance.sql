@@ -4,12 +4,12 @@
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.get_credit_balance(
   p_user_id uuid,
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )

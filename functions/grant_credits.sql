@@ -10,7 +10,7 @@ create or replace function public.grant_credits(
   p_reason text,
   p_idempotency_key text,
   out transaction_id uuid,
-  out balance integer,
+  out balance bigint,
   out replayed boolean
 )
 language plpgsql
@@ -21,6 +21,8 @@ as $$
 #variable_conflict use_column
 declare
   v_first record;
+  v_period date;
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
@@ -28,12 +30,16 @@ begin
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
 
   -- Lock the account first: a concurrent call with the same key waits here, then replays.
-  perform 1 from public.user_credits uc where uc.user_id = p_user_id for update;
+  select uc.period_start into v_period from public.user_credits uc where uc.user_id = p_user_id for update;
   if not found then
     raise exception using errcode = 'CR002',
       message = 'no credit account for this user',
       detail = format('user_id %s has no row in user_credits.', p_user_id),
       hint = 'Create it with ensure_credit_account(user_id, tier).';
+  end if;
+  -- The account's first write of a new month (UTC) starts that month for it (lazy roll-over).
+  if v_period < v_current then
+    perform credits_private.roll_over(array[p_user_id], v_current);
   end if;
 
   select c.id, c.amount, c.description, c.balance_after into v_first

@@ -5,12 +5,12 @@
 -- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
 -- the user id comes only from the JWT, never from an argument.
 create or replace function public.my_credit_balance(
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )

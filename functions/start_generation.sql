@@ -14,7 +14,7 @@ create or replace function public.start_generation(
   p_idempotency_key text default null,
   p_metadata jsonb default '{}',
   out task_id uuid,
-  out balance integer,
+  out balance bigint,
   out replayed boolean
 )
 language plpgsql
@@ -24,10 +24,11 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_credits integer;
-  v_monthly integer;
-  v_monthly_part integer;
+  v_credits bigint;
+  v_monthly bigint;
+  v_monthly_part bigint;
   v_period date;
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
   v_first public.enhancement_tasks;
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
@@ -66,6 +67,14 @@ begin
       message = 'no credit account for this user',
       detail = format('user_id %s has no row in user_credits.', p_user_id),
       hint = 'Create it with ensure_credit_account(user_id, tier).';
+  end if;
+  -- The account's first charge of a new month (UTC) starts that month for it, under the lock
+  -- just taken (lazy roll-over): the monthly batch need not have reached it yet.
+  if v_period < v_current then
+    perform credits_private.roll_over(array[p_user_id], v_current);
+    select uc.credits, uc.monthly_credits, uc.period_start into v_credits, v_monthly, v_period
+      from public.user_credits uc
+     where uc.user_id = p_user_id;
   end if;
 
   if p_idempotency_key is not null then

@@ -27,11 +27,11 @@ describe('the generated client', () => {
   it('runs a lifecycle with typed arguments and results', async () => {
     const userId = randomUUID();
     const account = await client.ensureCreditAccount(db.sql, { userId, tier: 'basic' });
-    expect(account).toMatchObject({ created: true, total_credits: 100, tier: 'basic' });
+    expect(account).toMatchObject({ created: true, total_credits: 100n, tier: 'basic' });
     expect(typeof account.period_start).toBe('string'); // a date stays 'YYYY-MM-DD'
 
     const started = await client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 3, metadata: { prompt: 'cat' } });
-    expect(started).toMatchObject({ balance: 97, replayed: false });
+    expect(started).toMatchObject({ balance: 97n, replayed: false });
     const taskId = started.task_id!;
     expect(await client.markGenerationSubmitted(db.sql, { taskId, externalTaskId: 'ws-1' })).toMatchObject({ outcome: 'submitted' });
     expect(await client.completeGeneration(db.sql, { taskId, providerCostUsd: '0.039000' })).toMatchObject({ outcome: 'completed' });
@@ -40,8 +40,8 @@ describe('the generated client', () => {
 
     const second = await client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 5 });
     expect(await client.failGeneration(db.sql, { taskId: second.task_id!, errorMessage: 'boom', source: 'api_error' }))
-      .toMatchObject({ refunded_credits: 5, balance: 97, outcome: 'refunded' });
-    expect(await client.getCreditBalance(db.sql, { userId })).toMatchObject({ total_credits: 97, used_this_month: 3 });
+      .toMatchObject({ refunded_credits: 5, balance: 97n, outcome: 'refunded' });
+    expect(await client.getCreditBalance(db.sql, { userId })).toMatchObject({ total_credits: 97n, used_this_month: 3n });
     expect(await client.verifyLedger(db.sql)).toEqual([]);
   });
 

@@ -1,8 +1,12 @@
 // Migrations against real databases: up, down and up again on an empty database and on one
 // holding legacy rows; adoption of an existing database; refusal of data that breaks invariants.
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
 import { adoptBaseline, baselineMigration, migrateDown, migrateUp, migrationFiles, migrationStatus, migrationUpSection } from '../src/migrate/index.js';
+import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
 
@@ -16,8 +20,9 @@ async function emptyDatabase() {
   return db;
 }
 
+// credits as text: integer before 0007, bigint after (which the driver returns as a string)
 const accounts = (sql: Sql) =>
-  sql`select user_id, credits from user_credits order by user_id`.then((rows) => rows.map((r) => ({ ...r })));
+  sql`select user_id, credits::text from user_credits order by user_id`.then((rows) => rows.map((r) => ({ ...r })));
 const publicFunctions = (sql: Sql) =>
   sql`select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
        where n.nspname = 'public' order by 1`.then((rows) => rows.map((r) => r.proname as string));
@@ -160,5 +165,98 @@ describe('migrations on a database holding legacy rows', () => {
     expect((error as { detail: string }).detail).toContain('00000000-0000-0000-0000-0000000000bd');
     expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual(['0001_legacy_baseline']);
     expect(await db.sql`select to_regclass('public.credit_tiers') t`).toEqual([{ t: null }]);
+  });
+});
+
+describe('0007: bigint credits', () => {
+  const bigintMigration = '0007_bigint_credits';
+  /** How many migrations to roll back to undo 0007 (later ones come off first). */
+  const downTo0006 = async () => {
+    const files = await migrationFiles();
+    return files.length - files.indexOf(bigintMigration);
+  };
+  const creditColumns = (sql: Sql) =>
+    sql`select table_name || '.' || column_name c, data_type t from information_schema.columns
+         where table_schema = 'public' and (table_name, column_name) in
+               (('user_credits', 'credits'), ('user_credits', 'monthly_credits'), ('user_credits', 'purchased_credits'),
+                ('user_credits', 'credits_used_this_month'), ('user_credits', 'monthly_allowance'),
+                ('credit_transactions', 'amount'), ('credit_transactions', 'monthly_amount'),
+                ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
+         order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
+  const snapshot = (sql: Sql) =>
+    sql`select (select json_agg(u order by u.user_id)::text from user_credits u) accounts,
+               (select json_agg(c order by c.id)::text from credit_transactions c) ledger,
+               (select json_agg(t order by t.id)::text from enhancement_tasks t) tasks`;
+
+  it('upgrades a deployed database: the views it drops come back with the deploy', async () => {
+    // A database deployed when 0006 was the latest migration: functions and views applied.
+    const root = await mkdtemp(path.join(tmpdir(), 'credits-0006-'));
+    try {
+      await mkdir(path.join(root, 'migrations'));
+      for (const f of await migrationFiles()) {
+        if (f < bigintMigration) await cp(path.join(packageRoot, 'migrations', `${f}.sql`), path.join(root, 'migrations', `${f}.sql`));
+      }
+      for (const dir of ['functions', 'views']) await cp(path.join(packageRoot, dir), path.join(root, dir), { recursive: true });
+      const db = await emptyDatabase();
+      await migrateUp({ databaseUrl: db.url, root });
+      expect((await migrationStatus({ databaseUrl: db.url, root })).definitions.changed).toEqual([]);
+      const user = await newAccount(db.sql, 'basic');
+      await startGeneration(db.sql, user, 5);
+      const views = await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`;
+      expect(views.length).toBeGreaterThan(5);
+
+      await migrateUp({ databaseUrl: db.url });
+      expect((await migrationStatus({ databaseUrl: db.url })).definitions.changed).toEqual([]);
+      expect(await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`)
+        .toEqual(views);
+      expect((await creditColumns(db.sql)).every((c) => c.endsWith(' bigint'))).toBe(true);
+      expect(await db.sql`select credits_charged::int from monitoring.summary where granularity = 'day'`).toEqual([]);
+      expect(await db.sql`select credits::int from user_credits where user_id = ${user}`).toEqual([{ credits: 95 }]);
+      expect(await ledgerViolations(db.sql)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('rolls back to integer columns and up again, losing nothing, when every value fits', async () => {
+    const db = await createTestDatabase({ max: 4 });
+    opened.push(db);
+    const users = [await newAccount(db.sql, 'pro'), await newAccount(db.sql, 'basic')];
+    // 21 grants of 100,000,000: 2,100,000,100 credits, still inside the integer range
+    for (let i = 1; i <= 21; i++) await db.sql`select grant_credits(${users[0]!}, 100000000, 'large but in range', ${`big-${i}`})`;
+    await startGeneration(db.sql, users[0]!, 7);
+    await startGeneration(db.sql, users[1]!, 3);
+    const before = await snapshot(db.sql);
+    const bigint = await creditColumns(db.sql);
+    expect(bigint.every((c) => c.endsWith(' bigint'))).toBe(true);
+
+    await migrateDown({ databaseUrl: db.url, count: await downTo0006() });
+    expect(await creditColumns(db.sql)).toEqual(bigint.map((c) => c.replace(/ bigint$/, ' integer')));
+    expect(await snapshot(db.sql)).toEqual(before);
+
+    await migrateUp({ databaseUrl: db.url });
+    expect(await creditColumns(db.sql)).toEqual(bigint);
+    expect(await snapshot(db.sql)).toEqual(before);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('refuses to roll back (CR005, naming the rows) while a value exceeds the integer range', async () => {
+    const db = await createTestDatabase({ max: 4 });
+    opened.push(db);
+    const big = await newAccount(db.sql, 'basic');
+    const small = await newAccount(db.sql, 'basic');
+    for (let i = 1; i <= 22; i++) await db.sql`select grant_credits(${big}, 100000000, 'bulk', ${`bulk-${i}`})`;
+    const before = await snapshot(db.sql);
+
+    const error = await migrateDown({ databaseUrl: db.url, count: await downTo0006() }).catch((e: { code?: string; detail?: string }) => e);
+    expect(error).toMatchObject({ code: 'CR005' });
+    expect((error as { detail: string }).detail).toContain(big);
+    expect((error as { detail: string }).detail).not.toContain(small);
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).toContain(bigintMigration);
+    expect((await creditColumns(db.sql)).every((c) => c.endsWith(' bigint'))).toBe(true);
+    expect(await snapshot(db.sql)).toEqual(before);
+    // the functions came back with the refusal
+    expect((await startGeneration(db.sql, big, 5)).balance).toBe(2200000095);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 });

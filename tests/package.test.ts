@@ -57,10 +57,10 @@ describe('the packed package in an application', () => {
       const started = await startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 4 });
       const failed = await failGeneration(sql, { taskId: started.task_id, errorMessage: 'boom' });
       const refused = await startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 99 }).catch((e) => e);
-      console.log(JSON.stringify({ balance: started.balance, refunded: failed.refunded_credits, typed: refused instanceof InsufficientCreditsError, available: refused.available }));
+      console.log(JSON.stringify({ balance: String(started.balance), refunded: failed.refunded_credits, typed: refused instanceof InsufficientCreditsError, available: refused.available }));
       await sql.end();`);
     const { stdout } = await run('node', ['app.mjs'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url } });
-    expect(JSON.parse(stdout)).toEqual({ balance: 6, refunded: 4, typed: true, available: 10 });
+    expect(JSON.parse(stdout)).toEqual({ balance: '6', refunded: 4, typed: true, available: 10 });
 
     await writeFile(path.join(app, 'app.ts'), `
       import postgres from 'postgres';

@@ -124,7 +124,7 @@ describe('property: the ledger matches a model under random operations', () => {
         for (const op of ops) {
           await apply(db.sql, op, users, tasks);
           for (const u of users) {
-            const [row] = await db.sql`select credits, monthly_credits, purchased_credits, credits_used_this_month
+            const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, credits_used_this_month::int
                                          from user_credits where user_id = ${u.id}`;
             expect(row).toEqual({
               credits: u.monthly + u.purchased, monthly_credits: u.monthly,

@@ -11,11 +11,11 @@ create or replace function credits_private.backfill_refunds(p_dry_run boolean, p
 returns table (
   task_id uuid,
   user_id uuid,
-  credits integer,
+  credits bigint,
   failed_at timestamptz,
   error_message text,
   refunded boolean,
-  balance integer
+  balance bigint
 )
 language plpgsql
 volatile
@@ -28,7 +28,7 @@ declare
 begin
   if p_dry_run then
     return query
-      select m.task_id, m.user_id, m.credits, m.failed_at, m.error_message, false, null::integer
+      select m.task_id, m.user_id, m.credits, m.failed_at, m.error_message, false, null::bigint
         from monitoring.missing_refunds m
        where m.task_id > coalesce(p_after, '00000000-0000-0000-0000-000000000000')
        order by m.task_id

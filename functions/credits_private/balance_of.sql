@@ -4,12 +4,12 @@
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(
   p_user_id uuid,
-  out total_credits integer,
-  out monthly_credits integer,
-  out purchased_credits integer,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
   out tier text,
   out monthly_allowance integer,
-  out used_this_month integer,
+  out used_this_month bigint,
   out period_start date,
   out period_end date
 )
@@ -18,11 +18,16 @@ stable
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
+  -- An account still in an earlier month (UTC) is reported as it will be once that month starts
+  -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
+  -- read cannot write, and nobody should see last month's monthly credits.
   select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
-         uc.credits_used_this_month, uc.period_start, (uc.period_start + interval '1 month')::date
+         uc.credits_used_this_month, uc.period_start
     into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-         used_this_month, period_start, period_end
+         used_this_month, period_start
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
    where uc.user_id = p_user_id;
@@ -32,6 +37,13 @@ begin
       detail = format('user_id %s has no row in user_credits.', p_user_id),
       hint = 'Create it with ensure_credit_account(user_id, tier).';
   end if;
+  if period_start < v_current then
+    monthly_credits := monthly_allowance::bigint;
+    total_credits := purchased_credits + monthly_allowance;
+    used_this_month := 0;
+    period_start := v_current;
+  end if;
+  period_end := (period_start + interval '1 month')::date;
 end;
 $$;
 

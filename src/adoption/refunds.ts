@@ -43,7 +43,7 @@ export async function backfillRefunds(
   for (;;) {
     // Each batch continues after the last task id of the one before (keyset), in id order.
     const rows: { task_id: string; user_id: string; credits: number; refunded: boolean }[] = await sql`
-      select task_id, user_id, credits, refunded from credits_private.backfill_refunds(false, ${batchSize}, ${after})`;
+      select task_id, user_id, credits::int, refunded from credits_private.backfill_refunds(false, ${batchSize}, ${after})`;
     if (rows.length === 0) break;
     result.batches++;
     after = rows.reduce((max, r) => (r.task_id > max ? r.task_id : max), rows[0]!.task_id);

@@ -62,16 +62,31 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `credits allocate`: starts the monthly period (this month, or --period YYYY-MM-01). */
+/**
+ * `credits allocate`: starts the monthly period (this month in UTC, or --period YYYY-MM-01) for
+ * every account, one batch per transaction (allocate_monthly_credits moves at most 1,000
+ * accounts per call), so a charge never waits for more than one batch. Safe to interrupt and to
+ * run twice at once: what is left is still due, and batches lock SKIP LOCKED.
+ */
 export async function allocateCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
-    const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01';
-    const result = await client.allocateMonthlyCredits(sql, { periodStart: period });
-    const data = { period: result.period_start, accounts: result.accounts, creditsAllocated: result.credits_allocated, creditsExpired: result.credits_expired };
+    const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01'; // toISOString is UTC
+    const total = { accounts: 0, creditsAllocated: 0n, creditsExpired: 0n, batches: 0 };
+    for (;;) {
+      const batch = await client.allocateMonthlyCredits(sql, { periodStart: period });
+      if (!batch.accounts) break;
+      total.batches++;
+      total.accounts += batch.accounts;
+      total.creditsAllocated += batch.credits_allocated ?? 0n;
+      total.creditsExpired += batch.credits_expired ?? 0n;
+      if (!ctx.flags.json && process.stderr.isTTY) process.stderr.write(`\r${total.accounts} accounts moved`);
+    }
+    if (!ctx.flags.json && process.stderr.isTTY && total.batches > 0) process.stderr.write('\n');
+    const data = { period, ...total };
     ctx.print(data, () =>
-      console.log(result.accounts ? `period ${data.period}: ${data.accounts} accounts, ${String(data.creditsAllocated)} credits allocated, ${String(data.creditsExpired)} expired`
-        : `period ${data.period}: every account is already in it`));
+      console.log(total.accounts ? `period ${period}: ${total.accounts} accounts in ${total.batches} batches, ${total.creditsAllocated} credits allocated, ${total.creditsExpired} expired`
+        : `period ${period}: every account is already in it`));
     return 0;
   } finally {
     await sql.end();

@@ -78,7 +78,7 @@ export interface AllocateMonthlyCreditsResult {
   credits_allocated: bigint | null;
   credits_expired: bigint | null;
 }
-/** Starts a monthly period for every account: expires unused monthly credits, grants the allowance. */
+/** Starts a monthly period for the next batch of accounts (at most 1,000): expires unused monthly credits, grants the allowance. */
 export function allocateMonthlyCredits(sql: Sql, args: AllocateMonthlyCreditsArgs = {}): Promise<AllocateMonthlyCreditsResult> {
   return callFunction(sql, 'public.allocate_monthly_credits', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'accounts', 'credits_allocated::text as credits_allocated', 'credits_expired::text as credits_expired'], bigints: ['credits_allocated', 'credits_expired'] }) as Promise<AllocateMonthlyCreditsResult>;
 }
@@ -89,15 +89,15 @@ export interface BackfillMissingRefundsArgs {
 export interface BackfillMissingRefundsResult {
   task_id: string | null;
   user_id: string | null;
-  credits: number | null;
+  credits: bigint | null;
   failed_at: Date | null;
   error_message: string | null;
   refunded: boolean | null;
-  balance: number | null;
+  balance: bigint | null;
 }
 /** Refunds every historical failed task that charged credits and has no refund (dry run by default). */
 export function backfillMissingRefunds(sql: Sql, args: BackfillMissingRefundsArgs = {}): Promise<BackfillMissingRefundsResult[]> {
-  return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits', 'failed_at', 'error_message', 'refunded', 'balance'], bigints: [] }) as Promise<BackfillMissingRefundsResult[]>;
+  return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits::text as credits', 'failed_at', 'error_message', 'refunded', 'balance::text as balance'], bigints: ['credits', 'balance'] }) as Promise<BackfillMissingRefundsResult[]>;
 }
 
 export interface CompleteGenerationArgs {
@@ -121,18 +121,18 @@ export interface EnsureCreditAccountArgs {
 }
 export interface EnsureCreditAccountResult {
   created: boolean | null;
-  total_credits: number | null;
-  monthly_credits: number | null;
-  purchased_credits: number | null;
+  total_credits: bigint | null;
+  monthly_credits: bigint | null;
+  purchased_credits: bigint | null;
   tier: string | null;
   monthly_allowance: number | null;
-  used_this_month: number | null;
+  used_this_month: bigint | null;
   period_start: string | null;
   period_end: string | null;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: [] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
 }
 
 export interface ExpireStaleGenerationsArgs {
@@ -145,11 +145,11 @@ export interface ExpireStaleGenerationsResult {
   previous_status: string | null;
   stuck_since: Date | null;
   refunded_credits: number | null;
-  balance: number | null;
+  balance: bigint | null;
 }
 /** Fails and refunds tasks stuck in flight longer than p_older_than; safe to run concurrently. */
 export function expireStaleGenerations(sql: Sql, args: ExpireStaleGenerationsArgs = {}): Promise<ExpireStaleGenerationsResult[]> {
-  return callFunction(sql, 'public.expire_stale_generations', [{ name: 'p_older_than', key: 'olderThan', type: 'interval' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'previous_status', 'stuck_since', 'refunded_credits', 'balance'], bigints: [] }) as Promise<ExpireStaleGenerationsResult[]>;
+  return callFunction(sql, 'public.expire_stale_generations', [{ name: 'p_older_than', key: 'olderThan', type: 'interval' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'previous_status', 'stuck_since', 'refunded_credits', 'balance::text as balance'], bigints: ['balance'] }) as Promise<ExpireStaleGenerationsResult[]>;
 }
 
 export interface FailGenerationArgs {
@@ -162,30 +162,30 @@ export interface FailGenerationResult {
   task_id: string | null;
   status: string | null;
   refunded_credits: number | null;
-  balance: number | null;
+  balance: bigint | null;
   outcome: string | null;
 }
 /** Marks a generation failed and refunds its credits exactly once; idempotent. */
 export function failGeneration(sql: Sql, args: FailGenerationArgs): Promise<FailGenerationResult> {
-  return callFunction(sql, 'public.fail_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_source', key: 'source', type: 'text' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'refunded_credits', 'balance', 'outcome'], bigints: [] }) as Promise<FailGenerationResult>;
+  return callFunction(sql, 'public.fail_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_source', key: 'source', type: 'text' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'refunded_credits', 'balance::text as balance', 'outcome'], bigints: ['balance'] }) as Promise<FailGenerationResult>;
 }
 
 export interface GetCreditBalanceArgs {
   userId: string;
 }
 export interface GetCreditBalanceResult {
-  total_credits: number | null;
-  monthly_credits: number | null;
-  purchased_credits: number | null;
+  total_credits: bigint | null;
+  monthly_credits: bigint | null;
+  purchased_credits: bigint | null;
   tier: string | null;
   monthly_allowance: number | null;
-  used_this_month: number | null;
+  used_this_month: bigint | null;
   period_start: string | null;
   period_end: string | null;
 }
 /** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: [] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }], args, { shape: 'row', select: ['total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GrantCreditsArgs {
@@ -196,12 +196,12 @@ export interface GrantCreditsArgs {
 }
 export interface GrantCreditsResult {
   transaction_id: string | null;
-  balance: number | null;
+  balance: bigint | null;
   replayed: boolean | null;
 }
 /** Adds purchased (never-expiring) credits to an account; idempotent per key. */
 export function grantCredits(sql: Sql, args: GrantCreditsArgs): Promise<GrantCreditsResult> {
-  return callFunction(sql, 'public.grant_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_reason', key: 'reason', type: 'text' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }], args, { shape: 'row', select: ['transaction_id', 'balance', 'replayed'], bigints: [] }) as Promise<GrantCreditsResult>;
+  return callFunction(sql, 'public.grant_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_reason', key: 'reason', type: 'text' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }], args, { shape: 'row', select: ['transaction_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<GrantCreditsResult>;
 }
 
 export interface MarkGenerationSubmittedArgs {
@@ -219,18 +219,18 @@ export function markGenerationSubmitted(sql: Sql, args: MarkGenerationSubmittedA
 }
 
 export interface MyCreditBalanceResult {
-  total_credits: number | null;
-  monthly_credits: number | null;
-  purchased_credits: number | null;
+  total_credits: bigint | null;
+  monthly_credits: bigint | null;
+  purchased_credits: bigint | null;
   tier: string | null;
   monthly_allowance: number | null;
-  used_this_month: number | null;
+  used_this_month: bigint | null;
   period_start: string | null;
   period_end: string | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: [] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface StartGenerationArgs {
@@ -244,12 +244,12 @@ export interface StartGenerationArgs {
 }
 export interface StartGenerationResult {
   task_id: string | null;
-  balance: number | null;
+  balance: bigint | null;
   replayed: boolean | null;
 }
 /** Creates a pending generation task and charges its credits atomically (idempotent per key). */
 export function startGeneration(sql: Sql, args: StartGenerationArgs): Promise<StartGenerationResult> {
-  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_task_type', key: 'taskType', type: 'text' }, { name: 'p_provider', key: 'provider', type: 'text' }, { name: 'p_model', key: 'model', type: 'text' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'balance', 'replayed'], bigints: [] }) as Promise<StartGenerationResult>;
+  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_task_type', key: 'taskType', type: 'text' }, { name: 'p_provider', key: 'provider', type: 'text' }, { name: 'p_model', key: 'model', type: 'text' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<StartGenerationResult>;
 }
 
 export interface VerifyLedgerResult {
@@ -331,7 +331,7 @@ export function readMonitoringLedgerDrift(sql: Sql, query?: ViewQuery<Monitoring
 export interface MonitoringMissingRefundsRow {
   user_id: string | null;
   task_id: string | null;
-  credits: number | null;
+  credits: bigint | null;
   failed_at: Date | null;
   error_message: string | null;
   provider: string | null;
@@ -340,7 +340,7 @@ export interface MonitoringMissingRefundsRow {
 }
 /** Reads monitoring.missing_refunds: Failed tasks inherited from before adoption that charged credits and have no refund. */
 export function readMonitoringMissingRefunds(sql: Sql, query?: ViewQuery<MonitoringMissingRefundsRow>): Promise<MonitoringMissingRefundsRow[]> {
-  return readView<MonitoringMissingRefundsRow>(sql, 'monitoring.missing_refunds', { user_id: 'uuid', task_id: 'uuid', credits: 'integer', failed_at: 'timestamp with time zone', error_message: 'text', provider: 'text', task_type: 'text', origin: 'text' }, { select: ['user_id', 'task_id', 'credits', 'failed_at', 'error_message', 'provider', 'task_type', 'origin'], bigints: [] }, query);
+  return readView<MonitoringMissingRefundsRow>(sql, 'monitoring.missing_refunds', { user_id: 'uuid', task_id: 'uuid', credits: 'bigint', failed_at: 'timestamp with time zone', error_message: 'text', provider: 'text', task_type: 'text', origin: 'text' }, { select: ['user_id', 'task_id', 'credits::text as credits', 'failed_at', 'error_message', 'provider', 'task_type', 'origin'], bigints: ['credits'] }, query);
 }
 
 /** Credits owed to each user by failed tasks without a refund. */

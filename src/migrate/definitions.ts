@@ -114,7 +114,7 @@ async function functionVersions(client: ClientBase, schema: string, object: stri
 
 async function dropFunction(client: ClientBase, schema: string, object: string) {
   for (const f of await functionVersions(client, schema, object)) {
-    await client.query(`drop routine if exists ${f.signature}`);
+    await client.query(`drop routine if exists ${f.signature}`); // a function or a procedure
   }
 }
 

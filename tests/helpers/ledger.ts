@@ -14,12 +14,13 @@ export async function newAccount(sql: Sql, tier = 'free'): Promise<string> {
 
 export async function startGeneration(sql: Sql, userId: string, credits: number, idempotencyKey?: string) {
   const row = await client.startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits, idempotencyKey });
-  return { task_id: row.task_id!, balance: row.balance!, replayed: row.replayed! };
+  // balances are bigint; the tests' amounts are small, numbers keep their assertions plain
+  return { task_id: row.task_id!, balance: Number(row.balance!), replayed: row.replayed! };
 }
 
 export async function balanceOf(sql: Sql, userId: string) {
   const [row] = await sql<{ credits: number; monthly_credits: number; purchased_credits: number }[]>`
-    select credits, monthly_credits, purchased_credits from user_credits where user_id = ${userId}`;
+    select credits::int, monthly_credits::int, purchased_credits::int from user_credits where user_id = ${userId}`;
   return row!;
 }
 

@@ -39,7 +39,8 @@ select ok(not exists (select 1 from pg_roles where rolname in ('credits_service'
       and (select count(*) from pg_roles where rolname in ('credits_service', 'credits_analyst', 'anon', 'authenticated')) = 4,
   'the four roles exist, NOLOGIN');
 
--- Every function of the package pins its search_path.
+-- Every function of the package pins its search_path (procedures cannot: a SET clause forbids
+-- COMMIT; run_monthly_allocation is SECURITY INVOKER and qualifies every name).
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'credits_private', 'monitoring') and p.proname <> 'consume_platform_credits' and p.prokind = 'f'
@@ -66,7 +67,7 @@ select results_eq($$
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
   $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('complete_generation'), ('drain_stale_generations'), ('ensure_credit_account'),
             ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('grant_credits'),
-            ('mark_generation_submitted'), ('start_generation'), ('verify_ledger') $$,
+            ('mark_generation_submitted'), ('run_monthly_allocation'), ('start_generation'), ('verify_ledger') $$,
   'credits_service executes the RPC functions');
 select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'execute')
       and not has_function_privilege('credits_analyst', 'public.start_generation(uuid,text,text,text,integer,text,jsonb)', 'execute'),

@@ -8,27 +8,27 @@ select grant_credits('00000000-0000-0000-0000-00000000000a', 20, 'top-up', 'p1')
 create temp table first_call as
   select * from start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', 'wavespeed', 'nb-pro', 12, 'key-1', '{"prompt": 7}');
 
-select is((select balance from first_call), 18, 'the balance after the charge is returned');
+select is((select balance from first_call), 18::bigint, 'the balance after the charge is returned');
 select is((select replayed from first_call), false, 'a first call is not a replay');
 select results_eq(
   $$ select status, credits_used, model, provider, task_type from enhancement_tasks where id = (select task_id from first_call) $$,
-  $$ values ('pending', 12, 'nb-pro', 'wavespeed', 'enhance') $$,
+  $$ values ('pending', 12::bigint, 'nb-pro', 'wavespeed', 'enhance') $$,
   'the task is created pending with what it costs');
 select results_eq(
   $$ select type, amount, monthly_amount, balance_after from credit_transactions where task_id = (select task_id from first_call) $$,
-  $$ values ('usage', -12, -10, 18) $$,
+  $$ values ('usage', -12::bigint, -10::bigint, 18::bigint) $$,
   'one usage row: monthly credits spent first (10), then purchased (2)');
 select results_eq(
   $$ select total_credits, monthly_credits, purchased_credits, used_this_month from get_credit_balance('00000000-0000-0000-0000-00000000000a') $$,
-  $$ values (18, 0, 18, 12) $$,
+  $$ values (18::bigint, 0::bigint, 18::bigint, 12::bigint) $$,
   'buckets and usage counter moved together');
 
 create temp table replay as
   select * from start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', 'wavespeed', 'nb-pro', 12, 'key-1', '{"prompt": 7}');
 select is((select task_id from replay), (select task_id from first_call), 'a replay returns the first task');
-select is((select balance from replay), 18, 'a replay returns the first balance');
+select is((select balance from replay), 18::bigint, 'a replay returns the first balance');
 select is((select replayed from replay), true, 'a replay says so');
-select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000000a'), 18, 'a replay charges nothing');
+select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000000a'), 18::bigint, 'a replay charges nothing');
 
 select throws_ok($$ select start_generation('00000000-0000-0000-0000-00000000000a', 'enhance', 'wavespeed', 'nb-pro', 13, 'key-1', '{"prompt": 7}') $$,
   'CR006', null, 'the same key with another amount is CR006');

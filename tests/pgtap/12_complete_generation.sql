@@ -32,7 +32,7 @@ select results_eq($$ select status, outcome from complete_generation((select c f
   $$ values ('failed', 'ignored_already_failed') $$, 'a late success on a failed task is ignored');
 select results_eq($$ select status, provider_cost_usd from enhancement_tasks where id = (select c from t) $$,
   $$ values ('failed', 0::numeric(12,6)) $$, 'the failed task is untouched');
-select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000002a'), 485, 'no balance moved on completion');
+select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000002a'), 485::bigint, 'no balance moved on completion');
 
 select throws_ok($$ select complete_generation(gen_random_uuid()) $$, 'CR004', null, 'an unknown task is CR004');
 select throws_ok($$ select complete_generation((select b from t), -1) $$, 'CR003', null, 'a negative cost is CR003');

@@ -9,14 +9,14 @@ create temp table t as
          (start_generation('00000000-0000-0000-0000-00000000003a', 'enhance', 'wavespeed', 'm', 2)).task_id b;
 
 select results_eq($$ select status, refunded_credits, balance, outcome from fail_generation((select a from t), 'provider 500', 'api_error') $$,
-  $$ values ('failed', 15, 18, 'refunded') $$, 'a failure refunds every credit and reports the balance');
+  $$ values ('failed', 15, 18::bigint, 'refunded') $$, 'a failure refunds every credit and reports the balance');
 select results_eq($$ select monthly_credits, purchased_credits from user_credits where user_id = '00000000-0000-0000-0000-00000000003a' $$,
-  $$ values (10, 8) $$, 'each credit returns to the bucket it came from');
+  $$ values (10::bigint, 8::bigint) $$, 'each credit returns to the bucket it came from');
 select results_eq($$ select type, amount, monthly_amount, origin from credit_transactions where task_id = (select a from t) order by created_at, type desc $$,
-  $$ values ('usage', -15, -10, 'rpc'), ('refund', 15, 10, 'rpc') $$, 'one usage and one refund row');
+  $$ values ('usage', -15::bigint, -10::bigint, 'rpc'), ('refund', 15, 10, 'rpc') $$, 'one usage and one refund row');
 select results_eq($$ select error_message, failure_source, provider_cost_usd from enhancement_tasks where id = (select a from t) $$,
   $$ values ('provider 500', 'api_error', 0::numeric(12,6)) $$, 'the failure, its source and a zero cost are recorded');
-select is((select credits_used_this_month from user_credits where user_id = '00000000-0000-0000-0000-00000000003a'), 2,
+select is((select credits_used_this_month from user_credits where user_id = '00000000-0000-0000-0000-00000000003a'), 2::bigint,
   'usage this month no longer counts the refunded generation');
 
 select results_eq($$ select refunded_credits, outcome from fail_generation((select a from t), 'again') $$,

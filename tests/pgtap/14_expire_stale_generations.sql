@@ -19,8 +19,8 @@ select results_eq($$ select task_id, previous_status, refunded_credits from swep
   'stuck pending and processing tasks are failed and refunded; fresh and finished ones are not');
 select results_eq($$ select status, failure_source from enhancement_tasks where id = (select pending_old from t) $$,
   $$ values ('failed', 'timeout') $$, 'the source of a sweep is timeout');
-select is((select max(balance) from swept), 65, 'the last refund reports the balance after it');
-select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000004a'), 65, '100 - 65 charged + 30 refunded');
+select is((select max(balance) from swept), 65::bigint, 'the last refund reports the balance after it');
+select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000004a'), 65::bigint, '100 - 65 charged + 30 refunded');
 select is_empty($$ select * from expire_stale_generations('30 minutes') $$, 'a second sweep finds nothing');
 select results_eq($$ select count(*)::int from expire_stale_generations('1 second', 1) $$, $$ values (0) $$,
   'the fresh task (updated now) is not older than a second');

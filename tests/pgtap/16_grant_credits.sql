@@ -4,12 +4,12 @@ select plan(12);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000006a', 'free');
 create temp table g as select * from grant_credits('00000000-0000-0000-0000-00000000006a', 250, 'stripe pi_123', 'pi_123');
-select results_eq($$ select balance, replayed from g $$, $$ values (260, false) $$, 'a grant adds to the balance');
+select results_eq($$ select balance, replayed from g $$, $$ values (260::bigint, false) $$, 'a grant adds to the balance');
 select results_eq($$ select type, amount, monthly_amount, description, origin from credit_transactions where id = (select transaction_id from g) $$,
-  $$ values ('purchase', 250, 0, 'stripe pi_123', 'rpc') $$, 'it is one purchase row in the purchased bucket');
+  $$ values ('purchase', 250::bigint, 0::bigint, 'stripe pi_123', 'rpc') $$, 'it is one purchase row in the purchased bucket');
 select results_eq($$ select transaction_id, balance, replayed from grant_credits('00000000-0000-0000-0000-00000000006a', 250, 'stripe pi_123', 'pi_123') $$,
   $$ select transaction_id, balance, true from g $$, 'the same key replays the first grant');
-select is((select purchased_credits from user_credits where user_id = '00000000-0000-0000-0000-00000000006a'), 250, 'a replay adds nothing');
+select is((select purchased_credits from user_credits where user_id = '00000000-0000-0000-0000-00000000006a'), 250::bigint, 'a replay adds nothing');
 select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 300, 'stripe pi_123', 'pi_123') $$, 'CR006', null, 'the same key with another amount is CR006');
 select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 5, 'x', null) $$, 'CR003', null, 'the key is required');
 select throws_ok($$ select grant_credits('00000000-0000-0000-0000-00000000006a', 0, 'x', 'k0') $$, 'CR003', null, 'zero credits is CR003');

@@ -21,22 +21,22 @@ select results_eq($$ select accounts, credits_allocated, credits_expired from a1
 select results_eq(
   $$ select total_credits, monthly_credits, purchased_credits, used_this_month, period_start
        from get_credit_balance('00000000-0000-0000-0000-00000000007a') $$,
-  $$ values (17, 10, 7, 0, (select this_month from p)) $$, 'purchased credits stay, usage restarts');
+  $$ values (17::bigint, 10::bigint, 7::bigint, 0::bigint, (select this_month from p)) $$, 'purchased credits stay, usage restarts');
 select results_eq(
   $$ select type, amount, balance_after from credit_transactions
       where user_id = '00000000-0000-0000-0000-00000000007a' and type in ('expiration', 'allocation') and period_start = (select this_month from p)
       order by type desc $$,
-  $$ values ('expiration', -6, 7), ('allocation', 10, 17) $$, 'expiry and allocation are ledger rows');
-select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000007b'), 500, 'an account already in the period is left alone');
+  $$ values ('expiration', -6::bigint, 7::bigint), ('allocation', 10, 17) $$, 'expiry and allocation are ledger rows');
+select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000007b'), 500::bigint, 'an account already in the period is left alone');
 
 select results_eq($$ select accounts from allocate_monthly_credits((select this_month from p)) $$, $$ values (0) $$, 'a second run allocates nothing');
 select results_eq($$ select accounts from allocate_monthly_credits((select last_month from p)) $$, $$ values (0) $$, 'periods never move back');
 
 -- The task charged last period fails now: its monthly credits come back as purchased ones.
 select results_eq($$ select refunded_credits, balance from fail_generation((select a from t), 'late failure') $$,
-  $$ values (4, 21) $$, 'a refund after the period changed returns every credit');
+  $$ values (4, 21::bigint) $$, 'a refund after the period changed returns every credit');
 select results_eq($$ select monthly_credits, purchased_credits, credits_used_this_month from user_credits where user_id = '00000000-0000-0000-0000-00000000007a' $$,
-  $$ values (10, 11, 0) $$, 'last period''s monthly credits return as purchased ones');
+  $$ values (10::bigint, 11::bigint, 0::bigint) $$, 'last period''s monthly credits return as purchased ones');
 
 update credit_tiers set monthly_allowance = 0 where tier = 'basic';
 select ensure_credit_account('00000000-0000-0000-0000-00000000007c', 'basic');

@@ -11,7 +11,7 @@ select results_eq(
   $$ select total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month,
             period_end - period_start between 28 and 31
        from get_credit_balance('00000000-0000-0000-0000-00000000008a') $$,
-  $$ values (110, 70, 40, 'basic', 100, 30, true) $$, 'get_credit_balance reports buckets, tier, usage and the period');
+  $$ values (110::bigint, 70::bigint, 40::bigint, 'basic', 100, 30::bigint, true) $$, 'get_credit_balance reports buckets, tier, usage and the period');
 select throws_ok($$ select get_credit_balance('00000000-0000-0000-0000-0000000000ff') $$, 'CR002', null, 'no account is CR002');
 select throws_ok($$ select get_credit_balance(null) $$, 'CR003', null, 'a null user is CR003');
 
@@ -20,13 +20,13 @@ select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-000000
 set local role authenticated;
 create temp table mine as select * from my_credit_balance();
 reset role;
-select results_eq($$ select total_credits, tier from mine $$, $$ values (110, 'basic') $$, 'my_credit_balance answers for the JWT''s user');
+select results_eq($$ select total_credits, tier from mine $$, $$ values (110::bigint, 'basic') $$, 'my_credit_balance answers for the JWT''s user');
 
 set local role authenticated;
 select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-00000000008b"}', true);
 create temp table theirs as select * from my_credit_balance();
 reset role;
-select results_eq($$ select total_credits, tier from theirs $$, $$ values (500, 'pro') $$, 'another JWT, another user');
+select results_eq($$ select total_credits, tier from theirs $$, $$ values (500::bigint, 'pro') $$, 'another JWT, another user');
 
 set local role authenticated;
 select set_config('request.jwt.claims', '', true);

@@ -6,9 +6,9 @@ create or replace view credits_private.task_credits as
 select t.id, t.user_id, t.created_at, t.provider, t.model, t.task_type, t.status,
        t.provider_cost_usd, t.submitted_at, t.completed_at,
        case when t.origin = 'rpc' then t.credits_used
-            else (select sum(-c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
+            else (select sum(-c.amount)::bigint from public.credit_transactions c where c.task_id = t.id and c.type = 'usage') end as charged,
        case when t.origin = 'rpc' then (case when t.status = 'failed' then t.credits_used else 0 end)
-            else (select sum(c.amount) from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
+            else (select sum(c.amount)::bigint from public.credit_transactions c where c.task_id = t.id and c.type = 'refund') end as refunded
   from public.enhancement_tasks t;
 
 comment on view credits_private.task_credits is 'Tasks with the credits they were charged and refunded.';

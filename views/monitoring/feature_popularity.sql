@@ -2,7 +2,7 @@
 -- with each one's share of the month.
 create or replace view monitoring.feature_popularity as
 with monthly as (
-  select date_trunc('month', r.day)::date as month, r.task_type, r.model,
+  select date_trunc('month', r.day::timestamp)::date as month, r.task_type, r.model,
          sum(r.generations)::integer as generations, sum(r.completed)::integer as completed,
          sum(r.credits_charged)::bigint as credits_charged
     from monitoring.task_rollup_daily r

@@ -2,7 +2,7 @@
 create or replace view monitoring.missing_refunds_by_user as
 select m.user_id,
        count(*) as tasks,
-       sum(m.credits) as credits_owed,
+       sum(m.credits)::bigint as credits_owed,
        min(m.failed_at) as first_failed_at,
        max(m.failed_at) as last_failed_at
   from monitoring.missing_refunds m

@@ -4,9 +4,9 @@
 -- completions with a cost), cost_coverage the share of completions priced.
 create or replace view monitoring.provider_costs as
 with periods as (
-  select case when grouping(date_trunc('week', r.day)) = 0 then 'week'
-              when grouping(date_trunc('month', r.day)) = 0 then 'month' else 'day' end as granularity,
-         coalesce(date_trunc('week', r.day), date_trunc('month', r.day), r.day)::date as period_start,
+  select case when grouping(date_trunc('week', r.day::timestamp)) = 0 then 'week'
+              when grouping(date_trunc('month', r.day::timestamp)) = 0 then 'month' else 'day' end as granularity,
+         coalesce(date_trunc('week', r.day::timestamp), date_trunc('month', r.day::timestamp), r.day)::date as period_start,
          r.provider, r.model,
          sum(r.generations)::integer as generations,
          sum(r.completed)::integer as completed,
@@ -14,8 +14,8 @@ with periods as (
          sum(r.cost_usd) as cost_usd,
          sum(r.unpriced)::integer as unpriced
     from monitoring.task_rollup_daily r
-   group by grouping sets ((r.day, r.provider, r.model), (date_trunc('week', r.day), r.provider, r.model),
-                           (date_trunc('month', r.day), r.provider, r.model))
+   group by grouping sets ((r.day, r.provider, r.model), (date_trunc('week', r.day::timestamp), r.provider, r.model),
+                           (date_trunc('month', r.day::timestamp), r.provider, r.model))
 )
 select p.granularity, p.period_start, p.provider, p.model, p.generations, p.completed, p.failed,
        round(p.cost_usd, 6) as cost_usd,

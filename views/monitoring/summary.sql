@@ -11,9 +11,9 @@ with thresholds as (
          max(value) filter (where name = 'refund_rate_max') as refund_rate_max
     from monitoring.thresholds
 ), periods as (
-  select case when grouping(date_trunc('week', r.day)) = 0 then 'week'
-              when grouping(date_trunc('month', r.day)) = 0 then 'month' else 'day' end as granularity,
-         coalesce(date_trunc('week', r.day), date_trunc('month', r.day), r.day)::date as period_start,
+  select case when grouping(date_trunc('week', r.day::timestamp)) = 0 then 'week'
+              when grouping(date_trunc('month', r.day::timestamp)) = 0 then 'month' else 'day' end as granularity,
+         coalesce(date_trunc('week', r.day::timestamp), date_trunc('month', r.day::timestamp), r.day)::date as period_start,
          sum(r.generations)::integer as generations,
          sum(r.completed)::integer as completed,
          sum(r.failed)::integer as failed,
@@ -23,7 +23,7 @@ with thresholds as (
          sum(r.cost_usd) as cost_usd,
          sum(r.unpriced)::integer as unpriced
     from monitoring.task_rollup_daily r
-   group by grouping sets ((r.day), (date_trunc('week', r.day)), (date_trunc('month', r.day)))
+   group by grouping sets ((r.day), (date_trunc('week', r.day::timestamp)), (date_trunc('month', r.day::timestamp)))
 )
 select p.granularity,
        p.period_start,

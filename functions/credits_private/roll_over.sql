@@ -1,0 +1,59 @@
+-- roll_over: moves the given accounts into period p_period (a calendar month, UTC) if they are
+-- in an earlier one (or none): unused monthly credits expire ('expiration' row), the tier's
+-- allowance is granted ('allocation' row), usage this month restarts at 0. Purchased credits are
+-- untouched. An account already in p_period or a later one is left alone, so a period starts
+-- once per account whoever gets there first: the allocation batch or the account's own first
+-- charge, grant or refund of the month (the lazy roll-over).
+-- The caller must hold the accounts' row locks (FOR UPDATE): the buckets read here are the ones
+-- written.
+-- Result: accounts (how many moved), credits_allocated, credits_expired.
+create or replace function credits_private.roll_over(
+  p_user_ids uuid[],
+  p_period date,
+  out accounts integer,
+  out credits_allocated bigint,
+  out credits_expired bigint
+)
+language plpgsql
+volatile
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+begin
+  with due as (
+    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.monthly_allowance as allowance
+      from public.user_credits uc
+      join public.credit_tiers t on t.tier = uc.tier
+     where uc.user_id = any(p_user_ids)
+       and (uc.period_start is null or uc.period_start < p_period)
+  ), moved as (
+    update public.user_credits uc
+       set monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
+           monthly_allowance = due.allowance, credits_used_this_month = 0,
+           period_start = p_period, last_allocation_at = now(), updated_at = now()
+      from due
+     where uc.user_id = due.user_id
+    returning uc.user_id, due.expiring, due.purchased_credits, due.allowance
+  ), expired as (
+    insert into public.credit_transactions
+      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
+    select m.user_id, -m.expiring, -m.expiring, 'expiration', 'unused monthly credits expired',
+           m.purchased_credits, p_period
+      from moved m where m.expiring > 0
+  ), allocated as (
+    insert into public.credit_transactions
+      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
+    select m.user_id, m.allowance, m.allowance, 'allocation',
+           format('monthly allowance for %s', to_char(p_period, 'YYYY-MM')),
+           m.purchased_credits + m.allowance, p_period
+      from moved m where m.allowance > 0
+  )
+  select count(*)::integer, coalesce(sum(m.allowance), 0)::bigint, coalesce(sum(m.expiring), 0)::bigint
+    into accounts, credits_allocated, credits_expired
+    from moved m;
+end;
+$$;
+
+comment on function credits_private.roll_over(uuid[], date) is
+  'Starts period p_period for the given (locked) accounts still in an earlier one.';
+revoke all on function credits_private.roll_over(uuid[], date) from public;
