@@ -180,7 +180,7 @@ describe('legacy refund rows that refund no charge (issue 10, item 5)', () => {
     sql`select id, user_id, amount, monthly_amount, type, description, task_id, created_at, origin, legacy_type
           from credit_transactions order by id`.then((rows) => rows.map((r) => ({ ...r })));
   const typeOf = (sql: Sql, name: string) =>
-    sql`select type, amount from credit_transactions where id = ${id(name)}`.then((r) => ({ ...r[0] }));
+    sql`select type, amount::int from credit_transactions where id = ${id(name)}`.then((r) => ({ ...r[0] }));
 
   it('records them so that the ledger is sound, keeps every balance, and restores them going down', async () => {
     const db = await legacyDatabase(50);
@@ -197,7 +197,7 @@ describe('legacy refund rows that refund no charge (issue 10, item 5)', () => {
       expect({ name, ...(await typeOf(db.sql, name)) }).toMatchObject({ name, type: 'adjustment' });
     }
     expect(await typeOf(db.sql, 'r-exceeds')).toEqual({ type: 'refund', amount: 3 });
-    const [excess] = await db.sql`select amount, type, origin from credit_transactions where task_id = ${id('exceeds')} and type = 'adjustment'`;
+    const [excess] = await db.sql`select amount::int, type, origin from credit_transactions where task_id = ${id('exceeds')} and type = 'adjustment'`;
     expect({ ...excess }).toEqual({ amount: 2, type: 'adjustment', origin: 'adoption' });
     // the tasks whose "refund" gave nothing back are owed their refund, and only they
     const owed = await db.sql`select task_id from monitoring.missing_refunds where task_id = any(${[id('negative'), id('others'), id('exceeds'), id('completed')]}) order by 1`;

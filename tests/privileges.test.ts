@@ -210,7 +210,7 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
     expect((await asAlice('select array_agg(distinct user_id::text) users from public.my_generations')).rows).toEqual([{ users: [alice] }]);
     expect((await asAlice('select count(*)::int n from public.my_credit_transactions')).rows).toEqual([{ n: 2 }]);
     expect((await asAlice('select provider_cost_usd from public.enhancement_tasks')).code).toBe('42501');
-    expect((await asAlice('select total_credits from my_credit_balance()')).rows).toEqual([{ total_credits: 95 }]);
+    expect((await asAlice('select total_credits from my_credit_balance()')).rows).toEqual([{ total_credits: '95' }]);
     expect((await asAlice(`update public.user_credits set credits = 1000 where user_id = '${alice}'`)).code).toBe('42501');
     expect((await asAlice(`select * from start_generation('${alice}', 'enhance', 'wavespeed', 'm', 1)`)).code).toBe('42501');
   });

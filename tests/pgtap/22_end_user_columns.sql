@@ -34,15 +34,15 @@ create temp table seen_account as select * from user_credits;
 reset role;
 
 select results_eq($$ select id, user_id::text, status, credits_used from seen_tasks $$,
-  $$ select task_id, '00000000-0000-0000-0000-0000000000c1', 'failed', 3 from task $$,
+  $$ select task_id, '00000000-0000-0000-0000-0000000000c1', 'failed', 3::bigint from task $$,
   'my_generations: the user''s own generation, and only it');
 select results_eq($$ select type, amount from seen_ledger order by type $$,
-  $$ values ('allocation', 100), ('purchase', 5), ('refund', 3), ('usage', -3) $$,
+  $$ values ('allocation', 100::bigint), ('purchase', 5), ('refund', 3), ('usage', -3) $$,
   'my_credit_transactions: the user''s own ledger rows, and only them');
 select is((select array_agg(distinct user_id::text) from seen_ledger), array['00000000-0000-0000-0000-0000000000c1'],
   'my_credit_transactions holds no other user''s row');
 select results_eq($$ select user_id::text, credits from seen_account $$,
-  $$ values ('00000000-0000-0000-0000-0000000000c1', 105) $$, 'user_credits stays readable in full, own row only');
+  $$ values ('00000000-0000-0000-0000-0000000000c1', 105::bigint) $$, 'user_credits stays readable in full, own row only');
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_generations'::regclass and attnum > 0),
   array['id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'result_url', 'created_at', 'updated_at', 'completed_at'],
