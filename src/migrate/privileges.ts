@@ -2,7 +2,7 @@
 // out meanwhile (Supabase grants ALL on each new table in public to anon, authenticated and
 // service_role, so a table a later migration adds arrives writable by all three):
 //   1. the package's tables and views are written only by their owner, that is through the
-//      package's functions: INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES and TRIGGER held by any
+//      package's functions: INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER and MAINTAIN held by any
 //      other role (PUBLIC included, column grants included) are revoked; and anon, which may do
 //      nothing (contract §8), keeps no privilege at all on them (Supabase grants it SELECT too);
 //   2. Supabase's service_role is NOINHERIT, so its membership in credits_service gives it
@@ -33,9 +33,10 @@ export async function packagePublicTables(root: string): Promise<string[]> {
   return [...names].filter((n) => !legacyOnlyTables.includes(n)).sort();
 }
 
-const writePrivileges = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+/** MAINTAIN (PostgreSQL 17+: VACUUM, REINDEX, LOCK TABLE…) is granted by Supabase's ALL as well. */
+const writePrivileges = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN'];
 
-/** Every write privilege on a package relation held by a role other than its owner, and anything anon holds, as one REVOKE each. */
+/** Every write privilege on a package relation held by a role other than its owner, and anything anon holds, as one REVOKE per grant. */
 const revokeWrites = `
   with relations as (
     select c.oid, c.relowner, c.relacl, format('%I.%I', n.nspname, c.relname) as name
@@ -43,17 +44,18 @@ const revokeWrites = `
      where c.relkind in ('r', 'p', 'v', 'm', 'f')
        and (n.nspname = any($1::text[]) or (n.nspname = 'public' and c.relname = any($2::text[])))
   ), held as (
-    select r.name, a.grantee, a.grantor from relations r, aclexplode(r.relacl) a
+    select r.name, a.grantee, a.grantor, a.privilege_type from relations r, aclexplode(r.relacl) a
      where a.grantee <> r.relowner and (a.privilege_type = any($3::text[]) or a.grantee = to_regrole('anon'))
     union
-    select r.name, a.grantee, a.grantor from relations r join pg_attribute att on att.attrelid = r.oid, aclexplode(att.attacl) a
+    select r.name, a.grantee, a.grantor, a.privilege_type from relations r join pg_attribute att on att.attrelid = r.oid, aclexplode(att.attacl) a
      where a.grantee <> r.relowner and (a.privilege_type = any($3::text[]) or a.grantee = to_regrole('anon'))
   )
   select name, case when grantee = 0 then 'public' else grantee::regrole::text end as grantee,
+         -- the privileges held, by name: each server version knows its own (MAINTAIN since 17)
          format('revoke %s on table %s from %s granted by %s cascade',
-                case when grantee = to_regrole('anon') then 'all' else 'insert, update, delete, truncate, references, trigger' end,
+                case when grantee = to_regrole('anon') then 'all' else string_agg(distinct lower(privilege_type), ', ') end,
                 name, case when grantee = 0 then 'public' else grantee::regrole::text end, grantor::regrole) as statement
-    from held order by 1, 2`;
+    from held group by name, grantee, grantor order by 1, 2`;
 
 /** What credits_service holds directly and service_role does not: schema usage, table reads, function calls. */
 const mirrorServiceRole = `
