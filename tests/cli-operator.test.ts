@@ -59,7 +59,8 @@ beforeAll(async () => {
     insert into enhancement_tasks (user_id, task_type, provider, model, status, credits_used, provider_cost_usd,
                                    created_at, updated_at, submitted_at, completed_at)
     select gen_random_uuid(), 'enhance', 'provider_' || lpad(i::text, 4, '0'), 'model-a', 'completed', 1, 0.039,
-           now() - interval '2 hours', now() - interval '1 hour', now() - interval '2 hours', now() - interval '1 hour'
+           -- seconds ago, not hours: "today" (UTC) must hold them even just after midnight
+           now() - interval '2 seconds', now() - interval '1 second', now() - interval '2 seconds', now() - interval '1 second'
       from generate_series(1, 400) i`;
 });
 afterAll(async () => {
