@@ -2,6 +2,7 @@
 // Money arrives as decimal strings (exact; convert with a decimal library, never parseFloat
 // for sums); counts and rates as numbers.
 import type postgres from 'postgres';
+import { adminCreditStats, type Sql } from '../generated/client.js';
 
 export interface ProviderModelStats {
   model: string;
@@ -86,11 +87,11 @@ export interface AdminCreditStats {
 }
 
 /** admin_credit_stats for generations started in [from, to) (default: the last 30 days). */
-export async function getAdminCreditStats(sql: postgres.Sql, range: { from?: Date; to?: Date } = {}): Promise<AdminCreditStats> {
+export async function getAdminCreditStats(sql: Sql, range: { from?: Date; to?: Date } = {}): Promise<AdminCreditStats> {
   const to = range.to ?? new Date();
   const from = range.from ?? new Date(to.getTime() - 30 * 86_400_000);
-  const [row] = await sql<{ stats: AdminCreditStats }[]>`select admin_credit_stats(${from}, ${to}) as stats`;
-  return row!.stats;
+  // Through the generated client: the same parsing whatever transform the caller's sql has.
+  return (await adminCreditStats(sql, { from, to })) as unknown as AdminCreditStats;
 }
 
 function parseDate(value: string | null, name: string): Date | undefined {

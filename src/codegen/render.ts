@@ -62,7 +62,7 @@ function renderFunction(f: CatalogFunction): string {
         .map((a, i) => `  ${key(a)}${i >= firstOptional ? '?' : ''}: ${mapping(a.type, `${where} ${a.name}`).ts};`)
         .join('\n')}\n}\n`
     : '';
-  const specs = `[${inputs.map((a) => `{ name: ${quote(a.name)}, key: ${quote(key(a))}, type: ${quote(a.type)} }`).join(', ')}]`;
+  const specs = `[${inputs.map((a, i) => `{ name: ${quote(a.name)}, key: ${quote(key(a))}, type: ${quote(a.type)}${i < firstOptional ? ', required: true' : ''} }`).join(', ')}]`;
   const argParam = inputs.length ? `args: ${base}Args${firstOptional === 0 ? ' = {}' : ''}` : 'args: Record<string, never> = {}';
 
   if (outputs.length === 0) {

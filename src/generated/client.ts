@@ -44,7 +44,7 @@ export interface MonitoringRefundRateArgs {
 }
 /** Refund rate of the generations started in a period: credits refunded / credits charged, 4 decimals; null when nothing was charged. */
 export function monitoringRefundRate(sql: Sql, args: MonitoringRefundRateArgs): Promise<Decimal | null> {
-  return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric' }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric' }], args, { shape: 'value', select: [], bigints: [] }) as Promise<Decimal | null>;
+  return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric', required: true }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric', required: true }], args, { shape: 'value', select: [], bigints: [] }) as Promise<Decimal | null>;
 }
 
 export interface MonitoringTodaysGenerationsResult {
@@ -112,7 +112,7 @@ export interface CompleteGenerationResult {
 }
 /** Marks a generation completed and records its provider cost; idempotent, never refunds. */
 export function completeGeneration(sql: Sql, args: CompleteGenerationArgs): Promise<CompleteGenerationResult> {
-  return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], bigints: [] }) as Promise<CompleteGenerationResult>;
+  return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], bigints: [] }) as Promise<CompleteGenerationResult>;
 }
 
 export interface EnsureCreditAccountArgs {
@@ -132,7 +132,7 @@ export interface EnsureCreditAccountResult {
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
 }
 
 export interface ExpireStaleGenerationsArgs {
@@ -167,7 +167,7 @@ export interface FailGenerationResult {
 }
 /** Marks a generation failed and refunds its credits exactly once; idempotent. */
 export function failGeneration(sql: Sql, args: FailGenerationArgs): Promise<FailGenerationResult> {
-  return callFunction(sql, 'public.fail_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_source', key: 'source', type: 'text' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'refunded_credits', 'balance::text as balance', 'outcome'], bigints: ['balance'] }) as Promise<FailGenerationResult>;
+  return callFunction(sql, 'public.fail_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_error_message', key: 'errorMessage', type: 'text', required: true }, { name: 'p_source', key: 'source', type: 'text' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'refunded_credits', 'balance::text as balance', 'outcome'], bigints: ['balance'] }) as Promise<FailGenerationResult>;
 }
 
 export interface GetCreditBalanceArgs {
@@ -185,7 +185,7 @@ export interface GetCreditBalanceResult {
 }
 /** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }], args, { shape: 'row', select: ['total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits::text as total_credits', 'monthly_credits::text as monthly_credits', 'purchased_credits::text as purchased_credits', 'tier', 'monthly_allowance', 'used_this_month::text as used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], bigints: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GrantCreditsArgs {
@@ -201,7 +201,7 @@ export interface GrantCreditsResult {
 }
 /** Adds purchased (never-expiring) credits to an account; idempotent per key. */
 export function grantCredits(sql: Sql, args: GrantCreditsArgs): Promise<GrantCreditsResult> {
-  return callFunction(sql, 'public.grant_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_reason', key: 'reason', type: 'text' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }], args, { shape: 'row', select: ['transaction_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<GrantCreditsResult>;
+  return callFunction(sql, 'public.grant_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<GrantCreditsResult>;
 }
 
 export interface MarkGenerationSubmittedArgs {
@@ -215,7 +215,7 @@ export interface MarkGenerationSubmittedResult {
 }
 /** Records that the provider accepted the task: processing, with the provider's job id. */
 export function markGenerationSubmitted(sql: Sql, args: MarkGenerationSubmittedArgs): Promise<MarkGenerationSubmittedResult> {
-  return callFunction(sql, 'public.mark_generation_submitted', [{ name: 'p_task_id', key: 'taskId', type: 'uuid' }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], bigints: [] }) as Promise<MarkGenerationSubmittedResult>;
+  return callFunction(sql, 'public.mark_generation_submitted', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], bigints: [] }) as Promise<MarkGenerationSubmittedResult>;
 }
 
 export interface MyCreditBalanceResult {
@@ -249,7 +249,7 @@ export interface StartGenerationResult {
 }
 /** Creates a pending generation task and charges its credits atomically (idempotent per key). */
 export function startGeneration(sql: Sql, args: StartGenerationArgs): Promise<StartGenerationResult> {
-  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid' }, { name: 'p_task_type', key: 'taskType', type: 'text' }, { name: 'p_provider', key: 'provider', type: 'text' }, { name: 'p_model', key: 'model', type: 'text' }, { name: 'p_credits', key: 'credits', type: 'integer' }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<StartGenerationResult>;
+  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_task_type', key: 'taskType', type: 'text', required: true }, { name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_model', key: 'model', type: 'text', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'balance::text as balance', 'replayed'], bigints: ['balance'] }) as Promise<StartGenerationResult>;
 }
 
 export interface VerifyLedgerResult {
