@@ -42,8 +42,21 @@ export class InsufficientCreditsError extends CreditsError {
 /** CR002: the user has no credit account (create it with ensureCreditAccount). */
 export class NoCreditAccountError extends CreditsError {}
 
-/** CR003: an argument is null, blank, oversized, out of range or unknown. */
-export class InvalidArgumentError extends CreditsError {}
+/**
+ * CR003: an argument is null, blank, oversized, out of range or unknown. Also a value the server
+ * cannot read as its parameter's type (22P02 invalid text, 22003 out of range, 22007/22008 bad
+ * date or time, 22P05 bad character; `code` keeps the SQLSTATE), and a value the typed client
+ * refuses before sending it (code CR003, `parameter` naming the argument).
+ */
+export class InvalidArgumentError extends CreditsError {
+  /** The argument's key (e.g. `userId`) when known. */
+  readonly parameter: string | undefined;
+
+  constructor(source: ServerError, options?: { cause?: unknown; parameter?: string }) {
+    super(source, options);
+    this.parameter = options?.parameter;
+  }
+}
 
 /** CR004: no task has that id. */
 export class TaskNotFoundError extends CreditsError {}
@@ -65,6 +78,12 @@ const classes: Record<string, new (source: ServerError, options?: { cause?: unkn
   CR005: TransitionNotAllowedError,
   CR006: IdempotencyConflictError,
   '42501': PermissionDeniedError,
+  // data exceptions: a value the server could not take as its parameter's type
+  '22P02': InvalidArgumentError,
+  '22003': InvalidArgumentError,
+  '22007': InvalidArgumentError,
+  '22008': InvalidArgumentError,
+  '22P05': InvalidArgumentError,
 };
 
 /** The typed error for a contract SQLSTATE; anything else is returned unchanged. */

@@ -5,6 +5,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAdminCreditStats } from '../src/client/admin-stats.js';
+import { InvalidArgumentError } from '../src/errors.js';
 import * as client from '../src/generated/client.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -34,6 +35,9 @@ describe('the typed client on an sql with transform: postgres.camel', () => {
     expect(balance).toMatchObject({ total_credits: 100n, monthly_credits: 100n, tier: 'basic' });
     expect(typeof balance.period_start).toBe('string');
     expect(await client.verifyLedger(camel)).toEqual([]);
+    // inside a transaction of that sql too (a TransactionSql does not expose its options)
+    const inTx = await camel.begin((tx) => client.getCreditBalance(tx, { userId }));
+    expect(inTx).toMatchObject({ total_credits: 100n, tier: 'basic' });
   });
 
   it('reads views and the admin document with their own names (no camelCase inside the json)', async () => {
@@ -63,5 +67,30 @@ describe('argument objects', () => {
   it('leaves optional arguments to their SQL defaults', async () => {
     const result = await client.expireStaleGenerations(db.sql);
     expect(result).toEqual([]);
+  });
+});
+
+describe('values the server cannot read as their parameter type', () => {
+  const invalid = async (call: Promise<unknown>) => {
+    const error = await call.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    return error as InvalidArgumentError;
+  };
+
+  it('are InvalidArgumentError naming the argument, before anything is sent', async () => {
+    const userId = crypto.randomUUID();
+    expect(await invalid(client.getCreditBalance(db.sql, { userId: 'not-a-uuid' }))).toMatchObject({ code: 'CR003', parameter: 'userId' });
+    const start = (credits: number) => client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits });
+    expect(await invalid(start(2.5))).toMatchObject({ code: 'CR003', parameter: 'credits' });
+    expect(await invalid(start(2 ** 31))).toMatchObject({ code: 'CR003', parameter: 'credits' });
+    expect(await invalid(client.allocateMonthlyCredits(db.sql, { periodStart: '2026-13-01' }))).toMatchObject({ parameter: 'periodStart' });
+    expect(await invalid(client.completeGeneration(db.sql, { taskId: userId, providerCostUsd: 'a lot' }))).toMatchObject({ parameter: 'providerCostUsd' });
+    expect(await invalid(client.adminCreditStats(db.sql, { from: new Date('nope') }))).toMatchObject({ parameter: 'from' });
+  });
+
+  it('are InvalidArgumentError with the server\'s SQLSTATE when only the server can tell', async () => {
+    const error = await invalid(client.expireStaleGenerations(db.sql, { olderThan: 'banana' }));
+    expect(error.code).toBe('22007');
+    expect(error.parameter).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 // function call or view read, arguments cast to their SQL types, results converted where
 // JavaScript would lose precision, and contract errors turned into typed errors.
 import type postgres from 'postgres';
-import { toCreditsError } from '../errors.js';
+import { InvalidArgumentError, toCreditsError } from '../errors.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>> | postgres.TransactionSql<Record<string, unknown>>;
 
@@ -30,9 +30,10 @@ export interface ResultSpec {
   bigints: string[];
 }
 
-// Results are read raw (`.raw()`: the wire's text, before the driver's parsers and before any
-// `transform` the caller's `sql` has, such as postgres.camel) and parsed here by type OID, so
-// the client returns the same names and values whatever options the caller's `sql` was made with.
+// When the caller's sql may transform results (postgres.camel renames columns and json keys) or
+// parse them its own way, results are read raw (`.raw()`: the wire's text, before the driver's
+// parsers and any transform) and parsed here by type OID, so the client returns the same names
+// and values whatever options the caller's `sql` was made with.
 const parseArray = (text: string) =>
   text === '{}' ? [] : text.slice(1, -1).split(',').map((v) => (v === 'NULL' ? null : v.replace(/^"(.*)"$/, '$1')));
 const parsers: Record<number, (text: string) => unknown> = {
@@ -43,8 +44,13 @@ const parsers: Record<number, (text: string) => unknown> = {
   1009: parseArray, 2951: parseArray, // text[], uuid[]
 };
 
-/** The name each select-list entry comes back as: its alias, else the column itself. */
-const outputName = (entry: string) => /\sas\s+"?([a-z_0-9]+)"?$/i.exec(entry)?.[1] ?? entry.replace(/"/g, '');
+/** The name each select-list entry comes back as: its alias (`x::text as x`), else the column itself. */
+function namesOf(select: string[]): string[] {
+  return select.map((entry) => {
+    const alias = entry.lastIndexOf(' as ');
+    return alias === -1 ? entry : entry.slice(alias + 4);
+  });
+}
 
 type RawResult = Buffer[][] & { columns: { type: number }[] };
 
@@ -63,12 +69,41 @@ function parseRows(result: RawResult, names: string[], bigints: string[]): Recor
   });
 }
 
-/** A row transform (transform.row.from) would hand us a changed row: refuse it once, clearly. */
-function checkOptions(sql: Sql) {
-  const transform = (sql as unknown as { options?: { transform?: { row?: { from?: unknown } } } }).options?.transform;
+interface DriverOptions {
+  transform?: { column?: { from?: unknown }; value?: { from?: unknown }; row?: { from?: unknown } };
+  types?: Record<string, unknown>;
+}
+
+/**
+ * How to read the results: 'driver' when the caller's sql is known to parse as the driver does
+ * by default (a pool made without transform or custom types: its own parsing is the fastest),
+ * 'raw' otherwise (a transform, custom types, or a TransactionSql, which does not expose its
+ * options). A row transform would hand back rows the client did not select: refused, clearly.
+ */
+function readMode(sql: Sql): 'driver' | 'raw' {
+  const options = (sql as unknown as { options?: DriverOptions }).options;
+  const transform = options?.transform;
   if (transform?.row?.from) {
     throw new TypeError('pg-credits-ledger: the typed client cannot read results through a row transform (transform.row.from); pass it an sql made without one');
   }
+  const plain = !!transform && !transform.column?.from && !transform.value?.from && Object.keys(options?.types ?? {}).length === 0;
+  return plain ? 'driver' : 'raw';
+}
+
+function convert(row: Record<string, unknown>, bigints: string[]): Record<string, unknown> {
+  for (const column of bigints) if (row[column] !== null && row[column] !== undefined) row[column] = BigInt(row[column] as string);
+  return row;
+}
+
+/** Runs a statement and returns its rows with the names of `select`, read by `mode`. */
+async function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], bigints: string[], prepare: boolean) {
+  const params = values as postgres.ParameterOrJSON<never>[];
+  if (mode === 'driver') {
+    const rows = await sql.unsafe(text, params, { prepare });
+    return rows.map((row) => convert({ ...row }, bigints));
+  }
+  const raw = (await sql.unsafe(text, params, { prepare }).raw()) as unknown as RawResult;
+  return parseRows(raw, namesOf(select), bigints);
 }
 
 /** The call's argument object: only the function's own keys, every required one given. */
@@ -80,6 +115,49 @@ function checkArguments(fn: string, specs: ArgumentSpec[], args: Record<string, 
   }
   for (const spec of specs) {
     if (spec.required && args[spec.key] === undefined) throw new TypeError(`${fn}: missing required argument "${spec.key}"`);
+    const value = args[spec.key];
+    if (value === undefined || value === null) continue; // null: the function decides (CR003 where it is required)
+    const problem = valueProblem(spec.type, value);
+    if (problem) {
+      throw new InvalidArgumentError(
+        { code: 'CR003', message: `${fn}: ${spec.key} ${problem}`, detail: `${spec.name} (${spec.type}) was ${describe(value)}.` },
+        { parameter: spec.key },
+      );
+    }
+  }
+}
+
+const describe = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value));
+const uuid = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+const decimal = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Why a value cannot be cast to the parameter's SQL type, checked before it is sent (else undefined). */
+function valueProblem(type: string, value: unknown): string | undefined {
+  switch (type) {
+    case 'uuid':
+      return typeof value === 'string' && uuid.test(value) ? undefined : 'must be a UUID';
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647 ? undefined
+        : 'must be a whole number between -2147483648 and 2147483647';
+    case 'bigint':
+      return (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) || (typeof value === 'number' && Number.isSafeInteger(value)) ? undefined
+        : 'must be a whole number (a bigint, or a safe integer)';
+    case 'numeric':
+      return (typeof value === 'string' && decimal.test(value)) || (typeof value === 'number' && Number.isFinite(value)) ? undefined
+        : 'must be a decimal number (a string such as "0.039", or a finite number)';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'text':
+      return typeof value === 'string' ? undefined : 'must be a string';
+    case 'date':
+      return typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? undefined
+        : 'must be a date, YYYY-MM-DD';
+    case 'timestamp with time zone':
+      return (value instanceof Date && !Number.isNaN(value.getTime())) || (typeof value === 'string' && !Number.isNaN(Date.parse(value))) ? undefined
+        : 'must be a valid Date (or an ISO 8601 string)';
+    default:
+      return undefined; // interval, jsonb…: the server checks them (a refusal still arrives as InvalidArgumentError)
   }
 }
 
@@ -95,7 +173,7 @@ export async function callFunction(
   result: ResultSpec & { shape: 'row' | 'rows' | 'value' },
 ): Promise<unknown> {
   const args = argsObject as Record<string, unknown>;
-  checkOptions(sql);
+  const mode = readMode(sql);
   checkArguments(fn, specs, args);
   const given = specs.filter((s) => args[s.key] !== undefined);
   const call = `${fn}(${given.map((s, i) => `${s.name} => $${i + 1}::${s.type}`).join(', ')})`;
@@ -105,8 +183,12 @@ export async function callFunction(
     // The server infers each parameter's type from its cast; the driver serialises by it (jsonb included).
     // Prepared: the text only varies with which optional arguments are given, so each connection
     // parses and plans a call once instead of every time.
-    const raw = (await sql.unsafe(text, given.map((s) => args[s.key]) as postgres.ParameterOrJSON<never>[], { prepare: true }).raw()) as unknown as RawResult;
-    const rows = parseRows(raw, select.map(outputName), result.shape === 'value' ? [] : result.bigints);
+    const values = given.map((s) => args[s.key]);
+    const bigints = result.shape === 'value' ? [] : result.bigints;
+    // The common case inline (no extra async step on the hot path): the driver's own parsing.
+    const rows = mode === 'driver'
+      ? (await sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare: true })).map((row) => convert({ ...row }, bigints))
+      : await runQuery(sql, mode, text, values, select, bigints, true);
     if (result.shape === 'value') return rows[0]?.value ?? null;
     return result.shape === 'row' ? rows[0] ?? null : rows;
   } catch (error) {
@@ -136,10 +218,10 @@ export async function readView<Row>(sql: Sql, view: string, columns: Readonly<Re
   const order = query.orderBy ? ` order by ${check(query.orderBy)}${query.descending ? ' desc' : ''}` : '';
   const limit = query.limit !== undefined ? ` limit ${Math.max(0, Math.floor(query.limit))}` : '';
   const values = filters.map(([, v]) => (v instanceof Date ? v.toISOString() : String(v)));
-  checkOptions(sql);
+  const mode = readMode(sql);
   try {
-    const raw = (await sql.unsafe(`select ${result.select.join(', ')} from ${view}${where}${order}${limit}`, values).raw()) as unknown as RawResult;
-    return parseRows(raw, result.select.map(outputName), result.bigints) as Row[];
+    const text = `select ${result.select.join(', ')} from ${view}${where}${order}${limit}`;
+    return (await runQuery(sql, mode, text, values, result.select, result.bigints, false)) as Row[];
   } catch (error) {
     throw toCreditsError(error);
   }
