@@ -5,8 +5,9 @@
 -- Why batches: a charge on an account waits while the allocation holds its row lock; one batch
 -- per transaction bounds that wait to one batch, whatever the number of accounts. Call it until
 -- it returns accounts = 0 (the procedure run_monthly_allocation and `credits allocate` do), and
--- meanwhile every account rolls over by itself on its first charge, grant, refund or balance
--- read of the month (lazy roll-over), so no caller sees last month's balance.
+-- meanwhile every account rolls over by itself on its first charge, grant, refund or
+-- ensure_credit_account call of the month (lazy roll-over), and balance reads report the new
+-- month, so no caller sees last month's balance.
 -- Accounts are taken in (period, user) order through an index, locked SKIP LOCKED: two
 -- schedulers share the work, an account being charged is taken by a later batch, and nothing
 -- is allocated twice (periods only move forward; one allocation row per account and period).

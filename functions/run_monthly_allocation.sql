@@ -4,7 +4,7 @@
 -- one stopped: the accounts left are simply still due). A charge waits at most for one batch.
 -- Two runs at once share the work (each batch locks its accounts SKIP LOCKED) and allocate
 -- nothing twice. Must be CALLed outside an explicit transaction block (it commits).
---   select cron.schedule('credits-allocation', '5 0 1 * *', 'call public.run_monthly_allocation()');
+--   select cron.schedule('credits-allocation', '5 * 1 * *', 'call public.run_monthly_allocation()');
 -- Arguments: p_period_start (default: the current month, UTC), p_max_duration.
 -- Reports what it did in a NOTICE.
 -- Errors: CR003 as allocate_monthly_credits, or p_max_duration not positive.
