@@ -64,8 +64,7 @@ function parseRows(result: RawResult, names: string[], bigints: string[]): Recor
       const parse = parsers[types[i]!];
       row[names[i]!] = parse ? parse(text) : text;
     });
-    for (const column of bigints) if (row[column] !== null && row[column] !== undefined) row[column] = BigInt(row[column] as string);
-    return row;
+    return convert(row, bigints);
   });
 }
 
@@ -95,15 +94,15 @@ function convert(row: Record<string, unknown>, bigints: string[]): Record<string
   return row;
 }
 
-/** Runs a statement and returns its rows with the names of `select`, read by `mode`. */
-async function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], bigints: string[], prepare: boolean) {
-  const params = values as postgres.ParameterOrJSON<never>[];
-  if (mode === 'driver') {
-    const rows = await sql.unsafe(text, params, { prepare });
-    return rows.map((row) => convert({ ...row }, bigints));
-  }
-  const raw = (await sql.unsafe(text, params, { prepare }).raw()) as unknown as RawResult;
-  return parseRows(raw, namesOf(select), bigints);
+/**
+ * Runs a statement and returns its rows with the names of `select`, read by `mode`. Not async:
+ * the driver's query is awaited once, by the caller (this is on every call's path).
+ */
+function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], bigints: string[], prepare: boolean): Promise<Record<string, unknown>[]> {
+  const query = sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare });
+  return mode === 'driver'
+    ? query.then((rows) => rows.map((row) => convert({ ...row }, bigints)))
+    : query.raw().then((raw) => parseRows(raw as unknown as RawResult, namesOf(select), bigints));
 }
 
 /** The call's argument object: only the function's own keys, every required one given. */
@@ -183,12 +182,7 @@ export async function callFunction(
     // The server infers each parameter's type from its cast; the driver serialises by it (jsonb included).
     // Prepared: the text only varies with which optional arguments are given, so each connection
     // parses and plans a call once instead of every time.
-    const values = given.map((s) => args[s.key]);
-    const bigints = result.shape === 'value' ? [] : result.bigints;
-    // The common case inline (no extra async step on the hot path): the driver's own parsing.
-    const rows = mode === 'driver'
-      ? (await sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare: true })).map((row) => convert({ ...row }, bigints))
-      : await runQuery(sql, mode, text, values, select, bigints, true);
+    const rows = await runQuery(sql, mode, text, given.map((s) => args[s.key]), select, result.shape === 'value' ? [] : result.bigints, true);
     if (result.shape === 'value') return rows[0]?.value ?? null;
     return result.shape === 'row' ? rows[0] ?? null : rows;
   } catch (error) {
