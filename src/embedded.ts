@@ -94,9 +94,16 @@ function postgresUser(): { uid: number; gid: number } {
   }
 }
 
-function run(file: string, args: string[], options: { uid?: number; gid?: number }): Promise<void> {
+type Owner = { uid?: number; gid?: number };
+
+/** A server binary as the owner of the data (the OS user postgres when we are root), its log on stderr. */
+function spawnAs(file: string, args: string[], owner: Owner): ChildProcess {
+  return spawn(file, args, { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function run(file: string, args: string[], owner: Owner): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...options, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnAs(file, args, owner);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -105,9 +112,9 @@ function run(file: string, args: string[], options: { uid?: number; gid?: number
 }
 
 /** Starts the server and resolves once it accepts connections. */
-function startServer(binary: string, args: string[], options: { uid?: number; gid?: number }): Promise<ChildProcess> {
+function startServer(binary: string, args: string[], owner: Owner): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { ...options, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnAs(binary, args, owner);
     let stderr = '';
     const onData = (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -128,7 +135,7 @@ function startServer(binary: string, args: string[], options: { uid?: number; gi
 export async function startEmbeddedPostgres(options: { log?: (line: string) => void } = {}): Promise<EmbeddedServer> {
   const asRoot = process.getuid?.() === 0;
   let binaries = await packagedBinaries();
-  let owner: { uid?: number; gid?: number } = {};
+  let owner: Owner = {};
   if (asRoot) {
     binaries = await reachableBinaries(binaries);
     owner = postgresUser();
