@@ -8,6 +8,8 @@
 -- the key pricing), never taken as $0: cost per success is over priced completions only.
 -- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
 -- before p_to, or the range exceeds 3 years.
+-- Never null: the result.
+-- Document type: AdminCreditStats.
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
 create or replace function public.admin_credit_stats(
   p_from timestamptz default now() - interval '30 days',
@@ -18,6 +20,9 @@ language plpgsql
 stable
 security definer
 set search_path to pg_catalog, pg_temp
+-- Timestamps in the document are written in UTC (2026-11-29T22:50:25.123+00:00), as the typed
+-- client returns them, whatever the caller's TimeZone.
+set timezone to 'UTC'
 -- JIT compiles for tens of ms to save less on these short scans
 set jit to off
 as $$

@@ -14,6 +14,7 @@
 -- Result: period_start, accounts (how many this call moved), credits_allocated, credits_expired.
 -- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
 -- not begun in UTC (whatever the session's TimeZone).
+-- Never null: period_start, accounts, credits_allocated, credits_expired.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.allocate_monthly_credits(
   p_period_start date default date_trunc('month', now() at time zone 'UTC')::date,

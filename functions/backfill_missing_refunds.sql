@@ -5,6 +5,7 @@
 -- share the work. For very large sets, `credits refunds backfill --apply` does the same in
 -- batches, with progress.
 -- Result: task_id, user_id, credits, failed_at, error_message, refunded, balance.
+-- Never null: task_id, user_id, credits, refunded.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.backfill_missing_refunds(p_dry_run boolean default true)
 returns table (

@@ -4,6 +4,7 @@
 -- failed one 'ignored_already_failed', and no balance changes.
 -- Result: task_id, status, outcome ('completed', 'already_completed', 'ignored_already_failed').
 -- Errors: CR003 invalid argument, CR004 no such task.
+-- Never null: task_id, status, outcome.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.complete_generation(
   p_task_id uuid,

@@ -4,6 +4,7 @@
 -- current month first, as on its first charge: safe to call on every sign-in.
 -- Result: created, then the columns of get_credit_balance.
 -- Errors: CR003 invalid argument or unknown tier.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.ensure_credit_account(
   p_user_id uuid,

@@ -10,6 +10,7 @@
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.
 -- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
+-- Never null: task_id, user_id, previous_status, stuck_since, refunded_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.expire_stale_generations(
   p_older_than interval default '30 minutes',

@@ -6,9 +6,11 @@
 -- reason to refuse the refund: null or blank (only whitespace) is stored as 'no error message
 -- given', more than 10,000 characters as its first 10,000; the task's error_message_normalised
 -- says which ('defaulted', 'truncated'; null when stored as given).
--- Result: task_id, status, refunded_credits, balance (the account's total afterwards), outcome
+-- Result: task_id, status, refunded_credits, balance (the account's total afterwards; null when
+-- the task's user has no account), outcome
 -- ('refunded', 'already_failed', 'ignored_already_completed').
 -- Errors: CR003 invalid argument (task id, source, cost), CR004 no such task.
+-- Never null: task_id, status, refunded_credits, outcome.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.fail_generation(
   p_task_id uuid,

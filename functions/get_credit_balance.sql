@@ -1,6 +1,7 @@
 -- get_credit_balance: an account's spendable total, its two buckets, tier, allowance, usage this
 -- month and current period (period_end exclusive: monthly credits expire then).
 -- Errors: CR002 no account, CR003 null user.
+-- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.get_credit_balance(
   p_user_id uuid,

@@ -3,6 +3,7 @@
 -- (replayed = true) and adds nothing; with another amount or reason it is refused.
 -- Result: transaction_id (the 'purchase' ledger row), balance (total afterwards), replayed.
 -- Errors: CR002 no account, CR003 invalid argument, CR006 key reused with other arguments.
+-- Never null: transaction_id, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_credits(
   p_user_id uuid,

@@ -4,6 +4,7 @@
 -- Result: task_id, status, outcome ('submitted' or 'already_submitted').
 -- Errors: CR003 invalid argument or external id used by another task of the provider,
 -- CR004 no such task, CR005 another id is already set or the task is finished.
+-- Never null: task_id, status, outcome.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.mark_generation_submitted(
   p_task_id uuid,

@@ -2,6 +2,7 @@
 -- 'sub' that PostgREST puts in request.jwt.claims.
 -- Errors: 42501 when the request carries no user id (no claims, claims that are not JSON, a
 -- 'sub' that is not a uuid), CR002 when the user has no account.
+-- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
 -- the user id comes only from the JWT, never from an argument.
 create or replace function public.my_credit_balance(

@@ -3,7 +3,8 @@
 -- returns the first call's task and balance (replayed = true) and charges nothing again; the same
 -- key with other arguments is refused.
 -- Result: task_id, balance (the account's total after the charge), replayed.
--- Errors: CR001 insufficient credits, CR002 no account, CR003 invalid argument, CR006 key reused.
+-- Errors: CR001 insufficient credits (DETAIL: {"required", "available", "user_id"} as JSON), CR002 no account, CR003 invalid argument, CR006 key reused.
+-- Never null: task_id, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.start_generation(
   p_user_id uuid,
@@ -102,8 +103,9 @@ begin
 
   if v_credits < p_credits then
     raise exception using errcode = 'CR001',
-      message = 'insufficient credits',
-      detail = format('The generation costs %s credits; user %s has %s.', p_credits, p_user_id, v_credits),
+      message = format('insufficient credits: the generation costs %s, the account holds %s', p_credits, v_credits),
+      -- DETAIL is a JSON object (docs/error-codes.md): callers read the numbers without parsing prose.
+      detail = json_build_object('required', p_credits, 'available', v_credits, 'user_id', p_user_id)::text,
       hint = 'Buy or grant credits, or wait for the next monthly allocation.';
   end if;
 

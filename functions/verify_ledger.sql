@@ -11,6 +11,7 @@
 --   charge_mismatch        a task charged by start_generation for other than its credits_used
 -- Failures inherited from before adoption are not violations: monitoring.missing_refunds lists
 -- them until backfill_missing_refunds repays them.
+-- Never null: invariant, detail.
 -- SECURITY DEFINER: analysts verify the ledger without reading the raw tables.
 create or replace function public.verify_ledger()
 returns table (invariant text, user_id uuid, task_id uuid, detail text)

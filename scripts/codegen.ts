@@ -1,11 +1,12 @@
 // npm run codegen [-- --check]
 // Migrates a scratch database to the latest version (on the server of DATABASE_URL, else on an
-// embedded PostgreSQL), generates src/generated/client.ts from its catalog and writes it; with
-// --check, exits 1 when the committed file differs from what the migrations produce.
+// embedded PostgreSQL), generates src/generated/client.ts and src/generated/supabase.ts from its
+// catalog and writes them; with --check, exits 1 when a committed file differs from what the
+// migrations produce.
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { generateClient, generatedClientPath } from '../src/codegen/generate.js';
+import { generatedFiles, generatedPath, generateSources } from '../src/codegen/generate.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { workServer } from './server.js';
 
@@ -17,19 +18,23 @@ async function main(): Promise<number> {
   try {
     const { url } = await server.ensureDatabase(scratch, true);
     await migrateUp({ databaseUrl: url });
-    const source = await generateClient(url);
-    const committed = await readFile(generatedClientPath, 'utf8').catch(() => '');
-    if (values.check) {
-      if (committed === source) {
-        console.log('src/generated/client.ts is up to date');
-        return 0;
+    const sources = await generateSources(url);
+    let stale = 0;
+    for (const file of Object.keys(generatedFiles) as (keyof typeof generatedFiles)[]) {
+      const name = generatedFiles[file];
+      const committed = await readFile(generatedPath(file), 'utf8').catch(() => '');
+      if (values.check) {
+        if (committed === sources[file]) console.log(`${name} is up to date`);
+        else {
+          console.error(`${name} is stale: run \`npm run codegen\` and commit the result`);
+          stale++;
+        }
+        continue;
       }
-      console.error('src/generated/client.ts is stale: run `npm run codegen` and commit the result');
-      return 1;
+      if (committed !== sources[file]) await writeFile(generatedPath(file), sources[file]);
+      console.log(committed === sources[file] ? `${name} unchanged` : `wrote ${name}`);
     }
-    await writeFile(generatedClientPath, source);
-    console.log(committed === source ? 'src/generated/client.ts unchanged' : 'wrote src/generated/client.ts');
-    return 0;
+    return stale ? 1 : 0;
   } finally {
     await server.dropDatabase(scratch);
     await server.stop();

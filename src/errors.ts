@@ -1,6 +1,7 @@
 // One error class per SQLSTATE of the contract (docs/error-codes.md), so that callers write
 //   catch (e) { if (e instanceof InsufficientCreditsError) showPaywall(e.required, e.available) }
-// The numbers come from the error's DETAIL, whose wording the functions keep stable for this.
+// CR001's numbers come from its DETAIL, a JSON object by contract of this package
+// ({"required", "available", "user_id"}, docs/error-codes.md), never from prose.
 
 /** Fields PostgreSQL clients (postgres, pg) put on a server error. */
 interface ServerError {
@@ -24,6 +25,16 @@ export class CreditsError extends Error {
   }
 }
 
+/** A DETAIL that is a JSON object (CR001's), else nothing. */
+function parseDetail(detail: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(detail ?? '');
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** CR001: the account holds fewer credits than the generation costs. */
 export class InsufficientCreditsError extends CreditsError {
   /** What the generation costs. */
@@ -33,9 +44,9 @@ export class InsufficientCreditsError extends CreditsError {
 
   constructor(source: ServerError, options?: { cause?: unknown }) {
     super(source, options);
-    const numbers = /costs (\d+) credits; user \S+ has (\d+)/.exec(source.detail ?? '');
-    this.required = numbers ? Number(numbers[1]) : undefined;
-    this.available = numbers ? Number(numbers[2]) : undefined;
+    const detail = parseDetail(source.detail);
+    this.required = typeof detail.required === 'number' ? detail.required : undefined;
+    this.available = typeof detail.available === 'number' ? detail.available : undefined;
   }
 }
 

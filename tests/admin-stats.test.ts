@@ -1,10 +1,13 @@
 // The TypeScript side of the admin dashboard: the typed call, the Fetch route handler, the
-// Express adapter and the dashboard command, against a database with a day of generations.
+// Express adapter and the dashboard command, against a database with a day of generations; and
+// the document's TypeScript type walked against real documents.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCreditStatsExpress, adminCreditStatsRoute, getAdminCreditStats } from '../src/client/admin-stats.js';
+import { adminCreditStatsExpress, adminCreditStatsRoute } from '../src/client/admin-stats.js';
+import { adminCreditStats } from '../src/generated/client.js';
 import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { newAccount, startGeneration } from './helpers/ledger.js';
@@ -23,8 +26,8 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 describe('admin credit stats from TypeScript', () => {
-  it('getAdminCreditStats returns the typed document, money as exact strings', async () => {
-    const stats = await getAdminCreditStats(db.sql);
+  it('adminCreditStats returns the typed document, money as exact strings', async () => {
+    const stats = await adminCreditStats(db.sql);
     expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800' });
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
@@ -77,5 +80,79 @@ describe('admin credit stats from TypeScript', () => {
     expect(text.stdout).toMatch(/cost\s+\$0\.31\s+priced 100\.0%\s+ok/);
     const json = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), [...args, '--json'], { env }).catch((e) => e);
     expect(JSON.parse(json.stdout).daily[0]).toMatchObject({ generations: 10, failed: 2, success_below_threshold: true });
+  });
+});
+
+// The AdminCreditStats interface (src/client/documents.ts), read with the TypeScript compiler,
+// against real documents: every key the type names is there (unless optional), no key is there
+// that it does not name, and every value is of the type it says (string literals included).
+describe('the AdminCreditStats type', () => {
+  function documentType() {
+    const file = path.join(packageRoot, 'src/client/documents.ts');
+    const program = ts.createProgram([file], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+    const checker = program.getTypeChecker();
+    const declaration = program.getSourceFile(file)!.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'AdminCreditStats')!;
+    return { checker, type: checker.getTypeAtLocation(declaration.name) };
+  }
+
+  /** Where `value` is not of `type`, one line each; `empty` collects the arrays met empty (their elements went unchecked). */
+  function mismatches(checker: ts.TypeChecker, type: ts.Type, value: unknown, at: string, empty: string[]): string[] {
+    if (type.isUnion()) {
+      const tries = type.types.map((t) => mismatches(checker, t, value, at, []));
+      if (tries.some((t) => t.length === 0)) return mismatches(checker, type.types[tries.findIndex((t) => t.length === 0)]!, value, at, empty);
+      return [`${at}: ${JSON.stringify(value)} is not ${checker.typeToString(type)}`];
+    }
+    const is = (ok: boolean) => (ok ? [] : [`${at}: ${JSON.stringify(value)} is not ${checker.typeToString(type)}`]);
+    if (type.flags & ts.TypeFlags.Null) return is(value === null);
+    if (type.flags & ts.TypeFlags.Undefined) return is(value === undefined);
+    if (type.isStringLiteral() || type.isNumberLiteral()) return is(value === type.value);
+    if (type.flags & ts.TypeFlags.BooleanLiteral) return is(value === (checker.typeToString(type) === 'true'));
+    if (type.flags & ts.TypeFlags.String) return is(typeof value === 'string');
+    if (type.flags & ts.TypeFlags.Number) return is(typeof value === 'number');
+    if (checker.isArrayType(type)) {
+      if (!Array.isArray(value)) return is(false);
+      if (value.length === 0) empty.push(at);
+      const element = checker.getTypeArguments(type as ts.TypeReference)[0]!;
+      return value.flatMap((v, i) => mismatches(checker, element, v, `${at}[${i}]`, empty));
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return is(false);
+    const object = value as Record<string, unknown>;
+    const properties = checker.getPropertiesOfType(type);
+    const problems = Object.keys(object).filter((k) => !properties.some((p) => p.name === k)).map((k) => `${at}.${k}: not in the type`);
+    for (const property of properties) {
+      const optional = (property.flags & ts.SymbolFlags.Optional) !== 0;
+      if (!(property.name in object)) {
+        if (!optional) problems.push(`${at}.${property.name}: missing`);
+        continue;
+      }
+      problems.push(...mismatches(checker, checker.getTypeOfSymbol(property), object[property.name], `${at}.${property.name}`, empty));
+    }
+    return problems;
+  }
+
+  it('matches real documents key by key: a busy range (every array filled) and an empty one', async () => {
+    // An unpriced completion, so pricing.unpriced_models has an element to check.
+    const user = await newAccount(db.sql, 'pro');
+    const { task_id } = await startGeneration(db.sql, user, 1);
+    await db.sql`update enhancement_tasks set model = 'unpriced-model' where id = ${task_id}`;
+    await db.sql`select complete_generation(${task_id})`;
+    await db.sql`select * from monitoring.refresh_rollups()`;
+
+    const { checker, type } = documentType();
+    const busy = await adminCreditStats(db.sql);
+    const empty: string[] = [];
+    expect(mismatches(checker, type, busy, 'stats', empty)).toEqual([]);
+    expect(empty).toEqual([]);
+    const quiet = await adminCreditStats(db.sql, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-02-01T00:00:00Z') });
+    expect(mismatches(checker, type, quiet, 'stats', [])).toEqual([]);
+    expect(quiet.period).toEqual({ from: '2020-01-01T00:00:00+00:00', to: '2020-02-01T00:00:00+00:00' }); // UTC, whatever the session's TimeZone
+  });
+
+  it('finds a drifted document: the walker is not blind', () => {
+    const { checker, type } = documentType();
+    const problems = mismatches(checker, type, { period: { from: 1 }, extra: true }, 'stats', []);
+    expect(problems).toContain('stats.extra: not in the type');
+    expect(problems).toContain('stats.period.from: 1 is not string');
+    expect(problems).toContain('stats.totals: missing');
   });
 });

@@ -146,61 +146,61 @@ describe('monitoring', () => {
   });
 
   it('summary: daily, weekly and monthly figures with their flags', async () => {
-    const rows = await all(`select granularity, period_start::text, generations, completed, failed, in_flight, success_rate::text,
-                                   success_below_threshold, credits_charged::int, credits_refunded::int, refund_rate::text,
+    const rows = await all(`select granularity, period_start::text, generations, completed, failed, in_flight, success_rate,
+                                   success_below_threshold, credits_charged::int, credits_refunded::int, refund_rate,
                                    refund_above_threshold, cost_usd::text, cost_per_generation::text
                               from monitoring.summary where period_start < '2026-08-01' order by granularity, period_start`);
     expect(rows).toEqual([
       // June 1: 40 generations, 37 completed → 0.925 < 0.95; charged 36+4+95+5 = 140, refunded 2+2+5 = 9 → 0.0643 > 0.05;
       // cost 18×0.04 + 19×0.10 = 2.62, per generation 0.0655
-      { granularity: 'day', period_start: '2026-06-01', generations: 40, completed: 37, failed: 3, in_flight: 0, success_rate: '0.9250',
-        success_below_threshold: true, credits_charged: 140, credits_refunded: 9, refund_rate: '0.0643', refund_above_threshold: true,
+      { granularity: 'day', period_start: '2026-06-01', generations: 40, completed: 37, failed: 3, in_flight: 0, success_rate: 0.925,
+        success_below_threshold: true, credits_charged: 140, credits_refunded: 9, refund_rate: 0.0643, refund_above_threshold: true,
         cost_usd: '2.620000', cost_per_generation: '0.065500' },
       // June 2: exactly at both thresholds: 19/20 = 0.95 is not below, 1/20 = 0.05 is not above
-      { granularity: 'day', period_start: '2026-06-02', generations: 20, completed: 19, failed: 1, in_flight: 0, success_rate: '0.9500',
-        success_below_threshold: false, credits_charged: 20, credits_refunded: 1, refund_rate: '0.0500', refund_above_threshold: false,
+      { granularity: 'day', period_start: '2026-06-02', generations: 20, completed: 19, failed: 1, in_flight: 0, success_rate: 0.95,
+        success_below_threshold: false, credits_charged: 20, credits_refunded: 1, refund_rate: 0.05, refund_above_threshold: false,
         cost_usd: '0.950000', cost_per_generation: '0.047500' },
       // June 8: nothing finished: no success rate, no flag; nothing refunded; no cost known yet, so no average
       { granularity: 'day', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
-        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: 0, refund_above_threshold: false,
         cost_usd: '0.000000', cost_per_generation: null },
-      { granularity: 'day', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
-        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+      { granularity: 'day', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: 1,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: 0, refund_above_threshold: false,
         cost_usd: '0.040000', cost_per_generation: '0.040000' },
       // June: 62 generations, 56 of 60 finished succeeded = 0.9333; 10 of 162 credits refunded = 0.0617;
       // $3.57 over the 60 generations whose cost is known (the 2 in flight are not) = 0.0595
-      { granularity: 'month', period_start: '2026-06-01', generations: 62, completed: 56, failed: 4, in_flight: 2, success_rate: '0.9333',
-        success_below_threshold: true, credits_charged: 162, credits_refunded: 10, refund_rate: '0.0617', refund_above_threshold: true,
+      { granularity: 'month', period_start: '2026-06-01', generations: 62, completed: 56, failed: 4, in_flight: 2, success_rate: 0.9333,
+        success_below_threshold: true, credits_charged: 162, credits_refunded: 10, refund_rate: 0.0617, refund_above_threshold: true,
         cost_usd: '3.570000', cost_per_generation: '0.059500' },
-      { granularity: 'month', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
-        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+      { granularity: 'month', period_start: '2026-07-01', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: 1,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: 0, refund_above_threshold: false,
         cost_usd: '0.040000', cost_per_generation: '0.040000' },
       // week of Monday June 1: 60 generations, 56 completed = 0.9333; 10/160 = 0.0625; $3.57 / 60 = 0.0595
-      { granularity: 'week', period_start: '2026-06-01', generations: 60, completed: 56, failed: 4, in_flight: 0, success_rate: '0.9333',
-        success_below_threshold: true, credits_charged: 160, credits_refunded: 10, refund_rate: '0.0625', refund_above_threshold: true,
+      { granularity: 'week', period_start: '2026-06-01', generations: 60, completed: 56, failed: 4, in_flight: 0, success_rate: 0.9333,
+        success_below_threshold: true, credits_charged: 160, credits_refunded: 10, refund_rate: 0.0625, refund_above_threshold: true,
         cost_usd: '3.570000', cost_per_generation: '0.059500' },
       { granularity: 'week', period_start: '2026-06-08', generations: 2, completed: 0, failed: 0, in_flight: 2, success_rate: null,
-        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: 0, refund_above_threshold: false,
         cost_usd: '0.000000', cost_per_generation: null },
       // July 1 2026 is a Wednesday: its week starts on Monday June 29
-      { granularity: 'week', period_start: '2026-06-29', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: '1.0000',
-        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: '0.0000', refund_above_threshold: false,
+      { granularity: 'week', period_start: '2026-06-29', generations: 1, completed: 1, failed: 0, in_flight: 0, success_rate: 1,
+        success_below_threshold: false, credits_charged: 2, credits_refunded: 0, refund_rate: 0, refund_above_threshold: false,
         cost_usd: '0.040000', cost_per_generation: '0.040000' },
     ]);
   });
 
   it('provider costs, usage, failures, users, activity and features', async () => {
-    expect(await all(`select provider, model, generations, completed, failed, cost_usd::text, cost_per_success::text, share_of_cost::text
+    expect(await all(`select provider, model, generations, completed, failed, cost_usd::text, cost_per_success::text, share_of_cost
                         from monitoring.provider_costs where granularity = 'month' and period_start = '2026-06-01' order by provider`)).toEqual([
       // nanobanana: $1.90 over 19 successes = 0.10, 1.90/3.57 = 0.5322 of June's spend
-      { provider: 'nanobanana', model: 'nx', generations: 20, completed: 19, failed: 1, cost_usd: '1.900000', cost_per_success: '0.100000', share_of_cost: '0.5322' },
+      { provider: 'nanobanana', model: 'nx', generations: 20, completed: 19, failed: 1, cost_usd: '1.900000', cost_per_success: '0.100000', share_of_cost: 0.5322 },
       // wavespeed: 0.72 + 0.95 = $1.67 over 37 successes = 0.045135, 0.4678 of the spend
-      { provider: 'wavespeed', model: 'nb', generations: 42, completed: 37, failed: 3, cost_usd: '1.670000', cost_per_success: '0.045135', share_of_cost: '0.4678' },
+      { provider: 'wavespeed', model: 'nb', generations: 42, completed: 37, failed: 3, cost_usd: '1.670000', cost_per_success: '0.045135', share_of_cost: 0.4678 },
     ]);
-    expect(await all(`select day::text, provider, task_type, generations, success_rate::text, credits_charged::int
+    expect(await all(`select day::text, provider, task_type, generations, success_rate, credits_charged::int
                         from monitoring.usage_by_provider_model where day = '2026-06-01' order by provider`)).toEqual([
-      { day: '2026-06-01', provider: 'nanobanana', task_type: 'upscale', generations: 20, success_rate: '0.9500', credits_charged: 100 },
-      { day: '2026-06-01', provider: 'wavespeed', task_type: 'enhance', generations: 20, success_rate: '0.9000', credits_charged: 40 },
+      { day: '2026-06-01', provider: 'nanobanana', task_type: 'upscale', generations: 20, success_rate: 0.95, credits_charged: 100 },
+      { day: '2026-06-01', provider: 'wavespeed', task_type: 'enhance', generations: 20, success_rate: 0.9, credits_charged: 40 },
     ]);
     // Ids and numbers fold to '#': both content-filter failures are one error
     expect(await all(`select provider, failure_source, error, sum(failures)::int n from monitoring.failures_by_provider_error
@@ -223,10 +223,10 @@ describe('monitoring', () => {
       // A again: active, not new
       { week: '2026-06-29', active_users: 1, new_users: 0, returning_users: 1, generations: 1, active_users_change: 0 },
     ]);
-    expect(await all(`select task_type, model, generations, share_of_month::text, rank_in_month from monitoring.feature_popularity
+    expect(await all(`select task_type, model, generations, share_of_month, rank_in_month from monitoring.feature_popularity
                        where month = '2026-06-01' order by rank_in_month`)).toEqual([
-      { task_type: 'enhance', model: 'nb', generations: 42, share_of_month: '0.6774', rank_in_month: 1 },
-      { task_type: 'upscale', model: 'nx', generations: 20, share_of_month: '0.3226', rank_in_month: 2 },
+      { task_type: 'enhance', model: 'nb', generations: 42, share_of_month: 0.6774, rank_in_month: 1 },
+      { task_type: 'upscale', model: 'nx', generations: 20, share_of_month: 0.3226, rank_in_month: 2 },
     ]);
   });
 
@@ -234,9 +234,9 @@ describe('monitoring', () => {
     // fastgen submitted-and-finished latencies (ms): 1000..10000, five of 20000, three of 0 (today)
     // → 18 values: 0,0,0,1000,…,10000,20000×5. p50 at rank 8.5: 6000 + 0.5 × 1000 = 6500;
     // p95 at rank 16.15: 20000. Success 18 of 24 finished = 0.75; cost 0.13 + 0.25 = 0.38 over 18.
-    expect(await one(`select generations, completed, failed, success_rate::text, latency_p50_ms::text, latency_p95_ms::text,
+    expect(await one(`select generations, completed, failed, success_rate, latency_p50_ms, latency_p95_ms,
                              cost_usd::text, cost_per_success::text from monitoring.provider_performance where provider = 'fastgen'`)).toEqual({
-      generations: 25, completed: 18, failed: 6, success_rate: '0.7500', latency_p50_ms: '6500.0', latency_p95_ms: '20000.0',
+      generations: 25, completed: 18, failed: 6, success_rate: 0.75, latency_p50_ms: 6500, latency_p95_ms: 20000,
       cost_usd: '0.380000', cost_per_success: '0.021111',
     });
     expect(await all(`select provider from monitoring.provider_performance order by 1`)).toEqual([{ provider: 'fastgen' }]);
@@ -246,9 +246,9 @@ describe('monitoring', () => {
     expect(await all(`select * from monitoring.optimization_hints`)).toEqual([]); // f2 has 10 generations, under the 20 minimum
     await db.sql`update monitoring.thresholds set value = 10 where name = 'hint_min_generations'`;
     // f2: 5 failed of 10 = 0.5 against fastgen's 6 of 24 = 0.25 (2×); $0.05 per success against 0.38 / 18 = 0.021111 (2.4×)
-    expect(await all(`select provider, model, generations, failure_rate::text, provider_failure_rate::text, cost_per_success::text,
+    expect(await all(`select provider, model, generations, failure_rate, provider_failure_rate, cost_per_success::text,
                              provider_cost_per_success::text, hint from monitoring.optimization_hints`)).toEqual([
-      { provider: 'fastgen', model: 'f2', generations: 10, failure_rate: '0.5000', provider_failure_rate: '0.2500', cost_per_success: '0.050000',
+      { provider: 'fastgen', model: 'f2', generations: 10, failure_rate: 0.5, provider_failure_rate: 0.25, cost_per_success: '0.050000',
         provider_cost_per_success: '0.021111', hint: "fails 2.0× as often as fastgen overall; costs 2.4× fastgen's average per success" },
     ]);
   });
@@ -256,9 +256,9 @@ describe('monitoring', () => {
   it('platform health: today against each threshold', async () => {
     // Today: 3 completed of 4 finished = 0.75 (alert); 1 failure (ok); ledger today: 12 charged, 3 refunded = 0.25 (alert);
     // stuck over 30 minutes: the task in processing for 2 hours and June 8's two pending tasks (alert)
-    expect(await one(`select success_rate::text, success_status, failures, failures_status, refund_rate::text, refund_status,
+    expect(await one(`select success_rate, success_status, failures, failures_status, refund_rate, refund_status,
                              stuck_tasks, stuck_status, status from monitoring.platform_health`)).toEqual({
-      success_rate: '0.7500', success_status: 'alert', failures: 1, failures_status: 'ok', refund_rate: '0.2500', refund_status: 'alert',
+      success_rate: 0.75, success_status: 'alert', failures: 1, failures_status: 'ok', refund_rate: 0.25, refund_status: 'alert',
       stuck_tasks: 3, stuck_status: 'alert', status: 'alert',
     });
     await db.sql`update monitoring.thresholds set value = 0.75 where name = 'success_rate_min'`;
@@ -269,8 +269,8 @@ describe('monitoring', () => {
   it('platform health: backfilling old failures does not move today\'s refund rate', async () => {
     // Refund rate = credits refunded / charged of the generations started today; refunds paid today
     // for failures of 60 days ago belong to their own day, not to today's health.
-    const before = await one(`select refund_rate::text, refund_status from monitoring.platform_health`);
-    expect(before).toEqual({ refund_rate: '0.2500', refund_status: 'alert' });
+    const before = await one(`select refund_rate, refund_status from monitoring.platform_health`);
+    expect(before).toEqual({ refund_rate: 0.25, refund_status: 'alert' });
     for (let i = 0; i < 20; i++) {
       await db.sql.unsafe(`
         with task as (
@@ -282,12 +282,12 @@ describe('monitoring', () => {
         select '${B}', -5, 'usage', id, 'legacy', created_at from task`);
     }
     expect((await db.sql`select * from backfill_missing_refunds(false)`).length).toBe(20);
-    expect(await one(`select refund_rate::text, refund_status from monitoring.platform_health`)).toEqual(before);
+    expect(await one(`select refund_rate, refund_status from monitoring.platform_health`)).toEqual(before);
     await db.sql`select * from monitoring.refresh_rollups()`;
     // They count where they started: 100 credits charged and refunded 60 days ago
-    expect(await one(`select credits_charged::int, credits_refunded::int, refund_rate::text from monitoring.summary
+    expect(await one(`select credits_charged::int, credits_refunded::int, refund_rate from monitoring.summary
                        where granularity = 'day' and period_start = (now() at time zone 'UTC')::date - 60`)).toEqual({
-      credits_charged: 100, credits_refunded: 100, refund_rate: '1.0000',
+      credits_charged: 100, credits_refunded: 100, refund_rate: 1,
     });
   });
 
@@ -336,18 +336,18 @@ describe('monitoring', () => {
     await db.sql`select * from monitoring.refresh_rollups(true)`;
 
     // $0.12 known for 4 of 5 generations: 0.03 per generation (not 0.024); per success 0.12 / 3 = 0.04 (not 0.03)
-    expect(await one(`select generations, unpriced, cost_coverage::text, cost_usd::text, cost_per_generation::text
+    expect(await one(`select generations, unpriced, cost_coverage, cost_usd::text, cost_per_generation::text
                         from monitoring.summary where granularity = 'day' and period_start = '2026-08-03'`)).toEqual({
-      generations: 5, unpriced: 1, cost_coverage: '0.7500', cost_usd: '0.120000', cost_per_generation: '0.030000',
+      generations: 5, unpriced: 1, cost_coverage: 0.75, cost_usd: '0.120000', cost_per_generation: '0.030000',
     });
-    expect(await one(`select unpriced, cost_coverage::text, cost_per_generation::text, cost_per_success::text
+    expect(await one(`select unpriced, cost_coverage, cost_per_generation::text, cost_per_success::text
                         from monitoring.provider_costs where granularity = 'month' and period_start = '2026-08-01'`)).toEqual({
-      unpriced: 1, cost_coverage: '0.7500', cost_per_generation: '0.030000', cost_per_success: '0.040000',
+      unpriced: 1, cost_coverage: 0.75, cost_per_generation: '0.030000', cost_per_success: '0.040000',
     });
     expect(await one(`select unpriced, cost_usd::text from monitoring.usage_by_provider_model where day = '2026-08-03'`))
       .toEqual({ unpriced: 1, cost_usd: '0.120000' });
-    expect(await one(`select unpriced, cost_coverage::text, cost_per_generation::text from monitoring.cost_per_user_monthly
-                       where month = '2026-08-01' and user_id = '${A}'`)).toEqual({ unpriced: 1, cost_coverage: '0.7500', cost_per_generation: '0.030000' });
+    expect(await one(`select unpriced, cost_coverage, cost_per_generation::text from monitoring.cost_per_user_monthly
+                       where month = '2026-08-01' and user_id = '${A}'`)).toEqual({ unpriced: 1, cost_coverage: 0.75, cost_per_generation: '0.030000' });
 
     // The document, from the rollups and (a range with a partial day) from the raw rows
     for (const from of ['2026-08-01', '2026-08-03 09:00+00']) {
@@ -361,8 +361,8 @@ describe('monitoring', () => {
     await addTask(db.sql, { provider: 'fastgen', model: 'f1', type: 'enhance', user: G, credits: 3, status: 'completed', cost: null, latencySeconds: 0,
       at: `date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + (now() - (date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')) * 0.6` });
     // Today: 4 completed, one unpriced → coverage 0.75; $0.03 known
-    expect(await one(`select cost_usd::text, unpriced, cost_coverage::text, cost_status, status from monitoring.platform_health`)).toEqual({
-      cost_usd: '0.030000', unpriced: 1, cost_coverage: '0.7500', cost_status: 'incomplete', status: 'alert',
+    expect(await one(`select cost_usd::text, unpriced, cost_coverage, cost_status, status from monitoring.platform_health`)).toEqual({
+      cost_usd: '0.030000', unpriced: 1, cost_coverage: 0.75, cost_status: 'incomplete', status: 'alert',
     });
     await db.sql`update monitoring.thresholds set value = case name when 'success_rate_min' then 0 when 'refund_rate_max' then 1
                                                                    when 'stuck_tasks_max' then 100 end
@@ -372,8 +372,8 @@ describe('monitoring', () => {
                                                                    when 'stuck_tasks_max' then 0 end
                   where name in ('success_rate_min', 'refund_rate_max', 'stuck_tasks_max')`;
     // fastgen over 7 days: $0.38 over the 18 priced of 19 successes = 0.021111 (not 0.02); coverage 18/19
-    expect(await one(`select completed, unpriced, cost_coverage::text, cost_per_success::text from monitoring.provider_performance
-                       where provider = 'fastgen'`)).toEqual({ completed: 19, unpriced: 1, cost_coverage: '0.9474', cost_per_success: '0.021111' });
+    expect(await one(`select completed, unpriced, cost_coverage, cost_per_success::text from monitoring.provider_performance
+                       where provider = 'fastgen'`)).toEqual({ completed: 19, unpriced: 1, cost_coverage: 0.9474, cost_per_success: '0.021111' });
     // The hints compare against the same honest average: f2's $0.05 is 2.4× fastgen's 0.021111 (not 2.5× a diluted 0.02);
     // its failure rate 0.5 against fastgen's 6 of 25 = 0.24 is 2.1×
     await db.sql`select * from monitoring.refresh_rollups(true)`;

@@ -64,12 +64,14 @@ describe('the packed package in an application', () => {
 
     await writeFile(path.join(app, 'app.ts'), `
       import postgres from 'postgres';
-      import { getCreditBalance, type GetCreditBalanceResult, type AdminCreditStats, CreditsError } from 'pg-credits-ledger';
+      import { getCreditBalance, type GetCreditBalanceResult, type AdminCreditStats, type CreditsLedgerDatabase, CreditsError } from 'pg-credits-ledger';
       const sql = postgres('postgres://localhost/x');
       const balance: Promise<GetCreditBalanceResult> = getCreditBalance(sql, { userId: 'u' });
+      const total: Promise<number> = balance.then((b) => b.total_credits); // never null, a number
+      const rpc: CreditsLedgerDatabase['public']['Functions']['start_generation']['Returns']['balance'] = 1;
       // @ts-expect-error: userId is a string, not a number
       getCreditBalance(sql, { userId: 1 });
-      export const used = [balance, {} as AdminCreditStats, CreditsError];`);
+      export const used = [balance, total, rpc, {} as AdminCreditStats, CreditsError];`);
     await writeFile(path.join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] },
       files: ['app.ts'],

@@ -1,6 +1,7 @@
 -- provider_performance_last_7_days: what monitoring.provider_performance shows, for the tasks
 -- started in the last 7 days. A function so that it runs without JIT (it would compile for longer
 -- than the query takes) whatever the caller's settings.
+-- Never null: provider, generations, completed, failed, cost_usd, unpriced.
 -- SECURITY DEFINER: the view's reader (credits_analyst) may not read the raw tasks, and a
 -- function called from a view runs with its caller's EXECUTE right, so this one lives in
 -- schema monitoring, granted like the view. It takes no argument: the analyst gets the 7-day
@@ -9,9 +10,9 @@
 -- cost_coverage the share of completions priced.
 create or replace function monitoring.provider_performance_last_7_days()
 returns table (
-  provider text, generations integer, completed integer, failed integer, success_rate numeric,
-  latency_p50_ms numeric, latency_p95_ms numeric, cost_usd numeric, cost_per_success numeric,
-  unpriced integer, cost_coverage numeric
+  provider text, generations integer, completed integer, failed integer, success_rate double precision,
+  latency_p50_ms double precision, latency_p95_ms double precision, cost_usd numeric, cost_per_success numeric,
+  unpriced integer, cost_coverage double precision
 )
 language plpgsql
 stable
@@ -27,17 +28,17 @@ begin
            count(*) filter (where t.status = 'completed')::integer,
            count(*) filter (where t.status = 'failed')::integer,
            round(count(*) filter (where t.status = 'completed')::numeric
-                 / nullif(count(*) filter (where t.status in ('completed', 'failed')), 0), 4),
+                 / nullif(count(*) filter (where t.status in ('completed', 'failed')), 0), 4)::float8,
            round((percentile_cont(0.5) within group (order by extract(epoch from t.completed_at - t.submitted_at) * 1000)
-                  filter (where t.submitted_at is not null and t.completed_at is not null))::numeric, 1),
+                  filter (where t.submitted_at is not null and t.completed_at is not null))::numeric, 1)::float8,
            round((percentile_cont(0.95) within group (order by extract(epoch from t.completed_at - t.submitted_at) * 1000)
-                  filter (where t.submitted_at is not null and t.completed_at is not null))::numeric, 1),
+                  filter (where t.submitted_at is not null and t.completed_at is not null))::numeric, 1)::float8,
            round(coalesce(sum(t.provider_cost_usd), 0), 6),
            round(sum(t.provider_cost_usd)
                  / nullif(count(*) filter (where t.status = 'completed' and t.provider_cost_usd is not null), 0), 6),
            count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer,
            round(count(*) filter (where t.status = 'completed' and t.provider_cost_usd is not null)::numeric
-                 / nullif(count(*) filter (where t.status = 'completed'), 0), 4)
+                 / nullif(count(*) filter (where t.status = 'completed'), 0), 4)::float8
       from public.enhancement_tasks t
      where t.created_at >= $1
      group by t.provider

@@ -9,6 +9,7 @@
 -- refreshed = false.
 -- Result: refreshed, refreshed_from (the earliest start time recomputed; null: nothing changed),
 -- watermark (what the next run looks back from), rows_written.
+-- Never null: refreshed, rows_written.
 -- SECURITY DEFINER: the scheduler (credits_service) refreshes without reading the raw tables.
 create or replace function monitoring.refresh_rollups(p_full boolean default false)
 returns table (refreshed boolean, refreshed_from timestamptz, watermark timestamptz, rows_written integer)

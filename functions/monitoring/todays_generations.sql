@@ -6,6 +6,7 @@
 -- the legacy branch of credits_private.task_credits, would compile for ~250 ms to save nothing),
 -- and it is SECURITY DEFINER because the view's reader (credits_analyst) may not read the raw
 -- rows nor execute credits_private helpers. No argument: today only, a BRIN range of one day.
+-- Never null: completed, failed, credits_charged, credits_refunded, cost_usd, unpriced.
 create or replace function monitoring.todays_generations()
 returns table (
   completed integer, failed integer, credits_charged bigint, credits_refunded bigint, cost_usd numeric, unpriced integer

@@ -1,8 +1,14 @@
 // Plain-text tables for the terminal: a header, aligned columns, numbers to the right.
+const utcTimestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
+
 export function formatTable(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(none)';
   const columns = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ') : v === null || v === undefined ? '' : String(v));
+  // A timestamp (the typed client's UTC ISO string, or a Date from plain SQL) to the second.
+  const cell = (v: unknown) =>
+    v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ')
+      : typeof v === 'string' && utcTimestamp.test(v) ? v.slice(0, 19).replace('T', ' ')
+      : v === null || v === undefined ? '' : String(v);
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || /^-?\d+(\.\d+)?%?$/.test(cell(r[c]))));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) =>

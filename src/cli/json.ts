@@ -1,12 +1,13 @@
-// The one way the CLI writes JSON, so every --json output gives the same figure the same shape:
-// whole numbers (bigint included) as JSON numbers, or as decimal strings past 2^53 where a
-// number would lose digits; timestamps as ISO 8601 in UTC, written as PostgreSQL's jsonb writes
-// them (admin_credit_stats): 2026-11-29T22:50:25.123+00:00.
+// The one way the CLI writes JSON, with the kinds of value of the typed client (docs/client.md):
+// credits and counts as JSON numbers, money as decimal strings, timestamps as ISO 8601 in UTC as
+// jsonb writes them (2026-11-29T22:50:25.123+00:00). The client's results already are JSON data;
+// this also serialises what the CLI reads with plain SQL (a Date, a bigint sum).
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A bigint as a JSON number when it is exact as one, else as its decimal string. */
-export function bigintToJson(value: bigint): number | string {
-  return value <= maxSafe && value >= -maxSafe ? Number(value) : value.toString();
+/** A bigint as the JSON number it equals; past 2^53 - 1 refused, as the client refuses it. */
+export function bigintToJson(value: bigint): number {
+  if (value > maxSafe || value < -maxSafe) throw new RangeError(`${value} is beyond what a JSON number holds exactly (2^53 - 1)`);
+  return Number(value);
 }
 
 /** A timestamp as jsonb writes a timestamptz in UTC: no trailing zeros in the fraction. */

@@ -1,5 +1,5 @@
-// The day-to-day commands: status, sweep, allocate, balance. Credit sums are bigint (balances may
-// widen to bigint), printed with String() and serialised by json.ts.
+// The day-to-day commands: status, sweep, allocate, balance. Figures come from the typed client
+// as JSON data (credits as numbers, money as decimal strings), serialised by json.ts.
 import { migrationStatus } from '../migrate/index.js';
 import * as client from '../generated/client.js';
 import type { CommandContext } from './context.js';
@@ -72,14 +72,14 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01'; // toISOString is UTC
-    const total = { accounts: 0, creditsAllocated: 0n, creditsExpired: 0n, batches: 0 };
+    const total = { accounts: 0, creditsAllocated: 0, creditsExpired: 0, batches: 0 };
     for (;;) {
       const batch = await client.allocateMonthlyCredits(sql, { periodStart: period });
       if (!batch.accounts) break;
       total.batches++;
       total.accounts += batch.accounts;
-      total.creditsAllocated += batch.credits_allocated ?? 0n;
-      total.creditsExpired += batch.credits_expired ?? 0n;
+      total.creditsAllocated += batch.credits_allocated;
+      total.creditsExpired += batch.credits_expired;
       if (!ctx.flags.json && process.stderr.isTTY) process.stderr.write(`\r${total.accounts} accounts moved`);
     }
     if (!ctx.flags.json && process.stderr.isTTY && total.batches > 0) process.stderr.write('\n');

@@ -1,104 +1,19 @@
-// The admin dashboard's document (admin_credit_stats) as TypeScript, and a ready route handler.
-// Money arrives as decimal strings (exact; convert with a decimal library, never parseFloat
-// for sums); counts and rates as numbers.
+// Ready route handlers for the admin dashboard's document (admin_credit_stats, typed as
+// AdminCreditStats in documents.ts and returned by the generated adminCreditStats).
 import type postgres from 'postgres';
-import { adminCreditStats, type Sql } from '../generated/client.js';
-
-export interface ProviderModelStats {
-  model: string;
-  generations: number;
-  succeeded: number;
-  failed: number;
-  provider_cost_usd: string;
-  /** Completions with no known provider cost: not in provider_cost_usd. */
-  unpriced: number;
-}
-
-export interface ProviderStats {
-  provider: string;
-  generations: number;
-  succeeded: number;
-  failed: number;
-  success_rate: number | null;
-  provider_cost_usd: string;
-  /** Over priced completions only. */
-  cost_per_success: string | null;
-  /** Completions with no known provider cost. */
-  unpriced: number;
-  /** Share of completions whose cost is known; null without completions. */
-  cost_coverage: number | null;
-  models: ProviderModelStats[];
-}
-
-export interface PlatformHealth {
-  day: string;
-  success_rate: number | null;
-  success_rate_min: number;
-  success_status: 'ok' | 'alert' | 'no_data';
-  failures: number;
-  failures_max: number;
-  failures_status: 'ok' | 'alert';
-  refund_rate: number | null;
-  refund_rate_max: number;
-  refund_status: 'ok' | 'alert' | 'no_data';
-  stuck_tasks: number;
-  stuck_tasks_max: number;
-  stuck_status: 'ok' | 'alert';
-  /** Known provider cost of today's generations. */
-  cost_usd: string;
-  unpriced: number;
-  cost_coverage: number | null;
-  /** 'incomplete' when some of today's completions have no known cost. */
-  cost_status: 'ok' | 'incomplete' | 'no_data';
-  /** 'alert' when a threshold is crossed, else 'warn' when today's spend is incomplete. */
-  status: 'ok' | 'warn' | 'alert';
-  rollups_refreshed_at: string | null;
-}
-
-export interface AdminCreditStats {
-  period: { from: string; to: string };
-  totals: {
-    generations: number;
-    succeeded: number;
-    failed: number;
-    in_flight: number;
-    credits_charged: number;
-    credits_refunded: number;
-    provider_cost_usd: string;
-  };
-  success_rate: number | null;
-  providers: ProviderStats[];
-  failures: {
-    total: number;
-    by_source: Partial<Record<'callback' | 'api_error' | 'timeout' | 'admin' | 'unknown', number>>;
-    top_errors: { provider: string; failure_source: string; error: string; failures: number }[];
-  };
-  refunds: { tasks: number; credits: number; rate: number | null };
-  /** Is the spend complete? Completions with no known cost, and the models they came from. */
-  pricing: {
-    complete: boolean;
-    unpriced: number;
-    coverage: number | null;
-    unpriced_models: { provider: string; model: string; unpriced: number }[];
-  };
-  top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: string }[];
-  health: PlatformHealth;
-  data_through: string | null;
-}
-
-/** admin_credit_stats for generations started in [from, to) (default: the last 30 days). */
-export async function getAdminCreditStats(sql: Sql, range: { from?: Date; to?: Date } = {}): Promise<AdminCreditStats> {
-  const to = range.to ?? new Date();
-  const from = range.from ?? new Date(to.getTime() - 30 * 86_400_000);
-  // Through the generated client: the same parsing whatever transform the caller's sql has.
-  return (await adminCreditStats(sql, { from, to })) as unknown as AdminCreditStats;
-}
+import { adminCreditStats } from '../generated/client.js';
 
 function parseDate(value: string | null, name: string): Date | undefined {
   if (value === null || value === '') return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw Object.assign(new Error(`${name} is not a date: ${value}`), { code: 'CR003' });
   return date;
+}
+
+/** The range a request asks for: [from, to), 30 days before `to` when `from` is not given, `to` now by default. */
+function requestedRange(params: URLSearchParams): { from: Date; to: Date } {
+  const to = parseDate(params.get('to'), 'to') ?? new Date();
+  return { from: parseDate(params.get('from'), 'from') ?? new Date(to.getTime() - 30 * 86_400_000), to };
 }
 
 /**
@@ -110,7 +25,7 @@ export function adminCreditStatsRoute(sql: postgres.Sql): (request: Request) => 
   return async (request) => {
     const params = new URL(request.url).searchParams;
     try {
-      const stats = await getAdminCreditStats(sql, { from: parseDate(params.get('from'), 'from'), to: parseDate(params.get('to'), 'to') });
+      const stats = await adminCreditStats(sql, requestedRange(params));
       return Response.json(stats, { headers: { 'cache-control': 'no-store' } });
     } catch (error) {
       const e = error as { code?: string; message?: string };

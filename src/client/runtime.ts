@@ -1,6 +1,7 @@
 // What the generated client (src/generated/client.ts) calls: one parameterised statement per
-// function call or view read, arguments cast to their SQL types, results converted where
-// JavaScript would lose precision, and contract errors turned into typed errors.
+// function call or view read, arguments cast to their SQL types, results as plain JSON data
+// (int8 as safe-integer numbers, money as decimal strings, timestamps as UTC ISO strings: the
+// selects of src/codegen/types.ts), and contract errors turned into typed errors.
 import type postgres from 'postgres';
 import { InvalidArgumentError, toCreditsError } from '../errors.js';
 
@@ -11,6 +12,9 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** A decimal number as an exact string ("0.039000"): money never passes through a float. */
 export type Decimal = string;
+
+/** A timestamp as an ISO 8601 string in UTC, as jsonb writes it: "2026-11-29T22:50:25.123456+00:00" (microseconds kept). */
+export type Timestamp = string;
 
 export interface ArgumentSpec {
   /** The SQL parameter's name, e.g. p_user_id. */
@@ -26,8 +30,8 @@ export interface ArgumentSpec {
 export interface ResultSpec {
   /** Columns selected, each with the cast that keeps it exact (e.g. "balance", "cost_usd::text as cost_usd"). */
   select: string[];
-  /** Columns that arrive as text and become BigInt. */
-  bigints: string[];
+  /** Columns that arrive as text (SQL bigint) and become numbers, refused past 2^53 - 1. */
+  integers: string[];
 }
 
 // When the caller's sql may transform results (postgres.camel renames columns and json keys) or
@@ -40,7 +44,6 @@ const parsers: Record<number, (text: string) => unknown> = {
   16: (t) => t === 't', // boolean
   21: Number, 23: Number, 26: Number, 700: Number, 701: Number, // int2, int4, oid, float4, float8
   114: (t) => JSON.parse(t), 3802: (t) => JSON.parse(t), // json, jsonb
-  1114: (t) => new Date(t), 1184: (t) => new Date(t), // timestamp, timestamptz (ISO DateStyle, as the driver reads them)
   1009: parseArray, 2951: parseArray, // text[], uuid[]
 };
 
@@ -54,7 +57,7 @@ function namesOf(select: string[]): string[] {
 
 type RawResult = Buffer[][] & { columns: { type: number }[] };
 
-function parseRows(result: RawResult, names: string[], bigints: string[]): Record<string, unknown>[] {
+function parseRows(result: RawResult, names: string[], integers: string[]): Record<string, unknown>[] {
   const types = result.columns.map((c) => c.type);
   return result.map((raw) => {
     const row: Record<string, unknown> = {};
@@ -64,7 +67,7 @@ function parseRows(result: RawResult, names: string[], bigints: string[]): Recor
       const parse = parsers[types[i]!];
       row[names[i]!] = parse ? parse(text) : text;
     });
-    return convert(row, bigints);
+    return convert(row, integers);
   });
 }
 
@@ -89,8 +92,17 @@ function readMode(sql: Sql): 'driver' | 'raw' {
   return plain ? 'driver' : 'raw';
 }
 
-function convert(row: Record<string, unknown>, bigints: string[]): Record<string, unknown> {
-  for (const column of bigints) if (row[column] !== null && row[column] !== undefined) row[column] = BigInt(row[column] as string);
+/** int8 text → number, exactly: a figure past 2^53 - 1 is refused rather than rounded. */
+function convert(row: Record<string, unknown>, integers: string[]): Record<string, unknown> {
+  for (const column of integers) {
+    const text = row[column];
+    if (text === null || text === undefined) continue;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`pg-credits-ledger: ${column} is ${String(text)}, beyond what a JavaScript number holds exactly (2^53 - 1); read it with SQL`);
+    }
+    row[column] = value;
+  }
   return row;
 }
 
@@ -98,11 +110,11 @@ function convert(row: Record<string, unknown>, bigints: string[]): Record<string
  * Runs a statement and returns its rows with the names of `select`, read by `mode`. Not async:
  * the driver's query is awaited once, by the caller (this is on every call's path).
  */
-function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], bigints: string[], prepare: boolean): Promise<Record<string, unknown>[]> {
+function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], integers: string[], prepare: boolean): Promise<Record<string, unknown>[]> {
   const query = sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare });
   return mode === 'driver'
-    ? query.then((rows) => rows.map((row) => convert({ ...row }, bigints)))
-    : query.raw().then((raw) => parseRows(raw as unknown as RawResult, namesOf(select), bigints));
+    ? query.then((rows) => rows.map((row) => convert({ ...row }, integers)))
+    : query.raw().then((raw) => parseRows(raw as unknown as RawResult, namesOf(select), integers));
 }
 
 /** The call's argument object: only the function's own keys, every required one given. */
@@ -176,13 +188,13 @@ export async function callFunction(
   checkArguments(fn, specs, args);
   const given = specs.filter((s) => args[s.key] !== undefined);
   const call = `${fn}(${given.map((s, i) => `${s.name} => $${i + 1}::${s.type}`).join(', ')})`;
-  const select = result.shape === 'value' ? ['value'] : result.select;
-  const text = result.shape === 'value' ? `select ${call} as value` : `select ${select.join(', ')} from ${call}`;
+  // A scalar function in FROM yields one column named by its alias: `from f(…) as value`.
+  const text = `select ${result.select.join(', ')} from ${call}${result.shape === 'value' ? ' as value' : ''}`;
   try {
     // The server infers each parameter's type from its cast; the driver serialises by it (jsonb included).
     // Prepared: the text only varies with which optional arguments are given, so each connection
     // parses and plans a call once instead of every time.
-    const rows = await runQuery(sql, mode, text, given.map((s) => args[s.key]), select, result.shape === 'value' ? [] : result.bigints, true);
+    const rows = await runQuery(sql, mode, text, given.map((s) => args[s.key]), result.select, result.integers, true);
     if (result.shape === 'value') return rows[0]?.value ?? null;
     return result.shape === 'row' ? rows[0] ?? null : rows;
   } catch (error) {
@@ -215,7 +227,7 @@ export async function readView<Row>(sql: Sql, view: string, columns: Readonly<Re
   const mode = readMode(sql);
   try {
     const text = `select ${result.select.join(', ')} from ${view}${where}${order}${limit}`;
-    return (await runQuery(sql, mode, text, values, result.select, result.bigints, false)) as Row[];
+    return (await runQuery(sql, mode, text, values, result.select, result.integers, false)) as Row[];
   } catch (error) {
     throw toCreditsError(error);
   }

@@ -1,17 +1,25 @@
-// Builds the client's source from a database: introspect, render. The CLI (scripts/codegen.ts)
+// Builds the generated sources from a database: introspect, render. The CLI (scripts/codegen.ts)
 // and the freshness test share it.
 import postgres from 'postgres';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { introspect } from './introspect.js';
 import { renderClient } from './render.js';
+import { renderSupabaseTypes } from './render-supabase.js';
 
-export const generatedClientPath = path.join(packageRoot, 'src/generated/client.ts');
+/** Each generated file, by its path under the package root. */
+export const generatedFiles = {
+  client: 'src/generated/client.ts',
+  supabase: 'src/generated/supabase.ts',
+} as const;
 
-export async function generateClient(databaseUrl: string): Promise<string> {
+export const generatedPath = (file: keyof typeof generatedFiles) => path.join(packageRoot, generatedFiles[file]);
+
+export async function generateSources(databaseUrl: string): Promise<Record<keyof typeof generatedFiles, string>> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    return renderClient(await introspect(sql));
+    const catalog = await introspect(sql);
+    return { client: renderClient(catalog), supabase: renderSupabaseTypes(catalog) };
   } finally {
     await sql.end();
   }

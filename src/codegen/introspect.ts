@@ -1,7 +1,10 @@
 // Reads what the generated client needs from pg_catalog: the package's functions (those its
-// deploy recorded in credits_meta.definitions, in schemas public and monitoring) and the
-// monitoring views, with argument modes, types, defaults and comments. No SQL file is parsed.
+// deploy recorded in credits_meta.definitions, in schemas public and monitoring) and views
+// (monitoring's, and the end users' views in public), with argument modes, types, defaults and
+// comments. What the catalog cannot say (which results are never null) comes from the
+// definitions' headers (annotations.ts).
 import type postgres from 'postgres';
+import { readAnnotations, type Annotations } from './annotations.js';
 
 export interface CatalogFunction {
   schema: string;
@@ -14,6 +17,7 @@ export interface CatalogFunction {
   args: { name: string; mode: string; type: string }[];
   /** How many trailing input arguments have defaults. */
   defaults: number;
+  annotations: Annotations;
 }
 
 export interface CatalogView {
@@ -21,6 +25,7 @@ export interface CatalogView {
   name: string;
   comment: string | null;
   columns: { name: string; type: string }[];
+  annotations: Annotations;
 }
 
 export async function introspect(sql: postgres.Sql): Promise<{ functions: CatalogFunction[]; views: CatalogView[] }> {
@@ -46,17 +51,19 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-     where n.nspname = 'monitoring' and c.relkind = 'v'
-     order by c.relname, a.attnum`;
+      join credits_meta.definitions d on d.kind = 'view' and d.name = 'views/' || n.nspname || '/' || c.relname || '.sql'
+     where n.nspname in ('monitoring', 'public') and c.relkind = 'v'
+     order by n.nspname, c.relname, a.attnum`;
 
   const views = new Map<string, CatalogView>();
   for (const row of viewColumns) {
-    const view = views.get(row.name) ?? { schema: row.schema, name: row.name, comment: row.comment, columns: [] };
+    const key = `${row.schema}.${row.name}`;
+    const view = views.get(key) ?? { schema: row.schema, name: row.name, comment: row.comment, columns: [], annotations: await readAnnotations('view', row.schema, row.name) };
     view.columns.push({ name: row.column, type: row.type });
-    views.set(row.name, view);
+    views.set(key, view);
   }
   return {
-    functions: functions.map((f) => ({
+    functions: await Promise.all(functions.map(async (f) => ({
       schema: f.schema,
       name: f.name,
       comment: f.comment,
@@ -65,7 +72,8 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
       volatility: f.volatility,
       args: f.arg_types.map((type, i) => ({ name: f.arg_names[i] ?? `arg${i + 1}`, mode: f.arg_modes[i] ?? 'i', type })),
       defaults: f.defaults,
-    })),
+      annotations: await readAnnotations('function', f.schema, f.name),
+    }))),
     views: [...views.values()],
   };
 }

@@ -1,81 +1,61 @@
-// Renders the typed client from the catalog. Type mapping (docs/client.md):
-//   uuid, text → string          integer, smallint → number     boolean → boolean
-//   bigint → bigint (selected as text, then BigInt: no 2^53 limit)
-//   numeric → Decimal, an exact decimal string (selected as text: money never becomes a float)
-//   timestamptz → Date           date, interval → string ('2026-11-01', '00:30:00')
-//   jsonb → JsonValue            uuid[] → string[]
-// Result fields are `T | null`: the catalog cannot prove a function's output column non-null.
+// Renders the typed client from the catalog: one function per RPC function, a row type and a
+// reader per monitoring view. Types per kind of value: src/codegen/types.ts. A result field is
+// `T | null` unless the definition's header says "Never null" for it (annotations.ts).
 import type { CatalogFunction, CatalogView } from './introspect.js';
+import { camel, doc, mapping, neverNullColumns, pascal, quote } from './types.js';
 
-interface TypeMapping {
-  ts: string;
-  /** How the column is selected so that its value stays exact. */
-  select?: (column: string) => string;
-  bigint?: boolean;
+interface Column {
+  name: string;
+  type: string;
 }
 
-const asText = (column: string) => `${column}::text as ${column}`;
-const mappings: Record<string, TypeMapping> = {
-  uuid: { ts: 'string' },
-  text: { ts: 'string' },
-  'character varying': { ts: 'string' },
-  integer: { ts: 'number' },
-  smallint: { ts: 'number' },
-  bigint: { ts: 'bigint', select: asText, bigint: true },
-  numeric: { ts: 'Decimal', select: asText },
-  boolean: { ts: 'boolean' },
-  'timestamp with time zone': { ts: 'Date' },
-  date: { ts: 'string', select: asText },
-  interval: { ts: 'string', select: asText },
-  jsonb: { ts: 'JsonValue' },
-  'uuid[]': { ts: 'string[]' },
-};
-
-function mapping(sqlType: string, where: string): TypeMapping {
-  const found = mappings[sqlType.replace(/\(.*\)$/, '')];
-  if (!found) throw new Error(`codegen: no TypeScript mapping for SQL type "${sqlType}" (${where}); add one in src/codegen/render.ts`);
-  return found;
-}
-
-const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const pascal = (name: string) => camel(name).replace(/^./, (c) => c.toUpperCase());
-const doc = (comment: string | null, indent = '') => (comment ? `${indent}/** ${comment.replace(/\*\//g, '*\\/')} */\n` : '');
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-function resultSpec(columns: { name: string; type: string }[], where: string) {
+function resultSpec(columns: Column[], where: string) {
   const select = columns.map((c) => (mapping(c.type, where).select ?? ((x: string) => x))(c.name));
-  const bigints = columns.filter((c) => mapping(c.type, where).bigint).map((c) => c.name);
-  return `{ select: [${select.map(quote).join(', ')}], bigints: [${bigints.map(quote).join(', ')}] }`;
+  const integers = columns.filter((c) => mapping(c.type, where).integer).map((c) => c.name);
+  return `{ select: [${select.map(quote).join(', ')}], integers: [${integers.map(quote).join(', ')}] }`;
 }
+
+function fields(columns: Column[], nonNull: Set<string>, where: string) {
+  return columns.map((c) => `  ${c.name}: ${mapping(c.type, `${where} ${c.name}`).ts}${nonNull.has(c.name) ? '' : ' | null'};`).join('\n');
+}
+
+/** The function's outputs (OUT, INOUT, TABLE columns). */
+export const outputsOf = (f: CatalogFunction) => f.args.filter((a) => a.mode === 'o' || a.mode === 'b' || a.mode === 't');
+export const inputsOf = (f: CatalogFunction) => f.args.filter((a) => a.mode === 'i' || a.mode === 'b');
 
 function renderFunction(f: CatalogFunction): string {
   const where = `${f.schema}.${f.name}`;
   const fnName = f.schema === 'public' ? camel(f.name) : camel(`${f.schema}_${f.name}`);
   const base = pascal(f.schema === 'public' ? f.name : `${f.schema}_${f.name}`);
-  const inputs = f.args.filter((a) => a.mode === 'i' || a.mode === 'b');
-  const outputs = f.args.filter((a) => a.mode === 'o' || a.mode === 'b' || a.mode === 't');
+  const inputs = inputsOf(f);
+  const outputs = outputsOf(f);
   const firstOptional = inputs.length - f.defaults;
   const key = (a: { name: string }) => camel(a.name.replace(/^p_/, ''));
+  const argType = (a: Column) => {
+    const m = mapping(a.type, `${where} ${a.name}`);
+    return m.arg ?? m.ts;
+  };
 
   const argsType = inputs.length
-    ? `export interface ${base}Args {\n${inputs
-        .map((a, i) => `  ${key(a)}${i >= firstOptional ? '?' : ''}: ${mapping(a.type, `${where} ${a.name}`).ts};`)
-        .join('\n')}\n}\n`
+    ? `export interface ${base}Args {\n${inputs.map((a, i) => `  ${key(a)}${i >= firstOptional ? '?' : ''}: ${argType(a)};`).join('\n')}\n}\n`
     : '';
   const specs = `[${inputs.map((a, i) => `{ name: ${quote(a.name)}, key: ${quote(key(a))}, type: ${quote(a.type)}${i < firstOptional ? ', required: true' : ''} }`).join(', ')}]`;
   const argParam = inputs.length ? `args: ${base}Args${firstOptional === 0 ? ' = {}' : ''}` : 'args: Record<string, never> = {}';
 
   if (outputs.length === 0) {
     if (f.returnsSet) throw new Error(`codegen: ${where} returns a set of scalars; not supported`);
-    const ts = mapping(f.returnType, `${where} result`).ts;
-    return `${argsType}${doc(f.comment)}export function ${fnName}(sql: Sql, ${argParam}): Promise<${ts} | null> {
-  return callFunction(sql, ${quote(where)}, ${specs}, args, { shape: 'value', select: [], bigints: [] }) as Promise<${ts} | null>;
+    const nonNull = neverNullColumns(f.annotations, ['the result'], where).has('the result');
+    const m = mapping(f.returnType, `${where} result`);
+    if (f.annotations.documentType && f.returnType !== 'jsonb') throw new Error(`codegen: ${where} has a document type but returns ${f.returnType}`);
+    const ts = `${f.annotations.documentType ?? m.ts}${nonNull ? '' : ' | null'}`;
+    const spec = `{ shape: 'value', select: [${quote((m.select ?? ((x: string) => x))('value'))}], integers: [${m.integer ? "'value'" : ''}] }`;
+    return `${argsType}${doc(f.comment)}export function ${fnName}(sql: Sql, ${argParam}): Promise<${ts}> {
+  return callFunction(sql, ${quote(where)}, ${specs}, args, ${spec}) as Promise<${ts}>;
 }
 `;
   }
-  const resultType = `export interface ${base}Result {\n${outputs
-    .map((a) => `  ${a.name}: ${mapping(a.type, `${where} ${a.name}`).ts} | null;`)
-    .join('\n')}\n}\n`;
+  const nonNull = neverNullColumns(f.annotations, outputs.map((o) => o.name), where);
+  const resultType = `export interface ${base}Result {\n${fields(outputs, nonNull, where)}\n}\n`;
   const shape = f.returnsSet ? 'rows' : 'row';
   const returns = f.returnsSet ? `${base}Result[]` : `${base}Result`;
   const spec = resultSpec(outputs, where).replace(/^\{ /, `{ shape: '${shape}', `);
@@ -88,9 +68,8 @@ function renderFunction(f: CatalogFunction): string {
 function renderView(v: CatalogView): string {
   const where = `${v.schema}.${v.name}`;
   const base = pascal(`${v.schema}_${v.name}`);
-  const rowType = `${doc(v.comment)}export interface ${base}Row {\n${v.columns
-    .map((c) => `  ${c.name}: ${mapping(c.type, `${where}.${c.name}`).ts} | null;`)
-    .join('\n')}\n}\n`;
+  const nonNull = neverNullColumns(v.annotations, v.columns.map((c) => c.name), where);
+  const rowType = `${doc(v.comment)}export interface ${base}Row {\n${fields(v.columns, nonNull, where)}\n}\n`;
   const columns = `{ ${v.columns.map((c) => `${c.name}: ${quote(c.type)}`).join(', ')} }`;
   return `${rowType}${doc(v.comment ? `Reads ${where}: ${v.comment}` : `Reads ${where}.`)}export function read${base}(sql: Sql, query?: ViewQuery<${base}Row>): Promise<${base}Row[]> {
   return readView<${base}Row>(sql, ${quote(where)}, ${columns}, ${resultSpec(v.columns, where)}, query);
@@ -98,21 +77,27 @@ function renderView(v: CatalogView): string {
 `;
 }
 
-export function renderClient(catalog: { functions: CatalogFunction[]; views: CatalogView[] }): string {
-  const overloaded = catalog.functions.filter((f, i, all) => all.findIndex((g) => g.schema === f.schema && g.name === f.name) !== i);
+export function checkNoOverloads(functions: CatalogFunction[]) {
+  const overloaded = functions.filter((f, i, all) => all.findIndex((g) => g.schema === f.schema && g.name === f.name) !== i);
   if (overloaded.length) throw new Error(`codegen: overloaded functions are not supported (PostgREST serves one signature): ${overloaded.map((f) => f.name).join(', ')}`);
+}
+
+export function renderClient(catalog: { functions: CatalogFunction[]; views: CatalogView[] }): string {
+  checkNoOverloads(catalog.functions);
+  const documents = [...new Set(catalog.functions.map((f) => f.annotations.documentType).filter((t): t is string => !!t))].sort();
   return [
     '// Auto-generated by `npm run codegen` from the catalog of a database migrated to the latest',
     '// version of this package. Do not edit: change the SQL, migrate, and run `npm run codegen`.',
-    "import { callFunction, readView, type Decimal, type JsonValue, type Sql, type ViewQuery } from '../client/runtime.js';",
+    "import { callFunction, readView, type Decimal, type JsonValue, type Sql, type Timestamp, type ViewQuery } from '../client/runtime.js';",
+    ...(documents.length ? [`import type { ${documents.join(', ')} } from '../client/documents.js';`] : []),
     '',
-    'export type { Decimal, JsonValue, Sql, ViewQuery };',
+    'export type { Decimal, JsonValue, Sql, Timestamp, ViewQuery };',
     '',
     '// ---- functions ----',
     '',
     ...catalog.functions.map(renderFunction),
     '// ---- monitoring views ----',
     '',
-    ...catalog.views.map(renderView),
+    ...catalog.views.filter((v) => v.schema === 'monitoring').map(renderView),
   ].join('\n');
 }

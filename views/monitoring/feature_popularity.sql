@@ -1,5 +1,6 @@
 -- feature_popularity: the monthly ranking of features (task types) and models by generations,
 -- with each one's share of the month.
+-- Never null: month, task_type, model, generations, completed, credits_charged, rank_in_month.
 create or replace view monitoring.feature_popularity as
 with monthly as (
   select date_trunc('month', r.day::timestamp)::date as month, r.task_type, r.model,
@@ -9,7 +10,7 @@ with monthly as (
    group by 1, 2, 3
 )
 select m.month, m.task_type, m.model, m.generations, m.completed, m.credits_charged,
-       round(m.generations::numeric / sum(m.generations) over (partition by m.month), 4) as share_of_month,
+       round(m.generations::numeric / sum(m.generations) over (partition by m.month), 4)::float8 as share_of_month,
        rank() over (partition by m.month order by m.generations desc)::integer as rank_in_month
   from monthly m;
 

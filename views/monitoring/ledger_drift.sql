@@ -1,5 +1,6 @@
 -- ledger_drift: every violated ledger invariant (verify_ledger()). A full check that reads the
 -- whole ledger: seconds at millions of rows, for a daily job rather than a dashboard poll.
+-- Never null: invariant, detail.
 create or replace view monitoring.ledger_drift as
 select v.invariant, v.user_id, v.task_id, v.detail from public.verify_ledger() v;
 

@@ -2,6 +2,7 @@
 -- never refunded (the refund audit), until backfill_missing_refunds repays them. A task the
 -- package ran is refunded in the transaction that fails it; one that was not would be a ledger
 -- violation, reported by verify_ledger() as missing_refund.
+-- Never null: user_id, task_id, credits.
 create or replace view monitoring.missing_refunds as
 select t.user_id,
        t.id as task_id,

@@ -1,4 +1,5 @@
 -- missing_refunds_by_user: the refund audit per user, most credits owed first.
+-- Never null: user_id, tasks, credits_owed.
 create or replace view monitoring.missing_refunds_by_user as
 select m.user_id,
        count(*) as tasks,

@@ -2,6 +2,7 @@
 -- cost per successful generation, is at least hint_factor times their provider's, among models
 -- with at least hint_min_generations generations. Cost per success is over priced completions
 -- only (a completion without a known cost would make a model look cheaper than it is).
+-- Never null: provider, model, generations, hint.
 create or replace view monitoring.optimization_hints as
 with th as (
   select max(value) filter (where name = 'hint_factor') as factor,
@@ -23,7 +24,7 @@ with th as (
   window w as (partition by m.provider)
 )
 select r.provider, r.model, r.generations::integer,
-       round(r.failure_rate, 4) as failure_rate, round(r.provider_failure_rate, 4) as provider_failure_rate,
+       round(r.failure_rate, 4)::float8 as failure_rate, round(r.provider_failure_rate, 4)::float8 as provider_failure_rate,
        round(r.cost_per_success, 6) as cost_per_success, round(r.provider_cost_per_success, 6) as provider_cost_per_success,
        concat_ws('; ',
          case when r.failure_rate >= th.factor * r.provider_failure_rate and r.failure_rate > 0

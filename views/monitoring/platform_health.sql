@@ -8,6 +8,7 @@
 -- completions priced (cost_coverage) and cost_status 'incomplete' when some are unpriced (today's
 -- spend is then more than cost_usd says). status: 'alert' when a threshold is crossed, else
 -- 'warn' when today's spend is incomplete, else 'ok' (an unknown price is a warning, not an outage).
+-- Never null: day, success_status, failures, failures_status, refund_status, stuck_tasks, stuck_status, cost_usd, unpriced, cost_status, status.
 create or replace view monitoring.platform_health as
 with th as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -34,21 +35,21 @@ with th as (
     from tasks, stuck
 )
 select (now() at time zone 'UTC')::date as day,
-       round(f.success_rate, 4) as success_rate,
-       th.success_rate_min,
+       round(f.success_rate, 4)::float8 as success_rate,
+       th.success_rate_min::float8 as success_rate_min,
        case when f.success_rate is null then 'no_data' when f.success_rate < th.success_rate_min then 'alert' else 'ok' end as success_status,
        f.failed::integer as failures,
-       th.failures_max,
+       th.failures_max::float8 as failures_max,
        case when f.failed > th.failures_max then 'alert' else 'ok' end as failures_status,
        f.refund_rate,
-       th.refund_rate_max,
+       th.refund_rate_max::float8 as refund_rate_max,
        case when f.refund_rate is null then 'no_data' when f.refund_rate > th.refund_rate_max then 'alert' else 'ok' end as refund_status,
        f.stuck::integer as stuck_tasks,
-       th.stuck_max as stuck_tasks_max,
+       th.stuck_max::float8 as stuck_tasks_max,
        case when f.stuck > th.stuck_max then 'alert' else 'ok' end as stuck_status,
        round(f.cost_usd, 6) as cost_usd,
        f.unpriced::integer as unpriced,
-       round((f.completed - f.unpriced)::numeric / nullif(f.completed, 0), 4) as cost_coverage,
+       round((f.completed - f.unpriced)::numeric / nullif(f.completed, 0), 4)::float8 as cost_coverage,
        case when f.completed = 0 then 'no_data' when f.unpriced > 0 then 'incomplete' else 'ok' end as cost_status,
        case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
                  or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max

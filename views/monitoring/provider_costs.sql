@@ -2,6 +2,7 @@
 -- (granularity as in monitoring.summary), and its share of that period's spend. unpriced: the
 -- completions without a known cost; averages are over priced generations only (failures and
 -- completions with a cost), cost_coverage the share of completions priced.
+-- Never null: granularity, period_start, provider, model, generations, completed, failed, cost_usd, unpriced.
 create or replace view monitoring.provider_costs as
 with periods as (
   select case when grouping(date_trunc('week', r.day::timestamp)) = 0 then 'week'
@@ -21,9 +22,9 @@ select p.granularity, p.period_start, p.provider, p.model, p.generations, p.comp
        round(p.cost_usd, 6) as cost_usd,
        round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
        round(p.cost_usd / nullif(p.completed - p.unpriced, 0), 6) as cost_per_success,
-       round(p.cost_usd / nullif(sum(p.cost_usd) over (partition by p.granularity, p.period_start), 0), 4) as share_of_cost,
+       round(p.cost_usd / nullif(sum(p.cost_usd) over (partition by p.granularity, p.period_start), 0), 4)::float8 as share_of_cost,
        p.unpriced,
-       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4) as cost_coverage
+       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4)::float8 as cost_coverage
   from periods p;
 
 comment on view monitoring.provider_costs is 'Provider cost by model per day, week and month, with its share of the period''s spend.';

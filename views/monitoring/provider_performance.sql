@@ -3,6 +3,7 @@
 -- (p50 and p95, in milliseconds, over submitted tasks that finished), cost, cost per success
 -- (over priced completions), completions without a known cost (unpriced) and cost_coverage.
 -- Reads through monitoring.provider_performance_last_7_days(), which the analyst may execute.
+-- Never null: provider, generations, completed, failed, cost_usd, unpriced.
 create or replace view monitoring.provider_performance as
 select p.provider, p.generations, p.completed, p.failed, p.success_rate, p.latency_p50_ms, p.latency_p95_ms,
        p.cost_usd, p.cost_per_success, p.unpriced, p.cost_coverage

@@ -5,6 +5,7 @@
 -- Cost is known for failures (none unless one was passed) and for completions with a cost;
 -- unpriced counts the completions without one, cost_coverage is the share of completions priced,
 -- and cost_per_generation averages over priced generations only (an unknown cost is not $0).
+-- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced.
 create or replace view monitoring.summary as
 with thresholds as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -31,18 +32,18 @@ select p.granularity,
        p.completed,
        p.failed,
        p.in_flight,
-       round(p.completed::numeric / nullif(p.completed + p.failed, 0), 4) as success_rate,
-       th.success_rate_min,
+       round(p.completed::numeric / nullif(p.completed + p.failed, 0), 4)::float8 as success_rate,
+       th.success_rate_min::float8 as success_rate_min,
        coalesce(p.completed::numeric / nullif(p.completed + p.failed, 0) < th.success_rate_min, false) as success_below_threshold,
        p.credits_charged,
        p.credits_refunded,
        monitoring.refund_rate(p.credits_refunded, p.credits_charged) as refund_rate,
-       th.refund_rate_max,
+       th.refund_rate_max::float8 as refund_rate_max,
        coalesce(monitoring.refund_rate(p.credits_refunded, p.credits_charged) > th.refund_rate_max, false) as refund_above_threshold,
        round(p.cost_usd, 6) as cost_usd,
        round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
        p.unpriced,
-       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4) as cost_coverage
+       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4)::float8 as cost_coverage
   from periods p cross join thresholds th;
 
 comment on view monitoring.summary is

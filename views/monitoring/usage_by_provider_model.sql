@@ -1,8 +1,9 @@
 -- usage_by_provider_model: generations per UTC day, provider, model and task type, with
 -- outcomes, credits and cost; unpriced: completions whose cost is unknown (not in cost_usd).
+-- Never null: day, provider, model, task_type, generations, completed, failed, in_flight, credits_charged, credits_refunded, cost_usd, unpriced.
 create or replace view monitoring.usage_by_provider_model as
 select r.day, r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
-       round(r.completed::numeric / nullif(r.completed + r.failed, 0), 4) as success_rate,
+       round(r.completed::numeric / nullif(r.completed + r.failed, 0), 4)::float8 as success_rate,
        r.credits_charged, r.credits_refunded, round(r.cost_usd, 6) as cost_usd, r.unpriced
   from monitoring.task_rollup_daily r;
 

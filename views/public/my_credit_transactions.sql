@@ -4,6 +4,7 @@
 -- or costs), legacy type or origin (contract §8, v1.2). End users hold SELECT on exactly these
 -- columns of credit_transactions; this view serves PostgREST's select=*, which a table with
 -- column privileges refuses. security_invoker: row-level security applies to the caller.
+-- Never null: id, user_id, amount, type, monthly_amount, created_at.
 create or replace view public.my_credit_transactions with (security_invoker = true) as
 select c.id, c.user_id, c.amount, c.type, c.task_id, c.provider, c.monthly_amount, c.balance_after,
        c.period_start, c.created_at

@@ -3,6 +3,7 @@
 -- id, idempotency key, metadata or raw error message (contract §8, v1.2). security_invoker: the
 -- tables' row-level security applies to the caller, so a user reads their own rows only; end
 -- users hold SELECT on exactly these columns of enhancement_tasks, not on the table.
+-- Never null: id, user_id, task_type, provider, status, credits_used, created_at, updated_at.
 create or replace view public.my_generations with (security_invoker = true) as
 select t.id, t.user_id, t.task_type, t.provider, t.model, t.status, t.credits_used, t.result_url,
        t.created_at, t.updated_at, t.completed_at

@@ -1,0 +1,90 @@
+// The TypeScript types of the package's JSON documents: what a jsonb-returning function's header
+// names as its "Document type" (the generated client returns it). Kinds of value as everywhere
+// (docs/client.md): money as exact decimal strings, credits, counts and rates as numbers,
+// timestamps as UTC ISO strings. tests/admin-stats.test.ts walks a real document against these
+// types, key by key, so they cannot drift from the SQL.
+import type { Decimal, Timestamp } from './runtime.js';
+
+export interface ProviderModelStats {
+  model: string;
+  generations: number;
+  succeeded: number;
+  failed: number;
+  provider_cost_usd: Decimal;
+  /** Completions with no known provider cost: not in provider_cost_usd. */
+  unpriced: number;
+}
+
+export interface ProviderStats {
+  provider: string;
+  generations: number;
+  succeeded: number;
+  failed: number;
+  success_rate: number | null;
+  provider_cost_usd: Decimal;
+  /** Over priced completions only. */
+  cost_per_success: Decimal | null;
+  /** Completions with no known provider cost. */
+  unpriced: number;
+  /** Share of completions whose cost is known; null without completions. */
+  cost_coverage: number | null;
+  models: ProviderModelStats[];
+}
+
+export interface PlatformHealth {
+  /** Today (UTC), 'YYYY-MM-DD'. */
+  day: string;
+  success_rate: number | null;
+  success_rate_min: number;
+  success_status: 'ok' | 'alert' | 'no_data';
+  failures: number;
+  failures_max: number;
+  failures_status: 'ok' | 'alert';
+  refund_rate: number | null;
+  refund_rate_max: number;
+  refund_status: 'ok' | 'alert' | 'no_data';
+  stuck_tasks: number;
+  stuck_tasks_max: number;
+  stuck_status: 'ok' | 'alert';
+  /** Known provider cost of today's generations. */
+  cost_usd: Decimal;
+  unpriced: number;
+  cost_coverage: number | null;
+  /** 'incomplete' when some of today's completions have no known cost. */
+  cost_status: 'ok' | 'incomplete' | 'no_data';
+  /** 'alert' when a threshold is crossed, else 'warn' when today's spend is incomplete. */
+  status: 'ok' | 'warn' | 'alert';
+  rollups_refreshed_at: Timestamp | null;
+}
+
+/** admin_credit_stats(): the admin dashboard's document. */
+export interface AdminCreditStats {
+  period: { from: Timestamp; to: Timestamp };
+  totals: {
+    generations: number;
+    succeeded: number;
+    failed: number;
+    in_flight: number;
+    credits_charged: number;
+    credits_refunded: number;
+    provider_cost_usd: Decimal;
+  };
+  success_rate: number | null;
+  providers: ProviderStats[];
+  failures: {
+    total: number;
+    by_source: Partial<Record<'callback' | 'api_error' | 'timeout' | 'admin' | 'unknown', number>>;
+    top_errors: { provider: string; failure_source: string; error: string; failures: number }[];
+  };
+  refunds: { tasks: number; credits: number; rate: number | null };
+  /** Is the spend complete? Completions with no known cost, and the models they came from. */
+  pricing: {
+    complete: boolean;
+    unpriced: number;
+    coverage: number | null;
+    unpriced_models: { provider: string; model: string; unpriced: number }[];
+  };
+  top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: Decimal }[];
+  health: PlatformHealth;
+  data_through: Timestamp | null;
+}

@@ -1,0 +1,51 @@
+// What the catalog cannot say about a function's or view's result, read from the header of its
+// definition file (functions/<name>.sql, views/<schema>/<name>.sql):
+//   -- Never null: task_id, balance, replayed.     output columns always filled (a scalar: "the result")
+//   -- Document type: AdminCreditStats.           a jsonb result's TypeScript type (src/client/documents.ts)
+// tests/nullability.test.ts checks every "Never null" against real calls and reads.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
+
+export interface Annotations {
+  /** Output columns the function or view always fills; 'the result' for a scalar function. */
+  neverNull: string[];
+  /** The TypeScript type of a jsonb result, exported by src/client/documents.ts. */
+  documentType?: string;
+}
+
+/** The header: the comment lines before the first statement. */
+function header(sql: string): string[] {
+  const lines: string[] = [];
+  for (const line of sql.split('\n')) {
+    if (!line.startsWith('--')) break;
+    lines.push(line.slice(2).trim());
+  }
+  return lines;
+}
+
+export function parseAnnotations(sql: string, file: string): Annotations {
+  const lines = header(sql);
+  const field = (label: string) => {
+    const found = lines.filter((l) => l.startsWith(`${label}:`));
+    if (found.length > 1) throw new Error(`codegen: ${file} has more than one "${label}:" line`);
+    return found[0]?.slice(label.length + 1).trim().replace(/\.$/, '');
+  };
+  const neverNull = field('Never null');
+  const documentType = field('Document type');
+  return {
+    neverNull: neverNull ? neverNull.split(',').map((c) => c.trim()).filter(Boolean) : [],
+    ...(documentType ? { documentType } : {}),
+  };
+}
+
+/** The definition file of a function or view of the package, as the deploy names it. */
+export function definitionFile(kind: 'function' | 'view', schema: string, name: string): string {
+  if (kind === 'view') return `views/${schema}/${name}.sql`;
+  return schema === 'public' ? `functions/${name}.sql` : `functions/${schema}/${name}.sql`;
+}
+
+export async function readAnnotations(kind: 'function' | 'view', schema: string, name: string): Promise<Annotations> {
+  const file = definitionFile(kind, schema, name);
+  return parseAnnotations(await readFile(path.join(packageRoot, file), 'utf8'), file);
+}

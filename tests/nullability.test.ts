@@ -1,0 +1,159 @@
+// The "Never null" annotations in the definitions' headers, which make result fields non-null in
+// the generated types (src/codegen/annotations.ts), checked against real calls and reads: a
+// database where every function and view returns rows along each of its paths (replays, ignored
+// callbacks, refunds of tasks with and without an account, drift, legacy failures, hints), and
+// every annotated column of every row is filled. An annotated function or view that returned no
+// row here is a failure too: a claim nobody exercised is not checked.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { introspect, type CatalogFunction } from '../src/codegen/introspect.js';
+import { outputsOf } from '../src/codegen/render.js';
+import * as client from '../src/generated/client.js';
+import { packageRoot } from '../src/paths.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { newAccount } from './helpers/ledger.js';
+
+let db: TestDatabase;
+/** Every row each function returned here, by schema.name ('the result' rows for scalars). */
+const observed = new Map<string, Record<string, unknown>[]>();
+
+function record<T>(fn: string, result: T, scalar = false): T {
+  const rows = scalar ? [{ 'the result': result }] : Array.isArray(result) ? result : [result];
+  observed.set(fn, [...(observed.get(fn) ?? []), ...(rows as Record<string, unknown>[])]);
+  return result;
+}
+
+async function exercise(sql: TestDatabase['sql']) {
+  const start = (userId: string, model: string, credits = 1, idempotencyKey?: string) =>
+    client.startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model, credits, idempotencyKey }).then((r) => record('public.start_generation', r));
+
+  const pro = await newAccount(sql, 'pro');
+  record('public.ensure_credit_account', await client.ensureCreditAccount(sql, { userId: pro, tier: 'pro' })); // exists
+  record('public.ensure_credit_account', await client.ensureCreditAccount(sql, { userId: crypto.randomUUID() })); // created
+  record('public.grant_credits', await client.grantCredits(sql, { userId: pro, credits: 500, reason: 'top-up', idempotencyKey: 'g1' }));
+  record('public.grant_credits', await client.grantCredits(sql, { userId: pro, credits: 500, reason: 'top-up', idempotencyKey: 'g1' })); // replayed
+
+  // Two models of one provider, 20 generations each: 'flaky' fails half of its, so it gets a hint.
+  for (let i = 0; i < 20; i++) {
+    const steady = await start(pro, 'steady', 2, i === 0 ? 'k1' : undefined);
+    record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: steady.task_id, externalTaskId: `s-${i}` }));
+    record('public.complete_generation', await client.completeGeneration(sql, { taskId: steady.task_id, providerCostUsd: '0.04' }));
+    const flaky = await start(pro, 'flaky', 2);
+    if (i % 2) record('public.complete_generation', await client.completeGeneration(sql, { taskId: flaky.task_id })); // unpriced
+    else record('public.fail_generation', await client.failGeneration(sql, { taskId: flaky.task_id, errorMessage: 'nsfw filter', source: 'callback' }));
+  }
+  const first = await start(pro, 'steady', 2, 'k1'); // replayed
+  record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: first.task_id, externalTaskId: 's-0' })); // already
+  record('public.complete_generation', await client.completeGeneration(sql, { taskId: first.task_id })); // already_completed
+  record('public.fail_generation', await client.failGeneration(sql, { taskId: first.task_id, errorMessage: 'late' })); // ignored
+
+  // A task whose user has no account any more: its refund reports no balance.
+  const gone = await newAccount(sql, 'basic');
+  const orphan = await start(gone, 'steady', 3);
+  const failedEarlier = await start(gone, 'steady', 3);
+  await client.failGeneration(sql, { taskId: failedEarlier.task_id, errorMessage: 'x' });
+  await sql`delete from credit_transactions where user_id = ${gone}`;
+  await sql`delete from user_credits where user_id = ${gone}`;
+  record('public.fail_generation', await client.failGeneration(sql, { taskId: failedEarlier.task_id, errorMessage: 'again' }));
+
+  // Stale tasks for the sweeper, one of them without an account.
+  const stale = await start(pro, 'steady', 1);
+  await sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id in ${sql([stale.task_id, orphan.task_id])}`;
+  record('public.expire_stale_generations', await client.expireStaleGenerations(sql, { olderThan: '1 hour' }));
+
+  // A legacy failure never refunded, and an account that drifted from its ledger.
+  const legacy = crypto.randomUUID();
+  const legacyTask = crypto.randomUUID();
+  await sql`insert into user_credits (user_id, credits, purchased_credits) values (${legacy}, 4, 4)`;
+  await sql`insert into enhancement_tasks (id, user_id, task_type, provider, status, credits_used, error_message, origin, completed_at)
+            values (${legacyTask}, ${legacy}, 'enhance', 'wavespeed', 'failed', 6, 'oom', 'legacy', now() - interval '3 days')`;
+  await sql`insert into credit_transactions (user_id, amount, type, task_id, origin)
+            values (${legacy}, 10, 'purchase', null, 'legacy'), (${legacy}, -6, 'usage', ${legacyTask}, 'legacy')`;
+  record('public.backfill_missing_refunds', await client.backfillMissingRefunds(sql)); // dry run
+  const drifted = await newAccount(sql, 'free');
+  await sql`update user_credits set credits = credits + 1, purchased_credits = purchased_credits + 1 where user_id = ${drifted}`;
+  record('public.verify_ledger', await client.verifyLedger(sql));
+
+  record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: pro }));
+  record('public.my_credit_balance', await sql.begin(async (tx) => {
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
+    return client.myCreditBalance(tx);
+  }));
+  record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));
+  record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
+  record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));
+  record('monitoring.todays_generations', await client.monitoringTodaysGenerations(sql));
+  record('monitoring.provider_performance_last_7_days', await client.monitoringProviderPerformanceLast7Days(sql));
+  record('monitoring.refund_rate', await client.monitoringRefundRate(sql, { creditsRefunded: '1', creditsCharged: '20' }), true);
+  record('public.admin_credit_stats', await client.adminCreditStats(sql), true);
+  record('public.admin_credit_stats', await client.adminCreditStats(sql, { from: new Date('2020-01-01'), to: new Date('2020-02-01') }), true); // empty
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 2 });
+  await exercise(db.sql);
+});
+afterAll(() => db.drop());
+
+describe('"Never null" annotations', () => {
+  it('hold for every row every annotated function returned', async () => {
+    const { functions } = await introspect(db.sql);
+    const annotated = functions.filter((f) => f.annotations.neverNull.length > 0);
+    expect(annotated.length).toBeGreaterThan(10);
+    const columns = (f: CatalogFunction) => (outputsOf(f).length ? outputsOf(f).map((o) => o.name) : ['the result']);
+    for (const f of annotated) {
+      const name = `${f.schema}.${f.name}`;
+      const rows = observed.get(name) ?? [];
+      expect(rows.length, `${name} returned no row in this test: exercise it`).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(Object.keys(row).sort(), name).toEqual(columns(f).sort());
+        for (const column of f.annotations.neverNull) expect(row[column], `${name}.${column} in ${JSON.stringify(row)}`).not.toBeNull();
+      }
+    }
+  });
+
+  it('hold for every row of every annotated view', async () => {
+    const { views } = await introspect(db.sql);
+    for (const v of views.filter((view) => view.annotations.neverNull.length > 0)) {
+      const name = `${v.schema}.${v.name}`;
+      const rows = await db.sql.unsafe(`select * from ${name}`);
+      expect(rows.length, `${name} has no row in this test: give it one`).toBeGreaterThan(0);
+      for (const row of rows) {
+        for (const column of v.annotations.neverNull) expect(row[column], `${name}.${column} in ${JSON.stringify(row)}`).not.toBeNull();
+      }
+    }
+  });
+
+  it('come with results that are plain JSON data: JSON.parse(JSON.stringify(r)) equals r', async () => {
+    for (const [name, rows] of observed) expect(JSON.parse(JSON.stringify(rows)), name).toEqual(rows);
+    const readers = Object.entries(client).filter(([name]) => name.startsWith('readMonitoring'));
+    expect(readers.length).toBeGreaterThan(10);
+    for (const [name, read] of readers) {
+      const rows = await (read as (sql: TestDatabase['sql']) => Promise<unknown[]>)(db.sql);
+      expect(JSON.parse(JSON.stringify(rows)), name).toEqual(rows);
+    }
+    const [health] = await client.readMonitoringPlatformHealth(db.sql);
+    expect(health!.rollups_refreshed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00$/);
+    expect(typeof health!.success_rate_min).toBe('number');
+  });
+
+  it('are the table of docs/api.md, entry for entry', async () => {
+    const { functions } = await introspect(db.sql);
+    const api = await readFile(path.join(packageRoot, 'docs/api.md'), 'utf8');
+    const section = api.slice(api.indexOf('## Result columns that are never null'), api.indexOf('## The monitoring views'));
+    const documented = [...section.matchAll(/^\| `([\w.]+)` \| (.+) \|$/gm)].map((m) => `${m[1]}: ${m[2]!.replace(/`/g, '')}`);
+    const annotated = functions.filter((f) => f.annotations.neverNull.length > 0)
+      .map((f) => `${f.schema === 'public' ? f.name : `${f.schema}.${f.name}`}: ${f.annotations.neverNull.join(', ')}`);
+    expect(documented.sort()).toEqual(annotated.sort());
+  });
+
+  it('are refused by codegen when they name a column the result does not have', async () => {
+    const { parseAnnotations } = await import('../src/codegen/annotations.js');
+    const { renderClient } = await import('../src/codegen/render.js');
+    const { functions } = await introspect(db.sql);
+    const start = functions.find((f) => f.name === 'start_generation')!;
+    const typo = { ...start, annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/start_generation.sql') };
+    expect(() => renderClient({ functions: [typo], views: [] })).toThrow(/Never null: balanse/);
+  });
+});
