@@ -1,7 +1,10 @@
 -- mark_generation_submitted: the provider accepted the job. Moves a pending task to
 -- 'processing' and stores the provider's job id (unique per provider). Calling it again with
--- the id the task already has changes nothing.
--- Result: task_id, status, outcome ('submitted' or 'already_submitted').
+-- the id the task already has changes nothing. A result the provider reported before this call
+-- (a webhook faster than the submission's commit, stored by record_provider_result) is applied
+-- in the same transaction: the task then comes back completed, or failed and refunded.
+-- Result: task_id, status (processing, or completed/failed when a stored result was applied),
+-- outcome ('submitted' or 'already_submitted').
 -- Errors: CR003 invalid argument or external id used by another task of the provider,
 -- CR004 no such task, CR005 another id is already set or the task is finished.
 -- Never null: task_id, status, outcome.
@@ -22,6 +25,8 @@ as $$
 declare
   v_task record;
   v_other uuid;
+  v_provider text;
+  v_result record;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
   if not (p_task_id is not null and coalesce(btrim(p_external_task_id, E' \t\n\r\f\x0B') <> '' and length(p_external_task_id) <= 500, false)) then
@@ -37,12 +42,26 @@ begin
        set status = 'processing', external_task_id = p_external_task_id,
            submitted_at = now(), updated_at = now()
      where t.id = p_task_id and t.status = 'pending'
-    returning t.id, t.status into task_id, status;
+    returning t.id, t.status, t.provider into task_id, status, v_provider;
   exception when unique_violation then
     task_id := null;
   end;
   if task_id is not null then
     outcome := 'submitted';
+    -- The same lock as record_provider_result's, taken after this task carries the job id: a
+    -- result for the job either committed before it (and is found here) or waits for this
+    -- commit (and then finds the task). The lock also serialises applying a stored result.
+    perform pg_advisory_xact_lock(hashtextextended('credits.provider_job:' || p_external_task_id, 0));
+    select r.status, r.provider_cost_usd, r.result_url, r.error_message into v_result
+      from credits_private.provider_results r
+     where r.provider = v_provider and r.external_task_id = p_external_task_id and r.applied_at is null;
+    if found then
+      select a.status into status
+        from credits_private.apply_provider_result(p_task_id, v_result.status, v_result.provider_cost_usd,
+                                                   v_result.result_url, v_result.error_message) a;
+      update credits_private.provider_results r set applied_at = now(), task_id = p_task_id
+       where r.provider = v_provider and r.external_task_id = p_external_task_id;
+    end if;
     return;
   end if;
 

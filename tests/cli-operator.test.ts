@@ -263,7 +263,7 @@ describe('output shapes', () => {
 
   it('writes credit sums in --json as numbers (sweep, allocate)', async () => {
     const sweep = JSON.parse((await runCli(['sweep', '--older-than', '1 hour 30 minutes', '--json'], { DATABASE_URL: db.url })).stdout);
-    expect(sweep).toEqual({ olderThan: '1 hour 30 minutes', tasks: 0, creditsRefunded: 0 });
+    expect(sweep).toEqual({ olderThan: '1 hour 30 minutes', tasks: 0, submitted: 0, neverSubmitted: 0, creditsRefunded: 0 });
     const allocate = JSON.parse((await runCli(['allocate', '--json'], { DATABASE_URL: db.url })).stdout);
     expect(allocate).toMatchObject({ accounts: expect.any(Number), creditsAllocated: expect.any(Number), creditsExpired: expect.any(Number) });
   });

@@ -85,6 +85,21 @@ describe('migrations on an empty database', () => {
     expect(state).toEqual({ margin: '00:02:00' });
   });
 
+  it('0012 rolled back and applied again keeps the provider results waiting for their submission', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    await db.sql`select record_provider_result('wavespeed', 'pred-early', 'completed', 0.04, 'https://cdn/x.png')`;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0012_provider_glue') }); // through 0012
+    expect((await migrationStatus({ databaseUrl: db.url })).applied).not.toContain('0012_provider_glue');
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    const { task_id } = await startGeneration(db.sql, user, 5);
+    const [marked] = await db.sql`select status from mark_generation_submitted(${task_id}, 'pred-early')`;
+    expect(marked).toEqual({ status: 'completed' }); // the result stored before the roll-back is applied
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });

@@ -61,6 +61,10 @@ async function exercise(sql: TestDatabase['sql']) {
   const stale = await start(pro, 'steady', 1);
   await sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id in ${sql([stale.task_id, orphan.task_id])}`;
   record('public.expire_stale_generations', await client.expireStaleGenerations(sql, { olderThan: '1 hour' }));
+  const submitted = await start(pro, 'steady', 1);
+  await client.markGenerationSubmitted(sql, { taskId: submitted.task_id, externalTaskId: 'job-reconcile' });
+  await sql`update enhancement_tasks set updated_at = now() - interval '10 minutes' where id = ${submitted.task_id}`;
+  record('public.claim_generations_to_reconcile', await client.claimGenerationsToReconcile(sql, { provider: 'wavespeed' }));
 
   // A legacy failure never refunded, and an account that drifted from its ledger.
   const legacy = crypto.randomUUID();
@@ -76,6 +80,13 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.verify_ledger', await client.verifyLedger(sql));
 
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: pro }));
+  record('public.get_generation', await client.getGeneration(sql, { taskId: first.task_id })); // completed
+  record('public.get_generation', await client.getGeneration(sql, { taskId: stale.task_id })); // swept
+  const late = await start(pro, 'steady', 1);
+  record('public.record_provider_result', await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'failed' })); // stored
+  record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: late.task_id, externalTaskId: 'job-late' })); // applies it
+  record('public.record_provider_result', await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'completed' })); // ignored
+  record('public.get_generation', await client.getGeneration(sql, { taskId: late.task_id })); // failed by the stored result
   record('public.my_credit_balance', await sql.begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
     return client.myCreditBalance(tx);

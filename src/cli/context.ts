@@ -13,7 +13,12 @@ export interface Flags {
   batchSize?: number;
   /** Valid PostgreSQL interval input (see interval.ts). */
   olderThan?: string;
+  olderThanSeconds?: number;
+  hardLimitSeconds?: number;
+  concurrency?: number;
   limit?: number;
+  /** reconcile: the provider's API, from WAVESPEED_API_KEY and WAVESPEED_BASE_URL. */
+  wavespeed?: { apiKey: string; baseUrl?: string };
   period?: string;
 }
 

@@ -46,16 +46,23 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
   const limit = ctx.flags.limit ?? 1000;
   try {
     let tasks = 0;
+    let submitted = 0;
     let credits = 0n;
     for (;;) {
       const swept = await client.expireStaleGenerations(sql, { olderThan, limit });
       tasks += swept.length;
-      for (const r of swept) credits += BigInt(r.refunded_credits ?? 0);
+      submitted += swept.filter((r) => r.previous_status === 'processing').length;
+      for (const r of swept) credits += BigInt(r.refunded_credits);
       if (!ctx.flags.json && swept.length) process.stderr.write(`swept ${tasks} tasks so far\n`);
       if (swept.length < limit) break;
     }
-    ctx.print({ olderThan, tasks, creditsRefunded: credits }, () =>
-      console.log(tasks ? `failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${String(credits)} credits back` : `no task stuck for over ${olderThan}`));
+    // A submitted task is one `credits reconcile` asks the provider about first: on the documented
+    // schedule (its hard limit under this threshold) the sweep only refunds what it could not settle.
+    ctx.print({ olderThan, tasks, submitted, neverSubmitted: tasks - submitted, creditsRefunded: credits }, () => {
+      if (!tasks) return console.log(`no task stuck for over ${olderThan}`);
+      console.log(`failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${String(credits)} credits back`);
+      console.log(`  ${tasks - submitted} never submitted to a provider; ${submitted} submitted that reconciliation (credits reconcile) could not settle`);
+    });
     return 0;
   } finally {
     await sql.end();

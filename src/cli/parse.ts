@@ -86,6 +86,6 @@ function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[],
     return [a.check(rest[i], `<${a.name}>`)];
   });
   if (rest.length > spec.arguments.length) throw new UsageError(`unexpected argument: ${rest[spec.arguments.length]}`, spec.name);
-  spec.check?.(flags);
+  spec.check?.(flags, env);
   return { args, flags };
 }

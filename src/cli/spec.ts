@@ -27,11 +27,23 @@ export const optionCatalog = {
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', short: 'v', help: 'the package version' },
   'older-than': {
-    type: 'string', value: 'INTERVAL', help: `how long a task may stay in flight (default '30 minutes'), 1 second to a year`,
-    set: (f, t, n) => { f.olderThan = parseInterval(t, n).interval; },
+    type: 'string', value: 'INTERVAL', help: `how long a task may stay in flight before this handles it (sweep: default '30 minutes'; reconcile: '2 minutes'), 1 second to a year`,
+    set: (f, t, n) => {
+      const parsed = parseInterval(t, n);
+      f.olderThan = parsed.interval;
+      f.olderThanSeconds = parsed.seconds;
+    },
+  },
+  'hard-limit': {
+    type: 'string', value: 'INTERVAL', help: `expire and refund a task the provider still works on after this long (default '20 minutes'; keep it under the sweep's)`,
+    set: (f, t, n) => { f.hardLimitSeconds = parseInterval(t, n).seconds; },
+  },
+  concurrency: {
+    type: 'string', value: 'N', help: 'requests to the provider at once, 1-64 (default 8)',
+    set: (f, t, n) => { f.concurrency = positiveInteger(t, n, 64); },
   },
   limit: {
-    type: 'string', value: 'N', help: 'tasks per batch, 1-100000 (default 1000)',
+    type: 'string', value: 'N', help: 'tasks per batch (sweep: default 1000) or per run (reconcile: default 500), 1-100000',
     set: (f, t, n) => { f.limit = positiveInteger(t, n, 100_000); },
   },
   period: {
@@ -65,8 +77,8 @@ export interface CommandSpec {
   description: string;
   arguments: ArgumentSpec[];
   options: OptionName[];
-  /** Validation across options, before connecting. */
-  check?: (flags: Flags) => void;
+  /** Validation across options (and what the command reads from the environment), before connecting. */
+  check?: (flags: Flags, env: NodeJS.ProcessEnv) => void;
   run: (ctx: CommandContext) => Promise<number>;
 }
 

@@ -101,6 +101,22 @@ export function backfillMissingRefunds(sql: Sql, args: BackfillMissingRefundsArg
   return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits', 'case when isfinite(failed_at) then (to_jsonb(failed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else failed_at::text end as failed_at', 'error_message', 'refunded', 'balance'], integers: ['credits', 'balance'] }) as Promise<BackfillMissingRefundsResult[]>;
 }
 
+export interface ClaimGenerationsToReconcileArgs {
+  provider: string;
+  olderThan?: string;
+  limit?: number;
+  lease?: string;
+}
+export interface ClaimGenerationsToReconcileResult {
+  task_id: string;
+  external_task_id: string;
+  in_flight_seconds: number;
+}
+/** Tasks submitted to a provider and unchanged for a while, leased to this reconciliation: ask the provider about them. */
+export function claimGenerationsToReconcile(sql: Sql, args: ClaimGenerationsToReconcileArgs): Promise<ClaimGenerationsToReconcileResult[]> {
+  return callFunction(sql, 'public.claim_generations_to_reconcile', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_older_than', key: 'olderThan', type: 'interval' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['task_id', 'external_task_id', 'in_flight_seconds'], integers: [] }) as Promise<ClaimGenerationsToReconcileResult[]>;
+}
+
 export interface CompleteGenerationArgs {
   taskId: string;
   providerCostUsd?: Decimal;
@@ -189,6 +205,32 @@ export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<
   return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
 }
 
+export interface GetGenerationArgs {
+  taskId: string;
+}
+export interface GetGenerationResult {
+  task_id: string;
+  user_id: string;
+  task_type: string;
+  provider: string;
+  model: string | null;
+  status: string;
+  credits_used: number;
+  external_task_id: string | null;
+  failure_source: string | null;
+  error_message: string | null;
+  result_url: string | null;
+  provider_cost_usd: Decimal | null;
+  created_at: Timestamp;
+  submitted_at: Timestamp | null;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+/** One task: status, provider job id, credits charged, outcome, cost and timestamps. */
+export function getGeneration(sql: Sql, args: GetGenerationArgs): Promise<GetGenerationResult> {
+  return callFunction(sql, 'public.get_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }], args, { shape: 'row', select: ['task_id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'external_task_id', 'failure_source', 'error_message', 'result_url', 'provider_cost_usd::text as provider_cost_usd', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'case when isfinite(submitted_at) then (to_jsonb(submitted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else submitted_at::text end as submitted_at', 'case when isfinite(updated_at) then (to_jsonb(updated_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else updated_at::text end as updated_at', 'case when isfinite(completed_at) then (to_jsonb(completed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else completed_at::text end as completed_at'], integers: ['credits_used'] }) as Promise<GetGenerationResult>;
+}
+
 export interface GrantCreditsArgs {
   userId: string;
   credits: number;
@@ -232,6 +274,25 @@ export interface MyCreditBalanceResult {
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
   return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
+}
+
+export interface RecordProviderResultArgs {
+  provider: string;
+  externalTaskId: string;
+  status: string;
+  providerCostUsd?: Decimal;
+  resultUrl?: string;
+  errorMessage?: string;
+  payload?: JsonValue;
+}
+export interface RecordProviderResultResult {
+  task_id: string | null;
+  status: string | null;
+  outcome: string;
+}
+/** Applies a provider's final result to the task with that job id (completes it, or fails and refunds it), or stores it until the submission is recorded. */
+export function recordProviderResult(sql: Sql, args: RecordProviderResultArgs): Promise<RecordProviderResultResult> {
+  return callFunction(sql, 'public.record_provider_result', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }, { name: 'p_status', key: 'status', type: 'text', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_payload', key: 'payload', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], integers: [] }) as Promise<RecordProviderResultResult>;
 }
 
 export interface StartGenerationArgs {

@@ -75,6 +75,19 @@ export type CreditsLedgerDatabase = {
           balance: number | null;
         }>;
       };
+      claim_generations_to_reconcile: {
+        Args: {
+          p_provider: string;
+          p_older_than?: string;
+          p_limit?: number;
+          p_lease?: string;
+        };
+        Returns: Array<{
+          task_id: string;
+          external_task_id: string;
+          in_flight_seconds: number;
+        }>;
+      };
       complete_generation: {
         Args: {
           p_task_id: string;
@@ -148,6 +161,29 @@ export type CreditsLedgerDatabase = {
           period_end: string | null;
         };
       };
+      get_generation: {
+        Args: {
+          p_task_id: string;
+        };
+        Returns: {
+          task_id: string;
+          user_id: string;
+          task_type: string;
+          provider: string;
+          model: string | null;
+          status: string;
+          credits_used: number;
+          external_task_id: string | null;
+          failure_source: string | null;
+          error_message: string | null;
+          result_url: string | null;
+          provider_cost_usd: number | null;
+          created_at: string;
+          submitted_at: string | null;
+          updated_at: string;
+          completed_at: string | null;
+        };
+      };
       grant_credits: {
         Args: {
           p_user_id: string;
@@ -183,6 +219,22 @@ export type CreditsLedgerDatabase = {
           used_this_month: number;
           period_start: string | null;
           period_end: string | null;
+        };
+      };
+      record_provider_result: {
+        Args: {
+          p_provider: string;
+          p_external_task_id: string;
+          p_status: string;
+          p_provider_cost_usd?: number | string;
+          p_result_url?: string;
+          p_error_message?: string;
+          p_payload?: Json;
+        };
+        Returns: {
+          task_id: string | null;
+          status: string | null;
+          outcome: string;
         };
       };
       start_generation: {

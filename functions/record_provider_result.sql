@@ -1,0 +1,81 @@
+-- record_provider_result: a provider reported a job's final result (a verified webhook, or a
+-- reconciliation that asked the provider). Finds the task by the provider's job id and applies
+-- it: 'completed' → complete_generation (the cost passed, else the model's price), 'failed' →
+-- fail_generation with source 'callback' (the refund). When no task has that job id yet — the
+-- provider was faster than the commit of mark_generation_submitted — the result is stored
+-- (credits_private.provider_results) and mark_generation_submitted applies it when it records
+-- the id; the first stored result of a job is kept, later ones are duplicates. Duplicate and
+-- late results never raise: the outcomes of complete_generation and fail_generation say what
+-- happened. Both functions take a transaction-scoped advisory lock on the job id first, so the
+-- one that commits second always sees the other's row.
+-- Result: task_id (null while stored), status (the task's, null while stored), outcome
+-- ('completed', 'already_completed', 'ignored_already_failed', 'refunded', 'already_failed',
+-- 'ignored_already_completed', or 'stored' / 'already_stored' while no task has the job id).
+-- Errors: CR003 invalid argument (blank provider or job id, a status other than completed or
+-- failed, a cost outside 0..10000, oversized text).
+-- Never null: outcome.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.record_provider_result(
+  p_provider text,
+  p_external_task_id text,
+  p_status text,
+  p_provider_cost_usd numeric default null,
+  p_result_url text default null,
+  p_error_message text default null,
+  p_payload jsonb default '{}',
+  out task_id uuid,
+  out status text,
+  out outcome text
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_task uuid;
+  v_inserted boolean;
+begin
+  perform credits_private.require_text('p_provider', p_provider, 100);
+  perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
+  if p_status is null or p_status not in ('completed', 'failed') then
+    raise exception using errcode = 'CR003',
+      message = 'p_status must be completed or failed',
+      detail = format('p_status was %s.', coalesce(quote_literal(p_status), 'null')),
+      hint = 'Only a final result is recorded; acknowledge intermediate statuses without calling this.';
+  end if;
+  perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+  if p_result_url is not null then
+    perform credits_private.require_text('p_result_url', p_result_url, 4096);
+  end if;
+  if p_payload is null or jsonb_typeof(p_payload) <> 'object' or pg_column_size(p_payload) > 65536 then
+    raise exception using errcode = 'CR003',
+      message = 'p_payload must be a JSON object of at most 64 kB',
+      detail = format('p_payload was %s.', coalesce(left(p_payload::text, 200), 'null')),
+      hint = 'Pass the provider''s document, or {}.';
+  end if;
+
+  perform pg_advisory_xact_lock(hashtextextended('credits.provider_job:' || p_external_task_id, 0));
+  select t.id into v_task from public.enhancement_tasks t
+   where t.provider = p_provider and t.external_task_id = p_external_task_id;
+
+  if v_task is null then
+    insert into credits_private.provider_results as r
+      (provider, external_task_id, status, provider_cost_usd, result_url, error_message, payload)
+    values (p_provider, p_external_task_id, p_status, p_provider_cost_usd, p_result_url, left(p_error_message, 10000), p_payload)
+    on conflict on constraint provider_results_pkey do nothing
+    returning true into v_inserted;
+    outcome := case when v_inserted then 'stored' else 'already_stored' end;
+    return;
+  end if;
+
+  select * into task_id, status, outcome from credits_private.apply_provider_result(
+    v_task, p_status, p_provider_cost_usd, p_result_url, p_error_message);
+end;
+$$;
+
+comment on function public.record_provider_result(text, text, text, numeric, text, text, jsonb) is
+  'Applies a provider''s final result to the task with that job id (completes it, or fails and refunds it), or stores it until the submission is recorded.';
+revoke all on function public.record_provider_result(text, text, text, numeric, text, text, jsonb) from public, anon, authenticated;
+grant execute on function public.record_provider_result(text, text, text, numeric, text, text, jsonb) to credits_service;

@@ -1,0 +1,101 @@
+// Reconcile before refunding: for tasks in flight longer than a short threshold that have a
+// prediction id, ask WaveSpeed for the result before anything refunds them. completed →
+// completed with its cost (a lost webhook must not give the image away and hide its cost);
+// failed → failed and refunded; still created/processing → left alone until `hardLimitSeconds`,
+// then expired and refunded (source 'timeout'). Tasks without a prediction id are the sweeper's,
+// as before; the documented schedule runs the sweeper with a threshold above the hard limit, so
+// it only refunds what this could not settle. Bounded concurrency, a per-run limit, and leases
+// (claim_generations_to_reconcile) so two schedulers at once ask about different tasks.
+import type { Sql } from '../client/runtime.js';
+import { claimGenerationsToReconcile, failGeneration, recordProviderResult } from '../generated/client.js';
+import type { WaveSpeedApi } from './api.js';
+
+export interface ReconcileOptions {
+  api: WaveSpeedApi;
+  /** The provider name the tasks were recorded with (default 'wavespeed'). */
+  provider?: string;
+  /** Ask about tasks unchanged for longer than this, in seconds (default 120). */
+  olderThanSeconds?: number;
+  /** Expire and refund a task the provider still has in flight after this long, in seconds (default 1200: 20 minutes). */
+  hardLimitSeconds?: number;
+  /** At most this many tasks per run (default 500). */
+  limit?: number;
+  /** Requests to the provider at once (default 8). */
+  concurrency?: number;
+  /** Called after each task, for a progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type ReconcileOutcome = 'completed' | 'failed' | 'expired' | 'still_processing' | 'unchanged' | 'error';
+
+export interface ReconcileReport {
+  checked: number;
+  completed: number;
+  failed: number;
+  expired: number;
+  stillProcessing: number;
+  /** The task had changed meanwhile (a webhook arrived): nothing to do. */
+  unchanged: number;
+  /** The provider could not be asked (left for the next run, or the sweeper). */
+  errors: number;
+  tasks: { taskId: string; predictionId: string; outcome: ReconcileOutcome; detail?: string }[];
+}
+
+export async function reconcileGenerations(sql: Sql, options: ReconcileOptions): Promise<ReconcileReport> {
+  const provider = options.provider ?? 'wavespeed';
+  const hardLimit = options.hardLimitSeconds ?? 1200;
+  const claimed = await claimGenerationsToReconcile(sql, {
+    provider,
+    olderThan: `${options.olderThanSeconds ?? 120} seconds`,
+    limit: options.limit ?? 500,
+    // The lease outlasts the run: requests in flight time out long before.
+    lease: `${Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
+  });
+  const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillProcessing: 0, unchanged: 0, errors: 0, tasks: [] };
+  const count = (outcome: ReconcileOutcome) => {
+    const key = ({ completed: 'completed', failed: 'failed', expired: 'expired', still_processing: 'stillProcessing', unchanged: 'unchanged', error: 'errors' } as const)[outcome];
+    report[key]++;
+  };
+
+  async function reconcile(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
+    let prediction;
+    try {
+      prediction = await options.api.getResult(task.external_task_id);
+    } catch (error) {
+      return { outcome: 'error', detail: (error as Error).message };
+    }
+    if (prediction.status === 'completed' || prediction.status === 'failed') {
+      const recorded = await recordProviderResult(sql, {
+        provider,
+        externalTaskId: task.external_task_id,
+        status: prediction.status,
+        ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
+        ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
+        payload: { source: 'reconciliation', status: prediction.status },
+      });
+      const applied = recorded.outcome === 'completed' || recorded.outcome === 'refunded';
+      return { outcome: applied ? prediction.status : 'unchanged' };
+    }
+    if (task.in_flight_seconds < hardLimit) return { outcome: 'still_processing' };
+    const expired = await failGeneration(sql, {
+      taskId: task.task_id,
+      errorMessage: `still ${prediction.status} at the provider after ${Math.round(task.in_flight_seconds)} s (reconciliation's limit ${hardLimit} s)`,
+      source: 'timeout',
+    });
+    return { outcome: expired.outcome === 'refunded' ? 'expired' : 'unchanged' };
+  }
+
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, claimed.length)) }, async () => {
+    while (next < claimed.length) {
+      const task = claimed[next++]!;
+      const { outcome, detail } = await reconcile(task);
+      count(outcome);
+      report.checked++;
+      report.tasks.push({ taskId: task.task_id, predictionId: task.external_task_id, outcome, ...(detail ? { detail } : {}) });
+      options.onProgress?.(report.checked, claimed.length);
+    }
+  });
+  await Promise.all(workers);
+  return report;
+}

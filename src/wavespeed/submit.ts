@@ -1,0 +1,121 @@
+// Submitting a generation to WaveSpeed with the credits guarantee: charge (start_generation, with
+// the caller's idempotency key), POST the prediction with the webhook URL, record its id
+// (mark_generation_submitted). Whenever the POST fails — refused, timed out, a non-2xx answer, a
+// body that is not a prediction — the charge is refunded at once (fail_generation, source
+// 'api_error') and the caller gets a SubmitFailedError that says so. What happens when the answer
+// was lost although the provider may have started the job is in docs/wavespeed.md ("Failure modes").
+import type { JsonValue, Sql } from '../client/runtime.js';
+import { failGeneration, getGeneration, markGenerationSubmitted, startGeneration } from '../generated/client.js';
+import { ProviderRequestError, type WaveSpeedApi } from './api.js';
+
+export interface SubmitConfig {
+  api: WaveSpeedApi;
+  /** Where the provider POSTs the result: your route with wavespeedWebhookRoute behind it. */
+  webhookUrl: string;
+  /** The provider name recorded on the task (default 'wavespeed'); provider_prices is keyed by it and the model. */
+  provider?: string;
+  /**
+   * How long a retry waits for an earlier attempt with the same idempotency key that has charged
+   * but not yet recorded its prediction (it may still be posting): default the API's timeout
+   * plus 30 s. Past it, the earlier attempt is taken as dead and the retry posts.
+   */
+  claimTimeoutMs?: number;
+}
+
+export interface SubmitGenerationInput {
+  userId: string;
+  /** The WaveSpeed model path, e.g. 'google/nano-banana/edit'; recorded as the task's model. */
+  model: string;
+  /** The prediction's input, sent as the POST body. */
+  input: Record<string, unknown>;
+  credits: number;
+  /** Retries with the same key never charge twice and never post twice once a prediction is recorded. */
+  idempotencyKey?: string;
+  /** The task's type (default 'generate'). */
+  taskType?: string;
+  metadata?: { [key: string]: JsonValue };
+}
+
+export interface SubmittedGeneration {
+  taskId: string;
+  predictionId: string;
+  /** The account's balance after the charge (of the first attempt, for a replay). */
+  balance: number;
+  /** True when the idempotency key had been seen: nothing was charged or posted again. */
+  replayed: boolean;
+  /** processing, or already completed/failed when the provider's webhook came first. */
+  status: string;
+}
+
+/**
+ * The provider refused or could not be reached; the credits were refunded (`refunded`, with the
+ * balance afterwards), except when an earlier attempt is still in flight (`reason: 'in_progress'`,
+ * nothing refunded: retry later).
+ */
+export class SubmitFailedError extends Error {
+  readonly taskId: string;
+  readonly refunded: boolean;
+  readonly refundedCredits: number;
+  readonly balance: number | null;
+  readonly reason: 'network' | 'timeout' | 'http' | 'malformed' | 'already_failed' | 'in_progress';
+  /** The provider may have started the job although we have no id for it (docs/wavespeed.md). */
+  readonly mayHaveReachedProvider: boolean;
+
+  constructor(message: string, fields: Omit<SubmitFailedError, keyof Error>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SubmitFailedError';
+    this.taskId = fields.taskId;
+    this.refunded = fields.refunded;
+    this.refundedCredits = fields.refundedCredits;
+    this.balance = fields.balance;
+    this.reason = fields.reason;
+    this.mayHaveReachedProvider = fields.mayHaveReachedProvider;
+  }
+}
+
+export async function submitGeneration(sql: Sql, config: SubmitConfig, request: SubmitGenerationInput): Promise<SubmittedGeneration> {
+  const provider = config.provider ?? 'wavespeed';
+  const started = await startGeneration(sql, {
+    userId: request.userId,
+    taskType: request.taskType ?? 'generate',
+    provider,
+    model: request.model,
+    credits: request.credits,
+    ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+  });
+  const taskId = started.task_id;
+
+  if (started.replayed) {
+    const task = await getGeneration(sql, { taskId });
+    if (task.external_task_id) {
+      return { taskId, predictionId: task.external_task_id, balance: started.balance, replayed: true, status: task.status };
+    }
+    if (task.status === 'failed') {
+      throw new SubmitFailedError(`generation ${taskId} already failed (${task.failure_source ?? 'unknown'}): its credits were refunded; submit again with a new idempotency key`, {
+        taskId, refunded: true, refundedCredits: task.credits_used, balance: null, reason: 'already_failed', mayHaveReachedProvider: false,
+      });
+    }
+    const claim = config.claimTimeoutMs ?? config.api.timeoutMs + 30_000;
+    if (Date.now() - Date.parse(task.created_at) < claim) {
+      throw new SubmitFailedError(`generation ${taskId} is being submitted by an earlier attempt; retry in a moment`, {
+        taskId, refunded: false, refundedCredits: 0, balance: started.balance, reason: 'in_progress', mayHaveReachedProvider: true,
+      });
+    }
+    // The earlier attempt charged and died before recording a prediction: post now.
+  }
+
+  let predictionId: string;
+  try {
+    predictionId = (await config.api.createPrediction(request.model, request.input, config.webhookUrl)).id;
+  } catch (error) {
+    if (!(error instanceof ProviderRequestError)) throw error;
+    const failed = await failGeneration(sql, { taskId, errorMessage: error.message, source: 'api_error' });
+    throw new SubmitFailedError(`${error.message}; the generation's ${failed.refunded_credits} credits were refunded`, {
+      taskId, refunded: true, refundedCredits: failed.refunded_credits, balance: failed.balance, reason: error.kind,
+      mayHaveReachedProvider: error.mayHaveReachedProvider,
+    }, { cause: error });
+  }
+  const marked = await markGenerationSubmitted(sql, { taskId, externalTaskId: predictionId });
+  return { taskId, predictionId, balance: started.balance, replayed: started.replayed, status: marked.status };
+}

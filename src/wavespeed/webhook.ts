@@ -1,0 +1,118 @@
+// The webhook WaveSpeed calls when a prediction finishes, as a Fetch-API handler (Next.js route
+// handlers, Hono, Bun, Deno…) and for Express. In this order, and nothing is written before
+// the first two pass:
+//   1. the signature and timestamp over the raw body (signature.ts): 401 when they fail;
+//   2. the body is a prediction (its `id` and `status`): 400 when it is not;
+//   3. completed / failed → record_provider_result: the task with that prediction id (the signed
+//      body's `id`, never anything unsigned such as the URL) is completed with its result URL and
+//      cost (the price table's, unless `costOf` finds one in the payload), or failed and refunded;
+//      a result that beats the submission's commit is stored and applied by it;
+//      created / processing → acknowledged, nothing written.
+// Duplicate and out-of-order deliveries are harmless: each outcome is reported, none raises.
+import type postgres from 'postgres';
+import type { Decimal, JsonValue } from '../client/runtime.js';
+import { CreditsError } from '../errors.js';
+import { recordProviderResult } from '../generated/client.js';
+import { parsePrediction, type Prediction } from './api.js';
+import { verifyWebhookSignature, webhookHeaders } from './signature.js';
+
+export interface WebhookConfig {
+  /** The webhook secret (WAVESPEED_WEBHOOK_SECRET), with or without its whsec_ prefix. */
+  secret: string;
+  /** The provider name the tasks were recorded with (default 'wavespeed'). */
+  provider?: string;
+  /** The cost of a completed prediction if your payloads carry one (WaveSpeed's documented payload has none): a decimal string or number. */
+  costOf?: (prediction: Prediction) => Decimal | number | null | undefined;
+  /** Seconds a timestamp may differ from now (default 300). */
+  toleranceSeconds?: number;
+}
+
+/** What the handler answered, as its JSON body says. */
+export type WebhookOutcome =
+  | { ok: true; outcome: string; task_id: string | null; prediction_id: string; status: string | null }
+  | { ok: false; code: 'invalid_signature' | 'invalid_payload' | 'invalid_result'; reason: string };
+
+const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
+
+/** Handles one delivery: its headers and raw body. The core of both handlers. */
+export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, headers: { get(name: string): string | null }, body: Uint8Array): Promise<Response> {
+  const verified = await verifyWebhookSignature({ secret: config.secret, ...webhookHeaders(headers), body, ...(config.toleranceSeconds !== undefined ? { toleranceSeconds: config.toleranceSeconds } : {}) });
+  if (!verified.ok) return json(401, { ok: false, code: 'invalid_signature', reason: verified.reason });
+
+  let document: unknown;
+  try {
+    document = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    return json(400, { ok: false, code: 'invalid_payload', reason: 'the body is not JSON' });
+  }
+  const prediction = parsePrediction(document);
+  if (!prediction) return json(400, { ok: false, code: 'invalid_payload', reason: 'the body has no prediction id and status' });
+  if (prediction.status !== 'completed' && prediction.status !== 'failed') {
+    return json(200, { ok: true, outcome: 'acknowledged', task_id: null, prediction_id: prediction.id, status: null });
+  }
+
+  const cost = prediction.status === 'completed' ? config.costOf?.(prediction) : undefined;
+  try {
+    const recorded = await recordProviderResult(sql, {
+      provider: config.provider ?? 'wavespeed',
+      externalTaskId: prediction.id,
+      status: prediction.status,
+      ...(cost !== undefined && cost !== null ? { providerCostUsd: String(cost) } : {}),
+      ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
+      ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
+      payload: prediction.raw as { [key: string]: JsonValue },
+    });
+    return json(200, { ok: true, outcome: recorded.outcome, task_id: recorded.task_id, prediction_id: prediction.id, status: recorded.status });
+  } catch (error) {
+    // A result the ledger refuses (CR003: an oversized URL, an absurd cost) will not pass on a retry either.
+    if (error instanceof CreditsError && error.code === 'CR003') return json(422, { ok: false, code: 'invalid_result', reason: error.message });
+    throw error; // the database is unreachable or failing: a 500, so that a retry may succeed
+  }
+}
+
+/** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
+export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
+  if (!config.secret) throw new TypeError('wavespeedWebhookRoute: secret is required (WAVESPEED_WEBHOOK_SECRET)');
+  return async (request) => {
+    if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
+    return handleWebhook(sql, config, request.headers, new Uint8Array(await request.arrayBuffer()));
+  };
+}
+
+interface ExpressLikeRequest {
+  method?: string;
+  body?: unknown;
+  get?(name: string): string | undefined;
+  headers?: Record<string, string | string[] | undefined>;
+}
+interface ExpressLikeResponse {
+  status(code: number): ExpressLikeResponse;
+  set(name: string, value: string): ExpressLikeResponse;
+  send(body: string): unknown;
+}
+
+/**
+ * The same for Express. It needs the raw body: mount it with express.raw({ type: 'application/json' })
+ * (app.post('/webhooks/wavespeed', express.raw({ type: 'application/json' }), handler)). A body
+ * another middleware already parsed (express.json()) is not the bytes that were signed: it is
+ * refused with a 401 whose reason says to mount express.raw, and nothing is written.
+ */
+export function wavespeedWebhookExpress(sql: postgres.Sql, config: WebhookConfig) {
+  if (!config.secret) throw new TypeError('wavespeedWebhookExpress: secret is required (WAVESPEED_WEBHOOK_SECRET)');
+  return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
+    try {
+      const header = (name: string) => {
+        const value = req.get?.(name) ?? req.headers?.[name];
+        return (Array.isArray(value) ? value[0] : value) ?? null;
+      };
+      const raw = req.body instanceof Uint8Array ? req.body : typeof req.body === 'string' ? new TextEncoder().encode(req.body) : undefined;
+      // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
+      const response = raw
+        ? await handleWebhook(sql, config, { get: header }, raw)
+        : json(401, { ok: false, code: 'invalid_signature', reason: "the body was parsed before this handler (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route" });
+      res.status(response.status).set('content-type', 'application/json').set('cache-control', 'no-store').send(await response.text());
+    } catch (error) {
+      next(error);
+    }
+  };
+}

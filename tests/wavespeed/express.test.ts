@@ -1,0 +1,59 @@
+// The webhook handler in a real Express app: with express.raw({ type: 'application/json' }) it
+// verifies the bytes that were signed; behind express.json() the body arrives parsed, which is
+// not what was signed: 401, with the fix in the reason, and nothing written.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from '../../src/generated/client.js';
+import { submitGeneration, WaveSpeedApi, wavespeedWebhookExpress } from '../../src/wavespeed/index.js';
+import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { newAccount } from '../helpers/ledger.js';
+
+let db: TestDatabase;
+let fake: FakeWaveSpeed;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 4 });
+  fake = await startFakeWaveSpeed();
+  const app = express();
+  app.post('/raw/webhooks/wavespeed', express.raw({ type: 'application/json' }), wavespeedWebhookExpress(db.sql, { secret: fake.secret }));
+  app.post('/parsed/webhooks/wavespeed', express.json(), wavespeedWebhookExpress(db.sql, { secret: fake.secret }));
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await fake?.close();
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  await db?.drop();
+});
+
+const submit = (userId: string, mount: 'raw' | 'parsed') =>
+  submitGeneration(db.sql, { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: `${base}/${mount}/webhooks/wavespeed` },
+    { userId, model: 'google/nano-banana/edit', input: { prompt: 'x' }, credits: 3 });
+
+describe('wavespeedWebhookExpress', () => {
+  it('behind express.raw: verifies and completes the task', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const { taskId, predictionId } = await submit(user, 'raw');
+    await fake.settled();
+    expect(fake.deliveries.find((d) => d.prediction === predictionId)?.status).toBe(200);
+    expect((await client.getGeneration(db.sql, { taskId })).status).toBe('completed');
+  });
+
+  it('behind express.json: 401 (re-serialised JSON is not what was signed), nothing written', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const { taskId, predictionId } = await submit(user, 'parsed');
+    await fake.settled();
+    expect(fake.deliveries.find((d) => d.prediction === predictionId)?.status).toBe(401);
+    expect((await client.getGeneration(db.sql, { taskId })).status).toBe('processing');
+    const refused = await fetch(`${base}/parsed/webhooks/wavespeed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "x"}' });
+    expect(await refused.json()).toMatchObject({ ok: false, code: 'invalid_signature', reason: expect.stringMatching(/express\.raw/) });
+  });
+});

@@ -1,0 +1,101 @@
+// Reconcile before refunding: tasks whose webhook never came are settled by asking the (fake)
+// provider — completed at its cost, failed and refunded, left alone while it still works on them,
+// expired past the hard limit — and two reconciliations at once ask about different tasks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from '../../src/generated/client.js';
+import { reconcileGenerations, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
+import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { serveFetch, type ServedHandler } from '../../scripts/serve-fetch.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { newAccount } from '../helpers/ledger.js';
+
+const model = 'google/nano-banana/edit';
+let db: TestDatabase;
+let fake: FakeWaveSpeed;
+let receiver: ServedHandler;
+let config: SubmitConfig;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 8 });
+  fake = await startFakeWaveSpeed({ prices: { [model]: 0.039 } });
+  await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${model}, 0.039, '2020-01-01')`;
+  receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
+  config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+});
+afterAll(async () => {
+  await fake?.close();
+  await receiver?.close();
+  await db?.drop();
+});
+
+/** Submits with the given webhook behaviour, then ages the task as if it had been in flight for `minutes`. */
+async function inFlight(userId: string, webhook: 'lost' | 'lost-failed' | 'stays-processing', minutes: number) {
+  fake.plan({ webhook });
+  const submitted = await submitGeneration(db.sql, config, { userId, model, input: { prompt: 'p' }, credits: 4 });
+  await fake.settled();
+  await db.sql`update enhancement_tasks set updated_at = now() - make_interval(mins => ${minutes}) where id = ${submitted.taskId}`;
+  return submitted.taskId;
+}
+
+describe('reconcileGenerations', () => {
+  it('settles each lost webhook as the provider says, and leaves fresh tasks alone', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const completed = await inFlight(user, 'lost', 5);
+    const failed = await inFlight(user, 'lost-failed', 5);
+    const working = await inFlight(user, 'stays-processing', 5);
+    const overdue = await inFlight(user, 'stays-processing', 25);
+    const fresh = await inFlight(user, 'lost', 0);
+
+    const report = await reconcileGenerations(db.sql, { api: config.api, olderThanSeconds: 120, hardLimitSeconds: 1200 });
+    expect(report).toMatchObject({ checked: 4, completed: 1, failed: 1, stillProcessing: 1, expired: 1, errors: 0 });
+    const task = (taskId: string) => client.getGeneration(db.sql, { taskId });
+    expect(await task(completed)).toMatchObject({ status: 'completed', provider_cost_usd: '0.039000' });
+    expect(await task(failed)).toMatchObject({ status: 'failed', failure_source: 'callback' });
+    expect(await task(working)).toMatchObject({ status: 'processing' });
+    expect(await task(overdue)).toMatchObject({ status: 'failed', failure_source: 'timeout' });
+    expect(await task(fresh)).toMatchObject({ status: 'processing' });
+    expect((await client.getCreditBalance(db.sql, { userId: user })).total_credits).toBe(500 - 4 - 4 - 4); // completed, working, fresh
+    expect(await client.verifyLedger(db.sql)).toEqual([]);
+
+    // A second run within the lease asks about nothing again; past it, the one still working is asked again.
+    expect((await reconcileGenerations(db.sql, { api: config.api })).checked).toBe(0);
+  });
+
+  it('two reconciliations at once ask about different tasks', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    for (let i = 0; i < 12; i++) await inFlight(user, 'lost', 5);
+    const [a, b] = await Promise.all([
+      reconcileGenerations(db.sql, { api: config.api, concurrency: 3 }),
+      reconcileGenerations(db.sql, { api: config.api, concurrency: 3 }),
+    ]);
+    const asked = [...a.tasks, ...b.tasks].map((t) => t.taskId);
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(a.completed + b.completed).toBe(12);
+  });
+
+  it('counts a provider it cannot ask as an error and changes nothing', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const taskId = await inFlight(user, 'lost', 5);
+    const down = await serveFetch(async () => new Response('{}', { status: 503 }));
+    const report = await reconcileGenerations(db.sql, { api: new WaveSpeedApi({ apiKey: 'k', baseUrl: down.url, timeoutMs: 500 }) });
+    await down.close();
+    expect(report).toMatchObject({ checked: 1, errors: 1 });
+    expect(report.tasks[0]).toMatchObject({ taskId, outcome: 'error', detail: expect.stringMatching(/503/) });
+    expect((await client.getGeneration(db.sql, { taskId })).status).toBe('processing');
+  });
+
+  it('credits reconcile does the same from the command line, and says what it settled', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const taskId = await inFlight(user, 'lost-failed', 5);
+    const env = { DATABASE_URL: db.url, WAVESPEED_API_KEY: fake.apiKey, WAVESPEED_BASE_URL: fake.url };
+    expect((await runCli(['reconcile'], { ...env, WAVESPEED_API_KEY: undefined })).code).toBe(2); // no key: usage error, nothing done
+    expect((await runCli(['reconcile', '--older-than', '10 minutes', '--hard-limit', '5 minutes'], env)).code).toBe(2);
+    const run = await runCli(['reconcile', '--json'], env);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ checked: 1, failed: 1, tasks: [{ taskId, outcome: 'failed' }] });
+    expect((await client.getGeneration(db.sql, { taskId })).status).toBe('failed');
+    const again = await runCli(['reconcile'], env);
+    expect(again.stdout).toMatch(/nothing to reconcile/);
+  });
+});

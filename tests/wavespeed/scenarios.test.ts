@@ -1,0 +1,203 @@
+// The WaveSpeed glue end to end, over real HTTP: the fake provider (scripts/fake-wavespeed.ts)
+// on one port, the package's webhook route on another, a real PostgreSQL behind. One scenario
+// per way a submission or a webhook can go: for each, the user's balance, the task's status and
+// failure source, the recorded cost and verify_ledger().
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as client from '../../src/generated/client.js';
+import { SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
+import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { serveFetch, type ServedHandler } from '../../scripts/serve-fetch.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { newAccount } from '../helpers/ledger.js';
+
+const model = 'google/nano-banana/edit';
+let db: TestDatabase;
+let fake: FakeWaveSpeed;
+let receiver: ServedHandler;
+let config: SubmitConfig;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ max: 6 });
+  fake = await startFakeWaveSpeed({ prices: { [model]: 0.039 } });
+  await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${model}, 0.039, '2020-01-01')`;
+  receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
+  config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 400 }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+});
+afterAll(async () => {
+  await fake?.close();
+  await receiver?.close();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await fake.settled();
+});
+
+const submit = (userId: string, extra: { idempotencyKey?: string } = {}) =>
+  submitGeneration(db.sql, config, { userId, model, input: { prompt: 'a cat', image: 'https://img.test/cat.png' }, credits: 5, ...extra });
+const failure = (work: Promise<unknown>) => work.then(() => { throw new Error('expected a SubmitFailedError'); }, (e: unknown) => {
+  expect(e).toBeInstanceOf(SubmitFailedError);
+  return e as SubmitFailedError;
+});
+const task = (taskId: string) => client.getGeneration(db.sql, { taskId });
+const balance = async (userId: string) => (await client.getCreditBalance(db.sql, { userId })).total_credits;
+async function sound() {
+  expect(await client.verifyLedger(db.sql)).toEqual([]);
+}
+/** The stored (not yet applied) provider result of a prediction, if any. */
+const stored = async (prediction: string) =>
+  (await db.sql`select status, applied_at is not null as applied, task_id from credits_private.provider_results where external_task_id = ${prediction}`)[0];
+
+describe('submitting', () => {
+  it('charges, posts, records the prediction; the completed webhook completes it at the price table\'s cost', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const submitted = await submit(user);
+    expect(submitted).toMatchObject({ replayed: false, balance: 495, status: 'processing' });
+    expect(fake.predictions.get(submitted.predictionId)!.webhook).toBe(config.webhookUrl);
+    await fake.settled();
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', provider_cost_usd: '0.039000', external_task_id: submitted.predictionId,
+      result_url: `https://cdn.fake-wavespeed.test/${submitted.predictionId}.png` });
+    expect(await balance(user)).toBe(495);
+    await sound();
+  });
+
+  it.each([
+    ['http500', 'http', true],
+    ['http400', 'http', false],
+    ['malformed', 'malformed', true],
+    ['hang-before', 'timeout', true],
+  ] as const)('refunds at once when the provider answers %s, and says so', async (behaviour, reason, reached) => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ submit: behaviour });
+    const error = await failure(submit(user));
+    expect(error).toMatchObject({ refunded: true, refundedCredits: 5, balance: 500, reason, mayHaveReachedProvider: reached });
+    expect(error.message).toMatch(/5 credits were refunded/);
+    expect(await task(error.taskId)).toMatchObject({ status: 'failed', failure_source: 'api_error', external_task_id: null });
+    expect(await balance(user)).toBe(500);
+    await sound();
+  });
+
+  it('refunds when the provider cannot be reached at all (connection refused): it never got the request', async () => {
+    const closed = await serveFetch(async () => new Response());
+    await closed.close(); // a port nothing listens on any more
+    const user = await newAccount(db.sql, 'pro');
+    const error = await failure(submitGeneration(db.sql, { ...config, api: new WaveSpeedApi({ apiKey: 'k', baseUrl: closed.url, timeoutMs: 400 }) },
+      { userId: user, model, input: {}, credits: 5 }));
+    expect(error).toMatchObject({ refunded: true, reason: 'network', mayHaveReachedProvider: false, balance: 500 });
+    await sound();
+  });
+
+  it('a lost answer to a prediction that was created: the user is refunded; the late result is kept, its spend visible', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ submit: 'hang-after' });
+    const error = await failure(submit(user));
+    expect(error).toMatchObject({ refunded: true, reason: 'timeout', mayHaveReachedProvider: true });
+    await fake.settled();
+    const [created] = [...fake.predictions.values()].filter((p) => p.status === 'completed' && p.webhook).slice(-1);
+    expect(await stored(created!.id)).toEqual({ status: 'completed', applied: false, task_id: null });
+    expect(await balance(user)).toBe(500);
+    await sound();
+  });
+});
+
+describe('retrying with the same idempotency key', () => {
+  it('after a success: returns the recorded prediction, posts nothing, charges nothing', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const first = await submit(user, { idempotencyKey: 'req-1' });
+    const posted = fake.predictions.size;
+    const again = await submit(user, { idempotencyKey: 'req-1' });
+    expect(again).toMatchObject({ taskId: first.taskId, predictionId: first.predictionId, replayed: true, balance: 495 });
+    expect(fake.predictions.size).toBe(posted);
+    expect(await balance(user)).toBe(495);
+  });
+
+  it('after a refunded failure: says so and posts nothing', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ submit: 'http500' });
+    await failure(submit(user, { idempotencyKey: 'req-2' }));
+    const posted = fake.predictions.size;
+    const error = await failure(submit(user, { idempotencyKey: 'req-2' }));
+    expect(error).toMatchObject({ reason: 'already_failed', refunded: true });
+    expect(fake.predictions.size).toBe(posted);
+    expect(await balance(user)).toBe(500);
+  });
+
+  it('while the first attempt may still be posting: refused as in progress; once it is taken as dead, it posts', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    // The first attempt charged, then died before the POST.
+    const charged = await client.startGeneration(db.sql, { userId: user, taskType: 'generate', provider: 'wavespeed', model, credits: 5, idempotencyKey: 'req-3' });
+    const error = await failure(submit(user, { idempotencyKey: 'req-3' }));
+    expect(error).toMatchObject({ reason: 'in_progress', refunded: false });
+    await db.sql`update enhancement_tasks set created_at = now() - interval '5 minutes', updated_at = now() - interval '5 minutes' where id = ${charged.task_id}`;
+    const retried = await submit(user, { idempotencyKey: 'req-3' });
+    expect(retried).toMatchObject({ taskId: charged.task_id, replayed: true, status: 'processing' });
+    await fake.settled();
+    expect(await task(charged.task_id)).toMatchObject({ status: 'completed' });
+    expect(await balance(user)).toBe(495);
+    await sound();
+  });
+});
+
+describe('webhooks', () => {
+  it('failed: refunds (source callback)', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: 'failed' });
+    const submitted = await submit(user);
+    await fake.settled();
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'failed', failure_source: 'callback', error_message: 'content policy violation', provider_cost_usd: '0.000000' });
+    expect(await balance(user)).toBe(500);
+    await sound();
+  });
+
+  it('duplicated and out of order: one charge, one completion, the late status acknowledged only', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: 'duplicate' }, { webhook: 'out-of-order' });
+    const a = await submit(user);
+    const b = await submit(user);
+    await fake.settled();
+    const bodies = fake.deliveries.filter((d) => d.prediction === a.predictionId || d.prediction === b.predictionId);
+    expect(bodies.map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    expect(await task(a.taskId)).toMatchObject({ status: 'completed' });
+    expect(await task(b.taskId)).toMatchObject({ status: 'completed' });
+    expect(await balance(user)).toBe(490);
+    await sound();
+  });
+
+  it('before the submission is recorded: stored, then applied by mark_generation_submitted', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: 'before-answer' });
+    const submitted = await submit(user);
+    expect(submitted.status).toBe('completed'); // the stored result was applied as the id was recorded
+    expect(await stored(submitted.predictionId)).toEqual({ status: 'completed', applied: true, task_id: submitted.taskId });
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', provider_cost_usd: '0.039000' });
+    expect(await balance(user)).toBe(495);
+    await sound();
+  });
+
+  it.each(['forged', 'stale', 'altered'] as const)('%s: 401 and nothing written', async (behaviour) => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: behaviour });
+    const submitted = await submit(user);
+    await fake.settled();
+    expect(fake.deliveries.filter((d) => d.prediction === submitted.predictionId).map((d) => d.status)).toEqual([401]);
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'processing', provider_cost_usd: null });
+    expect(await stored(submitted.predictionId)).toBeUndefined();
+    expect(await balance(user)).toBe(495);
+  });
+
+  it('lost: the task stays in flight (for reconciliation, or the sweeper)', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: 'lost' });
+    const submitted = await submit(user);
+    await fake.settled();
+    expect(fake.predictions.get(submitted.predictionId)!.status).toBe('completed');
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'processing' });
+  });
+
+  it('answers 400 to a signed body that is not a prediction, 405 to a GET', async () => {
+    const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
+    expect((await route(new Request('http://app/webhooks/wavespeed'))).status).toBe(405);
+    const unsigned = await route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: '{"id": "x", "status": "completed"}' }));
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toEqual({ ok: false, code: 'invalid_signature', reason: 'missing_headers' });
+  });
+});
