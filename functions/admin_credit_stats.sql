@@ -4,6 +4,10 @@
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
 -- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
+-- unmatched_provider_results: results the provider reported in the range for jobs no task
+-- recorded (a lost submission answer; monitoring.unmatched_provider_results), with their cost.
+-- totals.failed_cost_usd is the spend on generations that failed (a cost passed with the failure,
+-- or the provider generated it after all): spend without revenue, part of provider_cost_usd.
 -- Completions without a known provider cost are counted (providers[].unpriced, per model, and
 -- the key pricing), never taken as $0: cost per success is over priced completions only.
 -- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
@@ -79,7 +83,8 @@ begin
                  'failed', coalesce(sum(s.failed), 0), 'in_flight', coalesce(sum(s.in_flight), 0),
                  'credits_charged', coalesce(sum(s.credits_charged), 0),
                  'credits_refunded', coalesce(sum(s.credits_refunded), 0),
-                 'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text) from s),
+                 'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text,
+                 'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text) from s),
     'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
     'providers', (select coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object('models', m.models) order by p.provider), '[]')
                     from providers p join models m using (provider)),
@@ -100,6 +105,9 @@ begin
                                                 from s s2 group by 1, 2 having sum(s2.unpriced) > 0) u)) from s),
     'top_users', (select coalesce(jsonb_agg(u order by u.credits_charged desc, u.user_id), '[]') from top_users u),
     'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.platform_health h),
+    'unmatched_provider_results', (select jsonb_build_object('count', count(*), 'cost_usd', round(coalesce(sum(u.cost_usd), 0), 6)::text)
+                                     from monitoring.unmatched_provider_results u
+                                    where u.received_at >= p_from and u.received_at < p_to),
     'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')
   ) into v_document;
   return v_document;

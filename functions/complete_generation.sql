@@ -1,7 +1,10 @@
 -- complete_generation: the generation succeeded. Moves the task to 'completed' and records the
 -- provider's cost: the one passed, else the model's price in effect when the task started.
 -- Duplicate and late callbacks never raise: a completed task reports 'already_completed', a
--- failed one 'ignored_already_failed', and no balance changes.
+-- failed one 'ignored_already_failed', and no balance changes. A failed task that its provider
+-- generated after all (a late success after an API timeout or a sweep) keeps its refund and its
+-- status; its cost (the one passed, else the price) is recorded on it, once, with the late result
+-- in credits_private.late_results, so the spend shows in monitoring as spend without revenue.
 -- Result: task_id, status, outcome ('completed', 'already_completed', 'ignored_already_failed').
 -- Errors: CR003 invalid argument, CR004 no such task.
 -- Never null: task_id, status, outcome.
@@ -20,6 +23,8 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_late_cost numeric;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
   if not (p_task_id is not null
@@ -51,6 +56,22 @@ begin
       message = 'no such task',
       detail = format('task_id %s does not exist.', p_task_id),
       hint = 'Pass the task_id that start_generation returned.';
+  end if;
+  if status = 'failed' then
+    -- Generated after all (a late success): the refund stands; the spend is recorded, once.
+    insert into credits_private.late_results as l (task_id, provider_cost_usd, result_url)
+    select t.id,
+           coalesce(p_provider_cost_usd,
+             (select pp.cost_usd from public.provider_prices pp
+               where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
+               order by pp.effective_from desc limit 1)),
+           p_result_url
+      from public.enhancement_tasks t where t.id = p_task_id
+    on conflict on constraint late_results_pkey do nothing
+    returning l.provider_cost_usd into v_late_cost;
+    if v_late_cost is not null then
+      update public.enhancement_tasks t set provider_cost_usd = v_late_cost where t.id = p_task_id;
+    end if;
   end if;
   outcome := case status when 'completed' then 'already_completed' else 'ignored_already_failed' end;
 end;

@@ -1,6 +1,7 @@
 -- Up Migration
 -- The provider glue's state (issue 12): results that arrive before their submission is
--- recorded, and the reconciliation's leases.
+-- recorded, the reconciliation's leases, late successes of failed tasks and the rollups'
+-- spend on failed generations.
 --
 -- 1. credits_private.provider_results. A provider can
 -- call the webhook before the commit of mark_generation_submitted: no task has that prediction id
@@ -42,12 +43,44 @@ comment on table credits_private.reconcile_leases is
   'When a reconciliation last took a task in flight to ask its provider; rows of finished tasks are removed.';
 revoke all on credits_private.reconcile_leases from public;
 
+-- 3. Late successes: a task that failed (an API timeout, the sweeper, a failure reported first)
+--    and that its provider generated after all. complete_generation leaves its refund and status
+--    alone, records the late result here and the generation's cost on the task, so the spend
+--    shows. recorded_at tells the rollup refresh which old days changed.
+create table credits_private.late_results (
+  task_id uuid not null constraint late_results_pkey primary key,
+  provider_cost_usd numeric(12, 6),
+  result_url text,
+  recorded_at timestamptz not null default now()
+);
+create index late_results_recorded_at_idx on credits_private.late_results (recorded_at);
+comment on table credits_private.late_results is
+  'Results of tasks that had already failed (and been refunded): the spend of a generation the user did not pay for.';
+revoke all on credits_private.late_results from public;
+
+-- 4. The rollups' spend on failed generations (refunded, or owed by the refund backfill): spend
+--    without revenue. Derived data, filled here from the raw rows as the rollup source defines it.
+alter table monitoring.task_rollup_daily add column failed_cost_usd numeric not null default 0;
+comment on column monitoring.task_rollup_daily.failed_cost_usd is 'Provider cost of the failed tasks: spend without revenue.';
+update monitoring.task_rollup_daily r
+   set failed_cost_usd = u.cost
+  from (select (t.created_at at time zone 'UTC')::date as day, t.provider, coalesce(t.model, '(unknown)') as model, t.task_type,
+               sum(t.provider_cost_usd) as cost
+          from public.enhancement_tasks t
+         where t.status = 'failed' and t.provider_cost_usd > 0
+         group by 1, 2, 3, 4) u
+ where r.day = u.day and r.provider = u.provider and r.model = u.model and r.task_type = u.task_type;
+
 -- What a previous down saved (a rollback loses nothing).
 do $$
 begin
   if to_regclass('archive.m0012_provider_results') is not null then
     insert into credits_private.provider_results select * from archive.m0012_provider_results;
     drop table archive.m0012_provider_results;
+  end if;
+  if to_regclass('archive.m0012_late_results') is not null then
+    insert into credits_private.late_results select * from archive.m0012_late_results;
+    drop table archive.m0012_late_results;
   end if;
 end;
 $$;
@@ -60,5 +93,10 @@ revoke all on schema archive from public;
 drop table if exists archive.m0012_provider_results;
 create table archive.m0012_provider_results as select * from credits_private.provider_results;
 drop table credits_private.provider_results;
--- Leases are only the reconciliation's bookkeeping (the next run takes the tasks again).
+drop table if exists archive.m0012_late_results;
+create table archive.m0012_late_results as select * from credits_private.late_results;
+drop table credits_private.late_results;
+-- Leases are only the reconciliation's bookkeeping (the next run takes the tasks again); the
+-- rollup column is derived (the next up recomputes it).
 drop table credits_private.reconcile_leases;
+alter table monitoring.task_rollup_daily drop column failed_cost_usd;

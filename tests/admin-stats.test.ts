@@ -28,7 +28,7 @@ afterAll(() => db.drop());
 describe('admin credit stats from TypeScript', () => {
   it('adminCreditStats returns the typed document, money as exact strings', async () => {
     const stats = await adminCreditStats(db.sql);
-    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800' });
+    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800', failed_cost_usd: '0.000000' });
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
     expect(stats.health.success_status).toBe('alert');

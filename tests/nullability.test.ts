@@ -87,6 +87,8 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: late.task_id, externalTaskId: 'job-late' })); // applies it
   record('public.record_provider_result', await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'completed' })); // ignored
   record('public.get_generation', await client.getGeneration(sql, { taskId: late.task_id })); // failed by the stored result
+  await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-lost', status: 'completed', payload: { model: 'steady' } });
+  await sql`update credits_private.provider_results set received_at = now() - interval '1 hour' where external_task_id = 'job-lost'`;
   record('public.my_credit_balance', await sql.begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
     return client.myCreditBalance(tx);

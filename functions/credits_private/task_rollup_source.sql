@@ -4,13 +4,14 @@
 -- Credits charged and refunded come from credits_private.task_credits, cost and latency from
 -- the tasks; latency is submitted → finished, for tasks that were submitted. unpriced counts the
 -- completed tasks with no provider cost: their spend is unknown, not $0 (a failure without a
--- cost costs nothing, by the contract, so it is priced).
+-- cost costs nothing, by the contract, so it is priced). failed_cost_usd is the cost of the failed
+-- tasks (a cost passed with the failure, or a late success): spend without revenue.
 create or replace function credits_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (
   day date, provider text, model text, task_type text,
   generations integer, completed integer, failed integer, in_flight integer,
   credits_charged bigint, credits_refunded bigint, refunded_tasks integer, cost_usd numeric,
-  latency_ms_sum bigint, latency_count integer, unpriced integer
+  latency_ms_sum bigint, latency_count integer, unpriced integer, failed_cost_usd numeric
 )
 language plpgsql
 stable
@@ -34,7 +35,8 @@ begin
              coalesce(sum(round(extract(epoch from t.completed_at - t.submitted_at) * 1000))
                       filter (where t.submitted_at is not null and t.completed_at is not null), 0)::bigint,
              count(*) filter (where t.submitted_at is not null and t.completed_at is not null)::integer,
-             count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer
+             count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer,
+             coalesce(sum(t.provider_cost_usd) filter (where t.status = 'failed'), 0)
         from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
        group by 1, 2, 3, 4

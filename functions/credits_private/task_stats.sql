@@ -6,7 +6,8 @@ create or replace function credits_private.task_stats(p_from timestamptz, p_to t
 returns table (
   provider text, model text, task_type text,
   generations bigint, completed bigint, failed bigint, in_flight bigint,
-  credits_charged numeric, credits_refunded numeric, refunded_tasks bigint, cost_usd numeric, unpriced bigint
+  credits_charged numeric, credits_refunded numeric, refunded_tasks bigint, cost_usd numeric, unpriced bigint,
+  failed_cost_usd numeric
 )
 language sql
 stable
@@ -17,22 +18,22 @@ as $$
   with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
   parts as (
     select s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
-           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced
+           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
       from b, credits_private.task_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
     union all
     select r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
-           r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced
+           r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced, r.failed_cost_usd
       from b, monitoring.task_rollup_daily r
      where r.day >= (b.first_day at time zone 'UTC')::date and r.day < (b.cut at time zone 'UTC')::date
     union all
     select s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
-           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced
+           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
       from b, credits_private.task_rollup_source(b.cut, p_to) s
      where b.cut > b.first_day
   )
   select p.provider, p.model, p.task_type, sum(p.generations)::bigint, sum(p.completed)::bigint, sum(p.failed)::bigint,
          sum(p.in_flight)::bigint, sum(p.credits_charged), sum(p.credits_refunded), sum(p.refunded_tasks)::bigint, sum(p.cost_usd),
-         sum(p.unpriced)::bigint
+         sum(p.unpriced)::bigint, sum(p.failed_cost_usd)
     from parts p
    group by 1, 2, 3
 $$;

@@ -58,7 +58,11 @@ begin
                and (t.created_at >= v_since or t.completed_at >= v_since)
             union all
             select t.created_at, t.user_id from public.credit_transactions r join public.enhancement_tasks t on t.id = r.task_id
-             where r.created_at >= v_since and r.type = 'refund') c;
+             where r.created_at >= v_since and r.type = 'refund'
+            union all
+            -- a late success changes the cost of a task that finished long ago
+            select t.created_at, t.user_id from credits_private.late_results l join public.enhancement_tasks t on t.id = l.task_id
+             where l.recorded_at >= v_since) c;
   end if;
 
   if v_from is not null then

@@ -68,6 +68,8 @@ export interface AdminCreditStats {
     credits_charged: number;
     credits_refunded: number;
     provider_cost_usd: Decimal;
+    /** Spend on the generations that failed (refunded): a cost passed with the failure, or a late success. Part of provider_cost_usd. */
+    failed_cost_usd: Decimal;
   };
   success_rate: number | null;
   providers: ProviderStats[];
@@ -86,5 +88,7 @@ export interface AdminCreditStats {
   };
   top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: Decimal }[];
   health: PlatformHealth;
+  /** Results reported in the range for jobs no task recorded (a lost submission answer): spend without a task. */
+  unmatched_provider_results: { count: number; cost_usd: Decimal };
   data_through: Timestamp | null;
 }

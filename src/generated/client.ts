@@ -521,10 +521,25 @@ export interface MonitoringSummaryRow {
   cost_per_generation: Decimal | null;
   unpriced: number;
   cost_coverage: number | null;
+  failed_cost_usd: Decimal;
 }
 /** Reads monitoring.summary: Daily, weekly and monthly volume, success rate, refunds and provider cost, with threshold flags. */
 export function readMonitoringSummary(sql: Sql, query?: ViewQuery<MonitoringSummaryRow>): Promise<MonitoringSummaryRow[]> {
-  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', success_rate_min: 'double precision', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'success_rate_min', 'success_below_threshold', 'credits_charged', 'credits_refunded', 'refund_rate', 'refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage'], integers: ['credits_charged', 'credits_refunded'] }, query);
+  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', success_rate_min: 'double precision', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', failed_cost_usd: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'success_rate_min', 'success_below_threshold', 'credits_charged', 'credits_refunded', 'refund_rate', 'refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage', 'failed_cost_usd::text as failed_cost_usd'], integers: ['credits_charged', 'credits_refunded'] }, query);
+}
+
+/** Provider results for jobs no task recorded (a lost submission answer): spend without a task. */
+export interface MonitoringUnmatchedProviderResultsRow {
+  provider: string;
+  external_task_id: string;
+  status: string;
+  model: string | null;
+  cost_usd: Decimal | null;
+  received_at: Timestamp;
+}
+/** Reads monitoring.unmatched_provider_results: Provider results for jobs no task recorded (a lost submission answer): spend without a task. */
+export function readMonitoringUnmatchedProviderResults(sql: Sql, query?: ViewQuery<MonitoringUnmatchedProviderResultsRow>): Promise<MonitoringUnmatchedProviderResultsRow[]> {
+  return readView<MonitoringUnmatchedProviderResultsRow>(sql, 'monitoring.unmatched_provider_results', { provider: 'text', external_task_id: 'text', status: 'text', model: 'text', cost_usd: 'numeric', received_at: 'timestamp with time zone' }, { select: ['provider', 'external_task_id', 'status', 'model', 'cost_usd::text as cost_usd', 'case when isfinite(received_at) then (to_jsonb(received_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else received_at::text end as received_at'], integers: [] }, query);
 }
 
 /** Generations, outcomes, credits and cost per day, provider, model and task type. */

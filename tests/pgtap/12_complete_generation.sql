@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(13);
+select plan(15);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000002a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values
@@ -31,7 +31,11 @@ select fail_generation((select c from t), 'nsfw filter');
 select results_eq($$ select status, outcome from complete_generation((select c from t), 1) $$,
   $$ values ('failed', 'ignored_already_failed') $$, 'a late success on a failed task is ignored');
 select results_eq($$ select status, provider_cost_usd from enhancement_tasks where id = (select c from t) $$,
-  $$ values ('failed', 0::numeric(12,6)) $$, 'the failed task is untouched');
+  $$ values ('failed', 1::numeric(12,6)) $$, 'the failed task stays failed; the late success''s cost is recorded on it');
+select is((select provider_cost_usd from credits_private.late_results where task_id = (select c from t)), 1::numeric(12,6),
+  'the late result is kept, once');
+select results_eq($$ select outcome from complete_generation((select c from t), 5) $$,
+  $$ values ('ignored_already_failed') $$, 'a second late success records nothing more');
 select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000002a'), 485::bigint, 'no balance moved on completion');
 
 select throws_ok($$ select complete_generation(gen_random_uuid()) $$, 'CR004', null, 'an unknown task is CR004');

@@ -96,6 +96,36 @@ describe('submitting', () => {
     expect(await stored(created!.id)).toEqual({ status: 'completed', applied: false, task_id: null });
     expect(await balance(user)).toBe(500);
     await sound();
+    // Ten minutes on, no submission has claimed it: monitoring counts it as spend without a task.
+    await db.sql`update credits_private.provider_results set received_at = now() - interval '11 minutes' where external_task_id = ${created!.id}`;
+    const [unmatched] = await db.sql`select model, cost_usd::text from monitoring.unmatched_provider_results where external_task_id = ${created!.id}`;
+    expect(unmatched).toEqual({ model, cost_usd: '0.039000' });
+    const stats = await client.adminCreditStats(db.sql, { from: new Date(Date.now() - 3_600_000) });
+    expect(stats.unmatched_provider_results.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a late success after the sweeper refunded: the refund stays, the cost of the generation is recorded as spend without revenue', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ webhook: 'completed', delayMs: 400 });
+    const submitted = await submit(user);
+    await db.sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id = ${submitted.taskId}`;
+    const swept = await client.expireStaleGenerations(db.sql, { olderThan: '1 hour' });
+    expect(swept.map((r) => r.task_id)).toContain(submitted.taskId);
+    await fake.settled(); // the provider's webhook arrives after the sweep
+    expect(fake.deliveries.find((d) => d.prediction === submitted.predictionId)?.status).toBe(200);
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'failed', failure_source: 'timeout', provider_cost_usd: '0.039000' });
+    expect(await balance(user)).toBe(500);
+    const [late] = await db.sql`select provider_cost_usd::text, result_url from credits_private.late_results where task_id = ${submitted.taskId}`;
+    expect(late).toEqual({ provider_cost_usd: '0.039000', result_url: `https://cdn.fake-wavespeed.test/${submitted.predictionId}.png` });
+    await client.monitoringRefreshRollups(db.sql);
+    const [today] = await client.readMonitoringSummary(db.sql, { where: { granularity: 'day' }, orderBy: 'period_start', descending: true, limit: 1 });
+    expect(Number(today!.failed_cost_usd)).toBeGreaterThanOrEqual(0.039);
+    const stats = await client.adminCreditStats(db.sql);
+    expect(stats.totals.failed_cost_usd).toBe(today!.failed_cost_usd);
+    // A second late result of the same task records nothing more.
+    expect(await client.completeGeneration(db.sql, { taskId: submitted.taskId, providerCostUsd: '9' })).toMatchObject({ outcome: 'ignored_already_failed' });
+    expect(await task(submitted.taskId)).toMatchObject({ provider_cost_usd: '0.039000' });
+    await sound();
   });
 });
 

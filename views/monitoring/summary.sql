@@ -5,7 +5,8 @@
 -- Cost is known for failures (none unless one was passed) and for completions with a cost;
 -- unpriced counts the completions without one, cost_coverage is the share of completions priced,
 -- and cost_per_generation averages over priced generations only (an unknown cost is not $0).
--- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced.
+-- failed_cost_usd: the spend on failed generations (refunded): spend without revenue, part of cost_usd.
+-- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced, failed_cost_usd.
 create or replace view monitoring.summary as
 with thresholds as (
   select max(value) filter (where name = 'success_rate_min') as success_rate_min,
@@ -22,7 +23,8 @@ with thresholds as (
          sum(r.credits_charged)::bigint as credits_charged,
          sum(r.credits_refunded)::bigint as credits_refunded,
          sum(r.cost_usd) as cost_usd,
-         sum(r.unpriced)::integer as unpriced
+         sum(r.unpriced)::integer as unpriced,
+         sum(r.failed_cost_usd) as failed_cost_usd
     from monitoring.task_rollup_daily r
    group by grouping sets ((r.day), (date_trunc('week', r.day::timestamp)), (date_trunc('month', r.day::timestamp)))
 )
@@ -43,7 +45,8 @@ select p.granularity,
        round(p.cost_usd, 6) as cost_usd,
        round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
        p.unpriced,
-       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4)::float8 as cost_coverage
+       round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4)::float8 as cost_coverage,
+       round(p.failed_cost_usd, 6) as failed_cost_usd
   from periods p cross join thresholds th;
 
 comment on view monitoring.summary is
