@@ -47,6 +47,22 @@ describe('the packed package in an application', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ ledger: 'sound', migrations: { pending: [] } });
   });
 
+  it('imports the WaveSpeed glue and the signature check alone through their subpaths', async () => {
+    await writeFile(path.join(app, 'wavespeed.mjs'), `
+      import { submitGeneration, wavespeedWebhookRoute, reconcileGenerations, WaveSpeedApi, SubmitFailedError } from 'pg-credits-ledger/wavespeed';
+      import { verifyWebhookSignature } from 'pg-credits-ledger/wavespeed/signature';
+      // openssl's vector of tests/wavespeed/signature.test.ts
+      const body = '{"id":"pred_abc123","model":"google/nano-banana/edit","outputs":["https://cdn.example/out.png"],"status":"completed","error":""}';
+      const verified = await verifyWebhookSignature({ secret: 'whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=', id: 'msg_2Qm6vZ', timestamp: '1764547200',
+        signature: 'v3,eda0051ddd9c8e81f75ce683fa326d630764cf76ba30b0b8be762919c44d33b0', body, now: 1764547200000 });
+      const route = wavespeedWebhookRoute({}, { secret: 'whsec_x' });
+      const unsigned = await route(new Request('http://app/hook', { method: 'POST', body: '{}' }));
+      console.log(JSON.stringify({ verified: verified.ok, unsigned: unsigned.status,
+        functions: [submitGeneration, reconcileGenerations, WaveSpeedApi, SubmitFailedError].every((f) => typeof f === 'function') }));`);
+    const { stdout } = await run('node', ['wavespeed.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ verified: true, unsigned: 401, functions: true });
+  });
+
   it('imports the typed client through the exports, in JavaScript and TypeScript', async () => {
     await writeFile(path.join(app, 'app.mjs'), `
       import postgres from 'postgres';
