@@ -1,13 +1,19 @@
-// The main job: migrate, load the demo seeds, simulate a day of generations (some fail, some
-// get stuck and are swept), and print balances, refunds, spend and the ledger's verdict.
-// With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
+// The main job: migrate, load the demo seeds, simulate a day of generations through the WaveSpeed
+// glue against a fake WaveSpeed over real HTTP (some fail, some lose their webhook and are
+// reconciled, some get stuck and are swept), and print balances, refunds, spend and the ledger's
+// verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
+import { InsufficientCreditsError } from '../src/errors.js';
+import { startGeneration } from '../src/generated/client.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
+import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute } from '../src/wavespeed/index.js';
+import { startFakeWaveSpeed, type Plan } from './fake-wavespeed.js';
+import { serveFetch } from './serve-fetch.js';
 
 const DEMO_USERS = 12;
 const GENERATIONS = 240;
@@ -23,57 +29,74 @@ function random(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 }
 
+/** WaveSpeed model paths, the fake's price for each (= seeds/demo.sql), and what a generation costs the user. */
 const models = [
-  { provider: 'wavespeed', model: 'nano-banana', task: 'enhance', credits: 2 },
-  { provider: 'wavespeed', model: 'nano-banana-pro', task: 'upscale', credits: 5 },
-  { provider: 'wavespeed', model: 'seedream-v4', task: 'remove-background', credits: 1 },
-  { provider: 'nanobanana', model: 'nano-banana', task: 'enhance', credits: 2 },
+  { model: 'google/nano-banana/edit', task: 'enhance', credits: 2, price: 0.039 },
+  { model: 'google/nano-banana-pro/edit', task: 'upscale', credits: 5, price: 0.139 },
+  { model: 'bytedance/seedream-v4', task: 'remove-background', credits: 1, price: 0.027 },
 ];
 
+/** How each generation's submission and webhook go, by a roll of the dice. */
+function planFor(roll: number): Plan | 'dies-before-posting' {
+  if (roll < 0.03) return { submit: 'http400' };               // the provider refuses the request
+  if (roll < 0.05) return { submit: 'hang-after' };            // the answer is lost; it generates anyway
+  if (roll < 0.07) return 'dies-before-posting';               // the app crashes between the charge and the POST
+  if (roll < 0.10) return { webhook: 'stays-processing' };     // the provider never finishes
+  if (roll < 0.15) return { webhook: 'lost' };                 // it finishes, the webhook never comes
+  if (roll < 0.23) return { webhook: 'failed' };               // it fails: a refund
+  if (roll < 0.26) return { webhook: 'duplicate' };            // the webhook comes twice
+  if (roll < 0.28) return { webhook: 'before-answer' };        // the webhook beats the submission's commit
+  if (roll < 0.30) return { webhook: 'forged' };               // someone forges a webhook
+  return { webhook: 'completed' };
+}
+
 async function simulateDay(sql: postgres.Sql, users: string[]) {
+  const fake = await startFakeWaveSpeed({ prices: Object.fromEntries(models.map((m) => [m.model, m.price])) });
+  const receiver = await serveFetch(wavespeedWebhookRoute(sql, { secret: fake.secret }));
+  const api = new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 300 });
+  const config = { api, webhookUrl: `${receiver.url}/api/webhooks/wavespeed` };
+  console.log(`  a fake WaveSpeed at ${fake.url}, the webhook route at ${config.webhookUrl}`);
   const rnd = random(42);
-  const tally = { started: 0, refused: 0, completed: 0, failed: 0, stuck: 0, duplicates: 0 };
-  const stuck: string[] = [];
-  for (let i = 0; i < GENERATIONS; i++) {
-    const user = users[Math.floor(rnd() * users.length)]!;
-    const m = models[Math.floor(rnd() * models.length)]!;
-    let task: string;
-    try {
-      const [row] = await sql`select task_id from start_generation(${user}, ${m.task}, ${m.provider}, ${m.model}, ${m.credits}, ${`demo-${i}`})`;
-      task = row!.task_id;
-      tally.started++;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'CR001') throw error;
-      tally.refused++; // insufficient credits: nothing was charged
-      continue;
+  const day = Date.now().toString(36); // a second run on the same database is another day: new idempotency keys
+  const tally = { started: 0, refused: 0, refundedAtSubmit: 0, neverPosted: 0 };
+  try {
+    for (let i = 0; i < GENERATIONS; i++) {
+      const user = users[Math.floor(rnd() * users.length)]!;
+      const m = models[Math.floor(rnd() * models.length)]!;
+      const plan = planFor(rnd());
+      const request = { userId: user, model: m.model, taskType: m.task, input: { prompt: `demo #${i}` }, credits: m.credits, idempotencyKey: `demo-${day}-${i}` };
+      try {
+        if (plan === 'dies-before-posting') {
+          await startGeneration(sql, { userId: user, taskType: m.task, provider: 'wavespeed', model: m.model, credits: m.credits, idempotencyKey: request.idempotencyKey });
+          tally.neverPosted++;
+        } else {
+          fake.plan(plan);
+          await submitGeneration(sql, config, request);
+        }
+        tally.started++;
+      } catch (error) {
+        if (error instanceof InsufficientCreditsError) tally.refused++; // nothing was charged
+        else if (error instanceof SubmitFailedError && error.refunded) { tally.started++; tally.refundedAtSubmit++; }
+        else throw error;
+      }
     }
-    const roll = rnd();
-    if (roll < 0.03) {
-      await sql`select fail_generation(${task}, 'provider rejected the request: 400 invalid image', 'api_error')`;
-      tally.failed++;
-      continue;
-    }
-    await sql`select mark_generation_submitted(${task}, ${`ws-${i}`})`;
-    if (roll < 0.08) {
-      stuck.push(task); // the provider never calls back
-      tally.stuck++;
-    } else if (roll < 0.16) {
-      await sql`select fail_generation(${task}, 'generation failed: content filter', 'callback')`;
-      await sql`select fail_generation(${task}, 'generation failed: content filter', 'callback')`; // webhook retried
-      tally.failed++;
-      tally.duplicates++;
-    } else {
-      await sql`select complete_generation(${task}, null, ${`https://cdn.example/${task}.png`})`;
-      tally.completed++;
-    }
+    await fake.settled();
+    const webhooks = { delivered: fake.deliveries.filter((d) => d.status === 200).length, refused: fake.deliveries.filter((d) => d.status === 401).length };
+
+    // Half an hour passes for what is still in flight: reconciliation asks the provider, then two
+    // sweepers at once (as two schedulers would) refund what it could not settle.
+    await sql`update enhancement_tasks set updated_at = now() - interval '40 minutes'
+               where status in ('pending', 'processing') and user_id = any(${users})`;
+    const reconciled = await reconcileGenerations(sql, { api, olderThanSeconds: 120, hardLimitSeconds: 1200 });
+    const sweeps = await Promise.all([
+      sql`select * from expire_stale_generations('30 minutes')`,
+      sql`select * from expire_stale_generations('30 minutes')`,
+    ]);
+    return { tally, webhooks, reconciled, swept: sweeps.flat(), generated: fake.generated() };
+  } finally {
+    await receiver.close();
+    await fake.close();
   }
-  // An hour passes for the stuck tasks; the sweeper runs twice at once, as two schedulers would.
-  await sql`update enhancement_tasks set updated_at = now() - interval '1 hour' where id = any(${stuck})`;
-  const sweeps = await Promise.all([
-    sql`select * from expire_stale_generations('30 minutes')`,
-    sql`select * from expire_stale_generations('30 minutes')`,
-  ]);
-  return { tally, swept: sweeps.flat() };
 }
 
 async function main() {
@@ -104,11 +127,14 @@ async function main() {
     }
     console.log(`  ${DEMO_USERS} accounts (free, basic, pro), a credit pack for every fourth, provider prices`);
 
-    console.log(`\n== A day of ${GENERATIONS} generations`);
-    const { tally, swept } = await simulateDay(sql, users);
-    console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused}`);
-    console.log(`  completed ${tally.completed}, failed ${tally.failed} (${tally.duplicates} webhooks delivered twice), stuck ${tally.stuck}`);
-    console.log(`  sweeper (two at once) failed and refunded ${swept.length} stuck tasks, ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`);
+    console.log(`\n== A day of ${GENERATIONS} generations through the WaveSpeed glue`);
+    const { tally, webhooks, reconciled, swept, generated } = await simulateDay(sql, users);
+    console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
+    console.log(`  refunded at once because the submission failed (refused, or its answer lost): ${tally.refundedAtSubmit}`);
+    console.log(`  webhooks applied ${webhooks.delivered} (duplicates and early ones included), refused as forged ${webhooks.refused}`);
+    console.log(`  reconciliation asked WaveSpeed about ${reconciled.checked} tasks: ${reconciled.completed} completed, ${reconciled.failed} failed, ${reconciled.expired} expired past its limit`);
+    console.log(`  sweepers (two at once) refunded ${swept.length} tasks never submitted (${tally.neverPosted} charged by an app that died before posting), ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`);
+    console.log(`  WaveSpeed generated ${generated.count} images for $${generated.costUsd.toFixed(4)}`);
 
     console.log('\n== Balances');
     const balances = await sql`
@@ -123,12 +149,22 @@ async function main() {
       select count(*) filter (where t.status = 'failed')::int failed,
              count(*) filter (where t.status = 'failed' and exists (select 1 from credit_transactions c where c.task_id = t.id and c.type = 'refund'))::int refunded,
              coalesce(sum(c.amount) filter (where c.type = 'refund'), 0)::int credits_refunded,
-             coalesce(sum(t.provider_cost_usd), 0)::numeric(10,4)::text provider_cost_usd
+             coalesce(sum(t.provider_cost_usd), 0)::numeric(10,4)::text provider_cost_usd,
+             coalesce(sum(t.provider_cost_usd) filter (where t.status = 'failed'), 0)::numeric(10,4)::text failed_cost_usd
         from enhancement_tasks t
         left join credit_transactions c on c.task_id = t.id and c.type = 'refund'
        where t.user_id = any(${users})`;
+    // Results of jobs no task recorded (lost answers), as monitoring will list them after 10 minutes.
+    const [unmatched] = await sql`
+      select count(*)::int n, coalesce(sum(pp.cost_usd), 0)::numeric(10,4)::text usd
+        from credits_private.provider_results r
+        left join provider_prices pp on pp.provider = r.provider and pp.model = r.payload ->> 'model'
+       where r.applied_at is null and r.status = 'completed'`;
     console.log(`  failed tasks ${money!.failed}, refunded ${money!.refunded}, credits refunded ${money!.credits_refunded}`);
-    console.log(`  provider spend (from passed costs and the price table) $${money!.provider_cost_usd}`);
+    console.log(`  provider spend recorded on tasks $${money!.provider_cost_usd} (of which on refunded generations $${money!.failed_cost_usd})`);
+    console.log(`  plus ${unmatched!.n} results of lost submissions (the users were refunded, WaveSpeed generated anyway): $${unmatched!.usd}`);
+    const recorded = Number(money!.provider_cost_usd) + Number(unmatched!.usd);
+    console.log(`  recorded $${recorded.toFixed(4)} of the $${generated.costUsd.toFixed(4)} WaveSpeed says it generated${Math.abs(recorded - generated.costUsd) < 1e-6 ? ': all of it' : ''}`);
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;

@@ -230,8 +230,9 @@ describe('0007: bigint credits', () => {
 
       await migrateUp({ databaseUrl: db.url });
       expect((await migrationStatus({ databaseUrl: db.url })).definitions.changed).toEqual([]);
+      // Every view of that release is back (the latest release may add more).
       expect(await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`)
-        .toEqual(views);
+        .toEqual(expect.arrayContaining([...views]));
       expect((await creditColumns(db.sql)).every((c) => c.endsWith(' bigint'))).toBe(true);
       expect(await db.sql`select credits_charged::int from monitoring.summary where granularity = 'day'`).toEqual([]);
       expect(await db.sql`select credits::int from user_credits where user_id = ${user}`).toEqual([{ credits: 95 }]);
