@@ -9,6 +9,7 @@
 import type { Sql } from '../client/runtime.js';
 import { claimGenerationsToReconcile, failGeneration, recordProviderResult } from '../generated/client.js';
 import type { WaveSpeedApi } from './api.js';
+import { providerResult } from './webhook.js';
 
 export interface ReconcileOptions {
   api: WaveSpeedApi;
@@ -65,14 +66,8 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
       return { outcome: 'error', detail: (error as Error).message };
     }
     if (prediction.status === 'completed' || prediction.status === 'failed') {
-      const recorded = await recordProviderResult(sql, {
-        provider,
-        externalTaskId: task.external_task_id,
-        status: prediction.status,
-        ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
-        ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
-        payload: { source: 'reconciliation', status: prediction.status },
-      });
+      const final = { ...prediction, status: prediction.status };
+      const recorded = await recordProviderResult(sql, { ...providerResult(provider, final), payload: { source: 'reconciliation', status: prediction.status } });
       const applied = recorded.outcome === 'completed' || recorded.outcome === 'refunded';
       return { outcome: applied ? prediction.status : 'unchanged' };
     }

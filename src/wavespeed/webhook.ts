@@ -32,6 +32,18 @@ export type WebhookOutcome =
   | { ok: true; outcome: string; task_id: string | null; prediction_id: string; status: string | null }
   | { ok: false; code: 'invalid_signature' | 'invalid_payload' | 'invalid_result'; reason: string };
 
+/** What record_provider_result is told of a final prediction: its first output, or its error; the cost when known. */
+export function providerResult(provider: string, prediction: Prediction & { status: 'completed' | 'failed' }, cost?: Decimal | number | null) {
+  return {
+    provider,
+    externalTaskId: prediction.id,
+    status: prediction.status,
+    ...(cost !== undefined && cost !== null ? { providerCostUsd: String(cost) } : {}),
+    ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
+    ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
+  };
+}
+
 const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
 
 /** Handles one delivery: its headers and raw body. The core of both handlers. */
@@ -51,15 +63,11 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
     return json(200, { ok: true, outcome: 'acknowledged', task_id: null, prediction_id: prediction.id, status: null });
   }
 
-  const cost = prediction.status === 'completed' ? config.costOf?.(prediction) : undefined;
+  const final = prediction as Prediction & { status: 'completed' | 'failed' };
+  const cost = final.status === 'completed' ? config.costOf?.(final) : undefined;
   try {
     const recorded = await recordProviderResult(sql, {
-      provider: config.provider ?? 'wavespeed',
-      externalTaskId: prediction.id,
-      status: prediction.status,
-      ...(cost !== undefined && cost !== null ? { providerCostUsd: String(cost) } : {}),
-      ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
-      ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
+      ...providerResult(config.provider ?? 'wavespeed', final, cost),
       payload: prediction.raw as { [key: string]: JsonValue },
     });
     return json(200, { ok: true, outcome: recorded.outcome, task_id: recorded.task_id, prediction_id: prediction.id, status: recorded.status });

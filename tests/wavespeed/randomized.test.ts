@@ -7,31 +7,23 @@
 // side; only the provider's bill shows it — docs/wavespeed.md, "Failure modes".)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
-import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
-import { startFakeWaveSpeed, type FakeWaveSpeed, type Plan, type SubmitBehaviour, type WebhookBehaviour } from '../../scripts/fake-wavespeed.js';
-import { serveFetch, type ServedHandler } from '../../scripts/serve-fetch.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { reconcileGenerations, SubmitFailedError, submitGeneration, type SubmitConfig } from '../../src/wavespeed/index.js';
+import type { FakeWaveSpeed, Plan, SubmitBehaviour, WebhookBehaviour } from '../../scripts/fake-wavespeed.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
 
-const model = 'google/nano-banana/edit';
-const price = 0.039;
+const model = glueModel;
 const credits = 5;
+let bench: GlueBench;
 let db: TestDatabase;
 let fake: FakeWaveSpeed;
-let receiver: ServedHandler;
 let config: SubmitConfig;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 16 });
-  fake = await startFakeWaveSpeed({ prices: { [model]: price } });
-  await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${model}, ${price}, '2020-01-01')`;
-  receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
-  config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 300 }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+  bench = await startGlueBench({ connections: 16, timeoutMs: 300 });
+  ({ db, fake, config } = bench);
 });
-afterAll(async () => {
-  await fake?.close();
-  await receiver?.close();
-  await db?.drop();
-});
+afterAll(() => bench?.close());
 
 function random(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

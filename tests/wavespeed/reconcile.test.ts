@@ -3,31 +3,25 @@
 // expired past the hard limit — and two reconciliations at once ask about different tasks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
-import { reconcileGenerations, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
-import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
-import { serveFetch, type ServedHandler } from '../../scripts/serve-fetch.js';
+import { reconcileGenerations, submitGeneration, WaveSpeedApi, type SubmitConfig } from '../../src/wavespeed/index.js';
+import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { serveFetch } from '../../scripts/serve-fetch.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
 import { newAccount } from '../helpers/ledger.js';
 
-const model = 'google/nano-banana/edit';
+const model = glueModel;
+let bench: GlueBench;
 let db: TestDatabase;
 let fake: FakeWaveSpeed;
-let receiver: ServedHandler;
 let config: SubmitConfig;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 8 });
-  fake = await startFakeWaveSpeed({ prices: { [model]: 0.039 } });
-  await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${model}, 0.039, '2020-01-01')`;
-  receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
-  config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+  bench = await startGlueBench({ connections: 8, timeoutMs: 2000 });
+  ({ db, fake, config } = bench);
 });
-afterAll(async () => {
-  await fake?.close();
-  await receiver?.close();
-  await db?.drop();
-});
+afterAll(() => bench?.close());
 
 /** Submits with the given webhook behaviour, then ages the task as if it had been in flight for `minutes`. */
 async function inFlight(userId: string, webhook: 'lost' | 'lost-failed' | 'stays-processing', minutes: number) {

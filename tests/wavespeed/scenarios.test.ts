@@ -5,29 +5,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
-import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
-import { serveFetch, type ServedHandler } from '../../scripts/serve-fetch.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { serveFetch } from '../../scripts/serve-fetch.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
 import { newAccount } from '../helpers/ledger.js';
 
-const model = 'google/nano-banana/edit';
+const model = glueModel;
+let bench: GlueBench;
 let db: TestDatabase;
 let fake: FakeWaveSpeed;
-let receiver: ServedHandler;
 let config: SubmitConfig;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 6 });
-  fake = await startFakeWaveSpeed({ prices: { [model]: 0.039 } });
-  await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${model}, 0.039, '2020-01-01')`;
-  receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
-  config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 400 }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+  bench = await startGlueBench({ connections: 6, timeoutMs: 400 });
+  ({ db, fake, config } = bench);
 });
-afterAll(async () => {
-  await fake?.close();
-  await receiver?.close();
-  await db?.drop();
-});
+afterAll(() => bench?.close());
 beforeEach(async () => {
   await fake.settled();
 });
