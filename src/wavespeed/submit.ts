@@ -49,15 +49,16 @@ export interface SubmittedGeneration {
 
 /**
  * The provider refused or could not be reached; the credits were refunded (`refunded`, with the
- * balance afterwards), except when an earlier attempt is still in flight (`reason: 'in_progress'`,
- * nothing refunded: retry later).
+ * balance afterwards). A retry with the same idempotency key may also say: `already_failed` (the
+ * first attempt failed and was refunded), `in_progress` (an earlier attempt may still be posting:
+ * nothing refunded, retry later), `already_finished` (the task was completed by other means).
  */
 export class SubmitFailedError extends Error {
   readonly taskId: string;
   readonly refunded: boolean;
   readonly refundedCredits: number;
   readonly balance: number | null;
-  readonly reason: 'network' | 'timeout' | 'http' | 'malformed' | 'already_failed' | 'in_progress';
+  readonly reason: 'network' | 'timeout' | 'http' | 'malformed' | 'already_failed' | 'already_finished' | 'in_progress';
   /** The provider may have started the job although we have no id for it (docs/wavespeed.md). */
   readonly mayHaveReachedProvider: boolean;
 
@@ -94,6 +95,12 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
     if (task.status === 'failed') {
       throw new SubmitFailedError(`generation ${taskId} already failed (${task.failure_source ?? 'unknown'}): its credits were refunded; submit again with a new idempotency key`, {
         taskId, refunded: true, refundedCredits: task.credits_used, balance: null, reason: 'already_failed', mayHaveReachedProvider: false,
+      });
+    }
+    if (task.status !== 'pending') {
+      // Finished without a prediction id: settled by other means (complete_generation called directly); never post it.
+      throw new SubmitFailedError(`generation ${taskId} is already ${task.status} without a WaveSpeed prediction; nothing was posted`, {
+        taskId, refunded: false, refundedCredits: 0, balance: started.balance, reason: 'already_finished', mayHaveReachedProvider: false,
       });
     }
     const claim = config.claimTimeoutMs ?? config.api.timeoutMs + 30_000;

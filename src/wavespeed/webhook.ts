@@ -78,12 +78,18 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
   }
 }
 
+/** A prediction is a few kB; anything far larger is not WaveSpeed's, and is refused unread. */
+export const maxWebhookBytes = 1 << 20;
+
 /** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
 export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
   if (!config.secret) throw new TypeError('wavespeedWebhookRoute: secret is required (WAVESPEED_WEBHOOK_SECRET)');
   return async (request) => {
     if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
-    return handleWebhook(sql, config, request.headers, new Uint8Array(await request.arrayBuffer()));
+    if (Number(request.headers.get('content-length') ?? 0) > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.length > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
+    return handleWebhook(sql, config, request.headers, body);
   };
 }
 
@@ -117,7 +123,7 @@ export function wavespeedWebhookExpress(sql: postgres.Sql, config: WebhookConfig
       // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
       const response = raw
         ? await handleWebhook(sql, config, { get: header }, raw)
-        : json(401, { ok: false, code: 'invalid_signature', reason: "the body was parsed before this handler (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route" });
+        : json(401, { ok: false, code: 'invalid_signature', reason: "no raw body: it was parsed before this handler, or not read at all (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route" });
       res.status(response.status).set('content-type', 'application/json').set('cache-control', 'no-store').send(await response.text());
     } catch (error) {
       next(error);

@@ -225,3 +225,21 @@ describe('webhooks', () => {
     expect(await unsigned.json()).toEqual({ ok: false, code: 'invalid_signature', reason: 'missing_headers' });
   });
 });
+
+describe('the webhook route\'s limits', () => {
+  it('refuses a body over 1 MB unread (413), and writes nothing', async () => {
+    const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
+    const big = await route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: 'x'.repeat((1 << 20) + 1) }));
+    expect(big.status).toBe(413);
+  });
+
+  it('a retry of a task completed by other means posts nothing', async () => {
+    const userId = await newAccount(db.sql, 'pro');
+    const charged = await client.startGeneration(db.sql, { userId, taskType: 'generate', provider: 'wavespeed', model, credits: 5, idempotencyKey: 'other-way' });
+    await client.completeGeneration(db.sql, { taskId: charged.task_id });
+    const posted = fake.predictions.size;
+    const error = await failure(submit(userId, { idempotencyKey: 'other-way' }));
+    expect(error).toMatchObject({ reason: 'already_finished', refunded: false });
+    expect(fake.predictions.size).toBe(posted);
+  });
+});
