@@ -4,8 +4,8 @@
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
 -- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
--- unmatched_provider_results: results the provider reported in the range for jobs no task
--- recorded (a lost submission answer; monitoring.unmatched_provider_results), with their cost.
+-- unmatched_provider_results: completed results the provider reported in the range for jobs no
+-- task recorded (a lost submission answer; monitoring.unmatched_provider_results), with their cost.
 -- totals.failed_cost_usd is the spend on generations that failed (a cost passed with the failure,
 -- or the provider generated it after all): spend without revenue, part of provider_cost_usd.
 -- Completions without a known provider cost are counted (providers[].unpriced, per model, and
@@ -107,7 +107,7 @@ begin
     'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.platform_health h),
     'unmatched_provider_results', (select jsonb_build_object('count', count(*), 'cost_usd', round(coalesce(sum(u.cost_usd), 0), 6)::text)
                                      from monitoring.unmatched_provider_results u
-                                    where u.received_at >= p_from and u.received_at < p_to),
+                                    where u.status = 'completed' and u.received_at >= p_from and u.received_at < p_to),
     'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')
   ) into v_document;
   return v_document;

@@ -2,7 +2,8 @@
 -- charged, how it ended. For a retry that must know whether a submission was recorded (the
 -- provider adapter's submitGeneration) and for reconciliation.
 -- Errors: CR003 null task id, CR004 no such task.
--- Never null: task_id, user_id, task_type, provider, status, credits_used, created_at, updated_at.
+-- age_seconds: how long ago the task was created, by the database's clock.
+-- Never null: task_id, user_id, task_type, provider, status, credits_used, created_at, updated_at, age_seconds.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.get_generation(
   p_task_id uuid,
@@ -21,7 +22,8 @@ create or replace function public.get_generation(
   out created_at timestamptz,
   out submitted_at timestamptz,
   out updated_at timestamptz,
-  out completed_at timestamptz
+  out completed_at timestamptz,
+  out age_seconds double precision
 )
 language plpgsql
 stable
@@ -32,10 +34,10 @@ begin
   perform credits_private.require_present('p_task_id', p_task_id);
   select t.id, t.user_id, t.task_type, t.provider, t.model, t.status, t.credits_used, t.external_task_id,
          t.failure_source, t.error_message, t.result_url, t.provider_cost_usd, t.created_at, t.submitted_at,
-         t.updated_at, t.completed_at
+         t.updated_at, t.completed_at, extract(epoch from now() - t.created_at)::float8
     into task_id, user_id, task_type, provider, model, status, credits_used, external_task_id,
          failure_source, error_message, result_url, provider_cost_usd, created_at, submitted_at,
-         updated_at, completed_at
+         updated_at, completed_at, age_seconds
     from public.enhancement_tasks t
    where t.id = p_task_id;
   if not found then

@@ -12,7 +12,9 @@
 -- ('completed', 'already_completed', 'ignored_already_failed', 'refunded', 'already_failed',
 -- 'ignored_already_completed', or 'stored' / 'already_stored' while no task has the job id).
 -- Errors: CR003 invalid argument (blank provider or job id, a status other than completed or
--- failed, a cost outside 0..10000, oversized text).
+-- failed, a cost outside 0..10000, a payload that is not a JSON object). An oversized result
+-- URL or payload is not a reason to refuse a result: the URL is left out, the payload kept only
+-- up to 64 kB.
 -- Never null: outcome.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.record_provider_result(
@@ -36,6 +38,7 @@ as $$
 declare
   v_task uuid;
   v_inserted boolean;
+  v_url text;
 begin
   perform credits_private.require_text('p_provider', p_provider, 100);
   perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
@@ -46,15 +49,16 @@ begin
       hint = 'Only a final result is recorded; acknowledge intermediate statuses without calling this.';
   end if;
   perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
-  if p_result_url is not null then
-    perform credits_private.require_text('p_result_url', p_result_url, 4096);
-  end if;
-  if p_payload is null or jsonb_typeof(p_payload) <> 'object' or pg_column_size(p_payload) > 65536 then
+  if p_payload is not null and jsonb_typeof(p_payload) <> 'object' then
     raise exception using errcode = 'CR003',
-      message = 'p_payload must be a JSON object of at most 64 kB',
-      detail = format('p_payload was %s.', coalesce(left(p_payload::text, 200), 'null')),
+      message = 'p_payload must be a JSON object',
+      detail = format('p_payload was %s.', left(p_payload::text, 200)),
       hint = 'Pass the provider''s document, or {}.';
   end if;
+  -- A provider's result is never refused for its size: a result URL longer than a task keeps
+  -- (4096 characters, e.g. inline base64) is not recorded, and only a stored result keeps its
+  -- document, up to 64 kB (WaveSpeed repeats the input, images included).
+  v_url := case when length(p_result_url) <= 4096 and btrim(p_result_url, E' \t\n\r\f\x0B') <> '' then p_result_url end;
 
   perform pg_advisory_xact_lock(hashtextextended('credits.provider_job:' || p_external_task_id, 0));
   select t.id into v_task from public.enhancement_tasks t
@@ -63,7 +67,8 @@ begin
   if v_task is null then
     insert into credits_private.provider_results as r
       (provider, external_task_id, status, provider_cost_usd, result_url, error_message, payload)
-    values (p_provider, p_external_task_id, p_status, p_provider_cost_usd, p_result_url, left(p_error_message, 10000), p_payload)
+    values (p_provider, p_external_task_id, p_status, p_provider_cost_usd, v_url, left(p_error_message, 10000),
+            case when pg_column_size(p_payload) <= 65536 then coalesce(p_payload, '{}') else '{"oversized": true}' end)
     on conflict on constraint provider_results_pkey do nothing
     returning true into v_inserted;
     outcome := case when v_inserted then 'stored' else 'already_stored' end;
@@ -71,7 +76,7 @@ begin
   end if;
 
   select * into task_id, status, outcome from credits_private.apply_provider_result(
-    v_task, p_status, p_provider_cost_usd, p_result_url, p_error_message);
+    v_task, p_status, p_provider_cost_usd, v_url, p_error_message);
 end;
 $$;
 

@@ -40,7 +40,7 @@ create table credits_private.reconcile_leases (
   taken_at timestamptz not null
 );
 comment on table credits_private.reconcile_leases is
-  'When a reconciliation last took a task in flight to ask its provider; rows of finished tasks are removed.';
+  'When a reconciliation last took a task in flight to ask its provider; rows older than a day are removed by the next claim.';
 revoke all on credits_private.reconcile_leases from public;
 
 -- 3. Late successes: a task that failed (an API timeout, the sweeper, a failure reported first)

@@ -16,6 +16,7 @@ export interface Flags {
   olderThanSeconds?: number;
   hardLimitSeconds?: number;
   concurrency?: number;
+  provider?: string;
   limit?: number;
   /** reconcile: the provider's API, from WAVESPEED_API_KEY and WAVESPEED_BASE_URL. */
   wavespeed?: { apiKey: string; baseUrl?: string };

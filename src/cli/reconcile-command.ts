@@ -13,11 +13,13 @@ export async function reconcileCommand(ctx: CommandContext): Promise<number> {
     const hardLimitSeconds = ctx.flags.hardLimitSeconds ?? 1200;
     const report = await reconcileGenerations(sql, {
       api,
+      ...(ctx.flags.provider ? { provider: ctx.flags.provider } : {}),
       olderThanSeconds: ctx.flags.olderThanSeconds ?? 120,
       hardLimitSeconds,
       limit: ctx.flags.limit ?? 500,
       concurrency: ctx.flags.concurrency ?? 8,
-      ...(ctx.flags.json ? {} : { onProgress: progress('reconciled') }),
+      // A progress line on a terminal only: from cron, one summary line.
+      ...(ctx.flags.json || !process.stderr.isTTY ? {} : { onProgress: progress('reconciled') }),
     });
     ctx.print(report, () => {
       console.log(report.checked === 0 ? 'nothing to reconcile: no submitted task has been in flight that long'

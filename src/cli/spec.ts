@@ -2,6 +2,7 @@
 // option means the same everywhere) and the text of its help.
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
+import { UsageError } from './usage-error.js';
 import { connectTimeout, databaseUrl, periodStart, positiveInteger } from './validate.js';
 
 export interface OptionSpec {
@@ -37,6 +38,13 @@ export const optionCatalog = {
   'hard-limit': {
     type: 'string', value: 'INTERVAL', help: `expire and refund a task the provider still works on after this long (default '20 minutes'; keep it under the sweep's)`,
     set: (f, t, n) => { f.hardLimitSeconds = parseInterval(t, n).seconds; },
+  },
+  provider: {
+    type: 'string', value: 'NAME', help: `the provider name the tasks were recorded with (default 'wavespeed'; the same as your submit and webhook configuration)`,
+    set: (f, t, n) => {
+      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(t)) throw new UsageError(`${n} must be a provider name (letters, digits, _ . : -), got ${JSON.stringify(t)}`);
+      f.provider = t;
+    },
   },
   concurrency: {
     type: 'string', value: 'N', help: 'requests to the provider at once, 1-64 (default 8)',

@@ -88,7 +88,7 @@ export interface AdminCreditStats {
   };
   top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: Decimal }[];
   health: PlatformHealth;
-  /** Results reported in the range for jobs no task recorded (a lost submission answer): spend without a task. */
+  /** Completed results reported in the range for jobs no task recorded (a lost submission answer): spend without a task. */
   unmatched_provider_results: { count: number; cost_usd: Decimal };
   data_through: Timestamp | null;
 }

@@ -225,10 +225,11 @@ export interface GetGenerationResult {
   submitted_at: Timestamp | null;
   updated_at: Timestamp;
   completed_at: Timestamp | null;
+  age_seconds: number;
 }
 /** One task: status, provider job id, credits charged, outcome, cost and timestamps. */
 export function getGeneration(sql: Sql, args: GetGenerationArgs): Promise<GetGenerationResult> {
-  return callFunction(sql, 'public.get_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }], args, { shape: 'row', select: ['task_id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'external_task_id', 'failure_source', 'error_message', 'result_url', 'provider_cost_usd::text as provider_cost_usd', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'case when isfinite(submitted_at) then (to_jsonb(submitted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else submitted_at::text end as submitted_at', 'case when isfinite(updated_at) then (to_jsonb(updated_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else updated_at::text end as updated_at', 'case when isfinite(completed_at) then (to_jsonb(completed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else completed_at::text end as completed_at'], integers: ['credits_used'] }) as Promise<GetGenerationResult>;
+  return callFunction(sql, 'public.get_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }], args, { shape: 'row', select: ['task_id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'external_task_id', 'failure_source', 'error_message', 'result_url', 'provider_cost_usd::text as provider_cost_usd', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'case when isfinite(submitted_at) then (to_jsonb(submitted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else submitted_at::text end as submitted_at', 'case when isfinite(updated_at) then (to_jsonb(updated_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else updated_at::text end as updated_at', 'case when isfinite(completed_at) then (to_jsonb(completed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else completed_at::text end as completed_at', 'age_seconds'], integers: ['credits_used'] }) as Promise<GetGenerationResult>;
 }
 
 export interface GrantCreditsArgs {

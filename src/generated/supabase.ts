@@ -182,6 +182,7 @@ export type CreditsLedgerDatabase = {
           submitted_at: string | null;
           updated_at: string;
           completed_at: string | null;
+          age_seconds: number;
         };
       };
       grant_credits: {

@@ -98,11 +98,14 @@ export class WaveSpeedApi {
     this.fetch = options.fetch ?? fetch;
   }
 
-  /** Creates a prediction of `model` (a path such as 'google/nano-banana/edit'); the provider POSTs its result to `webhookUrl`. */
-  createPrediction(model: string, input: Record<string, unknown>, webhookUrl?: string): Promise<Prediction> {
+  /**
+   * Creates a prediction of `model` (a path such as 'google/nano-banana/edit') from `input` (an
+   * object, or its JSON text); the provider POSTs its result to `webhookUrl`.
+   */
+  createPrediction(model: string, input: Record<string, unknown> | string, webhookUrl?: string): Promise<Prediction> {
     const path = model.split('/').map(encodeURIComponent).join('/');
     const query = webhookUrl ? `?webhook=${encodeURIComponent(webhookUrl)}` : '';
-    return this.request('POST', `/api/v3/${path}${query}`, JSON.stringify(input));
+    return this.request('POST', `/api/v3/${path}${query}`, typeof input === 'string' ? input : JSON.stringify(input));
   }
 
   /** Reads a prediction: its status, and its outputs once completed. */

@@ -4,6 +4,6 @@
 // beyond fetch, Web Crypto and the package's typed client.
 export { parsePrediction, ProviderRequestError, WaveSpeedApi, type Prediction, type PredictionStatus, type WaveSpeedApiOptions } from './api.js';
 export { verifyWebhookSignature, webhookHeaders, type WebhookRejection, type WebhookSignatureInput, type WebhookVerification } from './signature.js';
-export { SubmitFailedError, submitGeneration, type SubmitConfig, type SubmitGenerationInput, type SubmittedGeneration } from './submit.js';
-export { handleWebhook, wavespeedWebhookExpress, wavespeedWebhookRoute, type WebhookConfig, type WebhookOutcome } from './webhook.js';
+export { SubmissionNotRecordedError, SubmitFailedError, submitGeneration, type SubmitConfig, type SubmitGenerationInput, type SubmittedGeneration } from './submit.js';
+export { handleWebhook, maxWebhookBytes, providerResult, wavespeedWebhookExpress, wavespeedWebhookRoute, type WebhookConfig, type WebhookOutcome } from './webhook.js';
 export { reconcileGenerations, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcile.js';

@@ -49,7 +49,8 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     provider,
     olderThan: `${options.olderThanSeconds ?? 120} seconds`,
     limit: options.limit ?? 500,
-    // The lease outlasts the run: requests in flight time out long before.
+    // Long enough for most runs; a run that outlasts it only lets another reconciliation ask
+    // about the same tasks again (harmless: results apply once).
     lease: `${Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
   });
   const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillProcessing: 0, unchanged: 0, errors: 0, tasks: [] };
@@ -58,13 +59,17 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     report[key]++;
   };
 
+  /** One task; a failure to ask the provider or to record its answer is an 'error' for this task only. */
   async function reconcile(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
-    let prediction;
     try {
-      prediction = await options.api.getResult(task.external_task_id);
+      return await settle(task);
     } catch (error) {
       return { outcome: 'error', detail: (error as Error).message };
     }
+  }
+
+  async function settle(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
+    const prediction = await options.api.getResult(task.external_task_id);
     if (prediction.status === 'completed' || prediction.status === 'failed') {
       const final = { ...prediction, status: prediction.status };
       const recorded = await recordProviderResult(sql, { ...providerResult(provider, final), payload: { source: 'reconciliation', status: prediction.status } });

@@ -5,7 +5,7 @@
 // 'api_error') and the caller gets a SubmitFailedError that says so. What happens when the answer
 // was lost although the provider may have started the job is in docs/wavespeed.md ("Failure modes").
 import type { JsonValue, Sql } from '../client/runtime.js';
-import { failGeneration, getGeneration, markGenerationSubmitted, startGeneration } from '../generated/client.js';
+import { failGeneration, getCreditBalance, getGeneration, markGenerationSubmitted, startGeneration } from '../generated/client.js';
 import { ProviderRequestError, type WaveSpeedApi } from './api.js';
 
 export interface SubmitConfig {
@@ -74,7 +74,46 @@ export class SubmitFailedError extends Error {
   }
 }
 
+/**
+ * The provider accepted the job, but recording its prediction id failed (the database was
+ * unreachable, three times). The credits are still charged and the task is pending: call
+ * markGenerationSubmitted(sql, { taskId, externalTaskId: predictionId }) once the database is
+ * back, or the sweeper refunds the task after its threshold (its webhook waits in the inbox).
+ */
+export class SubmissionNotRecordedError extends Error {
+  readonly taskId: string;
+  readonly predictionId: string;
+
+  constructor(taskId: string, predictionId: string, options?: { cause?: unknown }) {
+    super(`WaveSpeed accepted prediction ${predictionId} for generation ${taskId}, but recording it failed: record it with markGenerationSubmitted`, options);
+    this.name = 'SubmissionNotRecordedError';
+    this.taskId = taskId;
+    this.predictionId = predictionId;
+  }
+}
+
+async function recordPrediction(sql: Sql, taskId: string, predictionId: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await markGenerationSubmitted(sql, { taskId, externalTaskId: predictionId });
+    } catch (error) {
+      // A refusal (a CreditsError: the id is taken, the task finished) will not pass on a retry.
+      if ((error as { code?: string }).code?.startsWith('CR') || attempt === 3) throw new SubmissionNotRecordedError(taskId, predictionId, { cause: error });
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+/**
+ * Charges, posts, records. Call it outside a transaction: the POST must follow a committed charge
+ * (inside one, a rollback would leave a paid prediction with no task), so a TransactionSql is refused.
+ */
 export async function submitGeneration(sql: Sql, config: SubmitConfig, request: SubmitGenerationInput): Promise<SubmittedGeneration> {
+  if (typeof (sql as { savepoint?: unknown }).savepoint === 'function') {
+    throw new TypeError('submitGeneration: pass the pool, not a transaction (the charge must commit before the POST)');
+  }
+  // The body first: an input that cannot be sent (a BigInt, a cycle) is refused before any charge.
+  const body = JSON.stringify(request.input);
   const provider = config.provider ?? 'wavespeed';
   const started = await startGeneration(sql, {
     userId: request.userId,
@@ -104,7 +143,7 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
       });
     }
     const claim = config.claimTimeoutMs ?? config.api.timeoutMs + 30_000;
-    if (Date.now() - Date.parse(task.created_at) < claim) {
+    if (task.age_seconds * 1000 < claim) { // the database's clock, as the charge's
       throw new SubmitFailedError(`generation ${taskId} is being submitted by an earlier attempt; retry in a moment`, {
         taskId, refunded: false, refundedCredits: 0, balance: started.balance, reason: 'in_progress', mayHaveReachedProvider: true,
       });
@@ -114,7 +153,7 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
 
   let predictionId: string;
   try {
-    predictionId = (await config.api.createPrediction(request.model, request.input, config.webhookUrl)).id;
+    predictionId = (await config.api.createPrediction(request.model, body, config.webhookUrl)).id;
   } catch (error) {
     if (!(error instanceof ProviderRequestError)) throw error;
     const failed = await failGeneration(sql, { taskId, errorMessage: error.message, source: 'api_error' });
@@ -123,6 +162,8 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
       mayHaveReachedProvider: error.mayHaveReachedProvider,
     }, { cause: error });
   }
-  const marked = await markGenerationSubmitted(sql, { taskId, externalTaskId: predictionId });
-  return { taskId, predictionId, balance: started.balance, replayed: started.replayed, status: marked.status };
+  const marked = await recordPrediction(sql, taskId, predictionId);
+  // An early webhook's failure was applied as the id was recorded: the balance is the refunded one.
+  const balance = marked.status === 'failed' ? (await getCreditBalance(sql, { userId: request.userId })).total_credits : started.balance;
+  return { taskId, predictionId, balance, replayed: started.replayed, status: marked.status };
 }

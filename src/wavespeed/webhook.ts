@@ -44,10 +44,14 @@ export function providerResult(provider: string, prediction: Prediction & { stat
   };
 }
 
+/** A prediction is a few kB (more with its input repeated); anything larger than this is refused. */
+export const maxWebhookBytes = 1 << 20;
+
 const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
 
 /** Handles one delivery: its headers and raw body. The core of both handlers. */
 export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, headers: { get(name: string): string | null }, body: Uint8Array): Promise<Response> {
+  if (body.length > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
   const verified = await verifyWebhookSignature({ secret: config.secret, ...webhookHeaders(headers), body, ...(config.toleranceSeconds !== undefined ? { toleranceSeconds: config.toleranceSeconds } : {}) });
   if (!verified.ok) return json(401, { ok: false, code: 'invalid_signature', reason: verified.reason });
 
@@ -72,24 +76,21 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
     });
     return json(200, { ok: true, outcome: recorded.outcome, task_id: recorded.task_id, prediction_id: prediction.id, status: recorded.status });
   } catch (error) {
-    // A result the ledger refuses (CR003: an oversized URL, an absurd cost) will not pass on a retry either.
+    // A result the ledger refuses (CR003: a cost from costOf outside 0..10000) will not pass on a retry either.
     if (error instanceof CreditsError && error.code === 'CR003') return json(422, { ok: false, code: 'invalid_result', reason: error.message });
     throw error; // the database is unreachable or failing: a 500, so that a retry may succeed
   }
 }
 
-/** A prediction is a few kB; anything far larger is not WaveSpeed's, and is refused unread. */
-export const maxWebhookBytes = 1 << 20;
 
 /** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
 export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
   if (!config.secret) throw new TypeError('wavespeedWebhookRoute: secret is required (WAVESPEED_WEBHOOK_SECRET)');
   return async (request) => {
     if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
+    // Refused before reading when the request says its size; otherwise handleWebhook checks what arrived.
     if (Number(request.headers.get('content-length') ?? 0) > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
-    const body = new Uint8Array(await request.arrayBuffer());
-    if (body.length > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
-    return handleWebhook(sql, config, request.headers, body);
+    return handleWebhook(sql, config, request.headers, new Uint8Array(await request.arrayBuffer()));
   };
 }
 

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(17);
+select plan(19);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000026a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', 'm26', 0.02, '2020-01-01');
@@ -43,6 +43,11 @@ select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'process
 select throws_ok($$ select record_provider_result('wavespeed', ' ', 'completed') $$, 'CR003', null, 'a blank job id is CR003');
 select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'completed', -1) $$, 'CR003', null, 'a negative cost is CR003');
 select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'completed', null, null, null, '[1]') $$, 'CR003', null, 'a payload that is not an object is CR003');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-big', 'completed', null, repeat('x', 5000), null,
+                                                                  jsonb_build_object('input', repeat('i', 70000))) $$,
+  $$ values ('stored') $$, 'a result is never refused for its size');
+select ok((select result_url is null and payload = '{"oversized": true}' from credits_private.provider_results where external_task_id = 'job-big'),
+  'an oversized URL is left out, an oversized payload replaced by a marker');
 select is((select count(*)::int from verify_ledger()), 0, 'the ledger is sound');
 
 select * from finish(true);

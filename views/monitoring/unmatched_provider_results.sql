@@ -1,8 +1,9 @@
 -- unmatched_provider_results: results a provider reported for jobs no task recorded, more than
 -- 10 minutes ago (a submission recorded since would have applied them). The usual cause: the
 -- answer to a submission was lost (a timeout), the user was refunded, and the provider generated
--- the image all the same. Each is spend without a task; cost_usd is the price in effect for its
--- model (the payload's `model`) when it arrived, null when no price is known.
+-- the image all the same. A completed one is spend without a task: cost_usd is the cost reported,
+-- else the price in effect for its model (the payload's `model`) when it arrived, null when no
+-- price is known; a failed one cost nothing (cost_usd null).
 -- Never null: provider, external_task_id, status, received_at.
 create or replace view monitoring.unmatched_provider_results as
 select r.provider,
