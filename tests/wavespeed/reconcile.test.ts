@@ -1,6 +1,7 @@
 // Reconcile before refunding: tasks whose webhook never came are settled by asking the (fake)
 // provider — completed at its cost, failed and refunded, left alone while it still works on them,
 // expired past the hard limit — and two reconciliations at once ask about different tasks.
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, submitGeneration, WaveSpeedApi, type SubmitConfig } from '../../src/wavespeed/index.js';
@@ -77,6 +78,47 @@ describe('reconcileGenerations', () => {
     expect(report).toMatchObject({ checked: 1, errors: 1 });
     expect(report.tasks[0]).toMatchObject({ taskId, outcome: 'error', detail: expect.stringMatching(/503/) });
     expect((await client.getGeneration(db.sql, { taskId })).status).toBe('processing');
+  });
+
+  it('a task whose answer cannot be recorded is an error of that task only: the others are settled', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const blocked = await inFlight(user, 'lost', 5);
+    const free = await inFlight(user, 'lost', 5);
+    const blockedJob = (await client.getGeneration(db.sql, { taskId: blocked })).external_task_id!;
+    // While the provider is asked about the blocked task, another transaction holds its row: recording
+    // the answer runs into lock_timeout (55P03), as a database failure would.
+    const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let held: Promise<unknown> | undefined;
+    const api = new WaveSpeedApi({
+      apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000,
+      fetch: async (url, init) => {
+        if (String(url).includes(blockedJob) && !held) {
+          let locked!: () => void;
+          const isLocked = new Promise<void>((resolve) => (locked = resolve));
+          held = holder.begin(async (tx) => {
+            await tx`select 1 from enhancement_tasks where id = ${blocked} for update`;
+            locked();
+            await holding;
+          });
+          await isLocked;
+        }
+        return fetch(url, init);
+      },
+    });
+    const impatient = postgres(db.url, { max: 4, onnotice: () => {}, connection: { lock_timeout: 300 } });
+    try {
+      const report = await reconcileGenerations(impatient, { api, concurrency: 1 });
+      expect(report.tasks.find((t) => t.taskId === blocked)).toMatchObject({ outcome: 'error', detail: expect.stringMatching(/lock/) });
+      expect(report.tasks.find((t) => t.taskId === free)).toMatchObject({ outcome: 'completed' });
+    } finally {
+      release();
+      await held;
+      await holder.end();
+      await impatient.end();
+    }
+    expect((await client.getGeneration(db.sql, { taskId: blocked })).status).toBe('processing'); // left for the next run
   });
 
   it('credits reconcile does the same from the command line, and says what it settled', async () => {
