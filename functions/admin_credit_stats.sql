@@ -1,6 +1,7 @@
 -- admin_credit_stats: the admin dashboard's one document for the generations started in
 -- [p_from, p_to): totals, success rate, per-provider (and per-model) figures and costs,
--- failures, refunds, top users and today's platform health. Money is given as decimal strings
+-- failures, refunds, top users and today's platform health; `daily`, one entry per UTC day of the
+-- range (the trends of the dashboard), exact as the totals are. Money is given as decimal strings
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
 -- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
@@ -86,6 +87,21 @@ begin
                  'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text,
                  'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text) from s),
     'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
+    -- One entry per UTC day the range touches (a day without generations has zeros, and null rates).
+    'daily', (select coalesce(jsonb_agg(jsonb_build_object(
+                'day', d.day, 'generations', coalesce(x.generations, 0), 'succeeded', coalesce(x.completed, 0),
+                'failed', coalesce(x.failed, 0), 'credits_charged', coalesce(x.credits_charged, 0),
+                'credits_refunded', coalesce(x.credits_refunded, 0),
+                'provider_cost_usd', round(coalesce(x.cost_usd, 0), 6)::text,
+                'failed_cost_usd', round(coalesce(x.failed_cost_usd, 0), 6)::text,
+                'success_rate', round(x.completed::numeric / nullif(x.completed + x.failed, 0), 4),
+                'refund_rate', monitoring.refund_rate(x.credits_refunded, x.credits_charged)) order by d.day), '[]')
+                from (select g::date as day
+                        from generate_series((p_from at time zone 'UTC')::date, ((p_to - interval '1 microsecond') at time zone 'UTC')::date, interval '1 day') g) d
+                left join (select s.day, sum(s.generations) generations, sum(s.completed) completed, sum(s.failed) failed,
+                                  sum(s.credits_charged) credits_charged, sum(s.credits_refunded) credits_refunded,
+                                  sum(s.cost_usd) cost_usd, sum(s.failed_cost_usd) failed_cost_usd
+                             from s group by s.day) x on x.day = d.day),
     'providers', (select coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object('models', m.models) order by p.provider), '[]')
                     from providers p join models m using (provider)),
     'failures', jsonb_build_object(

@@ -306,9 +306,29 @@ describe('monitoring', () => {
     expect(june.s.top_users[0]).toEqual({ user_id: D, generations: 20, credits_charged: 100, provider_cost_usd: '1.900000' });
     expect(june.s.health.status).toBe('alert');
 
+    // The daily series: one entry per day of June, each equal to the summary's day, summing to the totals
+    expect(june.s.daily).toHaveLength(30);
+    expect(june.s.daily.map((d: any) => d.day)).toEqual(Array.from({ length: 30 }, (_, i) => `2026-06-${String(i + 1).padStart(2, '0')}`));
+    const days = await all(`select period_start::text as day, generations, completed, failed, credits_charged::int, credits_refunded::int,
+                                   cost_usd::text, success_rate, refund_rate from monitoring.summary
+                             where granularity = 'day' and period_start >= '2026-06-01' and period_start < '2026-07-01' order by 1`);
+    for (const d of days) {
+      expect(june.s.daily.find((x: any) => x.day === d.day)).toEqual({
+        day: d.day, generations: d.generations, succeeded: d.completed, failed: d.failed, credits_charged: d.credits_charged,
+        credits_refunded: d.credits_refunded, provider_cost_usd: d.cost_usd, failed_cost_usd: '0.000000',
+        success_rate: d.success_rate, refund_rate: d.refund_rate,
+      });
+    }
+    expect(june.s.daily.find((x: any) => x.day === '2026-06-15')).toMatchObject({ generations: 0, success_rate: null, refund_rate: null, provider_cost_usd: '0.000000' });
+    const sum = (key: string) => june.s.daily.reduce((n: number, d: any) => n + d[key], 0);
+    expect([sum('generations'), sum('succeeded'), sum('failed'), sum('credits_charged')]).toEqual([62, 56, 4, 162]);
+
     // From June 1 at noon: the morning of June 1 is out → June 2 (20) and June 8 (2)
     const fromNoon = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01 12:00+00', '2026-07-01') s`);
     expect(fromNoon.s.totals).toMatchObject({ generations: 22, succeeded: 19, failed: 1, credits_charged: 22, provider_cost_usd: '0.950000' });
+    // The partial first day is in the series, with what started after noon only (from the raw rows)
+    expect(fromNoon.s.daily[0]).toMatchObject({ day: '2026-06-01', generations: 0 });
+    expect(fromNoon.s.daily[1]).toMatchObject({ day: '2026-06-02', generations: 20 });
 
     // The same answers from the raw rows alone, as before any refresh
     await db.sql`delete from monitoring.rollup_state`;

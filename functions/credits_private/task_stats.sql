@@ -1,10 +1,10 @@
--- task_stats: task figures per provider, model and task type for the tasks started in
+-- task_stats: task figures per UTC day, provider, model and task type for the tasks started in
 -- [p_from, p_to), exactly: the whole days rollup_bounds assigns to monitoring.task_rollup_daily
 -- come from there, the edges from the raw rows (task_rollup_source). "The last 30 days" reads
 -- about 30 small rollup rows per model and one partial day of raw rows.
 create or replace function credits_private.task_stats(p_from timestamptz, p_to timestamptz)
 returns table (
-  provider text, model text, task_type text,
+  day date, provider text, model text, task_type text,
   generations bigint, completed bigint, failed bigint, in_flight bigint,
   credits_charged numeric, credits_refunded numeric, refunded_tasks bigint, cost_usd numeric, unpriced bigint,
   failed_cost_usd numeric
@@ -17,27 +17,27 @@ set jit to off
 as $$
   with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
   parts as (
-    select s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
+    select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
            s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
       from b, credits_private.task_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
     union all
-    select r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
+    select r.day, r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
            r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced, r.failed_cost_usd
       from b, monitoring.task_rollup_daily r
      where r.day >= (b.first_day at time zone 'UTC')::date and r.day < (b.cut at time zone 'UTC')::date
     union all
-    select s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
+    select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
            s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
       from b, credits_private.task_rollup_source(b.cut, p_to) s
      where b.cut > b.first_day
   )
-  select p.provider, p.model, p.task_type, sum(p.generations)::bigint, sum(p.completed)::bigint, sum(p.failed)::bigint,
+  select p.day, p.provider, p.model, p.task_type, sum(p.generations)::bigint, sum(p.completed)::bigint, sum(p.failed)::bigint,
          sum(p.in_flight)::bigint, sum(p.credits_charged), sum(p.credits_refunded), sum(p.refunded_tasks)::bigint, sum(p.cost_usd),
          sum(p.unpriced)::bigint, sum(p.failed_cost_usd)
     from parts p
-   group by 1, 2, 3
+   group by 1, 2, 3, 4
 $$;
 
 comment on function credits_private.task_stats(timestamptz, timestamptz) is
-  'Exact task figures per provider, model and task type for tasks started in [p_from, p_to), rollups plus raw edges.';
+  'Exact task figures per UTC day, provider, model and task type for tasks started in [p_from, p_to), rollups plus raw edges.';
 revoke all on function credits_private.task_stats(timestamptz, timestamptz) from public;

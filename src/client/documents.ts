@@ -57,6 +57,23 @@ export interface PlatformHealth {
   rollups_refreshed_at: Timestamp | null;
 }
 
+/** One UTC day of the range: the dashboard's trends. */
+export interface DailyStats {
+  /** 'YYYY-MM-DD' (UTC). */
+  day: string;
+  generations: number;
+  succeeded: number;
+  failed: number;
+  credits_charged: number;
+  credits_refunded: number;
+  provider_cost_usd: Decimal;
+  failed_cost_usd: Decimal;
+  /** null when nothing finished that day. */
+  success_rate: number | null;
+  /** null when nothing was charged that day. */
+  refund_rate: number | null;
+}
+
 /** admin_credit_stats(): the admin dashboard's document. */
 export interface AdminCreditStats {
   period: { from: Timestamp; to: Timestamp };
@@ -72,6 +89,8 @@ export interface AdminCreditStats {
     failed_cost_usd: Decimal;
   };
   success_rate: number | null;
+  /** One entry per UTC day the range touches, in order, whole days and partial edges alike, exact. */
+  daily: DailyStats[];
   providers: ProviderStats[];
   failures: {
     total: number;
