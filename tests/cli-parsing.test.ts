@@ -52,3 +52,11 @@ describe('toJson', () => {
     expect(() => toJson({ negative: -(2n ** 60n) })).toThrow(RangeError);
   });
 });
+
+describe('help texts', () => {
+  it('every command\'s help is filled in: no template placeholder left', async () => {
+    const { commands } = await import('../src/cli/registry.js');
+    const { commandHelp } = await import('../src/cli/help.js');
+    for (const spec of commands) expect(commandHelp(spec), spec.name).not.toMatch(/\$\{/);
+  });
+});

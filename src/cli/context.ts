@@ -17,6 +17,7 @@ export interface Flags {
   hardLimitSeconds?: number;
   concurrency?: number;
   provider?: string;
+  leaseSeconds?: number;
   limit?: number;
   /** reconcile: the provider's API, from WAVESPEED_API_KEY and WAVESPEED_BASE_URL. */
   wavespeed?: { apiKey: string; baseUrl?: string };

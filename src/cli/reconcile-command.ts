@@ -14,6 +14,7 @@ export async function reconcileCommand(ctx: CommandContext): Promise<number> {
     const report = await reconcileGenerations(sql, {
       api,
       ...(ctx.flags.provider ? { provider: ctx.flags.provider } : {}),
+      ...(ctx.flags.leaseSeconds ? { leaseSeconds: ctx.flags.leaseSeconds } : {}),
       olderThanSeconds: ctx.flags.olderThanSeconds ?? 120,
       hardLimitSeconds,
       limit: ctx.flags.limit ?? 500,
@@ -22,9 +23,11 @@ export async function reconcileCommand(ctx: CommandContext): Promise<number> {
       ...(ctx.flags.json || !process.stderr.isTTY ? {} : { onProgress: progress('reconciled') }),
     });
     ctx.print(report, () => {
-      console.log(report.checked === 0 ? 'nothing to reconcile: no submitted task has been in flight that long'
-        : `asked WaveSpeed about ${report.checked} tasks: ${report.completed} completed (cost recorded), ${report.failed} failed (refunded), `
-          + `${report.expired} expired past ${hardLimitSeconds} s (refunded), ${report.stillProcessing} still processing, ${report.unchanged} settled meanwhile, ${report.errors} could not be asked`);
+      const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+      console.log(report.checked === 0
+        ? 'nothing to reconcile now: no submitted task unchanged for that long is free (a task another run is asking about, or that could not be settled, waits out its lease)'
+        : `asked WaveSpeed about ${n(report.checked, 'task')}: ${report.completed} completed (cost recorded), ${report.failed} failed (refunded), `
+          + `${report.expired} expired past ${hardLimitSeconds} s (refunded), ${report.stillProcessing} still processing, ${report.unchanged} settled meanwhile, ${report.errors} not settled (asked again after the lease)`);
       for (const t of report.tasks.filter((x) => x.outcome === 'error')) console.log(`  ${t.taskId} (${t.predictionId}): ${t.detail}`);
     });
     return report.errors > 0 ? 1 : 0;

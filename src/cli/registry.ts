@@ -32,9 +32,9 @@ export const commands: CommandSpec[] = [
   {
     name: 'reconcile',
     summary: 'ask WaveSpeed about submitted generations in flight for over --older-than (default 2 minutes) and settle them',
-    description: `For each task submitted to WaveSpeed (it has a prediction id) and unchanged for longer than\n--older-than, asks the provider for the result: completed → completed with its cost,\nfailed → failed and refunded, still processing → left alone until --hard-limit, then\nexpired and refunded. At most --limit tasks per run, --concurrency requests at once; two runs\nat once ask about different tasks. Reads WAVESPEED_API_KEY (and WAVESPEED_BASE_URL, default\nhttps://api.wavespeed.ai). Run it every minute, from cron or a worker (it calls the provider over\nHTTP: not from pg_cron); schedule credits sweep with a longer --older-than as the backstop.\nExit 1 when the provider could not be asked about some task.\n\nINTERVAL: \${intervalSyntax}.`,
+    description: `For each task submitted to WaveSpeed (it has a prediction id) and unchanged for longer than\n--older-than, asks the provider for the result: completed → completed with its cost,\nfailed → failed and refunded, still processing → left alone until --hard-limit, then\nexpired and refunded. At most --limit tasks per run, --concurrency requests at once; two runs\nat once ask about different tasks. Reads WAVESPEED_API_KEY (and WAVESPEED_BASE_URL, default\nhttps://api.wavespeed.ai). Run it every minute, from cron or a worker (it calls the provider over\nHTTP: not from pg_cron); schedule credits sweep with a longer --older-than as the backstop.\nExit 1 when some task could not be settled (the provider could not be asked, or its\nanswer recorded): it is leased for --lease, then asked again.\n\nINTERVAL: ${intervalSyntax}.`,
     arguments: [],
-    options: ['older-than', 'hard-limit', 'limit', 'concurrency', 'provider'],
+    options: ['older-than', 'hard-limit', 'limit', 'concurrency', 'lease', 'provider'],
     check: (flags, env) => {
       if (!env.WAVESPEED_API_KEY) throw new UsageError('no provider key: set WAVESPEED_API_KEY', 'reconcile');
       flags.wavespeed = { apiKey: env.WAVESPEED_API_KEY, ...(env.WAVESPEED_BASE_URL ? { baseUrl: env.WAVESPEED_BASE_URL } : {}) };

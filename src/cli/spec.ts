@@ -39,6 +39,10 @@ export const optionCatalog = {
     type: 'string', value: 'INTERVAL', help: `expire and refund a task the provider still works on after this long (default '20 minutes'; keep it under the sweep's)`,
     set: (f, t, n) => { f.hardLimitSeconds = parseInterval(t, n).seconds; },
   },
+  lease: {
+    type: 'string', value: 'INTERVAL', help: `how long a task asked about is left to this run before another may ask again (default: 4 x the request timeout, at least 1 minute)`,
+    set: (f, t, n) => { f.leaseSeconds = parseInterval(t, n).seconds; },
+  },
   provider: {
     type: 'string', value: 'NAME', help: `the provider name the tasks were recorded with (default 'wavespeed'; the same as your submit and webhook configuration)`,
     set: (f, t, n) => {
@@ -51,7 +55,7 @@ export const optionCatalog = {
     set: (f, t, n) => { f.concurrency = positiveInteger(t, n, 64); },
   },
   limit: {
-    type: 'string', value: 'N', help: 'tasks per batch (sweep: default 1000) or per run (reconcile: default 500), 1-100000',
+    type: 'string', value: 'N', help: 'tasks per batch (sweep: 1-100000, default 1000) or per run (reconcile: 1-10000, default 500)',
     set: (f, t, n) => { f.limit = positiveInteger(t, n, 100_000); },
   },
   period: {

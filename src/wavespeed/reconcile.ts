@@ -23,6 +23,8 @@ export interface ReconcileOptions {
   limit?: number;
   /** Requests to the provider at once (default 8). */
   concurrency?: number;
+  /** How long a task asked about is left to this run, in seconds (default 4 × the API's timeout, at least 60). */
+  leaseSeconds?: number;
   /** Called after each task, for a progress line. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,7 +53,7 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     limit: options.limit ?? 500,
     // Long enough for most runs; a run that outlasts it only lets another reconciliation ask
     // about the same tasks again (harmless: results apply once).
-    lease: `${Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
+    lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
   });
   const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillProcessing: 0, unchanged: 0, errors: 0, tasks: [] };
   const count = (outcome: ReconcileOutcome) => {

@@ -113,7 +113,12 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
     throw new TypeError('submitGeneration: pass the pool, not a transaction (the charge must commit before the POST)');
   }
   // The body first: an input that cannot be sent (a BigInt, a cycle) is refused before any charge.
-  const body = JSON.stringify(request.input);
+  let body: string;
+  try {
+    body = JSON.stringify(request.input);
+  } catch (error) {
+    throw new TypeError(`submitGeneration: input cannot be sent as JSON (${(error as Error).message}); nothing was charged`, { cause: error });
+  }
   const provider = config.provider ?? 'wavespeed';
   const started = await startGeneration(sql, {
     userId: request.userId,
@@ -156,8 +161,10 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
     predictionId = (await config.api.createPrediction(request.model, body, config.webhookUrl)).id;
   } catch (error) {
     if (!(error instanceof ProviderRequestError)) throw error;
-    const failed = await failGeneration(sql, { taskId, errorMessage: error.message, source: 'api_error' });
-    throw new SubmitFailedError(`${error.message}; the generation's ${failed.refunded_credits} credits were refunded`, {
+    // The provider's answer, if any, is kept in the task's error message (end users never read it).
+    const failed = await failGeneration(sql, { taskId, errorMessage: error.body ? `${error.message}: ${error.body}` : error.message, source: 'api_error' });
+    const credits = `${failed.refunded_credits} credit${failed.refunded_credits === 1 ? '' : 's'}`;
+    throw new SubmitFailedError(`${error.message}; the generation's ${credits} ${failed.refunded_credits === 1 ? 'was' : 'were'} refunded`, {
       taskId, refunded: true, refundedCredits: failed.refunded_credits, balance: failed.balance, reason: error.kind,
       mayHaveReachedProvider: error.mayHaveReachedProvider,
     }, { cause: error });

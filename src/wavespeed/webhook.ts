@@ -62,7 +62,7 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
     return json(400, { ok: false, code: 'invalid_payload', reason: 'the body is not JSON' });
   }
   const prediction = parsePrediction(document);
-  if (!prediction) return json(400, { ok: false, code: 'invalid_payload', reason: 'the body has no prediction id and status' });
+  if (!prediction) return json(400, { ok: false, code: 'invalid_payload', reason: 'the body is not a prediction: no id, or a status other than created, processing, completed, failed' });
   if (prediction.status !== 'completed' && prediction.status !== 'failed') {
     return json(200, { ok: true, outcome: 'acknowledged', task_id: null, prediction_id: prediction.id, status: null });
   }

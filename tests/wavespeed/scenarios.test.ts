@@ -66,6 +66,7 @@ describe('submitting', () => {
     expect(error).toMatchObject({ refunded: true, refundedCredits: 5, balance: 500, reason, mayHaveReachedProvider: reached });
     expect(error.message).toMatch(/5 credits were refunded/);
     expect(await task(error.taskId)).toMatchObject({ status: 'failed', failure_source: 'api_error', external_task_id: null });
+    if (behaviour === 'http400') expect((await task(error.taskId)).error_message).toMatch(/400.*image is required/); // the provider's answer, kept
     expect(await balance(user)).toBe(500);
     await sound();
   });
