@@ -65,6 +65,22 @@ describe('the credits CLI on a legacy database', () => {
     expect(status.stdout).toContain('none pending');
   });
 
+  it('status as the service role (a login role granted credits_service): the ledger checked, the owner\'s history said to be unreadable', async () => {
+    const role = `credits_status_${Math.random().toString(36).slice(2, 10)}`;
+    await db.sql.unsafe(`create role ${role} login password '${role}' in role credits_service`); // the embedded server asks for one
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = role;
+      const status = await runCli(['status'], { DATABASE_URL: url.toString() });
+      expect(status).toMatchObject({ code: 0 });
+      expect(status.stdout).toMatch(/migrations: not readable as credits_status_/);
+      expect(status.stdout).toMatch(/ledger: sound/);
+    } finally {
+      await db.sql.unsafe(`drop role ${role}`);
+    }
+  });
+
   it('answers usage errors with exit code 2 and the help', async () => {
     expect(await credits('refunds', 'nonsense')).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: credits') });
     expect(await credits('migrate', 'up', 'x')).toMatchObject({ code: 2 });

@@ -10,30 +10,39 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     const [server] = await sql`select current_setting('server_version') as version, current_database() as database, current_user as "user"`;
-    const migrations = await migrationStatus({ databaseUrl: ctx.flags.databaseUrl });
-    const atLatest = migrations.pending.length === 0 && migrations.definitions.changed.length === 0 && migrations.definitions.removed.length === 0;
+    // The migration history is the owner's to read; a role like credits_service still checks the ledger.
+    const migrations = await migrationStatus({ databaseUrl: ctx.flags.databaseUrl }).catch((error: unknown) => {
+      if ((error as { code?: string }).code === '42501') return null;
+      throw error;
+    });
+    const atLatest = migrations !== null && migrations.pending.length === 0 && migrations.definitions.changed.length === 0 && migrations.definitions.removed.length === 0;
     let violations: number | null = null;
     let verifyMs: number | null = null;
-    if (migrations.applied.includes('0002_credits_ledger') && atLatest) {
+    if (migrations === null || (migrations.applied.includes('0002_credits_ledger') && atLatest)) {
       const started = performance.now();
       violations = (await client.verifyLedger(sql)).length;
       verifyMs = Math.round(performance.now() - started);
     }
+    const notReadable = `not readable as ${String(server!.user)} (the package owner's history: run status as the owner to see it)`;
     const result = {
       server: server!.version, database: server!.database, user: server!.user,
-      migrations: { applied: migrations.applied.length, pending: migrations.pending },
-      definitions: { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
+      migrations: migrations === null ? notReadable : { applied: migrations.applied.length, pending: migrations.pending },
+      definitions: migrations === null ? notReadable : { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
       ledger: violations === null ? 'not checked (migrate first)' : violations === 0 ? 'sound' : `${violations} violations`,
       violations,
       verifyMs,
     };
     ctx.print(result, () => {
       console.log(`connected: PostgreSQL ${result.server}, database ${result.database} as ${result.user}`);
-      console.log(`migrations: ${result.migrations.applied} applied, ${migrations.pending.length ? `pending: ${migrations.pending.join(', ')}` : 'none pending'}`);
-      console.log(`functions and views: ${result.definitions.toApply.length + result.definitions.toDrop.length === 0 ? 'up to date' : `${result.definitions.toApply.length} to apply, ${result.definitions.toDrop.length} to drop (credits migrate up)`}`);
+      if (migrations === null) console.log(`migrations: ${notReadable}`);
+      else {
+        console.log(`migrations: ${migrations.applied.length} applied, ${migrations.pending.length ? `pending: ${migrations.pending.join(', ')}` : 'none pending'}`);
+        const changes = migrations.definitions.changed.length + migrations.definitions.removed.length;
+        console.log(`functions and views: ${changes === 0 ? 'up to date' : `${migrations.definitions.changed.length} to apply, ${migrations.definitions.removed.length} to drop (credits migrate up)`}`);
+      }
       console.log(`ledger: ${result.ledger}${verifyMs === null ? '' : ` (verify_ledger in ${verifyMs} ms)`}`);
     });
-    return atLatest && violations === 0 ? 0 : 1;
+    return (atLatest || migrations === null) && violations === 0 ? 0 : 1;
   } finally {
     await sql.end();
   }
