@@ -232,11 +232,12 @@ describe('monitoring', () => {
 
   it('provider performance over the last 7 days, with latency p50 and p95', async () => {
     // fastgen submitted-and-finished latencies (ms): 1000..10000, five of 20000, three of 0 (today)
-    // → 18 values: 0,0,0,1000,…,10000,20000×5. p50 at rank 8.5: 6000 + 0.5 × 1000 = 6500;
-    // p95 at rank 16.15: 20000. Success 18 of 24 finished = 0.75; cost 0.13 + 0.25 = 0.38 over 18.
+    // → 18 values: 0,0,0,1000,…,10000,20000×5. p50 (percentile_disc, the 9th): 6000, read from the
+    // histogram as its bucket's middle 1.1^91.5 = 6129.6 (+2.2 %); p95 (the 18th): 20000, read as
+    // 1.1^103.5 = 19237.2 (−3.8 %). Success 18 of 24 finished = 0.75; cost 0.13 + 0.25 = 0.38 over 18.
     expect(await one(`select generations, completed, failed, success_rate, latency_p50_ms, latency_p95_ms,
                              cost_usd::text, cost_per_success::text from monitoring.provider_performance where provider = 'fastgen'`)).toEqual({
-      generations: 25, completed: 18, failed: 6, success_rate: 0.75, latency_p50_ms: 6500, latency_p95_ms: 20000,
+      generations: 25, completed: 18, failed: 6, success_rate: 0.75, latency_p50_ms: 6129.6, latency_p95_ms: 19237.2,
       cost_usd: '0.380000', cost_per_success: '0.021111',
     });
     expect(await all(`select provider from monitoring.provider_performance order by 1`)).toEqual([{ provider: 'fastgen' }]);

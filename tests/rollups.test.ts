@@ -16,6 +16,7 @@ afterAll(() => db.drop());
 const rollups = [
   ['monitoring.task_rollup_daily', 'credits_private.task_rollup_source'],
   ['monitoring.failure_rollup_daily', 'credits_private.failure_rollup_source'],
+  ['monitoring.latency_rollup_daily', 'credits_private.latency_rollup_source'],
   ['monitoring.user_rollup_monthly', 'credits_private.user_rollup_source'],
   ['monitoring.activity_rollup_weekly', 'credits_private.activity_rollup_source'],
 ] as const;

@@ -73,6 +73,12 @@ begin
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
+    delete from monitoring.latency_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    insert into monitoring.latency_rollup_daily
+    select * from credits_private.latency_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+
     delete from monitoring.failure_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
     insert into monitoring.failure_rollup_daily
     select * from credits_private.failure_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
