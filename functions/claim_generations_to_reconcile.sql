@@ -45,9 +45,12 @@ begin
        limit p_limit
          for update of t skip locked
     ), leased as (
+      -- The lease row decides, not the snapshot: a concurrent claim's uncommitted lease makes this
+      -- insert wait, and then its fresh taken_at fails the WHERE, so the task is not returned twice.
       insert into credits_private.reconcile_leases as l (task_id, taken_at)
       select c.id, now() from candidates c
       on conflict on constraint reconcile_leases_pkey do update set taken_at = excluded.taken_at
+        where l.taken_at <= now() - p_lease
       returning l.task_id
     )
     select c.id, c.external_task_id, extract(epoch from now() - c.updated_at)::float8

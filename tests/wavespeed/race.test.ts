@@ -86,4 +86,20 @@ describe('a result racing its submission', () => {
     for (const [i, { taskId }] of tasks.entries()) expect(await state(taskId)).toBe(i % 3 === 0 ? 'failed' : 'completed');
     expect(await client.verifyLedger(db.sql)).toEqual([]);
   });
+
+  it('claims for reconciliation running at once never hand out the same task twice', async () => {
+    const tasks = await Promise.all(Array.from({ length: 40 }, pendingTask));
+    for (const { taskId, job } of tasks) await client.markGenerationSubmitted(db.sql, { taskId, externalTaskId: job });
+    await db.sql`update enhancement_tasks set updated_at = now() - interval '10 minutes' where id in ${db.sql(tasks.map((t) => t.taskId))}`;
+    const pools = Array.from({ length: 8 }, () => postgres(db.url, { max: 1, onnotice: () => {} }));
+    try {
+      await Promise.all(pools.map((p) => p`select 1`));
+      const claims = await Promise.all(pools.map((p) => client.claimGenerationsToReconcile(p, { provider: 'wavespeed', limit: 40 })));
+      const claimed = claims.flat().map((c) => c.task_id);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(claimed.length).toBe(40);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
 });
