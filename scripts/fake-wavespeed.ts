@@ -8,6 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './serve-fetch.js';
 
 /** How a submission is answered. */
 export type SubmitBehaviour =
@@ -82,12 +83,6 @@ export interface FakeOptions {
 
 function sign(secret: string, id: string, timestamp: string, body: string): string {
   return createHmac('sha256', secret.replace(/^whsec_/, '')).update(`${id}.${timestamp}.${body}`).digest('hex');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<FakeWaveSpeed> {
@@ -169,7 +164,7 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
     if (req.method !== 'POST' || !url.pathname.startsWith('/api/v3/')) return reply(404, { code: 404, message: 'not found' });
 
     const model = url.pathname.slice('/api/v3/'.length).split('/').map(decodeURIComponent).join('/');
-    const input: unknown = JSON.parse((await readBody(req)) || '{}');
+    const input: unknown = JSON.parse((await readBody(req)).toString('utf8') || '{}');
     const plan = plans.shift() ?? {};
     const submit = plan.submit ?? 'accept';
     if (submit === 'http500') return reply(500, { code: 500, message: 'internal error' });

@@ -1,6 +1,6 @@
 // Serves a Fetch-API handler ((Request) => Promise<Response>) over node:http on 127.0.0.1, for the
 // tests and the demo: the raw body is passed through untouched, as a Next.js route handler gets it.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ServedHandler {
@@ -8,14 +8,20 @@ export interface ServedHandler {
   close(): Promise<void>;
 }
 
+/** A request's body, as the bytes that arrived. */
+export async function readBody(req: IncomingMessage): Promise<Buffer<ArrayBuffer>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export async function serveFetch(handler: (request: Request) => Promise<Response>, port = 0): Promise<ServedHandler> {
   const http = createServer(async (req, res) => {
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const raw = await readBody(req);
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-      const body = chunks.length && req.method !== 'GET' && req.method !== 'HEAD' ? Buffer.concat(chunks) : undefined;
+      const body = raw.length && req.method !== 'GET' && req.method !== 'HEAD' ? raw : undefined;
       const response = await handler(new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), { method: req.method, headers, ...(body ? { body } : {}) }));
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));

@@ -56,12 +56,12 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
   try {
     let tasks = 0;
     let submitted = 0;
-    let credits = 0n;
+    let credits = 0;
     for (;;) {
       const swept = await client.expireStaleGenerations(sql, { olderThan, limit });
       tasks += swept.length;
       submitted += swept.filter((r) => r.previous_status === 'processing').length;
-      for (const r of swept) credits += BigInt(r.refunded_credits);
+      credits += swept.reduce((n, r) => n + r.refunded_credits, 0);
       if (!ctx.flags.json && swept.length) process.stderr.write(`swept ${tasks} tasks so far\n`);
       if (swept.length < limit) break;
     }

@@ -2,7 +2,7 @@
 // --older-than that have a prediction id, and settles them as it answers (src/wavespeed/reconcile.ts).
 // It calls the provider over HTTP, so it runs from cron or a worker, not from pg_cron.
 import { WaveSpeedApi } from '../wavespeed/api.js';
-import { reconcileGenerations } from '../wavespeed/reconcile.js';
+import { reconcileDefaults, reconcileGenerations } from '../wavespeed/reconcile.js';
 import type { CommandContext } from './context.js';
 import { progress } from './format.js';
 
@@ -10,15 +10,15 @@ export async function reconcileCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     const api = new WaveSpeedApi({ apiKey: ctx.flags.wavespeed!.apiKey, ...(ctx.flags.wavespeed!.baseUrl ? { baseUrl: ctx.flags.wavespeed!.baseUrl } : {}) });
-    const hardLimitSeconds = ctx.flags.hardLimitSeconds ?? 1200;
+    const hardLimitSeconds = ctx.flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
     const report = await reconcileGenerations(sql, {
       api,
+      hardLimitSeconds,
       ...(ctx.flags.provider ? { provider: ctx.flags.provider } : {}),
       ...(ctx.flags.leaseSeconds ? { leaseSeconds: ctx.flags.leaseSeconds } : {}),
-      olderThanSeconds: ctx.flags.olderThanSeconds ?? 120,
-      hardLimitSeconds,
-      limit: ctx.flags.limit ?? 500,
-      concurrency: ctx.flags.concurrency ?? 8,
+      ...(ctx.flags.olderThanSeconds ? { olderThanSeconds: ctx.flags.olderThanSeconds } : {}),
+      ...(ctx.flags.limit ? { limit: ctx.flags.limit } : {}),
+      ...(ctx.flags.concurrency ? { concurrency: ctx.flags.concurrency } : {}),
       // A progress line on a terminal only: from cron, one summary line.
       ...(ctx.flags.json || !process.stderr.isTTY ? {} : { onProgress: progress('reconciled') }),
     });

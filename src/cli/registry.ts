@@ -9,6 +9,7 @@ import type { ArgumentSpec, CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
 import { positiveInteger, uuid } from './validate.js';
+import { reconcileDefaults } from '../wavespeed/reconcile.js';
 
 const count: ArgumentSpec = { name: 'N', required: false, check: (t, n) => String(positiveInteger(t, n, 1000)) };
 
@@ -38,7 +39,7 @@ export const commands: CommandSpec[] = [
     check: (flags, env) => {
       if (!env.WAVESPEED_API_KEY) throw new UsageError('no provider key: set WAVESPEED_API_KEY', 'reconcile');
       flags.wavespeed = { apiKey: env.WAVESPEED_API_KEY, ...(env.WAVESPEED_BASE_URL ? { baseUrl: env.WAVESPEED_BASE_URL } : {}) };
-      if ((flags.hardLimitSeconds ?? 1200) <= (flags.olderThanSeconds ?? 120)) throw new UsageError('--hard-limit must be longer than --older-than', 'reconcile');
+      if ((flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds) <= (flags.olderThanSeconds ?? reconcileDefaults.olderThanSeconds)) throw new UsageError('--hard-limit must be longer than --older-than', 'reconcile');
       if ((flags.limit ?? 500) > 10_000) throw new UsageError('--limit is at most 10000 tasks per reconcile run', 'reconcile');
     },
     run: reconcileCommand,

@@ -29,6 +29,9 @@ export interface ReconcileOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The defaults of ReconcileOptions (and of `credits reconcile`). */
+export const reconcileDefaults = { olderThanSeconds: 120, hardLimitSeconds: 1200, limit: 500, concurrency: 8 } as const;
+
 export type ReconcileOutcome = 'completed' | 'failed' | 'expired' | 'still_processing' | 'unchanged' | 'error';
 
 export interface ReconcileReport {
@@ -39,27 +42,26 @@ export interface ReconcileReport {
   stillProcessing: number;
   /** The task had changed meanwhile (a webhook arrived): nothing to do. */
   unchanged: number;
-  /** The provider could not be asked (left for the next run, or the sweeper). */
+  /** The provider could not be asked, or its answer recorded (asked again after the lease, or swept). */
   errors: number;
   tasks: { taskId: string; predictionId: string; outcome: ReconcileOutcome; detail?: string }[];
 }
 
+/** Which count of the report each outcome adds to. */
+const counters = { completed: 'completed', failed: 'failed', expired: 'expired', still_processing: 'stillProcessing', unchanged: 'unchanged', error: 'errors' } as const;
+
 export async function reconcileGenerations(sql: Sql, options: ReconcileOptions): Promise<ReconcileReport> {
   const provider = options.provider ?? 'wavespeed';
-  const hardLimit = options.hardLimitSeconds ?? 1200;
+  const hardLimit = options.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
   const claimed = await claimGenerationsToReconcile(sql, {
     provider,
-    olderThan: `${options.olderThanSeconds ?? 120} seconds`,
-    limit: options.limit ?? 500,
+    olderThan: `${options.olderThanSeconds ?? reconcileDefaults.olderThanSeconds} seconds`,
+    limit: options.limit ?? reconcileDefaults.limit,
     // Long enough for most runs; a run that outlasts it only lets another reconciliation ask
     // about the same tasks again (harmless: results apply once).
     lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
   });
   const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillProcessing: 0, unchanged: 0, errors: 0, tasks: [] };
-  const count = (outcome: ReconcileOutcome) => {
-    const key = ({ completed: 'completed', failed: 'failed', expired: 'expired', still_processing: 'stillProcessing', unchanged: 'unchanged', error: 'errors' } as const)[outcome];
-    report[key]++;
-  };
 
   /** One task; a failure to ask the provider or to record its answer is an 'error' for this task only. */
   async function reconcile(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
@@ -88,11 +90,11 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
   }
 
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, claimed.length)) }, async () => {
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? reconcileDefaults.concurrency, claimed.length)) }, async () => {
     while (next < claimed.length) {
       const task = claimed[next++]!;
       const { outcome, detail } = await reconcile(task);
-      count(outcome);
+      report[counters[outcome]]++;
       report.checked++;
       report.tasks.push({ taskId: task.task_id, predictionId: task.external_task_id, outcome, ...(detail ? { detail } : {}) });
       options.onProgress?.(report.checked, claimed.length);

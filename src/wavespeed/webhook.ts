@@ -48,10 +48,11 @@ export function providerResult(provider: string, prediction: Prediction & { stat
 export const maxWebhookBytes = 1 << 20;
 
 const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
+const tooLarge = () => json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
 
 /** Handles one delivery: its headers and raw body. The core of both handlers. */
 export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, headers: { get(name: string): string | null }, body: Uint8Array): Promise<Response> {
-  if (body.length > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
+  if (body.length > maxWebhookBytes) return tooLarge();
   const verified = await verifyWebhookSignature({ secret: config.secret, ...webhookHeaders(headers), body, ...(config.toleranceSeconds !== undefined ? { toleranceSeconds: config.toleranceSeconds } : {}) });
   if (!verified.ok) return json(401, { ok: false, code: 'invalid_signature', reason: verified.reason });
 
@@ -89,7 +90,7 @@ export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig):
   return async (request) => {
     if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
     // Refused before reading when the request says its size; otherwise handleWebhook checks what arrived.
-    if (Number(request.headers.get('content-length') ?? 0) > maxWebhookBytes) return json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
+    if (Number(request.headers.get('content-length') ?? 0) > maxWebhookBytes) return tooLarge();
     return handleWebhook(sql, config, request.headers, new Uint8Array(await request.arrayBuffer()));
   };
 }
