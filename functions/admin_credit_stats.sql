@@ -3,8 +3,15 @@
 -- failures, refunds, top users and today's platform health; `daily`, one entry per UTC day of the
 -- range (the trends of the dashboard), exact as the totals are. Money is given as decimal strings
 -- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
--- last refresh (data_through), the rest from the raw rows. top_users ranks the users by credits
--- charged in the calendar month (UTC) in which the range ends, as of the last refresh.
+-- last refresh (data_through), the rest from the raw rows. top_users ranks the range's users by
+-- credits charged, top_users_by_cost by provider cost, top_users_by_generations by generations
+-- (10 each). totals.cost_per_generation and cost_per_success are over priced generations and
+-- completions only. optimization_hints: monitoring.optimization_hints (the last 30 days). providers[] and their models[] carry latency p50/p95 in ms, approximate (the latency
+-- histograms, within 4.9 %; null when nothing finished).
+-- p_as_of_refresh (the dashboard page's reads): the range must be whole UTC days, and every
+-- figure, today's and health's included, comes from the rollups as they were at the last
+-- refresh (data_through; run every minute), none from the raw rows: the read costs the same
+-- whatever the daily volume. Stuck tasks are counted live either way.
 -- unmatched_provider_results: completed results the provider reported in the range for jobs no
 -- task recorded (a lost submission answer; monitoring.unmatched_provider_results), with their cost.
 -- totals.failed_cost_usd is the spend on generations that failed (a cost passed with the failure,
@@ -18,7 +25,8 @@
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.
 create or replace function public.admin_credit_stats(
   p_from timestamptz default now() - interval '30 days',
-  p_to timestamptz default now()
+  p_to timestamptz default now(),
+  p_as_of_refresh boolean default false
 )
 returns jsonb
 language plpgsql
@@ -48,44 +56,58 @@ begin
       detail = format('p_from was %s, p_to %s.', p_from, p_to),
       hint = 'Pass a range such as now() - interval ''30 days'' and now().';
   end if;
+  if p_as_of_refresh and (p_from <> date_trunc('day', p_from) or p_to <> date_trunc('day', p_to)) then
+    raise exception using errcode = 'CR003',
+      message = 'as of the last refresh, p_from and p_to must be UTC midnights (whole days)',
+      detail = format('p_from was %s, p_to %s.', p_from, p_to),
+      hint = 'Pass the first day and the day after the last, e.g. current_date - 6 and current_date + 1.';
+  end if;
 
-  with s as (select * from credits_private.task_stats(p_from, p_to)),
-  f as (select * from credits_private.failure_stats(p_from, p_to)),
+  with s as (select * from credits_private.task_stats(p_from, p_to, p_as_of_refresh)),
+  f as (select * from credits_private.failure_stats(p_from, p_to, p_as_of_refresh)),
+  l as (select * from credits_private.latency_percentiles(p_from, p_to, p_as_of_refresh)),
+  tu as (select * from credits_private.top_users(p_from, p_to, p_as_of_refresh)),
   providers as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as succeeded, sum(s.failed) as failed,
            round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) as success_rate,
            round(sum(s.cost_usd), 6)::text as provider_cost_usd,
            round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text as cost_per_success,
            sum(s.unpriced) as unpriced,
-           round(sum(s.completed - s.unpriced)::numeric / nullif(sum(s.completed), 0), 4) as cost_coverage
+           round(sum(s.completed - s.unpriced)::numeric / nullif(sum(s.completed), 0), 4) as cost_coverage,
+           (select l.p50_ms from l where l.provider = s.provider and l.model is null) as latency_p50_ms,
+           (select l.p95_ms from l where l.provider = s.provider and l.model is null) as latency_p95_ms
       from s group by s.provider
   ), models as (
     select s.provider, jsonb_agg(jsonb_build_object(
              'model', s.model, 'generations', s.generations, 'succeeded', s.completed, 'failed', s.failed,
-             'provider_cost_usd', round(s.cost_usd, 6)::text, 'unpriced', s.unpriced) order by s.generations desc, s.model) as models
+             'provider_cost_usd', round(s.cost_usd, 6)::text, 'unpriced', s.unpriced,
+             'success_rate', round(s.completed::numeric / nullif(s.completed + s.failed, 0), 4),
+             'cost_per_success', round(s.cost_usd / nullif(s.completed - s.unpriced, 0), 6)::text,
+             'latency_p50_ms', l.p50_ms, 'latency_p95_ms', l.p95_ms) order by s.generations desc, s.model) as models
       from (select s.provider, s.model, sum(s.generations) generations, sum(s.completed) completed,
                    sum(s.failed) failed, sum(s.cost_usd) cost_usd, sum(s.unpriced) unpriced from s group by 1, 2) s
+      left join l on l.provider = s.provider and l.model = s.model
      group by s.provider
   ), top_errors as (
     select f.provider, f.failure_source, f.error, sum(f.failures) as failures
       from f group by 1, 2, 3 order by 4 desc, 1, 3 limit 10
   ), top_users as (
-    -- The calendar month (UTC) the range ends in, from the per-user rollup: one index scan.
-    select u.user_id, u.generations, u.credits_charged, u.cost_usd::text as provider_cost_usd
-      from monitoring.user_rollup_monthly u
-     where u.month = date_trunc('month', (p_to - interval '1 microsecond') at time zone 'UTC')::date
-     order by u.credits_charged desc, u.user_id
-     limit 10
+    select t.ranking, jsonb_agg(jsonb_build_object('user_id', t.user_id, 'generations', t.generations,
+             'credits_charged', t.credits_charged, 'credits_refunded', t.credits_refunded,
+             'provider_cost_usd', round(t.cost_usd, 6)::text) order by t.rank) as users
+      from tu t group by t.ranking
   )
   select jsonb_build_object(
-    'period', jsonb_build_object('from', p_from, 'to', p_to),
+    'period', jsonb_build_object('from', p_from, 'to', p_to, 'as_of_refresh', p_as_of_refresh),
     'totals', (select jsonb_build_object(
                  'generations', coalesce(sum(s.generations), 0), 'succeeded', coalesce(sum(s.completed), 0),
                  'failed', coalesce(sum(s.failed), 0), 'in_flight', coalesce(sum(s.in_flight), 0),
                  'credits_charged', coalesce(sum(s.credits_charged), 0),
                  'credits_refunded', coalesce(sum(s.credits_refunded), 0),
                  'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text,
-                 'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text) from s),
+                 'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text,
+                 'cost_per_generation', round(sum(s.cost_usd) / nullif(sum(s.generations - s.unpriced), 0), 6)::text,
+                 'cost_per_success', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text) from s),
     'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
     -- One entry per UTC day the range touches (a day without generations has zeros, and null rates).
     'daily', (select coalesce(jsonb_agg(jsonb_build_object(
@@ -119,18 +141,23 @@ begin
                   'unpriced_models', (select coalesce(jsonb_agg(u order by u.unpriced desc, u.provider, u.model), '[]')
                                         from (select s2.provider, s2.model, sum(s2.unpriced) as unpriced
                                                 from s s2 group by 1, 2 having sum(s2.unpriced) > 0) u)) from s),
-    'top_users', (select coalesce(jsonb_agg(u order by u.credits_charged desc, u.user_id), '[]') from top_users u),
-    'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.platform_health h),
+    'top_users', coalesce((select t.users from top_users t where t.ranking = 'credits'), '[]'),
+    'top_users_by_cost', coalesce((select t.users from top_users t where t.ranking = 'cost'), '[]'),
+    'top_users_by_generations', coalesce((select t.users from top_users t where t.ranking = 'generations'), '[]'),
+    'health', (select to_jsonb(h) || jsonb_build_object('cost_usd', h.cost_usd::text) from monitoring.todays_health(p_as_of_refresh) h),
     'unmatched_provider_results', (select jsonb_build_object('count', count(*), 'cost_usd', round(coalesce(sum(u.cost_usd), 0), 6)::text)
                                      from monitoring.unmatched_provider_results u
                                     where u.status = 'completed' and u.received_at >= p_from and u.received_at < p_to),
+    'optimization_hints', (select coalesce(jsonb_agg(jsonb_build_object('provider', o.provider, 'model', o.model,
+                                     'generations', o.generations, 'hint', o.hint) order by o.provider, o.model), '[]')
+                             from monitoring.optimization_hints o),
     'data_through', (select r.refreshed_at from monitoring.rollup_state r where r.name = 'rollups')
   ) into v_document;
   return v_document;
 end;
 $$;
 
-comment on function public.admin_credit_stats(timestamptz, timestamptz) is
+comment on function public.admin_credit_stats(timestamptz, timestamptz, boolean) is
   'One JSON document for the admin dashboard: totals, success rate, providers, failures, refunds, top users, health.';
-revoke all on function public.admin_credit_stats(timestamptz, timestamptz) from public, anon, authenticated;
-grant execute on function public.admin_credit_stats(timestamptz, timestamptz) to credits_service, credits_analyst;
+revoke all on function public.admin_credit_stats(timestamptz, timestamptz, boolean) from public, anon, authenticated;
+grant execute on function public.admin_credit_stats(timestamptz, timestamptz, boolean) to credits_service, credits_analyst;

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './serve-fetch.js';
+import { readBody } from '../src/serve-fetch.js';
 
 /** How a submission is answered. */
 export type SubmitBehaviour =

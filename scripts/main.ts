@@ -2,6 +2,7 @@
 // glue against a fake WaveSpeed over real HTTP (some fail, some lose their webhook and are
 // reconciled, some get stuck and are swept), and print balances, refunds, spend and the ledger's
 // verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
+// `npm start -- --serve [--port N]` then keeps the day's dashboard page up until Ctrl-C.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +14,13 @@ import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
 import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute } from '../src/wavespeed/index.js';
 import { startFakeWaveSpeed, type Plan } from './fake-wavespeed.js';
-import { serveFetch } from './serve-fetch.js';
+import { serveFetch } from '../src/serve-fetch.js';
+import { defaultDashboardPort, serveDashboard } from '../src/dashboard/serve.js';
+import { parseArgs } from 'node:util';
+
+const { values: options } = parseArgs({
+  options: { serve: { type: 'boolean', default: false }, port: { type: 'string', default: String(defaultDashboardPort) } },
+});
 
 const DEMO_USERS = 12;
 const GENERATIONS = 240;
@@ -171,6 +178,21 @@ async function main() {
     if (violations.length === 0) console.log('  sound: no invariant is violated');
     else console.table(violations);
     process.exitCode = violations.length === 0 ? 0 : 1;
+
+    console.log('\n== Dashboard');
+    await sql`select * from monitoring.refresh_rollups()`; // the page reads the rollups (every minute in production)
+    if (options.serve) {
+      const served = await serveDashboard(sql, { port: Number(options.port) });
+      console.log(`  this day's dashboard: ${served.pageUrl} (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await served.close();
+    } else {
+      console.log(`  to see this day on the admin dashboard page: npm start -- --serve (then open http://127.0.0.1:${options.port}/)`);
+      console.log('  on your own database: credits dashboard --serve (docs/monitoring.md)');
+    }
   } finally {
     await sql.end();
     await embedded?.stop();

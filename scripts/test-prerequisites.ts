@@ -2,8 +2,10 @@
 // - the PostgreSQL server at TEST_ADMIN_URL (default: the machine's, 127.0.0.1:5432), started
 //   with pg_ctlcluster when it is local and down;
 // - the server extensions pgTAP and plpgsql_check, installed from Debian's packages
-//   (postgresql-<major>-pgtap, postgresql-<major>-plpgsql-check).
-// As root on a local server it does both; otherwise it stops at once with the command to run.
+//   (postgresql-<major>-pgtap, postgresql-<major>-plpgsql-check);
+// - a headless Chromium for the dashboard page's tests: Debian's chromium package (/usr/bin/chromium,
+//   or CHROMIUM_PATH), driven by playwright-core, which downloads no browser.
+// As root on a local server it does all of it; otherwise it stops at once with the command to run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import postgres from 'postgres';
@@ -48,6 +50,20 @@ function startLocalCluster(): boolean {
   }
 }
 
+function installChromium() {
+  const browser = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(browser)) return;
+  const command = 'apt-get update && apt-get install -y chromium';
+  if (process.env.CHROMIUM_PATH || !asRoot || !existsSync('/usr/bin/apt-get')) {
+    stop(`the dashboard page's tests need a Chromium at ${browser}. On Debian, as root: ${command} (or set CHROMIUM_PATH to one)`);
+  }
+  console.log(`npm test: installing Chromium for the page tests (${command})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (!existsSync(browser)) stop(`installed chromium but ${browser} is still missing`);
+}
+
 async function main() {
   let info = await serverInfo();
   if (!info && startLocalCluster()) {
@@ -60,6 +76,7 @@ async function main() {
     stop(`no PostgreSQL answers at ${adminUrl.replace(/:[^:@/]*@/, ':***@')}. Start it (on Debian: pg_ctlcluster <version> main start), or point TEST_ADMIN_URL at a server where this role may create databases.`);
   }
 
+  installChromium();
   const missing = extensions.filter((name) => !info.available.includes(name));
   if (missing.length === 0) return;
   const packages = missing.map((name) => `postgresql-${info.major}-${name.replace('_', '-')}`);

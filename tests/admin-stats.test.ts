@@ -28,7 +28,8 @@ afterAll(() => db.drop());
 describe('admin credit stats from TypeScript', () => {
   it('adminCreditStats returns the typed document, money as exact strings', async () => {
     const stats = await adminCreditStats(db.sql);
-    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800', failed_cost_usd: '0.000000' });
+    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800', failed_cost_usd: '0.000000',
+      cost_per_generation: '0.031280', cost_per_success: '0.039100' });
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
     expect(stats.health.success_status).toBe('alert');
@@ -136,6 +137,13 @@ describe('the AdminCreditStats type', () => {
     const { task_id } = await startGeneration(db.sql, user, 1);
     await db.sql`update enhancement_tasks set model = 'unpriced-model' where id = ${task_id}`;
     await db.sql`select complete_generation(${task_id})`;
+    // A model that fails every time, among enough generations, so optimization_hints has one.
+    await db.sql`update monitoring.thresholds set value = 2 where name = 'hint_min_generations'`;
+    for (let i = 0; i < 2; i++) {
+      const failing = await startGeneration(db.sql, user, 1);
+      await db.sql`update enhancement_tasks set model = 'failing-model' where id = ${failing.task_id}`;
+      await db.sql`select fail_generation(${failing.task_id}, 'boom')`;
+    }
     await db.sql`select * from monitoring.refresh_rollups()`;
 
     const { checker, type } = documentType();
@@ -145,7 +153,7 @@ describe('the AdminCreditStats type', () => {
     expect(empty).toEqual([]);
     const quiet = await adminCreditStats(db.sql, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-02-01T00:00:00Z') });
     expect(mismatches(checker, type, quiet, 'stats', [])).toEqual([]);
-    expect(quiet.period).toEqual({ from: '2020-01-01T00:00:00+00:00', to: '2020-02-01T00:00:00+00:00' }); // UTC, whatever the session's TimeZone
+    expect(quiet.period).toEqual({ from: '2020-01-01T00:00:00+00:00', to: '2020-02-01T00:00:00+00:00', as_of_refresh: false }); // UTC, whatever the session's TimeZone
   });
 
   it('finds a drifted document: the walker is not blind', () => {

@@ -294,7 +294,8 @@ describe('monitoring', () => {
 
   it('admin_credit_stats: the June document, exact on a range with partial days, and without rollups', async () => {
     const june = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
-    expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000', failed_cost_usd: '0.000000' });
+    expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000', failed_cost_usd: '0.000000',
+      cost_per_generation: '0.057581', cost_per_success: '0.063750' }); // 3.57 / 62 and / 56
     expect(june.s.success_rate).toBe(0.9333);
     expect(june.s.providers.map((p: any) => [p.provider, p.generations, p.succeeded, p.failed, p.success_rate, p.provider_cost_usd])).toEqual([
       ['nanobanana', 20, 19, 1, 0.95, '1.900000'],
@@ -304,7 +305,7 @@ describe('monitoring', () => {
     expect(june.s.failures.by_source).toEqual({ callback: 2, api_error: 1, timeout: 1 });
     expect(june.s.failures.top_errors[0]).toEqual({ provider: 'wavespeed', failure_source: 'callback', error: 'content filter job #', failures: 2 });
     expect(june.s.refunds).toEqual({ tasks: 4, credits: 10, rate: 0.0617 });
-    expect(june.s.top_users[0]).toEqual({ user_id: D, generations: 20, credits_charged: 100, provider_cost_usd: '1.900000' });
+    expect(june.s.top_users[0]).toEqual({ user_id: D, generations: 20, credits_charged: 100, credits_refunded: 5, provider_cost_usd: '1.900000' });
     expect(june.s.health.status).toBe('alert');
 
     // The daily series: one entry per day of June, each equal to the summary's day, summing to the totals
@@ -421,7 +422,7 @@ describe('monitoring', () => {
       ])).toEqual(['42501', '42501', '42501']);
     }
     const [grants] = await db.sql`select has_function_privilege('credits_service', 'monitoring.refresh_rollups(boolean)', 'execute') refresh,
-                                         has_function_privilege('credits_analyst', 'public.admin_credit_stats(timestamptz,timestamptz)', 'execute') stats`;
+                                         has_function_privilege('credits_analyst', 'public.admin_credit_stats(timestamptz,timestamptz,boolean)', 'execute') stats`;
     expect(grants).toEqual({ refresh: true, stats: true });
   });
 });

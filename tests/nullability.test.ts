@@ -97,10 +97,14 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
   record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));
   record('monitoring.todays_generations', await client.monitoringTodaysGenerations(sql));
+  record('monitoring.todays_health', await client.monitoringTodaysHealth(sql));
+  record('monitoring.todays_health', await client.monitoringTodaysHealth(sql, { asOfRefresh: true }));
   record('monitoring.provider_performance_last_7_days', await client.monitoringProviderPerformanceLast7Days(sql));
   record('monitoring.refund_rate', await client.monitoringRefundRate(sql, { creditsRefunded: '1', creditsCharged: '20' }), true);
   record('public.admin_credit_stats', await client.adminCreditStats(sql), true);
   record('public.admin_credit_stats', await client.adminCreditStats(sql, { from: new Date('2020-01-01'), to: new Date('2020-02-01') }), true); // empty
+  const today = new Date(new Date().toISOString().slice(0, 10));
+  record('public.admin_credit_stats', await client.adminCreditStats(sql, { from: today, to: new Date(today.getTime() + 86_400_000), asOfRefresh: true }), true);
 }
 
 beforeAll(async () => {

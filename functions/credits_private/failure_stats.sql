@@ -1,7 +1,8 @@
 -- failure_stats: failures per provider, model, source and error for the tasks started in
 -- [p_from, p_to), exactly, split between monitoring.failure_rollup_daily and the raw rows as
 -- rollup_bounds says (see task_stats).
-create or replace function credits_private.failure_stats(p_from timestamptz, p_to timestamptz)
+-- p_as_of_refresh: from the rollups only, as of their last refresh (rollup_bounds).
+create or replace function credits_private.failure_stats(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (provider text, model text, failure_source text, error text, failures bigint)
 language sql
 stable
@@ -9,7 +10,7 @@ set search_path to pg_catalog, pg_temp
 -- JIT compiles for tens of ms to save less on these short scans
 set jit to off
 as $$
-  with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
+  with b as (select * from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
   parts as (
     select s.provider, s.model, s.failure_source, s.error, s.failures
       from b, credits_private.failure_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
@@ -27,6 +28,6 @@ as $$
    group by 1, 2, 3, 4
 $$;
 
-comment on function credits_private.failure_stats(timestamptz, timestamptz) is
+comment on function credits_private.failure_stats(timestamptz, timestamptz, boolean) is
   'Exact failures per provider, model, source and error for tasks started in [p_from, p_to), rollups plus raw edges.';
-revoke all on function credits_private.failure_stats(timestamptz, timestamptz) from public;
+revoke all on function credits_private.failure_stats(timestamptz, timestamptz, boolean) from public;

@@ -11,6 +11,8 @@ set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
 begin
+  -- an empty range reads nothing (the BRIN index would still hand out a block range to recheck)
+  if not p_from < p_to then return; end if;
   -- EXECUTE plans with the actual bounds, so the BRIN index on created_at serves the range.
   return query execute $q$
       select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'),

@@ -2,7 +2,10 @@
 -- rows. Rollups cover whole UTC days from first_day (the first midnight at or after p_from) up
 -- to cut (excluded): the day of the last refresh or the end of the range, whichever is earlier.
 -- Before first_day and from cut on, figures come from the raw rows. cut = first_day: no rollup.
-create or replace function credits_private.rollup_bounds(p_from timestamptz, p_to timestamptz)
+-- p_as_of_refresh (a range of whole UTC days, checked by the caller): every day from the
+-- rollups as of their last refresh, today's row included, no raw row read (first_day = p_from,
+-- cut = p_to): the dashboard's reads, whose cost then does not grow with the daily volume.
+create or replace function credits_private.rollup_bounds(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (first_day timestamptz, cut timestamptz)
 language sql
 stable
@@ -17,9 +20,11 @@ as $$
     select case when b.from_day < p_from then b.from_day + interval '1 day' else b.from_day end as first_day, b.*
       from b
   )
-  select f.first_day, greatest(f.first_day, least(f.last_day, f.refreshed_day)) from f
+  select case when p_as_of_refresh then p_from else f.first_day end,
+         case when p_as_of_refresh then p_to else greatest(f.first_day, least(f.last_day, f.refreshed_day)) end
+    from f
 $$;
 
-comment on function credits_private.rollup_bounds(timestamptz, timestamptz) is
-  'Splits a range into whole days served by the rollups and raw edges.';
-revoke all on function credits_private.rollup_bounds(timestamptz, timestamptz) from public;
+comment on function credits_private.rollup_bounds(timestamptz, timestamptz, boolean) is
+  'Splits a range into whole days served by the rollups and raw edges (none as of the last refresh).';
+revoke all on function credits_private.rollup_bounds(timestamptz, timestamptz, boolean) from public;

@@ -2,7 +2,8 @@
 -- [p_from, p_to), exactly: the whole days rollup_bounds assigns to monitoring.task_rollup_daily
 -- come from there, the edges from the raw rows (task_rollup_source). "The last 30 days" reads
 -- about 30 small rollup rows per model and one partial day of raw rows.
-create or replace function credits_private.task_stats(p_from timestamptz, p_to timestamptz)
+-- p_as_of_refresh: from the rollups only, as of their last refresh (rollup_bounds).
+create or replace function credits_private.task_stats(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (
   day date, provider text, model text, task_type text,
   generations bigint, completed bigint, failed bigint, in_flight bigint,
@@ -15,7 +16,7 @@ set search_path to pg_catalog, pg_temp
 -- JIT compiles for tens of ms to save less on these short scans
 set jit to off
 as $$
-  with b as (select * from credits_private.rollup_bounds(p_from, p_to)),
+  with b as (select * from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
   parts as (
     select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
            s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
@@ -38,6 +39,6 @@ as $$
    group by 1, 2, 3, 4
 $$;
 
-comment on function credits_private.task_stats(timestamptz, timestamptz) is
+comment on function credits_private.task_stats(timestamptz, timestamptz, boolean) is
   'Exact task figures per UTC day, provider, model and task type for tasks started in [p_from, p_to), rollups plus raw edges.';
-revoke all on function credits_private.task_stats(timestamptz, timestamptz) from public;
+revoke all on function credits_private.task_stats(timestamptz, timestamptz, boolean) from public;

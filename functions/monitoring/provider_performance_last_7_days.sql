@@ -1,7 +1,7 @@
 -- provider_performance_last_7_days: what monitoring.provider_performance shows, for the tasks
 -- started in the last 7 days, read from the rollups for the whole days and from the raw rows for
--- the two partial days only (credits_private.task_stats, and the latency histogram of
--- monitoring.latency_rollup_daily): its cost does not grow with the daily volume. Latency p50 and
+-- the two partial days only (credits_private.task_stats, and credits_private.latency_percentiles
+-- from the histogram of monitoring.latency_rollup_daily). Latency p50 and
 -- p95 (submitted → finished, milliseconds) are approximate: the geometric middle of the
 -- histogram bucket holding the percentile (percentile_disc's), within 4.9 %. A function so
 -- that it runs without JIT whatever the caller's settings.
@@ -26,32 +26,10 @@ set jit to off
 as $$
   with r as (select now() - interval '7 days' as p_from, now() as p_to),
   s as (select s.* from r, credits_private.task_stats(r.p_from, r.p_to) s),
-  b as (select b.* from r, credits_private.rollup_bounds(r.p_from, r.p_to) b),
-  -- The latency histogram of the 7 days: whole days from the rollup, the partial edges raw.
-  h as (
-    select x.provider, x.bucket, sum(x.tasks) as tasks
-      from (select l.provider, l.bucket, l.tasks
-              from b, monitoring.latency_rollup_daily l
-             where l.day >= (b.first_day at time zone 'UTC')::date and l.day < (b.cut at time zone 'UTC')::date
-            union all
-            select e.provider, e.bucket, e.tasks
-              from r, b, credits_private.latency_rollup_source(r.p_from, case when b.cut > b.first_day then b.first_day else r.p_to end) e
-            union all
-            select e.provider, e.bucket, e.tasks
-              from r, b, credits_private.latency_rollup_source(b.cut, r.p_to) e
-             where b.cut > b.first_day) x
-     group by 1, 2
-  ), c as (
-    select h.provider, h.bucket,
-           sum(h.tasks) over (partition by h.provider order by h.bucket) as below,
-           sum(h.tasks) over (partition by h.provider) as total
-      from h
-  ), latency as (
-    -- The first bucket holding the p-th fraction of the tasks, read at its geometric middle.
-    select c.provider,
-           round(exp((min(c.bucket) filter (where c.below >= 0.50 * c.total) + 0.5) * ln(1.1)), 1)::float8 as p50,
-           round(exp((min(c.bucket) filter (where c.below >= 0.95 * c.total) + 0.5) * ln(1.1)), 1)::float8 as p95
-      from c group by c.provider
+  latency as (
+    select l.provider, l.p50_ms as p50, l.p95_ms as p95
+      from r, credits_private.latency_percentiles(r.p_from, r.p_to) l
+     where l.model is null
   ), p as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as completed, sum(s.failed) as failed,
            sum(s.cost_usd) as cost_usd, sum(s.unpriced) as unpriced

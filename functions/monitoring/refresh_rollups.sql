@@ -93,11 +93,25 @@ begin
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
+    delete from monitoring.user_rollup_daily r
+     where r.day >= (v_from at time zone 'UTC')::date and (v_users is null or r.user_id = any(v_users));
+    insert into monitoring.user_rollup_daily
+    select * from credits_private.user_day_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, v_users,
+                                                            (v_from at time zone 'UTC')::date < (now() at time zone 'UTC')::date);
+
     delete from monitoring.activity_rollup_weekly r where r.week >= date_trunc('week', v_from at time zone 'UTC')::date;
     insert into monitoring.activity_rollup_weekly
     select * from credits_private.activity_rollup_source(date_trunc('week', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
+  end if;
+
+  -- A new day moves the windows of top users (rebuilt whole once a day).
+  if (select w.through from monitoring.user_rollup_window w where w.days = 30 limit 1) is distinct from (now() at time zone 'UTC')::date then
+    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, null, true);
   end if;
 
   -- Where the next refresh must start reading to see every task that finishes meanwhile.

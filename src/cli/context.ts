@@ -10,6 +10,11 @@ export interface Flags {
   json: boolean;
   apply: boolean;
   refresh: boolean;
+  /** dashboard --serve and where: host, port, and the token every request must carry. */
+  serve?: boolean;
+  host?: string;
+  port?: number;
+  token?: string;
   batchSize?: number;
   /** Valid PostgreSQL interval input (see interval.ts). */
   olderThan?: string;

@@ -6,6 +6,7 @@
 // Exit 1 on an alert; a warning (today's spend incomplete) is printed but exits 0.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
+import { serveDashboard } from '../dashboard/serve.js';
 
 type Row = Record<string, unknown>;
 interface Dashboard {
@@ -22,6 +23,7 @@ const usd = (v: unknown, digits = 2) => (v === null || v === undefined ? '–' :
 const flag = (text: string, on: unknown) => (on ? `${text} !` : text);
 
 export async function dashboardCommand(ctx: CommandContext): Promise<number> {
+  if (ctx.flags.serve) return serveCommand(ctx);
   const sql = ctx.connect();
   try {
     if (ctx.flags.refresh) await sql`select * from monitoring.refresh_rollups()`;
@@ -85,6 +87,25 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       console.log(`\nOptimization hints (last 30 days)\n${hints.length ? hints.map((x) => `  ${x.provider}/${x.model}: ${x.hint}`).join('\n') : '  none'}`);
     });
     return h.status === 'alert' ? 1 : 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** --serve: the page until Ctrl-C (SIGINT or SIGTERM), then a clean exit. */
+async function serveCommand(ctx: CommandContext): Promise<number> {
+  const sql = ctx.connect();
+  try {
+    await sql`select 1`; // fail now, not at the first request, when the database is unreachable
+    if (ctx.flags.refresh) await sql`select * from monitoring.refresh_rollups()`;
+    const served = await serveDashboard(sql, { host: ctx.flags.host, port: ctx.flags.port, token: ctx.flags.token });
+    console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: schedule monitoring.refresh_rollups() every minute; Ctrl-C stops)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await served.close();
+    return 0;
   } finally {
     await sql.end();
   }

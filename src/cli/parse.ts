@@ -65,7 +65,7 @@ function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[],
     if (!option) throw new UsageError(`${spec.name} does not take ${t.rawName}`, spec.name);
     if (option.type === 'boolean') {
       if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`, spec.name);
-      if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh') flags[t.name] = true;
+      if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh' || t.name === 'serve') flags[t.name] = true;
     } else {
       if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value`, spec.name);
       option.set!(flags, t.value, t.rawName);

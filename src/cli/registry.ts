@@ -8,7 +8,8 @@ import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.
 import type { ArgumentSpec, CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
-import { positiveInteger, uuid } from './validate.js';
+import { dashboardToken, positiveInteger, uuid } from './validate.js';
+import { isLoopback } from '../dashboard/serve.js';
 import { reconcileDefaults } from '../wavespeed/reconcile.js';
 
 const count: ArgumentSpec = { name: 'N', required: false, check: (t, n) => String(positiveInteger(t, n, 1000)) };
@@ -121,10 +122,22 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'dashboard',
-    summary: 'today\'s health and the daily, weekly and monthly tables (exit 1 on an alert)',
-    description: 'Today\'s platform health against its thresholds, then the daily, weekly and monthly\nsummaries, the providers of the last 7 days and the optimization hints. Exit 1 when today\'s\nhealth is alert (a cron check).',
+    summary: 'today\'s health and the daily, weekly and monthly tables (exit 1 on an alert); --serve: the page',
+    description: 'Today\'s platform health against its thresholds, then the daily, weekly and monthly\nsummaries, the providers of the last 7 days and the optimization hints. Exit 1 when today\'s\nhealth is alert (a cron check).\n\nWith --serve: the dashboard page (docs/monitoring.md) over HTTP until Ctrl-C, on 127.0.0.1:8787\nunless --host and --port say otherwise. Another address than loopback needs a token\n(--token or CREDITS_DASHBOARD_TOKEN): every request without it gets 401, and the link printed\ncarries it once (it is kept in a cookie).',
     arguments: [],
-    options: ['refresh'],
+    options: ['refresh', 'serve', 'host', 'port', 'token'],
+    check: (flags, env) => {
+      if (!flags.serve && (flags.host !== undefined || flags.port !== undefined || flags.token !== undefined)) {
+        throw new UsageError('--host, --port and --token go with --serve', 'dashboard');
+      }
+      if (!flags.serve) return;
+      if (flags.json) throw new UsageError('--json prints the tables\' document; --serve serves the page: pick one', 'dashboard');
+      if (flags.token === undefined && env.CREDITS_DASHBOARD_TOKEN) flags.token = dashboardToken(env.CREDITS_DASHBOARD_TOKEN, 'CREDITS_DASHBOARD_TOKEN');
+      const host = flags.host ?? '127.0.0.1';
+      if (!isLoopback(host) && flags.token === undefined) {
+        throw new UsageError(`--host ${host} is reachable from other machines: give a token (--token, or CREDITS_DASHBOARD_TOKEN; openssl rand -hex 16 makes one)`, 'dashboard');
+      }
+    },
     run: dashboardCommand,
   },
 ];

@@ -3,7 +3,7 @@
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
-import { connectTimeout, databaseUrl, periodStart, positiveInteger } from './validate.js';
+import { connectTimeout, dashboardToken, databaseUrl, periodStart, positiveInteger } from './validate.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -68,6 +68,25 @@ export const optionCatalog = {
     set: (f, t, n) => { f.batchSize = positiveInteger(t, n, 100_000); },
   },
   refresh: { type: 'boolean', help: 'refresh the monitoring rollups first' },
+  serve: { type: 'boolean', help: 'serve the dashboard page over HTTP until Ctrl-C, instead of printing' },
+  host: {
+    type: 'string', value: 'ADDRESS', help: 'with --serve: the address to listen on (default 127.0.0.1; any other needs a token)',
+    set: (f, t, n) => {
+      if (!/^[A-Za-z0-9.:\-\[\]]{1,253}$/.test(t)) throw new UsageError(`${n} must be a host name or an IP address, got ${JSON.stringify(t)}`);
+      f.host = t.replace(/^\[(.*)\]$/, '$1');
+    },
+  },
+  port: {
+    type: 'string', value: 'PORT', help: 'with --serve: the port (default 8787; 0 picks a free one)',
+    set: (f, t, n) => {
+      if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) throw new UsageError(`${n} must be a port, 0-65535, got ${JSON.stringify(t)}`);
+      f.port = Number(t);
+    },
+  },
+  token: {
+    type: 'string', value: 'TOKEN', help: 'with --serve: every request must carry it (default: CREDITS_DASHBOARD_TOKEN); at least 16 characters',
+    set: (f, t, n) => { f.token = dashboardToken(t, n); },
+  },
 } satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof optionCatalog;

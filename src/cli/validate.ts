@@ -20,6 +20,14 @@ export function uuid(text: string, name: string): string {
   return text.toLowerCase();
 }
 
+/** The dashboard's access token: 16 to 200 printable characters without spaces (a header and a cookie carry it). */
+export function dashboardToken(text: string, name: string): string {
+  if (!/^[\x21-\x7e]{16,200}$/.test(text) || /[;,"\\]/.test(text)) {
+    throw new UsageError(`${name} must be 16 to 200 printable characters without spaces, quotes, commas, semicolons or backslashes (openssl rand -hex 16 makes one)`);
+  }
+  return text;
+}
+
 /** Seconds to wait for the server's answer; 0 waits for ever (as libpq's connect_timeout). */
 export function connectTimeout(text: string, name: string): number {
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;

@@ -13,6 +13,12 @@ export interface ProviderModelStats {
   provider_cost_usd: Decimal;
   /** Completions with no known provider cost: not in provider_cost_usd. */
   unpriced: number;
+  success_rate: number | null;
+  /** Over priced completions only. */
+  cost_per_success: Decimal | null;
+  /** Approximate (latency histogram, within 4.9 %), submitted → finished; null when nothing finished. */
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
 }
 
 export interface ProviderStats {
@@ -28,6 +34,9 @@ export interface ProviderStats {
   unpriced: number;
   /** Share of completions whose cost is known; null without completions. */
   cost_coverage: number | null;
+  /** Approximate (latency histogram, within 4.9 %), submitted → finished; null when nothing finished. */
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
   models: ProviderModelStats[];
 }
 
@@ -75,8 +84,18 @@ export interface DailyStats {
 }
 
 /** admin_credit_stats(): the admin dashboard's document. */
+/** A user's figures over the range (top_users and its siblings). */
+export interface UserStats {
+  user_id: string;
+  generations: number;
+  credits_charged: number;
+  credits_refunded: number;
+  provider_cost_usd: Decimal;
+}
+
 export interface AdminCreditStats {
-  period: { from: Timestamp; to: Timestamp };
+  /** as_of_refresh: read from the rollups as of data_through only (whole UTC days). */
+  period: { from: Timestamp; to: Timestamp; as_of_refresh: boolean };
   totals: {
     generations: number;
     succeeded: number;
@@ -87,6 +106,10 @@ export interface AdminCreditStats {
     provider_cost_usd: Decimal;
     /** Spend on the generations that failed (refunded): a cost passed with the failure, or a late success. Part of provider_cost_usd. */
     failed_cost_usd: Decimal;
+    /** Spend over the generations whose cost is known (unpriced completions left out); null without any. */
+    cost_per_generation: Decimal | null;
+    /** Spend over the priced completions; null without any. */
+    cost_per_success: Decimal | null;
   };
   success_rate: number | null;
   /** One entry per UTC day the range touches, in order, whole days and partial edges alike, exact. */
@@ -105,8 +128,15 @@ export interface AdminCreditStats {
     coverage: number | null;
     unpriced_models: { provider: string; model: string; unpriced: number }[];
   };
-  top_users: { user_id: string; generations: number; credits_charged: number; provider_cost_usd: Decimal }[];
+  /** The range's 10 users who were charged the most credits. */
+  top_users: UserStats[];
+  /** The range's 10 users who cost the most upstream. */
+  top_users_by_cost: UserStats[];
+  /** The range's 10 users with the most generations. */
+  top_users_by_generations: UserStats[];
   health: PlatformHealth;
+  /** monitoring.optimization_hints: models worth a look over the last 30 days. */
+  optimization_hints: { provider: string; model: string; generations: number; hint: string }[];
   /** Completed results reported in the range for jobs no task recorded (a lost submission answer): spend without a task. */
   unmatched_provider_results: { count: number; cost_usd: Decimal };
   data_through: Timestamp | null;

@@ -61,13 +61,43 @@ export function monitoringTodaysGenerations(sql: Sql, args: Record<string, never
   return callFunction(sql, 'monitoring.todays_generations', [], args, { shape: 'rows', select: ['completed', 'failed', 'credits_charged', 'credits_refunded', 'cost_usd::text as cost_usd', 'unpriced'], integers: ['credits_charged', 'credits_refunded'] }) as Promise<MonitoringTodaysGenerationsResult[]>;
 }
 
+export interface MonitoringTodaysHealthArgs {
+  asOfRefresh?: boolean;
+}
+export interface MonitoringTodaysHealthResult {
+  day: string;
+  success_rate: number | null;
+  success_rate_min: number | null;
+  success_status: string;
+  failures: number;
+  failures_max: number | null;
+  failures_status: string;
+  refund_rate: number | null;
+  refund_rate_max: number | null;
+  refund_status: string;
+  stuck_tasks: number;
+  stuck_tasks_max: number | null;
+  stuck_status: string;
+  cost_usd: Decimal;
+  unpriced: number;
+  cost_coverage: number | null;
+  cost_status: string;
+  status: string;
+  rollups_refreshed_at: Timestamp | null;
+}
+/** The platform_health row: today's figures beside their thresholds, live or as of the last rollup refresh. */
+export function monitoringTodaysHealth(sql: Sql, args: MonitoringTodaysHealthArgs = {}): Promise<MonitoringTodaysHealthResult[]> {
+  return callFunction(sql, 'monitoring.todays_health', [{ name: 'p_as_of_refresh', key: 'asOfRefresh', type: 'boolean' }], args, { shape: 'rows', select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at'], integers: [] }) as Promise<MonitoringTodaysHealthResult[]>;
+}
+
 export interface AdminCreditStatsArgs {
   from?: Date | Timestamp;
   to?: Date | Timestamp;
+  asOfRefresh?: boolean;
 }
 /** One JSON document for the admin dashboard: totals, success rate, providers, failures, refunds, top users, health. */
 export function adminCreditStats(sql: Sql, args: AdminCreditStatsArgs = {}): Promise<AdminCreditStats> {
-  return callFunction(sql, 'public.admin_credit_stats', [{ name: 'p_from', key: 'from', type: 'timestamp with time zone' }, { name: 'p_to', key: 'to', type: 'timestamp with time zone' }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<AdminCreditStats>;
+  return callFunction(sql, 'public.admin_credit_stats', [{ name: 'p_from', key: 'from', type: 'timestamp with time zone' }, { name: 'p_to', key: 'to', type: 'timestamp with time zone' }, { name: 'p_as_of_refresh', key: 'asOfRefresh', type: 'boolean' }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<AdminCreditStats>;
 }
 
 export interface AllocateMonthlyCreditsArgs {

@@ -47,6 +47,7 @@ export type CreditsLedgerDatabase = {
         Args: {
           p_from?: string;
           p_to?: string;
+          p_as_of_refresh?: boolean;
         };
         Returns: AdminCreditStats;
       };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, submitGeneration, WaveSpeedApi, type SubmitConfig } from '../../src/wavespeed/index.js';
 import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
-import { serveFetch } from '../../scripts/serve-fetch.js';
+import { serveFetch } from '../../src/serve-fetch.js';
 import { runCli } from '../helpers/cli.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';

@@ -1,5 +1,6 @@
-// Serves a Fetch-API handler ((Request) => Promise<Response>) over node:http on 127.0.0.1, for the
-// tests and the demo: the raw body is passed through untouched, as a Next.js route handler gets it.
+// Serves a Fetch-API handler ((Request) => Promise<Response>) over node:http (127.0.0.1 unless
+// told otherwise), for `credits dashboard --serve`, the demo and the tests: the raw body is passed
+// through untouched, as a Next.js route handler gets it.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -15,7 +16,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer<ArrayBuffer
   return Buffer.concat(chunks);
 }
 
-export async function serveFetch(handler: (request: Request) => Promise<Response>, port = 0): Promise<ServedHandler> {
+export async function serveFetch(handler: (request: Request) => Promise<Response>, port = 0, host = '127.0.0.1'): Promise<ServedHandler> {
   const http = createServer(async (req, res) => {
     try {
       const raw = await readBody(req);
@@ -29,9 +30,13 @@ export async function serveFetch(handler: (request: Request) => Promise<Response
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
     }
   });
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, resolve);
+  });
+  const address = http.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () => new Promise<void>((resolve) => {
       http.closeAllConnections();
       http.close(() => resolve());

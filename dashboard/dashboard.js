@@ -1,0 +1,324 @@
+// The admin dashboard: reads stats.json (admin_credit_stats as of the last rollup refresh, whole
+// UTC days) for the chosen period and renders it. No framework; charts with uPlot. Every value
+// shown keeps its source in data-field/data-value (the browser tests compare them with the
+// document), and every chart has its numbers in a table. Money is formatted from the exact
+// decimal strings (rounded as text), never summed or divided in floating point here.
+'use strict';
+
+const DAY_MS = 86_400_000;
+const state = { days: 30, from: null, to: null };
+/** The charts by name, with the values they plot (read by the browser tests). */
+const charts = {};
+window.dashboard = { charts, document: null };
+
+// ---------- formatting ----------
+
+const NO_DATA = 'no data';
+const integer = new Intl.NumberFormat('en-US');
+
+function count(value) {
+  return integer.format(value);
+}
+function percent(rate) {
+  return rate === null || rate === undefined ? NO_DATA : `${(rate * 100).toFixed(1)} %`;
+}
+/** A decimal string rounded half up to `digits` places, as text: "12.3456789" → "12.35". */
+function roundDecimal(text, digits) {
+  const negative = text.startsWith('-');
+  const [whole, fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const padded = (fraction + '0'.repeat(digits + 1)).slice(0, digits + 1);
+  let digitsText = whole + padded.slice(0, digits);
+  if (padded[digits] >= '5') {
+    // add one unit in the last place, carrying through the digits
+    const chars = digitsText.split('');
+    let i = chars.length - 1;
+    while (i >= 0) {
+      if (chars[i] === '9') { chars[i] = '0'; i--; } else { chars[i] = String(Number(chars[i]) + 1); break; }
+    }
+    digitsText = (i < 0 ? '1' : '') + chars.join('');
+  }
+  const cut = digitsText.length - digits;
+  const intPart = digitsText.slice(0, cut).replace(/^0+(?=\d)/, '') || '0';
+  const grouped = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const result = digits ? `${grouped}.${digitsText.slice(cut)}` : grouped;
+  return negative && /[1-9]/.test(result) ? `-${result}` : result;
+}
+function money(text, digits = 2) {
+  return text === null || text === undefined ? NO_DATA : `$${roundDecimal(text, digits)}`;
+}
+function ms(value) {
+  return value === null || value === undefined ? NO_DATA : `≈ ${integer.format(Math.round(value))} ms`;
+}
+
+// ---------- DOM helpers ----------
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+/** A cell or figure that shows `text` for the document's value at `field`. */
+function valued(tag, field, value, text, attributes = {}) {
+  return el(tag, { ...attributes, 'data-field': field, 'data-value': value === null ? 'null' : String(value) }, text);
+}
+function table(node, columns, rows, caption) {
+  node.replaceChildren();
+  if (caption) node.append(el('caption', {}, caption));
+  node.append(el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))));
+  const body = el('tbody');
+  if (rows.length === 0) body.append(el('tr', {}, el('td', { colspan: String(columns.length), class: 'none' }, NO_DATA)));
+  for (const [index, row] of rows.entries()) {
+    body.append(el('tr', {}, ...columns.map((c) => {
+      const cell = c.cell(row, index);
+      return c.numeric ? (cell.classList.add('num'), cell) : cell;
+    })));
+  }
+  node.append(body);
+}
+
+// ---------- the period ----------
+
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+function query() {
+  return state.from ? `from=${state.from}&to=${state.to}` : `days=${state.days}`;
+}
+function syncForm(doc) {
+  const form = document.getElementById('period');
+  form.elements.from.value = doc.period.from.slice(0, 10);
+  form.elements.to.value = isoDay(new Date(Date.parse(doc.period.to) - DAY_MS));
+  for (const button of form.querySelectorAll('[data-days]')) {
+    button.setAttribute('aria-pressed', String(!state.from && Number(button.dataset.days) === state.days));
+  }
+}
+
+// ---------- the sections ----------
+
+function renderHealth(doc) {
+  const h = doc.health;
+  const periodSuccess = doc.success_rate;
+  const periodRefund = doc.refunds.rate;
+  const periodState = (rate, limit, below) => (rate === null ? 'no_data' : (below ? rate < limit : rate > limit) ? 'alert' : 'ok');
+  const rows = [
+    { check: 'Success rate', today: percent(h.success_rate), todayField: 'health.success_rate', todayValue: h.success_rate,
+      period: percent(periodSuccess), periodField: 'success_rate', periodValue: periodSuccess,
+      threshold: `min ${percent(h.success_rate_min)}`, state: h.success_status, stateField: 'health.success_status',
+      periodState: periodState(periodSuccess, h.success_rate_min, true) },
+    { check: 'Failures', today: count(h.failures), todayField: 'health.failures', todayValue: h.failures,
+      period: count(doc.totals.failed), periodField: 'totals.failed', periodValue: doc.totals.failed,
+      threshold: `max ${count(h.failures_max)} a day`, state: h.failures_status, stateField: 'health.failures_status' },
+    { check: 'Refund rate', today: percent(h.refund_rate), todayField: 'health.refund_rate', todayValue: h.refund_rate,
+      period: percent(periodRefund), periodField: 'refunds.rate', periodValue: periodRefund,
+      threshold: `max ${percent(h.refund_rate_max)}`, state: h.refund_status, stateField: 'health.refund_status',
+      periodState: periodState(periodRefund, h.refund_rate_max, false) },
+    { check: 'Stuck tasks (now)', today: count(h.stuck_tasks), todayField: 'health.stuck_tasks', todayValue: h.stuck_tasks,
+      period: '', threshold: `max ${count(h.stuck_tasks_max)}`, state: h.stuck_status, stateField: 'health.stuck_status' },
+    { check: 'Unpriced spend', today: h.unpriced ? `${count(h.unpriced)} completions without a cost` : count(0), todayField: 'health.unpriced', todayValue: h.unpriced,
+      period: count(doc.pricing.unpriced), periodField: 'pricing.unpriced', periodValue: doc.pricing.unpriced,
+      threshold: 'every completion priced', state: h.cost_status, stateField: 'health.cost_status' },
+  ];
+  const label = { ok: 'ok', alert: 'alert', no_data: NO_DATA, incomplete: 'incomplete', warn: 'warning' };
+  const body = document.getElementById('health-rows');
+  body.replaceChildren(...rows.map((r) => el('tr', { class: `state-${r.state}` },
+    el('th', { scope: 'row' }, r.check),
+    valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
+    r.periodField
+      ? valued('td', r.periodField, r.periodValue, r.period, { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState })
+      : el('td', { class: 'num' }, '–'),
+    el('td', {}, r.threshold),
+    valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }))));
+  const section = document.getElementById('health');
+  section.className = `health overall-${h.status}`;
+  section.setAttribute('data-status', h.status);
+}
+
+function renderHeadline(doc) {
+  const t = doc.totals;
+  const empty = t.generations === 0;
+  document.getElementById('empty').hidden = !empty;
+  // A period without generations has nothing to count: "no data", not a row of zeros.
+  const figure = (label, field, value, text) => el('div', { class: 'figure' }, el('dt', {}, label), valued('dd', field, value, empty ? NO_DATA : text));
+  const figures = [
+    figure('Generations', 'totals.generations', t.generations, count(t.generations)),
+    figure('Success rate', 'success_rate', doc.success_rate, percent(doc.success_rate)),
+    figure('Failures', 'totals.failed', t.failed, count(t.failed)),
+    figure('Refunded tasks', 'refunds.tasks', doc.refunds.tasks, count(doc.refunds.tasks)),
+    figure('Credits refunded', 'refunds.credits', doc.refunds.credits, count(doc.refunds.credits)),
+    figure('Refund rate', 'refunds.rate', doc.refunds.rate, percent(doc.refunds.rate)),
+    figure('WaveSpeed spend', 'totals.provider_cost_usd', t.provider_cost_usd, money(t.provider_cost_usd)),
+    figure('Cost per generation', 'totals.cost_per_generation', t.cost_per_generation, money(t.cost_per_generation, 4)),
+    figure('Cost per success', 'totals.cost_per_success', t.cost_per_success, money(t.cost_per_success, 4)),
+    figure('In flight', 'totals.in_flight', t.in_flight, count(t.in_flight)),
+  ];
+  document.getElementById('headline').replaceChildren(...figures);
+}
+
+/** The trend charts: one point per day of the range per series, each with its table. */
+const chartSpecs = [
+  { name: 'generations', title: 'Generations and failures', series: [
+    { label: 'Generations', key: 'generations', color: '#2563eb', text: count },
+    { label: 'Failures', key: 'failed', color: '#dc2626', text: count },
+  ] },
+  { name: 'success_rate', title: 'Success rate (min 95 %)', threshold: (doc) => doc.health.success_rate_min, percent: true,
+    range: (min) => [Math.min(0.8, Math.floor((min ?? 1) * 20) / 20), 1], series: [
+    { label: 'Success rate', key: 'success_rate', color: '#16a34a', text: percent },
+  ] },
+  { name: 'spend', title: 'WaveSpeed spend (USD)', series: [
+    { label: 'Spend', key: 'provider_cost_usd', decimal: true, color: '#7c3aed', text: (v) => money(v) },
+    { label: 'Spend on failures', key: 'failed_cost_usd', decimal: true, color: '#f97316', text: (v) => money(v) },
+  ] },
+  { name: 'refund_rate', title: 'Refund rate (max 5 %)', threshold: (doc) => doc.health.refund_rate_max, percent: true,
+    range: (min, max) => [0, Math.max(0.1, Math.ceil((max ?? 0) * 20) / 20)], series: [
+    { label: 'Refund rate', key: 'refund_rate', color: '#ea580c', text: percent },
+  ] },
+];
+
+function renderCharts(doc) {
+  const container = document.getElementById('charts');
+  for (const chart of Object.values(charts)) chart.plot.destroy();
+  container.replaceChildren();
+  const days = doc.daily.map((d) => d.day);
+  const xs = days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
+  for (const spec of chartSpecs) {
+    const threshold = spec.threshold?.(doc);
+    const values = spec.series.map((s) => doc.daily.map((d) => (d[s.key] === null ? null : Number(d[s.key]))));
+    const box = el('figure', { class: 'chart', 'data-chart': spec.name });
+    const plotArea = el('div', { class: 'plot' });
+    box.append(el('figcaption', {}, spec.title), plotArea);
+    const numbers = el('table', { class: 'data numbers' });
+    table(numbers, [
+      { label: 'Day', cell: (d) => el('th', { scope: 'row' }, d.day) },
+      ...spec.series.map((s) => ({ label: s.label, numeric: true, cell: (d, i) => valued('td', `daily.${i}.${s.key}`, d[s.key], s.text(d[s.key])) })),
+    ], doc.daily, `${spec.title}: the numbers`);
+    const details = el('details', { class: 'numbers' }, el('summary', {}, 'Numbers'), el('div', { class: 'scroll' }, numbers));
+    box.append(details);
+    container.append(box);
+
+    const series = [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: days.length <= 45 },
+      value: (u, v) => (v === null ? NO_DATA : spec.percent ? percent(v) : s.decimal ? `$${v.toFixed(2)}` : count(v)) }))];
+    const data = [xs, ...values];
+    if (threshold !== undefined) {
+      series.push({ label: spec.percent ? `Threshold ${percent(threshold)}` : 'Threshold', stroke: '#6b7280', dash: [6, 4], width: 1, points: { show: false } });
+      data.push(xs.map(() => threshold));
+    }
+    const plot = new uPlot({
+      width: Math.max(240, plotArea.clientWidth || 300), height: 200, series,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
+      scales: { x: { time: true }, y: spec.range ? { range: (u, min, max) => spec.range(min, max) } : {} },
+      axes: [{}, { values: (u, ticks) => ticks.map((v) => (spec.percent ? `${Math.round(v * 100)}%` : spec.series[0].decimal ? `$${v}` : count(v))) , size: 60 }],
+      legend: { live: false },
+    }, data, plotArea);
+    charts[spec.name] = { plot, days, series: Object.fromEntries(spec.series.map((s, i) => [s.key, values[i]])), threshold };
+  }
+}
+
+function renderProviders(doc) {
+  const rows = doc.providers.flatMap((p, pi) => [
+    { kind: 'provider', field: `providers.${pi}`, name: p.provider, r: p },
+    ...p.models.map((m, mi) => ({ kind: 'model', field: `providers.${pi}.models.${mi}`, name: m.model, r: m })),
+  ]);
+  table(document.getElementById('providers'), [
+    { label: 'Provider / model', cell: (x) => el('th', { scope: 'row', class: x.kind }, x.name) },
+    { label: 'Generations', numeric: true, cell: (x) => valued('td', `${x.field}.generations`, x.r.generations, count(x.r.generations)) },
+    { label: 'Success rate', numeric: true, cell: (x) => valued('td', `${x.field}.success_rate`, x.r.success_rate, percent(x.r.success_rate)) },
+    { label: 'Latency p50', numeric: true, cell: (x) => valued('td', `${x.field}.latency_p50_ms`, x.r.latency_p50_ms, ms(x.r.latency_p50_ms)) },
+    { label: 'Latency p95', numeric: true, cell: (x) => valued('td', `${x.field}.latency_p95_ms`, x.r.latency_p95_ms, ms(x.r.latency_p95_ms)) },
+    { label: 'Spend', numeric: true, cell: (x) => valued('td', `${x.field}.provider_cost_usd`, x.r.provider_cost_usd, money(x.r.provider_cost_usd)) },
+    { label: 'Cost per success', numeric: true, cell: (x) => valued('td', `${x.field}.cost_per_success`, x.r.cost_per_success, money(x.r.cost_per_success, 4)) },
+    { label: 'Unpriced', numeric: true, cell: (x) => valued('td', `${x.field}.unpriced`, x.r.unpriced, count(x.r.unpriced)) },
+  ], rows, undefined);
+}
+
+function renderFailures(doc) {
+  const sources = ['callback', 'api_error', 'timeout', 'admin', 'unknown'].filter((s) => s !== 'unknown' || doc.failures.by_source.unknown);
+  table(document.getElementById('failure-sources'), [
+    { label: 'Source', cell: (s) => el('th', { scope: 'row' }, s) },
+    { label: 'Failures', numeric: true, cell: (s) => valued('td', `failures.by_source.${s}`, doc.failures.by_source[s] ?? 0, count(doc.failures.by_source[s] ?? 0)) },
+  ], doc.totals.generations === 0 ? [] : sources);
+  table(document.getElementById('top-errors'), [
+    { label: 'Error', cell: (e, i) => valued('td', `failures.top_errors.${i}.error`, e.error, e.error, { class: 'error' }) },
+    { label: 'Provider', cell: (e) => el('td', {}, e.provider) },
+    { label: 'Source', cell: (e) => el('td', {}, e.failure_source) },
+    { label: 'Failures', numeric: true, cell: (e, i) => valued('td', `failures.top_errors.${i}.failures`, e.failures, count(e.failures)) },
+  ], doc.failures.top_errors);
+}
+
+function renderUsers(doc) {
+  for (const [id, key] of [['top-users', 'top_users'], ['top-users-by-cost', 'top_users_by_cost'], ['top-users-by-generations', 'top_users_by_generations']]) {
+    table(document.getElementById(id), [
+      { label: 'User', cell: (u, i) => valued('td', `${key}.${i}.user_id`, u.user_id, `${u.user_id.slice(0, 8)}…${u.user_id.slice(-4)}`, { class: 'user', title: u.user_id }) },
+      { label: 'Generations', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)) },
+      { label: 'Credits', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)) },
+      { label: 'Spend', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.provider_cost_usd`, u.provider_cost_usd, money(u.provider_cost_usd)) },
+    ], doc[key]);
+  }
+}
+
+function renderHints(doc) {
+  const list = document.getElementById('hints');
+  list.replaceChildren(...(doc.optimization_hints.length
+    ? doc.optimization_hints.map((h) => el('li', {}, el('strong', {}, `${h.provider} / ${h.model}`), `: ${h.hint} (${count(h.generations)} generations)`))
+    : [el('li', { class: 'none' }, 'Nothing to look at: no model stands out.')]));
+}
+
+function render(doc) {
+  window.dashboard.document = doc;
+  syncForm(doc);
+  renderHealth(doc);
+  renderHeadline(doc);
+  renderCharts(doc);
+  renderProviders(doc);
+  renderFailures(doc);
+  renderUsers(doc);
+  renderHints(doc);
+  const through = doc.data_through ? `${doc.data_through.replace('T', ' ').slice(0, 19)} UTC` : 'never: run monitoring.refresh_rollups()';
+  document.getElementById('footer').textContent =
+    `${doc.period.from.slice(0, 10)} to ${isoDay(new Date(Date.parse(doc.period.to) - DAY_MS))} (UTC days). Figures as of the last rollup refresh: ${through}.`;
+}
+
+// ---------- loading ----------
+
+async function load() {
+  const status = document.getElementById('status');
+  status.textContent = 'Loading…';
+  document.body.setAttribute('data-state', 'loading');
+  try {
+    const response = await fetch(`stats.json?${query()}`, { headers: { accept: 'application/json' } });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+    document.getElementById('dashboard').hidden = false;
+    render(body);
+    status.textContent = '';
+    document.body.setAttribute('data-state', 'ready');
+  } catch (error) {
+    status.textContent = `Could not load the figures: ${error.message}`;
+    document.body.setAttribute('data-state', 'error');
+  }
+}
+
+document.getElementById('period').addEventListener('click', (event) => {
+  const days = event.target.closest('[data-days]')?.dataset.days;
+  if (!days) return;
+  Object.assign(state, { days: Number(days), from: null, to: null });
+  void load();
+});
+document.getElementById('period').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  Object.assign(state, { from: form.elements.from.value, to: form.elements.to.value });
+  void load();
+});
+let resizeTimer;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    for (const chart of Object.values(charts)) {
+      const area = chart.plot.root.parentElement;
+      chart.plot.setSize({ width: Math.max(240, area.clientWidth), height: 200 });
+    }
+  }, 100);
+});
+void load();

@@ -1,0 +1,46 @@
+-- latency_percentiles: latency p50 and p95 (submitted → finished, milliseconds) of the tasks
+-- started in [p_from, p_to) that finished, per provider and model, and per provider over all
+-- its models (model null), from the histogram of monitoring.latency_rollup_daily for the whole
+-- days and credits_private.latency_rollup_source for the raw edges (split by rollup_bounds, as
+-- task_stats is). A percentile is the geometric middle of the bucket holding it (the bucket of
+-- percentile_disc's answer): within 4.9 % of the exact latency, however many tasks it covers.
+create or replace function credits_private.latency_percentiles(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
+returns table (provider text, model text, tasks bigint, p50_ms double precision, p95_ms double precision)
+language sql
+stable
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+  with b as (select * from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
+  parts as (
+    select l.provider, l.model, l.bucket, l.tasks
+      from b, monitoring.latency_rollup_daily l
+     where l.day >= (b.first_day at time zone 'UTC')::date and l.day < (b.cut at time zone 'UTC')::date
+    union all
+    select e.provider, e.model, e.bucket, e.tasks
+      from b, credits_private.latency_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) e
+    union all
+    select e.provider, e.model, e.bucket, e.tasks
+      from b, credits_private.latency_rollup_source(b.cut, p_to) e
+     where b.cut > b.first_day
+  ), h as (
+    -- each model's histogram, and its provider's (model null)
+    select p.provider, p.model, p.bucket, sum(p.tasks) as tasks
+      from parts p group by grouping sets ((p.provider, p.model, p.bucket), (p.provider, p.bucket))
+  ), c as (
+    select h.provider, h.model, h.bucket,
+           sum(h.tasks) over (partition by h.provider, h.model order by h.bucket) as below,
+           sum(h.tasks) over (partition by h.provider, h.model) as total
+      from h
+  )
+  -- The first bucket holding the p-th fraction of the tasks, read at its geometric middle.
+  select c.provider, c.model, max(c.total)::bigint,
+         round(exp((min(c.bucket) filter (where c.below >= 0.50 * c.total) + 0.5) * ln(1.1)), 1)::float8,
+         round(exp((min(c.bucket) filter (where c.below >= 0.95 * c.total) + 0.5) * ln(1.1)), 1)::float8
+    from c
+   group by c.provider, c.model
+$$;
+
+comment on function credits_private.latency_percentiles(timestamptz, timestamptz, boolean) is
+  'Approximate latency p50/p95 per provider and model (and per provider) from the latency histograms, within 4.9 %.';
+revoke all on function credits_private.latency_percentiles(timestamptz, timestamptz, boolean) from public;

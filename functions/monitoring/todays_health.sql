@@ -1,0 +1,84 @@
+-- todays_health: the row of monitoring.platform_health (its definition: today's figures beside
+-- the thresholds of monitoring.thresholds, each with its status). p_as_of_refresh: today's
+-- figures from today's rollup rows as of the last refresh (rollups_refreshed_at) instead of
+-- today's raw rows, so the dashboard's banner costs the same whatever the daily volume; stuck
+-- tasks are counted live either way (the tasks in flight, from the sweeper's low-water mark).
+-- Never null: day, success_status, failures, failures_status, refund_status, stuck_tasks, stuck_status, cost_usd, unpriced, cost_status, status.
+-- SECURITY DEFINER: platform_health's reader (credits_analyst) may not read the raw tasks.
+create or replace function monitoring.todays_health(p_as_of_refresh boolean default false)
+returns table (
+  day date, success_rate double precision, success_rate_min double precision, success_status text,
+  failures integer, failures_max double precision, failures_status text,
+  refund_rate double precision, refund_rate_max double precision, refund_status text,
+  stuck_tasks integer, stuck_tasks_max double precision, stuck_status text,
+  cost_usd numeric, unpriced integer, cost_coverage double precision, cost_status text, status text,
+  rollups_refreshed_at timestamptz
+)
+language sql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+  with th as (
+    select max(value) filter (where name = 'success_rate_min') as success_rate_min,
+           max(value) filter (where name = 'refund_rate_max') as refund_rate_max,
+           max(value) filter (where name = 'failures_per_day_max') as failures_max,
+           max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
+           max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes
+      from monitoring.thresholds
+  ), tasks as (
+    select g.completed, g.failed, g.credits_charged as charged, g.credits_refunded as refunded, g.cost_usd, g.unpriced
+      from monitoring.todays_generations() g
+     where not p_as_of_refresh
+    union all
+    -- today's rollup rows as of the last refresh (the refresh rewrites today every run)
+    select coalesce(sum(r.completed), 0), coalesce(sum(r.failed), 0), coalesce(sum(r.credits_charged), 0),
+           coalesce(sum(r.credits_refunded), 0), coalesce(sum(r.cost_usd), 0), coalesce(sum(r.unpriced), 0)
+      from monitoring.task_rollup_daily r
+     where p_as_of_refresh and r.day = (now() at time zone 'UTC')::date
+     having p_as_of_refresh
+  ), stuck as (
+    select count(*) as stuck
+      from public.enhancement_tasks t, th
+     where t.created_at >= coalesce((select s.since from credits_private.sweeper_state s where s.name = 'sweeper'), '-infinity')
+       and t.status in ('pending', 'processing')
+       and t.updated_at < now() - make_interval(mins => th.stuck_after_minutes::integer)
+  ), figures as (
+    select tasks.completed, tasks.failed,
+           tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
+           monitoring.refund_rate(tasks.refunded, tasks.charged) as refund_rate,
+           tasks.cost_usd, tasks.unpriced,
+           stuck.stuck
+      from tasks, stuck
+  )
+  select (now() at time zone 'UTC')::date as day,
+         round(f.success_rate, 4)::float8 as success_rate,
+         th.success_rate_min::float8 as success_rate_min,
+         case when f.success_rate is null then 'no_data' when f.success_rate < th.success_rate_min then 'alert' else 'ok' end as success_status,
+         f.failed::integer as failures,
+         th.failures_max::float8 as failures_max,
+         case when f.failed > th.failures_max then 'alert' else 'ok' end as failures_status,
+         f.refund_rate,
+         th.refund_rate_max::float8 as refund_rate_max,
+         case when f.refund_rate is null then 'no_data' when f.refund_rate > th.refund_rate_max then 'alert' else 'ok' end as refund_status,
+         f.stuck::integer as stuck_tasks,
+         th.stuck_max::float8 as stuck_tasks_max,
+         case when f.stuck > th.stuck_max then 'alert' else 'ok' end as stuck_status,
+         round(f.cost_usd, 6) as cost_usd,
+         f.unpriced::integer as unpriced,
+         round((f.completed - f.unpriced)::numeric / nullif(f.completed, 0), 4)::float8 as cost_coverage,
+         case when f.completed = 0 then 'no_data' when f.unpriced > 0 then 'incomplete' else 'ok' end as cost_status,
+         case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
+                   or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max
+              then 'alert'
+              when f.unpriced > 0 then 'warn'
+              else 'ok' end as status,
+         (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as rollups_refreshed_at
+    from figures f cross join th
+$$;
+
+comment on function monitoring.todays_health(boolean) is
+  'The platform_health row: today''s figures beside their thresholds, live or as of the last rollup refresh.';
+revoke all on function monitoring.todays_health(boolean) from public, anon, authenticated;
+grant execute on function monitoring.todays_health(boolean) to credits_analyst;

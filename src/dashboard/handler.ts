@@ -1,0 +1,109 @@
+// The admin dashboard page as a Fetch-API handler, and its Express form: the page (dashboard/ in
+// the package: HTML, CSS, a small script), uPlot (the charting library, from its npm package) and
+// the data, admin_credit_stats as of the last rollup refresh for whole UTC days. Mount it under
+// the application's admin area, behind its own authentication: it answers whoever reaches it.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type postgres from 'postgres';
+import { adminCreditStats } from '../generated/client.js';
+import { packageRoot } from '../paths.js';
+import { dashboardRange } from './range.js';
+
+const require = createRequire(import.meta.url);
+
+/** The files the page is made of, by the name the page asks for (relative URLs: mount anywhere). */
+const assets: Record<string, { file: () => string; type: string }> = {
+  'index.html': { file: () => path.join(packageRoot, 'dashboard', 'index.html'), type: 'text/html; charset=utf-8' },
+  'dashboard.css': { file: () => path.join(packageRoot, 'dashboard', 'dashboard.css'), type: 'text/css; charset=utf-8' },
+  'dashboard.js': { file: () => path.join(packageRoot, 'dashboard', 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.iife.min.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.min.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+};
+
+// The page loads only its own files and data; nothing inline, nothing from elsewhere.
+const securityHeaders = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+const cache = new Map<string, Buffer>();
+async function asset(name: string): Promise<Buffer> {
+  let body = cache.get(name);
+  if (!body) {
+    body = await readFile(assets[name]!.file());
+    cache.set(name, body);
+  }
+  return body;
+}
+
+export interface DashboardOptions {
+  /** The clock the periods are counted from (tests); default: now. */
+  now?: () => Date;
+}
+
+/**
+ * GET <mount>/ → the page; <mount>/stats.json?days=N (1–366, today and the N-1 days before) or
+ * ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive UTC days) → admin_credit_stats as of the last refresh;
+ * 400 {code, message} for a bad range; the page's assets by name. Anything else: 404.
+ */
+export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response('method not allowed', { status: 405, headers: { allow: 'GET, HEAD' } });
+    }
+    const url = new URL(request.url);
+    const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+    if (name === 'stats.json') {
+      let range;
+      try {
+        range = dashboardRange(url.searchParams, options.now?.() ?? new Date());
+      } catch (error) {
+        return Response.json({ code: 'CR003', message: (error as Error).message }, { status: 400, headers: securityHeaders });
+      }
+      const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
+      return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
+    }
+    if (name === '' || name === 'index.html' || name in assets) {
+      const body = new Uint8Array(await asset(name || 'index.html'));
+      return new Response(request.method === 'HEAD' ? null : body, {
+        headers: { ...securityHeaders, 'content-type': assets[name || 'index.html']!.type, 'cache-control': 'no-cache' },
+      });
+    }
+    // The page's assets are relative: a mount point without its slash would load them from its parent.
+    if (!name.includes('.') && !url.pathname.endsWith('/')) {
+      return new Response(null, { status: 308, headers: { location: `${url.pathname}/${url.search}` } });
+    }
+    return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  };
+}
+
+interface ExpressLikeRequest {
+  method?: string;
+  originalUrl?: string;
+  url?: string;
+  headers?: Record<string, string | string[] | undefined>;
+}
+interface ExpressLikeResponse {
+  status(code: number): ExpressLikeResponse;
+  set(name: string, value: string): ExpressLikeResponse;
+  send(body: Buffer): unknown;
+  end(): unknown;
+}
+
+/** The same for Express (and Connect-style routers): app.use('/admin/dashboard', requireAdmin, dashboardExpress(sql)). */
+export function dashboardExpress(sql: postgres.Sql, options: DashboardOptions = {}) {
+  const route = dashboardRoute(sql, options);
+  return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
+    try {
+      const response = await route(new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET' }));
+      res.status(response.status);
+      for (const [header, value] of response.headers) res.set(header, value);
+      if (response.body) res.send(Buffer.from(await response.arrayBuffer()));
+      else res.end();
+    } catch (error) {
+      next(error);
+    }
+  };
+}

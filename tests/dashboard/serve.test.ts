@@ -1,0 +1,123 @@
+// Serving the dashboard: `credits dashboard --serve` as an operator runs it (loopback by default,
+// a token for any other address, 401 without it), the Fetch handler's routes, and the Express
+// form mounted under an admin path.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardExpress, dashboardRoute } from '../../src/dashboard/handler.js';
+import { cliPath, runCli, tsx } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+const TOKEN = 'test-token-0123456789abcdef';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.sql`select * from monitoring.refresh_rollups()`;
+});
+afterAll(() => db.drop());
+
+/** Starts `credits dashboard --serve ...` and resolves with the page URL it prints. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(tsx, [cliPath, 'dashboard', '--serve', '--port', '0', ...args], { env: { ...process.env, DATABASE_URL: db.url, ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const url = /dashboard: (\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.stderr!.on('data', (chunk) => { out += chunk; });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+const stopped = (child: ChildProcess) => new Promise<number | null>((resolve) => {
+  child.once('exit', (code) => resolve(code));
+  child.kill('SIGINT');
+});
+
+describe('credits dashboard --serve', () => {
+  it('serves the page and its data on loopback, and stops cleanly on Ctrl-C', async () => {
+    const { child, url } = await serve([]);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script src="dashboard.js">');
+    for (const asset of ['dashboard.js', 'dashboard.css', 'uPlot.iife.min.js', 'uPlot.min.css']) {
+      expect((await fetch(new URL(asset, url))).status, asset).toBe(200);
+    }
+    const stats = await fetch(new URL('stats.json?days=7', url));
+    expect(stats.status).toBe(200);
+    expect((await stats.json()).period.as_of_refresh).toBe(true);
+    expect(await stopped(child)).toBe(0);
+  });
+
+  it('needs a token for any address but loopback, and answers 401 without it', async () => {
+    const refused = await runCli(['dashboard', '--serve', '--host', '0.0.0.0'], { DATABASE_URL: db.url, CREDITS_DASHBOARD_TOKEN: undefined });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('give a token');
+    expect((await runCli(['dashboard', '--serve', '--token', 'short'], { DATABASE_URL: db.url })).code).toBe(2);
+    expect((await runCli(['dashboard', '--port', '8000'], { DATABASE_URL: db.url })).stderr).toContain('go with --serve');
+
+    const { child, url } = await serve(['--host', '0.0.0.0'], { CREDITS_DASHBOARD_TOKEN: TOKEN });
+    const page = new URL(url);
+    expect(page.searchParams.get('token')).toBe(TOKEN);
+    const base = `http://127.0.0.1:${page.port}`;
+    for (const path of ['/', '/stats.json', '/dashboard.js', '/nowhere']) {
+      expect((await fetch(base + path)).status, path).toBe(401);
+    }
+    expect((await fetch(`${base}/stats.json`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    expect((await fetch(`${base}/stats.json`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // the printed link: the token becomes a cookie, and the address bar loses it
+    const link = await fetch(`${base}/?token=${TOKEN}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/');
+    const cookie = link.headers.get('set-cookie')!;
+    expect(cookie).toContain('HttpOnly');
+    expect((await fetch(`${base}/stats.json?days=1`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+    expect(await stopped(child)).toBe(0);
+  });
+});
+
+describe('the handlers', () => {
+  it('answers a bad period with 400 and what to send, and other methods with 405', async () => {
+    const route = dashboardRoute(db.sql);
+    const bad = await route(new Request('http://x/admin/dashboard/stats.json?from=2026-13-01&to=2026-12-01'));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'CR003', message: expect.stringContaining('from') });
+    for (const query of ['days=0', 'days=abc', 'from=2026-12-05&to=2026-12-01', 'from=2026-01-01']) {
+      expect((await route(new Request(`http://x/stats.json?${query}`))).status, query).toBe(400);
+    }
+    expect((await route(new Request('http://x/', { method: 'POST' }))).status).toBe(405);
+    const custom = await route(new Request('http://x/stats.json?from=2026-11-01&to=2026-11-30'));
+    expect((await custom.json()).period).toEqual({ from: '2026-11-01T00:00:00+00:00', to: '2026-12-01T00:00:00+00:00', as_of_refresh: true });
+  });
+
+  it('mounts under an Express admin path, behind the app\'s own authentication', async () => {
+    const app = express();
+    app.use('/admin/dashboard', (req, res, next) => (req.get('x-admin') === 'yes' ? next() : res.status(403).end()), dashboardExpress(db.sql));
+    const http = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => http.once('listening', resolve));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/admin/dashboard`;
+    try {
+      const admin = { headers: { 'x-admin': 'yes' } };
+      expect((await fetch(`${base}/`)).status).toBe(403);
+      const slashless = await fetch(base, { ...admin, redirect: 'manual' });
+      expect(slashless.status).toBe(308);
+      expect(slashless.headers.get('location')).toBe('/admin/dashboard/');
+      const page = await fetch(`${base}/`, admin);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect((await fetch(`${base}/uPlot.iife.min.js`, admin)).headers.get('content-type')).toContain('javascript');
+      const stats = await fetch(`${base}/stats.json?days=30`, admin);
+      expect(stats.status).toBe(200);
+      expect((await stats.json()).daily).toHaveLength(30);
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+});
