@@ -124,12 +124,12 @@ function renderHealth(doc) {
   const body = document.getElementById('health-rows');
   body.replaceChildren(...rows.map((r) => el('tr', { class: `state-${r.state}` },
     el('th', { scope: 'row' }, r.check),
+    valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }),
     valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
     r.periodField
       ? valued('td', r.periodField, r.periodValue, r.period, { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState })
       : el('td', { class: 'num' }, '–'),
-    el('td', {}, r.threshold),
-    valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }))));
+    el('td', {}, r.threshold))));
   const section = document.getElementById('health');
   section.className = `health overall-${h.status}`;
   section.setAttribute('data-status', h.status);
