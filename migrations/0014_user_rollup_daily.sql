@@ -44,7 +44,6 @@ create index user_rollup_daily_user_idx on monitoring.user_rollup_daily (user_id
 -- the users whose tasks changed in between.
 create table monitoring.user_rollup_window (
   days smallint not null check (days in (1, 6, 7, 29, 30)),
-  through date not null,
   user_id uuid not null,
   generations integer not null,
   credits_charged bigint not null,
@@ -57,11 +56,18 @@ create index user_rollup_window_cost_idx on monitoring.user_rollup_window (days,
 create index user_rollup_window_generations_idx on monitoring.user_rollup_window (days, generations desc, user_id);
 comment on table monitoring.user_rollup_window is
   'Each user''s totals over the last 1, 7 and 30 UTC days through today and 6 and 29 through yesterday: top users by index.';
-revoke all on monitoring.user_rollup_window from public;
-grant select on monitoring.user_rollup_window to credits_analyst;
+-- The day each window ends on (one row per window): when the day changes only the users of the
+-- days that leave or enter a window are recomputed, the others' rows stay right.
+create table monitoring.user_rollup_window_end (
+  days smallint primary key check (days in (1, 6, 7, 29, 30)),
+  through date not null
+);
+comment on table monitoring.user_rollup_window_end is 'The last day of each window of monitoring.user_rollup_window.';
+revoke all on monitoring.user_rollup_window, monitoring.user_rollup_window_end from public;
+grant select on monitoring.user_rollup_window, monitoring.user_rollup_window_end to credits_analyst;
 -- Filled by the first refresh (credits_private.rebuild_user_windows): the windows end on the day
 -- that refresh runs.
 
 -- Down Migration
 -- Derived figures only (the next up recomputes them): nothing is lost.
-drop table monitoring.user_rollup_window, monitoring.user_rollup_daily;
+drop table monitoring.user_rollup_window_end, monitoring.user_rollup_window, monitoring.user_rollup_daily;

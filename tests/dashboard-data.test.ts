@@ -40,11 +40,24 @@ async function ranked(from: Date, to: Date, asOfRefresh: boolean) {
   return [...pick('credits', s.top_users), ...pick('cost', s.top_users_by_cost), ...pick('generations', s.top_users_by_generations)];
 }
 
-/** Which window top_users would lead from: the test must cover both paths. */
-async function windowRows() {
-  const rows = await db.sql<{ days: number; through: string; n: number }[]>`
-    select days, through::text, count(*)::int n from monitoring.user_rollup_window group by 1, 2 order by 1`;
-  return rows;
+/** The windows' last days. */
+async function windowEnds() {
+  return db.sql<{ days: number; through: string }[]>`select days, through::text from monitoring.user_rollup_window_end order by days`;
+}
+
+/** Window rows that differ from a recomputation from the per-user days (both ways). */
+async function windowMismatches(): Promise<number> {
+  const [{ n }] = (await db.sql`
+    with expected as (
+      select e.days, d.user_id, sum(d.generations)::int g, sum(d.credits_charged)::bigint c, sum(d.cost_usd) usd
+        from monitoring.user_rollup_window_end e
+        join monitoring.user_rollup_daily d on d.day > e.through - e.days and d.day <= e.through
+       group by 1, 2
+    )
+    select count(*)::int n
+      from expected x full join monitoring.user_rollup_window w using (days, user_id)
+     where x.g is distinct from w.generations or x.c is distinct from w.credits_charged or x.usd is distinct from w.cost_usd`) as unknown as [{ n: number }];
+  return n;
 }
 
 beforeAll(async () => {
@@ -58,13 +71,8 @@ describe('the dashboard data', () => {
   it('keeps windows of 1, 7 and 30 days through today and 6 and 29 through yesterday', async () => {
     const today = midnight(0).toISOString().slice(0, 10);
     const yesterday = midnight(1).toISOString().slice(0, 10);
-    expect((await windowRows()).map((w) => [w.days, w.through])).toEqual([[1, today], [6, yesterday], [7, today], [29, yesterday], [30, today]]);
-    const [{ n }] = (await db.sql`
-      select count(*)::int n from monitoring.user_rollup_window w
-        join lateral (select sum(d.generations) g from monitoring.user_rollup_daily d
-                       where d.user_id = w.user_id and d.day > w.through - w.days and d.day <= w.through) x on true
-       where x.g is distinct from w.generations`) as unknown as [{ n: number }];
-    expect(n).toBe(0);
+    expect((await windowEnds()).map((w) => [w.days, w.through])).toEqual([[1, today], [6, yesterday], [7, today], [29, yesterday], [30, today]]);
+    expect(await windowMismatches()).toBe(0);
   });
 
   it('ranks the top users of every period exactly, from a window or from every day', async () => {
@@ -100,10 +108,15 @@ describe('the dashboard data', () => {
     expect(await ranked(...last30, false)).toEqual(await bruteForce(...last30));
   });
 
-  it('rebuilds the windows when the day changes', async () => {
-    await db.sql`update monitoring.user_rollup_window set through = through - 1`;
-    await db.sql`select * from monitoring.refresh_rollups()`;
-    expect((await windowRows()).map((w) => w.through)).toEqual([0, 1, 0, 1, 0].map((d) => midnight(d).toISOString().slice(0, 10)));
+  it('moves the windows when the day changes, recomputing only the users of the days that move', async () => {
+    for (const daysBack of [1, 3, 10]) {
+      // the windows as a refresh left them that many days ago, then today's refresh
+      await db.sql`select credits_private.rebuild_user_windows(current_date - ${daysBack}::int, null, true)`;
+      expect((await windowEnds()).find((w) => w.days === 30)!.through).toBe(midnight(daysBack).toISOString().slice(0, 10));
+      await db.sql`select * from monitoring.refresh_rollups()`;
+      expect((await windowEnds()).map((w) => w.through), `${daysBack} days`).toEqual([0, 1, 0, 1, 0].map((d) => midnight(d).toISOString().slice(0, 10)));
+      expect(await windowMismatches(), `${daysBack} days`).toBe(0);
+    }
     expect(await ranked(midnight(6), midnight(-1), true)).toEqual(await bruteForce(midnight(6), midnight(-1)));
   });
 

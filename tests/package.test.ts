@@ -2,7 +2,8 @@
 // with git (`npm install git+file://…`: npm clones it, runs `prepare` to build dist/ and packs it,
 // exactly as for a tarball from the registry), whose `npx credits migrate up` migrates a
 // database from the installed files and whose code imports the typed client (ESM and types)
-// through the package's exports. The embedded server stays out of the app's dependencies.
+// through the package's exports, and whose dashboard route serves the page from the installed
+// files. The embedded server stays out of the app's dependencies.
 // A git install packs the committed HEAD: run this after committing what it should see.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -61,6 +62,17 @@ describe('the packed package in an application', () => {
         functions: [submitGeneration, reconcileGenerations, WaveSpeedApi, SubmitFailedError].every((f) => typeof f === 'function') }));`);
     const { stdout } = await run('node', ['wavespeed.mjs'], { cwd: app });
     expect(JSON.parse(stdout)).toEqual({ verified: true, unsigned: 401, functions: true });
+  });
+
+  it('serves the dashboard page and its chart library from the installed files', async () => {
+    await writeFile(path.join(app, 'dashboard.mjs'), `
+      import { dashboardRoute } from 'pg-credits-ledger/dashboard';
+      const route = dashboardRoute({});
+      const status = async (name) => (await route(new Request('http://app/admin/dashboard/' + name))).status;
+      const page = await (await route(new Request('http://app/admin/dashboard/'))).text();
+      console.log(JSON.stringify({ page: page.includes('uPlot.iife.min.js'), files: await Promise.all(['dashboard.js', 'dashboard.css', 'uPlot.iife.min.js', 'uPlot.min.css'].map(status)) }));`);
+    const { stdout } = await run('node', ['dashboard.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ page: true, files: [200, 200, 200, 200] });
   });
 
   it('imports the typed client through the exports, in JavaScript and TypeScript', async () => {

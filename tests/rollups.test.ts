@@ -1,6 +1,6 @@
 // Property: whatever happens between refreshes (generations, callbacks, sweeps, backfills of
 // legacy refunds), an incremental refresh leaves every rollup equal to a recomputation from the
-// raw rows.
+// raw rows, the top users' windows included.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateDown, migrateUp, migrationFiles } from '../src/migrate/index.js';
@@ -18,6 +18,7 @@ const rollups = [
   ['monitoring.failure_rollup_daily', 'credits_private.failure_rollup_source'],
   ['monitoring.latency_rollup_daily', 'credits_private.latency_rollup_source'],
   ['monitoring.user_rollup_monthly', 'credits_private.user_rollup_source'],
+  ['monitoring.user_rollup_daily', 'credits_private.user_day_rollup_source'],
   ['monitoring.activity_rollup_weekly', 'credits_private.activity_rollup_source'],
 ] as const;
 
@@ -31,6 +32,19 @@ async function drift(sql: Sql) {
       (select 'raw only', * from ${source}('-infinity', 'infinity') except all select 'raw only', * from ${table})`);
     if (rows.length) found[table] = [...rows];
   }
+  // The top users' windows: each user's raw days summed over each window.
+  const windows = await sql`
+    with raw as (
+      select e.days, s.user_id, sum(s.generations)::int generations, sum(s.credits_charged)::bigint credits_charged,
+             sum(s.credits_refunded)::bigint credits_refunded, sum(s.cost_usd) cost_usd
+        from monitoring.user_rollup_window_end e
+        join credits_private.user_day_rollup_source('-infinity', 'infinity') s on s.day > e.through - e.days and s.day <= e.through
+       group by 1, 2
+    )
+    (select 'rollup only' side, * from monitoring.user_rollup_window except all select 'rollup only', * from raw)
+    union all
+    (select 'raw only', * from raw except all select 'raw only', * from monitoring.user_rollup_window)`;
+  if (windows.length) found['monitoring.user_rollup_window'] = [...windows];
   return found;
 }
 

@@ -24,7 +24,7 @@ declare
   v_cut date;
   v_raw_to timestamptz;
   v_cut_at timestamptz;
-  v_today date := (select w.through from monitoring.user_rollup_window w where w.days = 30 limit 1);
+  v_today date := (select e.through from monitoring.user_rollup_window_end e where e.days = 30);
   v_days integer;
   v_through date;
   -- the range outside the window, per user (columns of one row set)

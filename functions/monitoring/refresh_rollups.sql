@@ -109,9 +109,9 @@ begin
     v_rows := v_rows + v_count;
   end if;
 
-  -- A new day moves the windows of top users (rebuilt whole once a day).
-  if (select w.through from monitoring.user_rollup_window w where w.days = 30 limit 1) is distinct from (now() at time zone 'UTC')::date then
-    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, null, true);
+  -- A new day moves the windows of top users, even when no task changed.
+  if (select e.through from monitoring.user_rollup_window_end e where e.days = 30) is distinct from (now() at time zone 'UTC')::date then
+    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, '{}', false);
   end if;
 
   -- Where the next refresh must start reading to see every task that finishes meanwhile.
