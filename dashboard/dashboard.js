@@ -277,6 +277,13 @@ function render(doc) {
   const through = doc.data_through ? `${doc.data_through.replace('T', ' ').slice(0, 19)} UTC` : 'never: run monitoring.refresh_rollups()';
   document.getElementById('footer').textContent =
     `${doc.period.from.slice(0, 10)} to ${isoDay(new Date(Date.parse(doc.period.to) - DAY_MS))} (UTC days). Figures as of the last rollup refresh: ${through}.`;
+  // The figures are the rollups': say so when their refresh is not running.
+  const age = doc.data_through ? (Date.now() - Date.parse(doc.data_through)) / 60_000 : Infinity;
+  const stale = document.getElementById('stale');
+  stale.hidden = age <= 15;
+  stale.textContent = doc.data_through
+    ? `These figures are ${Math.round(age)} minutes old: the rollups were last refreshed at ${through}. Schedule monitoring.refresh_rollups() every minute (docs/monitoring.md).`
+    : 'The rollups have never been refreshed: every figure is missing. Run select * from monitoring.refresh_rollups(); and schedule it every minute (docs/monitoring.md).';
 }
 
 // ---------- loading ----------

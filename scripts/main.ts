@@ -182,7 +182,10 @@ async function main() {
     console.log('\n== Dashboard');
     await sql`select * from monitoring.refresh_rollups()`; // the page reads the rollups (every minute in production)
     if (options.serve) {
-      const served = await serveDashboard(sql, { port: Number(options.port) });
+      const served = await serveDashboard(sql, { port: Number(options.port) }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE') throw error;
+        throw new Error(`port ${options.port} is taken: npm start -- --serve --port ${Number(options.port) + 1} (0 picks a free one)`);
+      });
       console.log(`  this day's dashboard: ${served.pageUrl} (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

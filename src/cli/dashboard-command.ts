@@ -6,7 +6,7 @@
 // Exit 1 on an alert; a warning (today's spend incomplete) is printed but exits 0.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
-import { serveDashboard } from '../dashboard/serve.js';
+import { defaultDashboardPort, serveDashboard } from '../dashboard/serve.js';
 
 type Row = Record<string, unknown>;
 interface Dashboard {
@@ -98,7 +98,12 @@ async function serveCommand(ctx: CommandContext): Promise<number> {
   try {
     await sql`select 1`; // fail now, not at the first request, when the database is unreachable
     if (ctx.flags.refresh) await sql`select * from monitoring.refresh_rollups()`;
-    const served = await serveDashboard(sql, { host: ctx.flags.host, port: ctx.flags.port, token: ctx.flags.token });
+    const served = await serveDashboard(sql, { host: ctx.flags.host, port: ctx.flags.port, token: ctx.flags.token }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EADDRNOTAVAIL') throw error;
+      console.error(`credits dashboard: cannot listen on ${ctx.flags.host ?? '127.0.0.1'}:${ctx.flags.port ?? defaultDashboardPort} (${error.code}): pass another --port (0 picks a free one) or --host`);
+      return undefined;
+    });
+    if (!served) return 1;
     console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: schedule monitoring.refresh_rollups() every minute; Ctrl-C stops)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -62,8 +62,17 @@ export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}
       } catch (error) {
         return Response.json({ code: 'CR003', message: (error as Error).message }, { status: 400, headers: securityHeaders });
       }
-      const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
-      return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
+      try {
+        const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
+        return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
+      } catch (error) {
+        // The page shows the message: say what to do when the database is not ready for it.
+        const e = error as { code?: string; message?: string };
+        const message = e.code === '42883' || e.code === '3F000'
+          ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
+          : e.message ?? String(error);
+        return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
+      }
     }
     if (name === '' || name === 'index.html' || name in assets) {
       const body = new Uint8Array(await asset(name || 'index.html'));

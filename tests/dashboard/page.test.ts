@@ -219,6 +219,36 @@ describe('the dashboard page', () => {
     await page.close();
   });
 
+  it('warns when the rollups are not being refreshed, and says nothing when they are', async () => {
+    const fresh = await open(`${empty.server.url}/`);
+    expect(await fresh.page.locator('#stale').isHidden()).toBe(true);
+    await fresh.page.close();
+    await empty.db.sql`update monitoring.rollup_state set refreshed_at = now() - interval '2 hours'`;
+    try {
+      const { page } = await open(`${empty.server.url}/`);
+      expect(await page.locator('#stale').isVisible()).toBe(true);
+      expect(await page.locator('#stale').textContent()).toMatch(/120 minutes old.*refresh_rollups\(\) every minute/);
+      await page.close();
+    } finally {
+      await empty.db.sql`select * from monitoring.refresh_rollups()`;
+    }
+  });
+
+  it('says what to do when the database is not migrated', async () => {
+    const bare = await createTestDatabase({ empty: true, max: 1 });
+    const served = await serveFetch(dashboardRoute(bare.sql));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served.url}/`);
+      await page.waitForSelector('body[data-state="error"]');
+      expect(await page.locator('#status').textContent()).toContain('run credits migrate up');
+      await page.close();
+    } finally {
+      await served.close();
+      await bare.drop();
+    }
+  });
+
   it('holds at a laptop and a phone width (no horizontal scroll), and leaves screenshots', async () => {
     const out = path.join(packageRoot, 'test-results');
     await mkdir(out, { recursive: true });

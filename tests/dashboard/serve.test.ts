@@ -56,6 +56,15 @@ describe('credits dashboard --serve', () => {
     expect(await stopped(child)).toBe(0);
   });
 
+  it('says so when the port is taken, and exits 1', async () => {
+    const { child, url } = await serve([]);
+    const port = new URL(url).port;
+    const taken = await runCli(['dashboard', '--serve', '--port', port], { DATABASE_URL: db.url });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE): pass another --port`);
+    expect(await stopped(child)).toBe(0);
+  });
+
   it('needs a token for any address but loopback, and answers 401 without it', async () => {
     const refused = await runCli(['dashboard', '--serve', '--host', '0.0.0.0'], { DATABASE_URL: db.url, CREDITS_DASHBOARD_TOKEN: undefined });
     expect(refused.code).toBe(2);

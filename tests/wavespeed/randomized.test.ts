@@ -58,7 +58,7 @@ describe('a randomized day through the WaveSpeed glue', () => {
           await submitGeneration(db.sql, config, { userId, model, input: { prompt: `#${chunk}-${i}` }, credits, idempotencyKey: `g-${chunk}-${i}` });
           outcomes.submitted++;
         } catch (error) {
-          if (!(error instanceof SubmitFailedError) || !error.refunded) throw error;
+          if (!(error instanceof SubmitFailedError) || !error.refunded) throw new Error(`seed ${seed}: ${String(error)}`, { cause: error });
           outcomes.refusedAndRefunded++;
         }
       }));
@@ -79,7 +79,7 @@ describe('a randomized day through the WaveSpeed glue', () => {
       const [completed] = await db.sql`select count(*)::int as n from enhancement_tasks where user_id = ${userId} and status = 'completed'`;
       expect((await client.getCreditBalance(db.sql, { userId })).total_credits, `seed ${seed}`).toBe(10 + 2000 - credits * completed!.n);
     }
-    expect(await client.verifyLedger(db.sql)).toEqual([]);
+    expect(await client.verifyLedger(db.sql), `seed ${seed}`).toEqual([]);
 
     // The spend recorded: on the tasks (completions, late successes), plus the results of jobs no task recorded.
     await db.sql`update credits_private.provider_results set received_at = now() - interval '11 minutes' where applied_at is null`;
