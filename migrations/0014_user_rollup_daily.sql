@@ -68,6 +68,12 @@ grant select on monitoring.user_rollup_window, monitoring.user_rollup_window_end
 -- Filled by the first refresh (credits_private.rebuild_user_windows): the windows end on the day
 -- that refresh runs.
 
+-- platform_health reads today as of the last refresh: it alerts when that refresh is this old.
+insert into monitoring.thresholds (name, value, description) values
+  ('rollups_stale_after_minutes', 10, 'platform_health alerts when the rollups were last refreshed longer ago than this (or never)')
+on conflict (name) do nothing;
+
 -- Down Migration
 -- Derived figures only (the next up recomputes them): nothing is lost.
 drop table monitoring.user_rollup_window_end, monitoring.user_rollup_window, monitoring.user_rollup_daily;
+delete from monitoring.thresholds where name = 'rollups_stale_after_minutes';

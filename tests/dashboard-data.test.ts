@@ -152,6 +152,22 @@ describe('the dashboard data', () => {
     expect(s.providers[0].latency_p50_ms).toBeGreaterThan(0);
   });
 
+  it('platform_health reads today as of the refresh, and alerts when the refresh stopped', async () => {
+    const health = async () => (await db.sql`select status, rollups_status, success_status from monitoring.platform_health`)[0];
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    const fresh = await health();
+    expect(fresh!.rollups_status).toBe('ok');
+    await db.sql`update monitoring.rollup_state set refreshed_at = now() - interval '11 minutes'`;
+    expect(await health()).toMatchObject({ status: 'alert', rollups_status: 'stale', success_status: fresh!.success_status });
+    // the live row has its figures from the raw rows: an old refresh does not make it wrong
+    const [live] = await db.sql`select status, rollups_status from monitoring.todays_health(false)`;
+    expect(live).toEqual({ status: fresh!.status, rollups_status: 'stale' });
+    await db.sql`delete from monitoring.rollup_state`;
+    expect(await health()).toMatchObject({ status: 'alert', rollups_status: 'never' });
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    expect(await health()).toEqual(fresh);
+  });
+
   it('refuses a range that is not whole UTC days as of the refresh, and changes nothing', async () => {
     const error = await db.sql`select admin_credit_stats(now() - interval '1 day', now(), true)`.catch((e) => e);
     expect(error.code).toBe('CR003');

@@ -382,6 +382,7 @@ describe('monitoring', () => {
     // Today: one more fastgen success with no cost: health warns that today's spend is incomplete
     await addTask(db.sql, { provider: 'fastgen', model: 'f1', type: 'enhance', user: G, credits: 3, status: 'completed', cost: null, latencySeconds: 0,
       at: `date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + (now() - (date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')) * 0.6` });
+    await db.sql`select * from monitoring.refresh_rollups(true)`; // platform_health reads today as of the refresh
     // Today: 4 completed, one unpriced → coverage 0.75; $0.03 known
     expect(await one(`select cost_usd::text, unpriced, cost_coverage, cost_status, status from monitoring.platform_health`)).toEqual({
       cost_usd: '0.030000', unpriced: 1, cost_coverage: 0.75, cost_status: 'incomplete', status: 'alert',

@@ -1,7 +1,8 @@
 -- provider_performance_last_7_days: what monitoring.provider_performance shows, for the tasks
--- started in the last 7 days, read from the rollups for the whole days and from the raw rows for
--- the two partial days only (credits_private.task_stats, and credits_private.latency_percentiles
--- from the histogram of monitoring.latency_rollup_daily). Latency p50 and
+-- started in the last 7 UTC days (today and the 6 before), as of the last refresh of the rollups:
+-- credits_private.task_stats and credits_private.latency_percentiles (the histogram of
+-- monitoring.latency_rollup_daily) for whole days, no raw row, so its cost does not grow with
+-- the daily volume. Latency p50 and
 -- p95 (submitted → finished, milliseconds) are approximate: the geometric middle of the
 -- histogram bucket holding the percentile (percentile_disc's), within 4.9 %. A function so
 -- that it runs without JIT whatever the caller's settings.
@@ -24,11 +25,12 @@ security definer
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
-  with r as (select now() - interval '7 days' as p_from, now() as p_to),
-  s as (select s.* from r, credits_private.task_stats(r.p_from, r.p_to) s),
+  with r as (select d - interval '6 days' as p_from, d + interval '1 day' as p_to
+               from (select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as d) today),
+  s as (select s.* from r, credits_private.task_stats(r.p_from, r.p_to, true) s),
   latency as (
     select l.provider, l.p50_ms as p50, l.p95_ms as p95
-      from r, credits_private.latency_percentiles(r.p_from, r.p_to) l
+      from r, credits_private.latency_percentiles(r.p_from, r.p_to, true) l
      where l.model is null
   ), p as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as completed, sum(s.failed) as failed,
@@ -47,6 +49,6 @@ as $$
 $$;
 
 comment on function monitoring.provider_performance_last_7_days() is
-  'Per provider, for tasks started in the last 7 days: success rate, latency p50/p95, cost.';
+  'Per provider, for tasks started in the last 7 UTC days as of the last refresh: success rate, latency p50/p95, cost.';
 revoke all on function monitoring.provider_performance_last_7_days() from public, anon, authenticated;
 grant execute on function monitoring.provider_performance_last_7_days() to credits_analyst;

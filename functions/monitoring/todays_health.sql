@@ -1,9 +1,12 @@
 -- todays_health: the row of monitoring.platform_health (its definition: today's figures beside
--- the thresholds of monitoring.thresholds, each with its status). p_as_of_refresh: today's
--- figures from today's rollup rows as of the last refresh (rollups_refreshed_at) instead of
--- today's raw rows, so the dashboard's banner costs the same whatever the daily volume; stuck
--- tasks are counted live either way (the tasks in flight, from the sweeper's low-water mark).
--- Never null: day, success_status, failures, failures_status, refund_status, stuck_tasks, stuck_status, cost_usd, unpriced, cost_status, status.
+-- the thresholds of monitoring.thresholds, each with its status). p_as_of_refresh (what
+-- platform_health and the dashboard read): today's figures from today's rollup rows as of the
+-- last refresh (rollups_refreshed_at), so the read costs the same whatever the daily volume, and
+-- status is 'alert' when that refresh is older than rollups_stale_after_minutes or never ran
+-- (rollups_status 'stale' or 'never': the figures cannot be trusted). Without it: today's raw
+-- rows, exact to the call (admin_credit_stats' live document). Stuck tasks are counted live
+-- either way (the tasks in flight, from the sweeper's low-water mark).
+-- Never null: day, success_status, failures, failures_status, refund_status, stuck_tasks, stuck_status, cost_usd, unpriced, cost_status, status, rollups_status.
 -- SECURITY DEFINER: platform_health's reader (credits_analyst) may not read the raw tasks.
 create or replace function monitoring.todays_health(p_as_of_refresh boolean default false)
 returns table (
@@ -12,7 +15,7 @@ returns table (
   refund_rate double precision, refund_rate_max double precision, refund_status text,
   stuck_tasks integer, stuck_tasks_max double precision, stuck_status text,
   cost_usd numeric, unpriced integer, cost_coverage double precision, cost_status text, status text,
-  rollups_refreshed_at timestamptz
+  rollups_refreshed_at timestamptz, rollups_status text
 )
 language sql
 stable
@@ -25,8 +28,11 @@ as $$
            max(value) filter (where name = 'refund_rate_max') as refund_rate_max,
            max(value) filter (where name = 'failures_per_day_max') as failures_max,
            max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
-           max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes
+           max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes,
+           coalesce(max(value) filter (where name = 'rollups_stale_after_minutes'), 10) as stale_after_minutes
       from monitoring.thresholds
+  ), refreshed as (
+    select (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as at
   ), tasks as (
     select g.completed, g.failed, g.credits_charged as charged, g.credits_refunded as refunded, g.cost_usd, g.unpriced
       from monitoring.todays_generations() g
@@ -51,6 +57,11 @@ as $$
            tasks.cost_usd, tasks.unpriced,
            stuck.stuck
       from tasks, stuck
+  ), freshness as (
+    select r.at, case when r.at is null then 'never'
+                      when r.at < now() - make_interval(mins => th.stale_after_minutes::integer) then 'stale'
+                      else 'ok' end as status
+      from refreshed r, th
   )
   select (now() at time zone 'UTC')::date as day,
          round(f.success_rate, 4)::float8 as success_rate,
@@ -71,11 +82,13 @@ as $$
          case when f.completed = 0 then 'no_data' when f.unpriced > 0 then 'incomplete' else 'ok' end as cost_status,
          case when (f.success_rate < th.success_rate_min) or f.failed > th.failures_max
                    or (f.refund_rate > th.refund_rate_max) or f.stuck > th.stuck_max
+                   or (p_as_of_refresh and r.status <> 'ok')
               then 'alert'
               when f.unpriced > 0 then 'warn'
               else 'ok' end as status,
-         (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as rollups_refreshed_at
-    from figures f cross join th
+         r.at as rollups_refreshed_at,
+         r.status as rollups_status
+    from figures f cross join th cross join freshness r
 $$;
 
 comment on function monitoring.todays_health(boolean) is

@@ -3,7 +3,8 @@
 // jsonb document built the way admin_credit_stats builds its own (to_jsonb of the view rows), so
 // --json gives each figure the same shape: counts, rates and thresholds as numbers, dates and
 // timestamps as ISO strings, money as exact decimal strings; `health` is admin_credit_stats'.
-// Exit 1 on an alert; a warning (today's spend incomplete) is printed but exits 0.
+// Exit 1 on an alert (a threshold crossed, or the rollups' refresh stopped: today's figures are
+// the last refresh's); a warning (today's spend incomplete) is printed but exits 0.
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
 import { defaultDashboardPort, serveDashboard } from '../dashboard/serve.js';
@@ -62,7 +63,8 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       // Spend with completions of unknown cost is a lower bound: say so rather than print it as the total.
       console.log(line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status)
         + (Number(h.unpriced) > 0 ? ` (${String(h.unpriced)} completions without a known cost)` : ''));
-      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups)'}`);
+      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups)'}`
+        + (h.rollups_status === 'stale' ? '   ALERT: the refresh has stopped (schedule monitoring.refresh_rollups() every minute; --refresh runs it now)' : ''));
 
       const period = (rows: Row[], extra: (r: Row) => Row = () => ({})) =>
         formatTable(rows.map((r) => ({

@@ -64,6 +64,8 @@ export interface PlatformHealth {
   /** 'alert' when a threshold is crossed, else 'warn' when today's spend is incomplete. */
   status: 'ok' | 'warn' | 'alert';
   rollups_refreshed_at: Timestamp | null;
+  /** 'stale' or 'never': the last refresh is older than rollups_stale_after_minutes (as of the refresh, an alert). */
+  rollups_status: 'ok' | 'stale' | 'never';
 }
 
 /** One UTC day of the range: the dashboard's trends. */

@@ -20,7 +20,7 @@ export interface MonitoringProviderPerformanceLast7DaysResult {
   unpriced: number;
   cost_coverage: number | null;
 }
-/** Per provider, for tasks started in the last 7 days: success rate, latency p50/p95, cost. */
+/** Per provider, for tasks started in the last 7 UTC days as of the last refresh: success rate, latency p50/p95, cost. */
 export function monitoringProviderPerformanceLast7Days(sql: Sql, args: Record<string, never> = {}): Promise<MonitoringProviderPerformanceLast7DaysResult[]> {
   return callFunction(sql, 'monitoring.provider_performance_last_7_days', [], args, { shape: 'rows', select: ['provider', 'generations', 'completed', 'failed', 'success_rate', 'latency_p50_ms', 'latency_p95_ms', 'cost_usd::text as cost_usd', 'cost_per_success::text as cost_per_success', 'unpriced', 'cost_coverage'], integers: [] }) as Promise<MonitoringProviderPerformanceLast7DaysResult[]>;
 }
@@ -84,10 +84,11 @@ export interface MonitoringTodaysHealthResult {
   cost_status: string;
   status: string;
   rollups_refreshed_at: Timestamp | null;
+  rollups_status: string;
 }
 /** The platform_health row: today's figures beside their thresholds, live or as of the last rollup refresh. */
 export function monitoringTodaysHealth(sql: Sql, args: MonitoringTodaysHealthArgs = {}): Promise<MonitoringTodaysHealthResult[]> {
-  return callFunction(sql, 'monitoring.todays_health', [{ name: 'p_as_of_refresh', key: 'asOfRefresh', type: 'boolean' }], args, { shape: 'rows', select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at'], integers: [] }) as Promise<MonitoringTodaysHealthResult[]>;
+  return callFunction(sql, 'monitoring.todays_health', [{ name: 'p_as_of_refresh', key: 'asOfRefresh', type: 'boolean' }], args, { shape: 'rows', select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at', 'rollups_status'], integers: [] }) as Promise<MonitoringTodaysHealthResult[]>;
 }
 
 export interface AdminCreditStatsArgs {
@@ -486,10 +487,11 @@ export interface MonitoringPlatformHealthRow {
   cost_status: string;
   status: string;
   rollups_refreshed_at: Timestamp | null;
+  rollups_status: string;
 }
 /** Reads monitoring.platform_health: Today's success rate, failures, refund rate and stuck tasks, each with its threshold and status, and today's spend with its unpriced completions. */
 export function readMonitoringPlatformHealth(sql: Sql, query?: ViewQuery<MonitoringPlatformHealthRow>): Promise<MonitoringPlatformHealthRow[]> {
-  return readView<MonitoringPlatformHealthRow>(sql, 'monitoring.platform_health', { day: 'date', success_rate: 'double precision', success_rate_min: 'double precision', success_status: 'text', failures: 'integer', failures_max: 'double precision', failures_status: 'text', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_status: 'text', stuck_tasks: 'integer', stuck_tasks_max: 'double precision', stuck_status: 'text', cost_usd: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', cost_status: 'text', status: 'text', rollups_refreshed_at: 'timestamp with time zone' }, { select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at'], integers: [] }, query);
+  return readView<MonitoringPlatformHealthRow>(sql, 'monitoring.platform_health', { day: 'date', success_rate: 'double precision', success_rate_min: 'double precision', success_status: 'text', failures: 'integer', failures_max: 'double precision', failures_status: 'text', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_status: 'text', stuck_tasks: 'integer', stuck_tasks_max: 'double precision', stuck_status: 'text', cost_usd: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', cost_status: 'text', status: 'text', rollups_refreshed_at: 'timestamp with time zone', rollups_status: 'text' }, { select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at', 'rollups_status'], integers: [] }, query);
 }
 
 /** Provider cost by model per day, week and month, with its share of the period's spend. */

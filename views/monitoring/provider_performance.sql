@@ -1,6 +1,7 @@
--- provider_performance: the weekly provider comparison over the last 7 days (tasks started since
--- now() - 7 days, read from the raw rows): success rate, latency from submission to result
--- (p50 and p95, in milliseconds, over submitted tasks that finished), cost, cost per success
+-- provider_performance: the weekly provider comparison over the last 7 UTC days (tasks started
+-- today and the 6 days before, as of the last refresh of the rollups): success rate, latency from
+-- submission to result (p50 and p95, in milliseconds, over submitted tasks that finished; from
+-- the latency histograms, within 4.9 %), cost, cost per success
 -- (over priced completions), completions without a known cost (unpriced) and cost_coverage.
 -- Reads through monitoring.provider_performance_last_7_days(), which the analyst may execute.
 -- Never null: provider, generations, completed, failed, cost_usd, unpriced.
