@@ -26,26 +26,30 @@ begin
     v_users := array(
       select distinct d.user_id
         from monitoring.user_rollup_daily d
-       where d.day in (select g::date
-                         from (values (1, 0), (7, 0), (30, 0), (6, 1), (29, 1)) w(days, lag),
-                              generate_series(v_old - w.lag - w.days + 1, p_today - w.lag - w.days, interval '1 day') g
+       where d.day in (-- the days a window loses, and those it gains
+                       select g::date
+                         from credits_private.user_windows(p_today) w,
+                              generate_series(w.through - (p_today - v_old) - w.days + 1, w.through - w.days, interval '1 day') g
                        union
-                       select g::date from generate_series(v_old, p_today, interval '1 day') g)
+                       select g::date
+                         from credits_private.user_windows(p_today) w,
+                              generate_series(w.through - (p_today - v_old) + 1, w.through, interval '1 day') g)
       union
       select unnest(p_users));
     p_past := true;
   end if;
   delete from monitoring.user_rollup_window w
-   where v_all or (w.user_id = any(v_users) and (w.days in (1, 7, 30) or p_past));
+   where v_all or (w.user_id = any(v_users)
+                   and w.days in (select x.days from credits_private.user_windows(p_today) x where x.through = p_today or p_past));
   insert into monitoring.user_rollup_window (days, user_id, generations, credits_charged, credits_refunded, cost_usd)
   select w.days, d.user_id, sum(d.generations), sum(d.credits_charged), sum(d.credits_refunded), sum(d.cost_usd)
-    from (values (1, p_today), (7, p_today), (30, p_today), (6, p_today - 1), (29, p_today - 1)) w(days, through)
+    from credits_private.user_windows(p_today) w
     join monitoring.user_rollup_daily d on d.day > w.through - w.days and d.day <= w.through
-   where v_all or (d.user_id = any(v_users) and (w.days in (1, 7, 30) or p_past))
+   where v_all or (d.user_id = any(v_users) and (w.through = p_today or p_past))
    group by w.days, d.user_id;
   get diagnostics v_rows = row_count;
   insert into monitoring.user_rollup_window_end as e (days, through)
-  values (1, p_today), (7, p_today), (30, p_today), (6, p_today - 1), (29, p_today - 1)
+  select w.days, w.through from credits_private.user_windows(p_today) w
   on conflict (days) do update set through = excluded.through where e.through is distinct from excluded.through;
   return v_rows;
 end;

@@ -4,8 +4,9 @@
 -- days (the dashboard's periods, and "the last 7 or 30 days" to now), only the window's
 -- ten leaders of each ranking and the users of the rest of the range are summed: a user outside
 -- both cannot rank, since every figure only grows as days are added, and the ten leaders stood
--- above it in the window already.
--- Otherwise every user of the range is summed (credits_private.user_stats).
+-- above it in the window already. Otherwise every user of the range is summed
+-- (monitoring.user_rollup_daily for whole days, the raw edges): a cost that follows the range's
+-- active users.
 create or replace function credits_private.top_users(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (
   ranking text, rank integer, user_id uuid, generations bigint, credits_charged bigint, credits_refunded bigint, cost_usd numeric
@@ -25,7 +26,7 @@ declare
   v_raw_to timestamptz;
   v_cut_at timestamptz;
   v_today date := (select e.through from monitoring.user_rollup_window_end e where e.days = 30);
-  v_days integer;
+  v_days smallint;
   v_through date;
   -- the range outside the window, per user (columns of one row set)
   v_users uuid[];
@@ -41,7 +42,7 @@ begin
     from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh) b;
   -- the longest window within the whole days
   select w.days, w.through into v_days, v_through
-    from (values (1, v_today), (7, v_today), (30, v_today), (6, v_today - 1), (29, v_today - 1)) w(days, through)
+    from credits_private.user_windows(v_today) w
    where w.through - w.days + 1 >= v_first and w.through < v_cut
    order by w.days desc limit 1;
 
