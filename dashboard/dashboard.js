@@ -119,15 +119,20 @@ function renderHealth(doc) {
     { check: 'Unpriced spend', today: h.unpriced ? `${count(h.unpriced)} completions without a cost` : count(0), todayField: 'health.unpriced', todayValue: h.unpriced,
       period: count(doc.pricing.unpriced), periodField: 'pricing.unpriced', periodValue: doc.pricing.unpriced,
       threshold: 'every completion priced', state: h.cost_status, stateField: 'health.cost_status' },
+    { check: 'Figures refreshed', today: h.rollups_refreshed_at ? `${h.rollups_refreshed_at.slice(11, 19)} UTC` : 'never',
+      todayField: 'health.rollups_refreshed_at', todayValue: h.rollups_refreshed_at,
+      period: '', threshold: 'every minute', state: h.rollups_status, stateField: 'health.rollups_status' },
   ];
-  const label = { ok: 'ok', alert: 'alert', no_data: NO_DATA, incomplete: 'incomplete', warn: 'warning' };
+  const label = { ok: 'ok', alert: 'alert', no_data: NO_DATA, incomplete: 'incomplete', warn: 'warning', stale: 'alert: stale', never: 'alert: never' };
+  const periodNote = { alert: (below) => (below ? ' (below min)' : ' (above max)') };
   const body = document.getElementById('health-rows');
   body.replaceChildren(...rows.map((r) => el('tr', { class: `state-${r.state}` },
     el('th', { scope: 'row' }, r.check),
     valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }),
     valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
     r.periodField
-      ? valued('td', r.periodField, r.periodValue, r.period, { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState })
+      ? valued('td', r.periodField, r.periodValue, r.period + (r.periodState === 'alert' ? periodNote.alert(r.check === 'Success rate') : ''),
+        { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState })
       : el('td', { class: 'num' }, '–'),
     el('td', {}, r.threshold))));
   const section = document.getElementById('health');
@@ -277,12 +282,12 @@ function render(doc) {
   const through = doc.data_through ? `${doc.data_through.replace('T', ' ').slice(0, 19)} UTC` : 'never: run monitoring.refresh_rollups()';
   document.getElementById('footer').textContent =
     `${doc.period.from.slice(0, 10)} to ${isoDay(new Date(Date.parse(doc.period.to) - DAY_MS))} (UTC days). Figures as of the last rollup refresh: ${through}.`;
-  // The figures are the rollups': say so when their refresh is not running.
-  const age = doc.data_through ? (Date.now() - Date.parse(doc.data_through)) / 60_000 : Infinity;
+  // The figures are the rollups': say so when their refresh is not running (platform_health's
+  // rollups_status, against its threshold rollups_stale_after_minutes).
   const stale = document.getElementById('stale');
-  stale.hidden = age <= 15;
+  stale.hidden = doc.health.rollups_status === 'ok';
   stale.textContent = doc.data_through
-    ? `These figures are ${Math.round(age)} minutes old: the rollups were last refreshed at ${through}. Schedule monitoring.refresh_rollups() every minute (docs/monitoring.md).`
+    ? `These figures are ${Math.round((Date.now() - Date.parse(doc.data_through)) / 60_000)} minutes old: the rollups were last refreshed at ${through}. Schedule monitoring.refresh_rollups() every minute (docs/monitoring.md).`
     : 'The rollups have never been refreshed: every figure is missing. Run select * from monitoring.refresh_rollups(); and schedule it every minute (docs/monitoring.md).';
 }
 
@@ -294,8 +299,9 @@ async function load() {
   document.body.setAttribute('data-state', 'loading');
   try {
     const response = await fetch(`stats.json?${query()}`, { headers: { accept: 'application/json' } });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+    const json = (response.headers.get('content-type') ?? '').includes('application/json');
+    const body = json ? await response.json() : { message: (await response.text()).trim() };
+    if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
     document.getElementById('dashboard').hidden = false;
     render(body);
     status.textContent = '';

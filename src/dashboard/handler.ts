@@ -22,8 +22,8 @@ const assets: Record<string, { file: () => string; type: string }> = {
 };
 
 // The page loads only its own files and data; nothing inline, nothing from elsewhere.
-const securityHeaders = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+export const securityHeaders = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -43,15 +43,25 @@ export interface DashboardOptions {
   now?: () => Date;
 }
 
+/** The page, its files resolved against the folder of `pathname` (a mount point without its slash included). */
+async function page(pathname: string): Promise<string> {
+  const folder = pathname.endsWith('/') ? pathname : pathname.endsWith('/index.html') ? pathname.slice(0, -'index.html'.length) : `${pathname}/`;
+  // A path never holds a raw quote or angle bracket (URL percent-encodes them); escaped all the same.
+  const href = folder.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return (await asset('index.html')).toString('utf8').replace('<base href="./">', `<base href="${href}">`);
+}
+
 /**
- * GET <mount>/ → the page; <mount>/stats.json?days=N (1–366, today and the N-1 days before) or
- * ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive UTC days) → admin_credit_stats as of the last refresh;
- * 400 {code, message} for a bad range; the page's assets by name. Anything else: 404.
+ * GET <mount> or <mount>/ → the page; <mount>/stats.json?days=N (1–1080, today and the N-1 days
+ * before) or ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive UTC days) → admin_credit_stats as of the
+ * last refresh; 400 {code, message} for a bad range; the page's files by name. Routed by the last
+ * segment of the path, so the mount point's prefix does not matter: any other name without an
+ * extension is the page, with one 404.
  */
 export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return new Response('method not allowed', { status: 405, headers: { allow: 'GET, HEAD' } });
+      return new Response('method not allowed', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
     }
     const url = new URL(request.url);
     const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
@@ -74,17 +84,16 @@ export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}
         return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
       }
     }
-    if (name === '' || name === 'index.html' || name in assets) {
-      const body = new Uint8Array(await asset(name || 'index.html'));
+    // The page names its files relatively, under a <base> set to its folder: no redirect to add a
+    // trailing slash (frameworks that remove it would loop).
+    const isPage = name === 'index.html' || !name.includes('.');
+    if (isPage || Object.hasOwn(assets, name)) {
+      const body = isPage ? await page(url.pathname) : new Uint8Array(await asset(name));
       return new Response(request.method === 'HEAD' ? null : body, {
-        headers: { ...securityHeaders, 'content-type': assets[name || 'index.html']!.type, 'cache-control': 'no-cache' },
+        headers: { ...securityHeaders, 'content-type': assets[isPage ? 'index.html' : name]!.type, 'cache-control': 'no-cache' },
       });
     }
-    // The page's assets are relative: a mount point without its slash would load them from its parent.
-    if (!name.includes('.') && !url.pathname.endsWith('/')) {
-      return new Response(null, { status: 308, headers: { location: `${url.pathname}/${url.search}` } });
-    }
-    return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return new Response('not found', { status: 404, headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' } });
   };
 }
 

@@ -2,7 +2,8 @@
 // ?days=N is today and the N-1 days before; ?from=YYYY-MM-DD&to=YYYY-MM-DD the days from `from` to
 // `to`, both included. The result is the half-open range [from, to) of their midnights.
 const DAY_MS = 86_400_000;
-const MAX_DAYS = 1096; // admin_credit_stats' limit: 3 years
+// admin_credit_stats' limit, "3 years", which PostgreSQL compares as 36 months of 30 days
+const MAX_DAYS = 1080;
 
 function utcDay(text: string, name: string): Date {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`${name} must be a day, YYYY-MM-DD, got ${JSON.stringify(text)}`);

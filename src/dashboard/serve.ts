@@ -18,10 +18,25 @@ export interface ServeDashboardOptions {
   token?: string;
 }
 
-/** Serves the dashboard until closed; `url` is the page's address (with ?token= when there is one). */
+/**
+ * Without a token, only requests addressed to a loopback name: a web page whose domain is made to
+ * resolve to 127.0.0.1 (DNS rebinding) would otherwise read the figures through the admin's browser.
+ */
+function loopbackHostOnly(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const host = (request.headers.get('host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (isLoopback(host)) return handler(request);
+    return new Response(`421: this dashboard answers on 127.0.0.1 or localhost only, not ${host || 'an unnamed host'}\n`, {
+      status: 421, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+    });
+  };
+}
+
+/** Serves the dashboard until closed; `pageUrl` is the page's address (with ?token= when there is one). */
 export async function serveDashboard(sql: postgres.Sql, options: ServeDashboardOptions = {}): Promise<ServedHandler & { pageUrl: string }> {
   const route = dashboardRoute(sql);
-  const served = await serveFetch(options.token ? requireToken(options.token, route) : route, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1');
+  const handler = options.token ? requireToken(options.token, route) : loopbackHostOnly(route);
+  const served = await serveFetch(handler, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1');
   // Listening on every address: the link names this machine, the way others reach it.
   const base = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(served.url) ? served.url.replace(/^http:\/\/[^/]+:/, `http://${hostname()}:`) : served.url;
   return { ...served, pageUrl: `${base}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}` };

@@ -27,18 +27,21 @@ export function requireToken(token: string, handler: (request: Request) => Promi
     if (same(bearer, token) || same(cookie(request, COOKIE), token)) return handler(request);
     if (same(url.searchParams.get('token') ?? undefined, token)) {
       url.searchParams.delete('token');
+      // Relative to the page (its last segment): a path such as //elsewhere cannot send it away.
+      const location = `./${url.pathname.slice(url.pathname.lastIndexOf('/') + 1)}${url.search}`;
       return new Response(null, {
         status: 303,
         headers: {
-          location: `${url.pathname}${url.search}`,
-          'set-cookie': `${COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`,
+          location,
+          // Lax: a link opened from another site (a chat, a mail) carries it on the redirect; every route is a GET that reads
+          'set-cookie': `${COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax`,
           'referrer-policy': 'no-referrer',
         },
       });
     }
     return new Response('401: this dashboard needs its token (open the link credits dashboard --serve printed)\n', {
       status: 401,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="credits dashboard"' },
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'www-authenticate': 'Bearer realm="credits dashboard"' },
     });
   };
 }

@@ -2,6 +2,7 @@
 // a token for any other address, 401 without it), the Fetch handler's routes, and the Express
 // form mounted under an admin path.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,12 @@ describe('credits dashboard --serve', () => {
     const stats = await fetch(new URL('stats.json?days=7', url));
     expect(stats.status).toBe(200);
     expect((await stats.json()).period.as_of_refresh).toBe(true);
+    // A page elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) gets nothing.
+    const port = new URL(url).port;
+    const rebound = await new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/stats.json', headers: { host: `evil.example:${port}` } }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
+    });
+    expect(rebound).toBe(421);
     expect(await stopped(child)).toBe(0);
   });
 
@@ -84,9 +91,12 @@ describe('credits dashboard --serve', () => {
     // the printed link: the token becomes a cookie, and the address bar loses it
     const link = await fetch(`${base}/?token=${TOKEN}`, { redirect: 'manual' });
     expect(link.status).toBe(303);
-    expect(link.headers.get('location')).toBe('/');
+    expect(link.headers.get('location')).toBe('./');
     const cookie = link.headers.get('set-cookie')!;
     expect(cookie).toContain('HttpOnly');
+    // the redirect stays on this server whatever the path (no open redirect through //elsewhere)
+    const sneaky = await fetch(`${base}/.//evil.example/x?token=${TOKEN}`, { redirect: 'manual' });
+    expect(sneaky.headers.get('location')).toBe('./x');
     expect((await fetch(`${base}/stats.json?days=1`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
     expect(await stopped(child)).toBe(0);
   });
@@ -102,6 +112,11 @@ describe('the handlers', () => {
       expect((await route(new Request(`http://x/stats.json?${query}`))).status, query).toBe(400);
     }
     expect((await route(new Request('http://x/', { method: 'POST' }))).status).toBe(405);
+    for (const name of ['constructor', '__proto__', 'toString.js', 'missing.css']) {
+      const answer = await route(new Request(`http://x/admin/${name}`));
+      expect([200, 404], name).toContain(answer.status); // a page or nothing, never a 500
+    }
+    expect((await route(new Request('http://x/admin/hasOwnProperty.js'))).status).toBe(404);
     const custom = await route(new Request('http://x/stats.json?from=2026-11-01&to=2026-11-30'));
     expect((await custom.json()).period).toEqual({ from: '2026-11-01T00:00:00+00:00', to: '2026-12-01T00:00:00+00:00', as_of_refresh: true });
   });
@@ -115,12 +130,13 @@ describe('the handlers', () => {
     try {
       const admin = { headers: { 'x-admin': 'yes' } };
       expect((await fetch(`${base}/`)).status).toBe(403);
-      const slashless = await fetch(base, { ...admin, redirect: 'manual' });
-      expect(slashless.status).toBe(308);
-      expect(slashless.headers.get('location')).toBe('/admin/dashboard/');
-      const page = await fetch(`${base}/`, admin);
-      expect(page.status).toBe(200);
-      expect(page.headers.get('content-type')).toContain('text/html');
+      // with or without its slash (frameworks remove it): the page's files resolve under the mount point
+      for (const at of [base, `${base}/`]) {
+        const page = await fetch(at, { ...admin, redirect: 'manual' });
+        expect(page.status, at).toBe(200);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        expect(await page.text()).toContain('<base href="/admin/dashboard/">');
+      }
       expect((await fetch(`${base}/uPlot.iife.min.js`, admin)).headers.get('content-type')).toContain('javascript');
       const stats = await fetch(`${base}/stats.json?days=30`, admin);
       expect(stats.status).toBe(200);
