@@ -115,7 +115,7 @@ async function prepare(server: WorkServer, at: ScaleOptions): Promise<{ url: str
   await sql`vacuum analyze`;
   await sql`select * from monitoring.refresh_rollups()`;
   const incremental = await medianLatency(() => sql`select * from monitoring.refresh_rollups()`, 3);
-  console.log(`refresh_rollups: full ${(fullRefresh / 1000).toFixed(1)} s, incremental with nothing new to read ${incremental.toFixed(1)} ms\n`);
+  console.log(`refresh_rollups: full ${(fullRefresh / 1000).toFixed(1)} s, incremental right after it ${incremental.toFixed(1)} ms (what it finds to redo depends on the history's last minutes)\n`);
   return { url, sql, label: `${at.users / 1000}k users, ${Math.round(at.tasks / at.days / 1000)}k/day` };
 }
 
