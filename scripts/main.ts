@@ -16,6 +16,7 @@ import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi
 import { startFakeWaveSpeed, type Plan } from './fake-wavespeed.js';
 import { serveFetch } from '../src/serve-fetch.js';
 import { defaultDashboardPort, serveDashboard } from '../src/dashboard/serve.js';
+import { interrupted } from '../src/interrupted.js';
 import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
@@ -187,10 +188,8 @@ async function main() {
         throw new Error(`port ${options.port} is taken: npm start -- --serve --port ${Number(options.port) + 1} (0 picks a free one)`);
       });
       console.log(`  this day's dashboard: ${served.pageUrl} (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await interrupted();
+      console.log('  stopping…');
       await served.close();
     } else {
       console.log(`  to see this day on the admin dashboard page: npm start -- --serve (then open http://127.0.0.1:${options.port}/)`);

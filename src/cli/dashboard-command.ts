@@ -8,6 +8,7 @@
 import type { CommandContext } from './context.js';
 import { formatTable } from './format.js';
 import { defaultDashboardPort, serveDashboard } from '../dashboard/serve.js';
+import { interrupted } from '../interrupted.js';
 
 type Row = Record<string, unknown>;
 interface Dashboard {
@@ -107,10 +108,7 @@ async function serveCommand(ctx: CommandContext): Promise<number> {
     });
     if (!served) return 1;
     console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: schedule monitoring.refresh_rollups() every minute; Ctrl-C stops)`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await interrupted();
     await served.close();
     return 0;
   } finally {
