@@ -57,7 +57,11 @@ describe('the credits CLI on a legacy database', () => {
 
     const [user] = await db.sql`select user_id from user_credits order by user_id limit 1`;
     const balance = await credits('balance', user!.user_id, '--json');
-    expect(JSON.parse(balance.stdout)).toMatchObject({ monthly_credits: expect.any(Number), period_start: expect.any(String) }); // a bigint, exact as a JSON number
+    const [expected] = await db.sql`select total_credits::int, monthly_credits::int, purchased_credits::int, tier, period_start::text
+                                      from get_credit_balance(${user!.user_id})`;
+    // the account's figures (bigints, exact as JSON numbers), the period as a day
+    expect(JSON.parse(balance.stdout)).toMatchObject({ ...expected });
+    expect(expected!.period_start).toBe(new Date().toISOString().slice(0, 8) + '01');
 
     const status = await credits('status');
     expect(status.code).toBe(0);

@@ -1,5 +1,7 @@
-// plpgsql_check reads every PL/pgSQL function of the package as the planner would and reports
-// what no test may reach: unknown columns, type mismatches, unused variables, implicit casts.
+// plpgsql_check reads every PL/pgSQL function of the package, in every schema it creates
+// (public, credits_private, monitoring, and any later one: all but the system's and extensions'
+// own), as the planner would and reports what no test may reach: unknown columns, type
+// mismatches, unused variables, implicit casts.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -18,11 +20,15 @@ it('plpgsql_check finds nothing in any function, at every warning level', async 
       join pg_language l on l.oid = p.prolang
      cross join lateral plpgsql_check_function_tb(p.oid, fatal_errors => false, extra_warnings => true,
                  other_warnings => true, performance_warnings => true, security_warnings => true) r
-     where n.nspname in ('public', 'credits_private') and l.lanname = 'plpgsql'
+     where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname = 'plpgsql'
+       and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
        and p.proname <> 'consume_platform_credits'`;
   expect(findings).toEqual([]);
-  const [checked] = await db.sql`
-    select count(*)::int n from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
-     where n.nspname in ('public', 'credits_private') and l.lanname = 'plpgsql'`;
-  expect(checked!.n).toBeGreaterThan(10);
+  const checked = await db.sql`
+    select n.nspname as schema, count(*)::int n from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+     where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname = 'plpgsql'
+       and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+     group by 1 order by 1`;
+  expect(checked.map((c) => c.schema)).toEqual(['credits_private', 'monitoring', 'public']);
+  expect(checked.reduce((n, c) => n + c.n, 0)).toBeGreaterThan(10);
 });
