@@ -6,7 +6,8 @@
 -- last refresh (data_through), the rest from the raw rows. top_users ranks the range's users by
 -- credits charged, top_users_by_cost by provider cost, top_users_by_generations by generations
 -- (10 each). totals.cost_per_generation and cost_per_success are over priced generations and
--- completions only. optimization_hints: monitoring.optimization_hints (the last 30 days). providers[] and their models[] carry latency p50/p95 in ms, approximate (the latency
+-- completions only, as in monitoring.summary: cost / (priced completions + failures) and cost /
+-- priced completions (a generation in flight has no cost yet). optimization_hints: monitoring.optimization_hints (the last 30 days). providers[] and their models[] carry latency p50/p95 in ms, approximate (the latency
 -- histograms, within 4.9 %; null when nothing finished).
 -- p_as_of_refresh (the dashboard page's reads): the range must be whole UTC days, and every
 -- figure, today's and health's included, comes from the rollups as they were at the last
@@ -106,7 +107,7 @@ begin
                  'credits_refunded', coalesce(sum(s.credits_refunded), 0),
                  'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text,
                  'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text,
-                 'cost_per_generation', round(sum(s.cost_usd) / nullif(sum(s.generations - s.unpriced), 0), 6)::text,
+                 'cost_per_generation', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced + s.failed), 0), 6)::text,
                  'cost_per_success', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text) from s),
     'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
     -- One entry per UTC day the range touches (a day without generations has zeros, and null rates).

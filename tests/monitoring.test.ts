@@ -295,7 +295,7 @@ describe('monitoring', () => {
   it('admin_credit_stats: the June document, exact on a range with partial days, and without rollups', async () => {
     const june = await one<{ s: Record<string, any> }>(`select admin_credit_stats('2026-06-01', '2026-07-01') s`);
     expect(june.s.totals).toEqual({ generations: 62, succeeded: 56, failed: 4, in_flight: 2, credits_charged: 162, credits_refunded: 10, provider_cost_usd: '3.570000', failed_cost_usd: '0.000000',
-      cost_per_generation: '0.057581', cost_per_success: '0.063750' }); // 3.57 / 62 and / 56
+      cost_per_generation: '0.059500', cost_per_success: '0.063750' }); // 3.57 / (56 + 4: the 2 in flight have no cost yet) and / 56
     expect(june.s.success_rate).toBe(0.9333);
     expect(june.s.providers.map((p: any) => [p.provider, p.generations, p.succeeded, p.failed, p.success_rate, p.provider_cost_usd])).toEqual([
       ['nanobanana', 20, 19, 1, 0.95, '1.900000'],

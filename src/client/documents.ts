@@ -108,7 +108,7 @@ export interface AdminCreditStats {
     provider_cost_usd: Decimal;
     /** Spend on the generations that failed (refunded): a cost passed with the failure, or a late success. Part of provider_cost_usd. */
     failed_cost_usd: Decimal;
-    /** Spend over the generations whose cost is known (unpriced completions left out); null without any. */
+    /** Spend over the finished generations whose cost is known (priced completions + failures; in flight have none yet); null without any. */
     cost_per_generation: Decimal | null;
     /** Spend over the priced completions; null without any. */
     cost_per_success: Decimal | null;
