@@ -1,8 +1,8 @@
 // npm run codegen [-- --check]
 // Migrates a scratch database to the latest version (on the server of DATABASE_URL, else on an
-// embedded PostgreSQL), generates src/generated/client.ts and src/generated/supabase.ts from its
-// catalog and writes them; with --check, exits 1 when a committed file differs from what the
-// migrations produce.
+// embedded PostgreSQL), generates src/generated/client.ts, src/generated/supabase.ts and the
+// tables' snapshot docs/schema.sql from its catalog and writes them; with --check, exits 1 when a
+// committed file differs from what the migrations produce.
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 describe('codegen', () => {
-  it('src/generated/*.ts are up to date with the migrations (else: npm run codegen)', async () => {
+  it('src/generated/*.ts and docs/schema.sql are up to date with the migrations (else: npm run codegen)', async () => {
     const sources = await generateSources(db.url);
     for (const file of Object.keys(generatedFiles) as (keyof typeof generatedFiles)[]) {
       expect(sources[file], generatedFiles[file]).toBe(await readFile(generatedPath(file), 'utf8'));

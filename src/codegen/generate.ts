@@ -6,11 +6,13 @@ import { packageRoot } from '../paths.js';
 import { introspect } from './introspect.js';
 import { renderClient } from './render.js';
 import { renderSupabaseTypes } from './render-supabase.js';
+import { renderSchemaSnapshot } from './schema-snapshot.js';
 
 /** Each generated file, by its path under the package root. */
 export const generatedFiles = {
   client: 'src/generated/client.ts',
   supabase: 'src/generated/supabase.ts',
+  schema: 'docs/schema.sql',
 } as const;
 
 export const generatedPath = (file: keyof typeof generatedFiles) => path.join(packageRoot, generatedFiles[file]);
@@ -19,7 +21,7 @@ export async function generateSources(databaseUrl: string): Promise<Record<keyof
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const catalog = await introspect(sql);
-    return { client: renderClient(catalog), supabase: renderSupabaseTypes(catalog) };
+    return { client: renderClient(catalog), supabase: renderSupabaseTypes(catalog), schema: await renderSchemaSnapshot(sql) };
   } finally {
     await sql.end();
   }
