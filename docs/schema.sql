@@ -194,9 +194,10 @@ create table monitoring.rollup_state (
   watermark timestamp with time zone not null,
   in_flight_since timestamp with time zone not null,
   refreshed_at timestamp with time zone not null,
-  keys_refreshed integer not null,
+  rows_written integer not null,
   constraint rollup_state_pkey PRIMARY KEY (name)
 );
+comment on column monitoring.rollup_state.rows_written is 'Rows the last refresh wrote into the rollups.';
 
 -- monitoring.task_rollup_daily: Tasks by the UTC day they started, provider, model and task type (model '(unknown)' for legacy tasks).
 create table monitoring.task_rollup_daily (

@@ -120,10 +120,10 @@ begin
   -- When the open transactions cannot be seen, the marks stay where they were (read more, miss nothing).
   v_last := coalesce(v_open, v_last, '-infinity');
 
-  insert into monitoring.rollup_state as s (name, watermark, in_flight_since, refreshed_at, keys_refreshed)
+  insert into monitoring.rollup_state as s (name, watermark, in_flight_since, refreshed_at, rows_written)
   values ('rollups', v_last, v_in_flight_since, clock_timestamp(), v_rows)
   on conflict (name) do update set watermark = excluded.watermark, in_flight_since = excluded.in_flight_since,
-                                   refreshed_at = excluded.refreshed_at, keys_refreshed = excluded.keys_refreshed;
+                                   refreshed_at = excluded.refreshed_at, rows_written = excluded.rows_written;
   return query select true, v_from, v_last, v_rows;
 end;
 $$;
