@@ -3,7 +3,7 @@
 // shown keeps its source in data-field/data-value (the browser tests compare them with the
 // document), and every chart has its numbers in a table. Money is formatted from the exact
 // decimal strings (rounded as text), never summed or divided in floating point here.
-'use strict';
+
 
 const DAY_MS = 86_400_000;
 const state = { days: 30, from: null, to: null };
@@ -73,7 +73,8 @@ function table(node, columns, rows, caption) {
   for (const [index, row] of rows.entries()) {
     body.append(el('tr', {}, ...columns.map((c) => {
       const cell = c.cell(row, index);
-      return c.numeric ? (cell.classList.add('num'), cell) : cell;
+      if (c.numeric) cell.classList.add('num');
+      return cell;
     })));
   }
   node.append(body);
@@ -176,7 +177,7 @@ const chartSpecs = [
     { label: 'Spend on failures', key: 'failed_cost_usd', decimal: true, color: '#f97316', text: (v) => money(v) },
   ] },
   { name: 'refund_rate', title: 'Refund rate (max 5 %)', threshold: (doc) => doc.health.refund_rate_max, percent: true,
-    range: (min, max) => [0, Math.max(0.1, Math.ceil((max ?? 0) * 20) / 20)], series: [
+    range: (_min, max) => [0, Math.max(0.1, Math.ceil((max ?? 0) * 20) / 20)], series: [
     { label: 'Refund rate', key: 'refund_rate', color: '#ea580c', text: percent },
   ] },
 ];
@@ -203,7 +204,7 @@ function renderCharts(doc) {
     container.append(box);
 
     const series = [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: days.length <= 45 },
-      value: (u, v) => (v === null ? NO_DATA : spec.percent ? percent(v) : s.decimal ? `$${v.toFixed(2)}` : count(v)) }))];
+      value: (_u, v) => (v === null ? NO_DATA : spec.percent ? percent(v) : s.decimal ? `$${v.toFixed(2)}` : count(v)) }))];
     const data = [xs, ...values];
     if (threshold !== undefined) {
       series.push({ label: spec.percent ? `Threshold ${percent(threshold)}` : 'Threshold', stroke: '#6b7280', dash: [6, 4], width: 1, points: { show: false } });
@@ -212,8 +213,8 @@ function renderCharts(doc) {
     const plot = new uPlot({
       width: Math.max(240, plotArea.clientWidth || 300), height: 200, series,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
-      scales: { x: { time: true }, y: spec.range ? { range: (u, min, max) => spec.range(min, max) } : {} },
-      axes: [{}, { values: (u, ticks) => ticks.map((v) => (spec.percent ? `${Math.round(v * 100)}%` : spec.series[0].decimal ? `$${v}` : count(v))) , size: 60 }],
+      scales: { x: { time: true }, y: spec.range ? { range: (_u, min, max) => spec.range(min, max) } : {} },
+      axes: [{}, { values: (_u, ticks) => ticks.map((v) => (spec.percent ? `${Math.round(v * 100)}%` : spec.series[0].decimal ? `$${v}` : count(v))) , size: 60 }],
       legend: { live: false },
     }, data, plotArea);
     charts[spec.name] = { plot, days, series: Object.fromEntries(spec.series.map((s, i) => [s.key, values[i]])), threshold };

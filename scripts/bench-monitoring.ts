@@ -65,7 +65,7 @@ async function lifecycles(url: string, clients: number, seconds: number): Promis
   const users = await Promise.all(Array.from({ length: clients }, async (_, i) => {
     const id = crypto.randomUUID();
     await sql`select ensure_credit_account(${id}, 'pro')`;
-    await sql`select grant_credits(${id}, 100000000, 'bench', ${'bench-' + i + '-' + id})`;
+    await sql`select grant_credits(${id}, 100000000, 'bench', ${`bench-${i}-${id}`})`;
     return id;
   }));
   let done = 0;
@@ -169,7 +169,7 @@ async function main() {
     const renders = [await firstRender(main.sql), high ? await firstRender(high.sql) : undefined];
     if (renders[0] === undefined) console.log(`\npage first render: no Chromium at ${chromiumPath} (npm test installs it)`);
     else console.log(`\npage first render (30 days, navigation → every chart drawn, median of 5): ${main.label} ${renders[0].toFixed(0)} ms${renders[1] !== undefined ? `, ${high!.label} ${renders[1].toFixed(0)} ms` : ''} (target < ${RENDER_TARGET_MS} ms)`);
-    let started = performance.now();
+    const started = performance.now();
     const drift = await main.sql`select count(*)::int n from monitoring.ledger_drift`;
     console.log(`ledger_drift (full verify_ledger, a daily job, not a panel): ${(performance.now() - started).toFixed(0)} ms, ${drift[0]!.n} violations`);
 

@@ -15,6 +15,7 @@ import { packageRoot } from '../src/paths.js';
 import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute } from '../src/wavespeed/index.js';
 import { startFakeWaveSpeed, type Plan } from './fake-wavespeed.js';
 import { serveFetch } from '../src/serve-fetch.js';
+import { seededRandom } from './seeded-random.js';
 import { defaultDashboardPort, serveDashboard } from '../src/dashboard/serve.js';
 import { interrupted } from '../src/interrupted.js';
 import { parseArgs } from 'node:util';
@@ -32,10 +33,6 @@ const demoId = (label: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
-/** A small deterministic random source (the day is the same on every run). */
-function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 /** WaveSpeed model paths, the fake's price for each (= seeds/demo.sql), and what a generation costs the user. */
 const models = [
@@ -64,7 +61,7 @@ async function simulateDay(sql: postgres.Sql, users: string[]) {
   const api = new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 300 });
   const config = { api, webhookUrl: `${receiver.url}/api/webhooks/wavespeed` };
   console.log(`  a fake WaveSpeed at ${fake.url}, the webhook route at ${config.webhookUrl}`);
-  const rnd = random(42);
+  const rnd = seededRandom(42); // the day is the same on every run
   const day = Date.now().toString(36); // a second run on the same database is another day: new idempotency keys
   const tally = { started: 0, refused: 0, refundedAtSubmit: 0, neverPosted: 0 };
   try {

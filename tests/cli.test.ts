@@ -61,7 +61,7 @@ describe('the credits CLI on a legacy database', () => {
                                       from get_credit_balance(${user!.user_id})`;
     // the account's figures (bigints, exact as JSON numbers), the period as a day
     expect(JSON.parse(balance.stdout)).toMatchObject({ ...expected });
-    expect(expected!.period_start).toBe(new Date().toISOString().slice(0, 8) + '01');
+    expect(expected!.period_start).toBe(`${new Date().toISOString().slice(0, 8)}01`);
 
     const status = await credits('status');
     expect(status.code).toBe(0);

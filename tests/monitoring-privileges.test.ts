@@ -13,7 +13,7 @@ beforeAll(async () => {
   user = await newAccount(db.sql, 'pro');
   for (let i = 0; i < 4; i++) {
     const { task_id } = await startGeneration(db.sql, user, 1);
-    await db.sql`select mark_generation_submitted(${task_id}, ${'job-' + task_id})`;
+    await db.sql`select mark_generation_submitted(${task_id}, ${`job-${task_id}`})`;
     if (i === 0) await db.sql`select complete_generation(${task_id}, 0.02)`;
     if (i === 1) await db.sql`select complete_generation(${task_id})`;
     if (i === 2) await db.sql`select fail_generation(${task_id}, 'content filter', 'callback')`;

@@ -17,7 +17,7 @@ interface TapResult {
   failures: string[];
 }
 
-export function parseTap(output: string): TapResult {
+function parseTap(output: string): TapResult {
   const lines = output.split('\n');
   const plan = lines.map((l) => /^1\.\.(\d+)$/.exec(l.trim())).find(Boolean);
   const failures: string[] = [];

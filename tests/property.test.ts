@@ -86,7 +86,7 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
       if (!task) return;
       if (op.kind === 'submit') {
         if (task.status !== 'pending') return; // submitting a finished task is CR005, tested elsewhere
-        await sql`select mark_generation_submitted(${task.id}, ${'job-' + task.id})`;
+        await sql`select mark_generation_submitted(${task.id}, ${`job-${task.id}`})`;
         task.status = 'processing';
       } else if (op.kind === 'complete') {
         const [r] = await sql`select outcome from complete_generation(${task.id})`;
@@ -161,7 +161,7 @@ describe('property: the ledger matches a model under random operations', () => {
                 if (!id) return;
                 if (op.kind === 'complete') await db.sql`select complete_generation(${id})`;
                 else if (op.kind === 'fail') await db.sql`select fail_generation(${id}, 'boom')`;
-                else if (op.kind === 'submit') await db.sql`select mark_generation_submitted(${id}, ${'job-' + id})`;
+                else if (op.kind === 'submit') await db.sql`select mark_generation_submitted(${id}, ${`job-${id}`})`;
                 else await db.sql`select expire_stale_generations('0.5 seconds')`;
               }
             }),

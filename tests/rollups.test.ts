@@ -67,7 +67,7 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
           case 'start': {
             const [t] = await db.sql`select task_id from start_generation(${user}, 'enhance', ${op.n % 2 ? 'wavespeed' : 'nanobanana'}, ${models[op.n % 3]!}, ${1 + (op.n % 4)})`;
             tasks.push(t!.task_id);
-            if (op.n % 3 === 0) await db.sql`select mark_generation_submitted(${t!.task_id}, ${'job-' + t!.task_id})`;
+            if (op.n % 3 === 0) await db.sql`select mark_generation_submitted(${t!.task_id}, ${`job-${t!.task_id}`})`;
             break;
           }
           case 'complete':
@@ -75,7 +75,7 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
             if (task) await db.sql`select complete_generation(${task}, ${op.n % 5 === 0 ? null : (op.n % 7) / 100})`;
             break;
           case 'fail':
-            if (task) await db.sql`select fail_generation(${task}, ${'error ' + op.n}, 'callback')`;
+            if (task) await db.sql`select fail_generation(${task}, ${`error ${op.n}`}, 'callback')`;
             break;
           case 'sweep':
             if (task) await db.sql`update enhancement_tasks set updated_at = now() - interval '1 hour' where id = ${task} and status in ('pending', 'processing')`;

@@ -46,6 +46,7 @@ export async function backfillRefunds(
       select task_id, user_id, credits::int, refunded from credits_private.backfill_refunds(false, ${batchSize}, ${after})`;
     if (rows.length === 0) break;
     result.batches++;
+    // biome-ignore lint/complexity/useMathMinMax: task ids are uuids, compared as text (Math.max takes numbers)
     after = rows.reduce((max, r) => (r.task_id > max ? r.task_id : max), rows[0]!.task_id);
     for (const r of rows.filter((r) => r.refunded)) {
       result.tasks++;

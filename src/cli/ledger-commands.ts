@@ -87,7 +87,7 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
 export async function allocateCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
-    const period = ctx.flags.period ?? new Date().toISOString().slice(0, 8) + '01'; // toISOString is UTC
+    const period = ctx.flags.period ?? `${new Date().toISOString().slice(0, 8)}01`; // toISOString is UTC
     const total = { accounts: 0, creditsAllocated: 0, creditsExpired: 0, batches: 0 };
     for (;;) {
       const batch = await client.allocateMonthlyCredits(sql, { periodStart: period });

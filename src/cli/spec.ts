@@ -72,7 +72,7 @@ export const optionCatalog = {
   host: {
     type: 'string', value: 'ADDRESS', help: 'with --serve: the address to listen on (default 127.0.0.1; any other needs a token)',
     set: (f, t, n) => {
-      if (!/^[A-Za-z0-9.:\-\[\]]{1,253}$/.test(t)) throw new UsageError(`${n} must be a host name or an IP address, got ${JSON.stringify(t)}`);
+      if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(t)) throw new UsageError(`${n} must be a host name or an IP address, got ${JSON.stringify(t)}`);
       f.host = t.replace(/^\[(.*)\]$/, '$1');
     },
   },

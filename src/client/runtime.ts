@@ -62,10 +62,9 @@ function parseRows(result: RawResult, names: string[], integers: string[]): Reco
   return result.map((raw) => {
     const row: Record<string, unknown> = {};
     raw.forEach((buffer, i) => {
-      if (buffer === null) return void (row[names[i]!] = null);
-      const text = buffer.toString('utf8');
       const parse = parsers[types[i]!];
-      row[names[i]!] = parse ? parse(text) : text;
+      const text = buffer === null ? null : buffer.toString('utf8');
+      row[names[i]!] = text === null ? null : parse ? parse(text) : text;
     });
     return convert(row, integers);
   });

@@ -66,7 +66,7 @@ export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}
     const url = new URL(request.url);
     const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
     if (name === 'stats.json') {
-      let range;
+      let range: { from: Date; to: Date };
       try {
         range = dashboardRange(url.searchParams, options.now?.() ?? new Date());
       } catch (error) {

@@ -16,7 +16,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const DAY = 86_400_000;
-const today = () => new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+const today = () => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**

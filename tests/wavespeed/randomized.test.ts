@@ -11,6 +11,7 @@ import { reconcileGenerations, SubmitFailedError, submitGeneration, type SubmitC
 import type { FakeWaveSpeed, Plan, SubmitBehaviour, WebhookBehaviour } from '../../scripts/fake-wavespeed.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
+import { seededRandom } from '../../scripts/seeded-random.js';
 
 const model = glueModel;
 const credits = 5;
@@ -25,9 +26,6 @@ beforeAll(async () => {
 });
 afterAll(() => bench?.close());
 
-function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 const submits: SubmitBehaviour[] = ['accept', 'accept', 'accept', 'accept', 'accept', 'accept', 'http500', 'http400', 'malformed', 'hang-before', 'hang-after'];
 const webhooks: WebhookBehaviour[] = ['completed', 'completed', 'completed', 'failed', 'lost', 'lost-failed', 'stays-processing', 'duplicate', 'out-of-order', 'before-answer', 'forged', 'stale', 'altered'];
@@ -35,7 +33,7 @@ const webhooks: WebhookBehaviour[] = ['completed', 'completed', 'completed', 'fa
 describe('a randomized day through the WaveSpeed glue', () => {
   it('ends with nothing in flight, every balance explained, a sound ledger, and the provider\'s spend recorded', async () => {
     const seed = Number(process.env.RANDOMIZED_SEED ?? Date.now() % 100_000);
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const users = Array.from({ length: 8 }, () => crypto.randomUUID());
     for (const userId of users) {
@@ -68,7 +66,7 @@ describe('a randomized day through the WaveSpeed glue', () => {
 
     // Time passes: everything still in flight has waited half an hour.
     await db.sql`update enhancement_tasks set updated_at = now() - interval '30 minutes' where status in ('pending', 'processing')`;
-    let report;
+    let report: Awaited<ReturnType<typeof reconcileGenerations>>;
     do report = await reconcileGenerations(db.sql, { api: config.api, olderThanSeconds: 120, hardLimitSeconds: 1200, concurrency: 6 });
     while (report.checked > 0);
     await client.expireStaleGenerations(db.sql, { olderThan: '25 minutes' });
