@@ -24,13 +24,9 @@ set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
   with th as (
-    select max(value) filter (where name = 'success_rate_min') as success_rate_min,
-           max(value) filter (where name = 'refund_rate_max') as refund_rate_max,
-           max(value) filter (where name = 'failures_per_day_max') as failures_max,
-           max(value) filter (where name = 'stuck_tasks_max') as stuck_max,
-           max(value) filter (where name = 'stuck_after_minutes') as stuck_after_minutes,
-           coalesce(max(value) filter (where name = 'rollups_stale_after_minutes'), 10) as stale_after_minutes
-      from monitoring.thresholds
+    select t.success_rate_min, t.refund_rate_max, t.failures_per_day_max as failures_max, t.stuck_tasks_max as stuck_max,
+           t.stuck_after_minutes, t.rollups_stale_after_minutes as stale_after_minutes
+      from monitoring.threshold_values t
   ), refreshed as (
     select (select s.refreshed_at from monitoring.rollup_state s where s.name = 'rollups') as at
   ), tasks as (

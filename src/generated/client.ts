@@ -561,6 +561,22 @@ export function readMonitoringSummary(sql: Sql, query?: ViewQuery<MonitoringSumm
   return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', success_rate_min: 'double precision', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', failed_cost_usd: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'success_rate_min', 'success_below_threshold', 'credits_charged', 'credits_refunded', 'refund_rate', 'refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage', 'failed_cost_usd::text as failed_cost_usd'], integers: ['credits_charged', 'credits_refunded'] }, query);
 }
 
+/** The alert thresholds as one row, a column each (defaults where a row is missing). */
+export interface MonitoringThresholdValuesRow {
+  success_rate_min: Decimal;
+  refund_rate_max: Decimal;
+  failures_per_day_max: Decimal;
+  stuck_tasks_max: Decimal;
+  stuck_after_minutes: Decimal;
+  rollups_stale_after_minutes: Decimal;
+  hint_factor: Decimal;
+  hint_min_generations: Decimal;
+}
+/** Reads monitoring.threshold_values: The alert thresholds as one row, a column each (defaults where a row is missing). */
+export function readMonitoringThresholdValues(sql: Sql, query?: ViewQuery<MonitoringThresholdValuesRow>): Promise<MonitoringThresholdValuesRow[]> {
+  return readView<MonitoringThresholdValuesRow>(sql, 'monitoring.threshold_values', { success_rate_min: 'numeric', refund_rate_max: 'numeric', failures_per_day_max: 'numeric', stuck_tasks_max: 'numeric', stuck_after_minutes: 'numeric', rollups_stale_after_minutes: 'numeric', hint_factor: 'numeric', hint_min_generations: 'numeric' }, { select: ['success_rate_min::text as success_rate_min', 'refund_rate_max::text as refund_rate_max', 'failures_per_day_max::text as failures_per_day_max', 'stuck_tasks_max::text as stuck_tasks_max', 'stuck_after_minutes::text as stuck_after_minutes', 'rollups_stale_after_minutes::text as rollups_stale_after_minutes', 'hint_factor::text as hint_factor', 'hint_min_generations::text as hint_min_generations'], integers: [] }, query);
+}
+
 /** Provider results for jobs no task recorded (a lost submission answer): spend without a task. */
 export interface MonitoringUnmatchedProviderResultsRow {
   provider: string;

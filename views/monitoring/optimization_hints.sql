@@ -5,9 +5,7 @@
 -- Never null: provider, model, generations, hint.
 create or replace view monitoring.optimization_hints as
 with th as (
-  select max(value) filter (where name = 'hint_factor') as factor,
-         max(value) filter (where name = 'hint_min_generations') as min_generations
-    from monitoring.thresholds
+  select t.hint_factor as factor, t.hint_min_generations as min_generations from monitoring.threshold_values t
 ), models as (
   select r.provider, r.model, sum(r.generations) as generations, sum(r.completed) as completed,
          sum(r.failed) as failed, sum(r.cost_usd) as cost_usd, sum(r.completed - r.unpriced) as priced_completed

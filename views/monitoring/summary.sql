@@ -9,9 +9,7 @@
 -- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced, failed_cost_usd.
 create or replace view monitoring.summary as
 with thresholds as (
-  select max(value) filter (where name = 'success_rate_min') as success_rate_min,
-         max(value) filter (where name = 'refund_rate_max') as refund_rate_max
-    from monitoring.thresholds
+  select t.success_rate_min, t.refund_rate_max from monitoring.threshold_values t
 ), periods as (
   select case when grouping(date_trunc('week', r.day::timestamp)) = 0 then 'week'
               when grouping(date_trunc('month', r.day::timestamp)) = 0 then 'month' else 'day' end as granularity,
