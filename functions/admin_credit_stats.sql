@@ -70,7 +70,7 @@ begin
   tu as (select * from credits_private.top_users(p_from, p_to, p_as_of_refresh)),
   providers as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as succeeded, sum(s.failed) as failed,
-           round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) as success_rate,
+           monitoring.success_rate(sum(s.completed), sum(s.failed)) as success_rate,
            round(sum(s.cost_usd), 6)::text as provider_cost_usd,
            round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text as cost_per_success,
            sum(s.unpriced) as unpriced,
@@ -82,7 +82,7 @@ begin
     select s.provider, jsonb_agg(jsonb_build_object(
              'model', s.model, 'generations', s.generations, 'succeeded', s.completed, 'failed', s.failed,
              'provider_cost_usd', round(s.cost_usd, 6)::text, 'unpriced', s.unpriced,
-             'success_rate', round(s.completed::numeric / nullif(s.completed + s.failed, 0), 4),
+             'success_rate', monitoring.success_rate(s.completed, s.failed),
              'cost_per_success', round(s.cost_usd / nullif(s.completed - s.unpriced, 0), 6)::text,
              'latency_p50_ms', l.p50_ms, 'latency_p95_ms', l.p95_ms) order by s.generations desc, s.model) as models
       from (select s.provider, s.model, sum(s.generations) generations, sum(s.completed) completed,
@@ -109,7 +109,7 @@ begin
                  'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text,
                  'cost_per_generation', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced + s.failed), 0), 6)::text,
                  'cost_per_success', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced), 0), 6)::text) from s),
-    'success_rate', (select round(sum(s.completed)::numeric / nullif(sum(s.completed + s.failed), 0), 4) from s),
+    'success_rate', (select monitoring.success_rate(sum(s.completed), sum(s.failed)) from s),
     -- One entry per UTC day the range touches (a day without generations has zeros, and null rates).
     'daily', (select coalesce(jsonb_agg(jsonb_build_object(
                 'day', d.day, 'generations', coalesce(x.generations, 0), 'succeeded', coalesce(x.completed, 0),
@@ -117,7 +117,7 @@ begin
                 'credits_refunded', coalesce(x.credits_refunded, 0),
                 'provider_cost_usd', round(coalesce(x.cost_usd, 0), 6)::text,
                 'failed_cost_usd', round(coalesce(x.failed_cost_usd, 0), 6)::text,
-                'success_rate', round(x.completed::numeric / nullif(x.completed + x.failed, 0), 4),
+                'success_rate', monitoring.success_rate(x.completed, x.failed),
                 'refund_rate', monitoring.refund_rate(x.credits_refunded, x.credits_charged)) order by d.day), '[]')
                 from (select g::date as day
                         from generate_series((p_from at time zone 'UTC')::date, ((p_to - interval '1 microsecond') at time zone 'UTC')::date, interval '1 day') g) d

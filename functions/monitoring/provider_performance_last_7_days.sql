@@ -38,7 +38,7 @@ as $$
       from s group by s.provider
   )
   select p.provider, p.generations::integer, p.completed::integer, p.failed::integer,
-         round(p.completed::numeric / nullif(p.completed + p.failed, 0), 4)::float8,
+         monitoring.success_rate(p.completed, p.failed),
          l.p50, l.p95,
          round(coalesce(p.cost_usd, 0), 6),
          round(p.cost_usd / nullif(p.completed - p.unpriced, 0), 6),

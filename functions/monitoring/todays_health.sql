@@ -48,7 +48,7 @@ as $$
        and t.updated_at < now() - make_interval(mins => th.stuck_after_minutes::integer)
   ), figures as (
     select tasks.completed, tasks.failed,
-           tasks.completed::numeric / nullif(tasks.completed + tasks.failed, 0) as success_rate,
+           monitoring.success_rate(tasks.completed, tasks.failed) as success_rate,
            monitoring.refund_rate(tasks.refunded, tasks.charged) as refund_rate,
            tasks.cost_usd, tasks.unpriced,
            stuck.stuck
@@ -60,7 +60,7 @@ as $$
       from refreshed r, th
   )
   select (now() at time zone 'UTC')::date as day,
-         round(f.success_rate, 4)::float8 as success_rate,
+         f.success_rate,
          th.success_rate_min::float8 as success_rate_min,
          case when f.success_rate is null then 'no_data' when f.success_rate < th.success_rate_min then 'alert' else 'ok' end as success_status,
          f.failed::integer as failures,

@@ -48,6 +48,15 @@ export function monitoringRefundRate(sql: Sql, args: MonitoringRefundRateArgs): 
   return callFunction(sql, 'monitoring.refund_rate', [{ name: 'p_credits_refunded', key: 'creditsRefunded', type: 'numeric', required: true }, { name: 'p_credits_charged', key: 'creditsCharged', type: 'numeric', required: true }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<number | null>;
 }
 
+export interface MonitoringSuccessRateArgs {
+  completed: Decimal;
+  failed: Decimal;
+}
+/** Success rate of finished generations: completed / (completed + failed), 4 decimals; null when none finished. */
+export function monitoringSuccessRate(sql: Sql, args: MonitoringSuccessRateArgs): Promise<number | null> {
+  return callFunction(sql, 'monitoring.success_rate', [{ name: 'p_completed', key: 'completed', type: 'numeric', required: true }, { name: 'p_failed', key: 'failed', type: 'numeric', required: true }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<number | null>;
+}
+
 export interface MonitoringTodaysGenerationsResult {
   completed: number;
   failed: number;

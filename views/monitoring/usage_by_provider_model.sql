@@ -3,7 +3,7 @@
 -- Never null: day, provider, model, task_type, generations, completed, failed, in_flight, credits_charged, credits_refunded, cost_usd, unpriced.
 create or replace view monitoring.usage_by_provider_model as
 select r.day, r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
-       round(r.completed::numeric / nullif(r.completed + r.failed, 0), 4)::float8 as success_rate,
+       monitoring.success_rate(r.completed, r.failed) as success_rate,
        r.credits_charged, r.credits_refunded, round(r.cost_usd, 6) as cost_usd, r.unpriced
   from monitoring.task_rollup_daily r;
 
