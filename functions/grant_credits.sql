@@ -33,10 +33,7 @@ begin
   -- Lock the account first: a concurrent call with the same key waits here, then replays.
   select uc.period_start into v_period from public.user_credits uc where uc.user_id = p_user_id for update;
   if not found then
-    raise exception using errcode = 'CR002',
-      message = 'no credit account for this user',
-      detail = format('user_id %s has no row in user_credits.', p_user_id),
-      hint = 'Create it with ensure_credit_account(user_id, tier).';
+    perform credits_private.raise_no_account(p_user_id);
   end if;
   -- The account's first write of a new month (UTC) starts that month for it (lazy roll-over).
   if v_period < v_current then

@@ -64,10 +64,7 @@ begin
    where uc.user_id = p_user_id
      for update;
   if not found then
-    raise exception using errcode = 'CR002',
-      message = 'no credit account for this user',
-      detail = format('user_id %s has no row in user_credits.', p_user_id),
-      hint = 'Create it with ensure_credit_account(user_id, tier).';
+    perform credits_private.raise_no_account(p_user_id);
   end if;
   -- The account's first charge of a new month (UTC) starts that month for it, under the lock
   -- just taken (lazy roll-over): the monthly batch need not have reached it yet.

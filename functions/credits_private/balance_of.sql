@@ -32,10 +32,7 @@ begin
     join public.credit_tiers t on t.tier = uc.tier
    where uc.user_id = p_user_id;
   if not found then
-    raise exception using errcode = 'CR002',
-      message = 'no credit account for this user',
-      detail = format('user_id %s has no row in user_credits.', p_user_id),
-      hint = 'Create it with ensure_credit_account(user_id, tier).';
+    perform credits_private.raise_no_account(p_user_id);
   end if;
   if period_start < v_current then
     monthly_credits := monthly_allowance::bigint;
