@@ -59,6 +59,11 @@ begin
   end if;
   if status = 'failed' then
     -- Generated after all (a late success): the refund stands; the spend is recorded, once.
+    -- The task's row first: a duplicate callback whose UPDATE above waited for the failure may
+    -- hold that row's lock already (READ COMMITTED locks the row it re-checks), and taking it
+    -- before the late result's unique key, not after, keeps the two from waiting on each other
+    -- (a deadlock seen once on PostgreSQL 18, two late successes of one task).
+    perform 1 from public.enhancement_tasks t where t.id = p_task_id for no key update;
     insert into credits_private.late_results as l (task_id, provider_cost_usd, result_url)
     select t.id,
            coalesce(p_provider_cost_usd,

@@ -177,4 +177,32 @@ describe('concurrency', () => {
     expect(await inMonth()).toBe(1500);
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
+
+  it('records two late successes of one failed task once, without a deadlock, when one already holds the task', async () => {
+    // A duplicate callback whose UPDATE waited for the failure holds the task's row (READ
+    // COMMITTED locks the row it re-checks); `holder` stands for it, the other callback arrives
+    // after the failure with no lock. Before the fix the other took the late result's key, then
+    // waited for the row, while the holder waited for the key: 40P01.
+    const user = await newAccount(db.sql, 'pro');
+    const { task_id } = await startGeneration(db.sql, user, 3);
+    await db.sql`select * from fail_generation(${task_id}, 'failed first')`;
+    const holder = await db.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select 1 from enhancement_tasks where id = ${task_id} for no key update`;
+      const other = db.sql`select * from complete_generation(${task_id}, 0.02)`.then((r) => r[0]!);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // it reaches its wait
+      const [mine] = await holder`select * from complete_generation(${task_id}, 0.01)`;
+      await holder`commit`;
+      const theirs = await other;
+      expect([mine!.outcome, theirs.outcome]).toEqual(['ignored_already_failed', 'ignored_already_failed']);
+    } finally {
+      holder.release();
+    }
+    const [late] = await db.sql`select provider_cost_usd::float8 usd from credits_private.late_results where task_id = ${task_id}`;
+    expect(late!.usd).toBe(0.01); // the first to record it
+    const [task] = await db.sql`select status, provider_cost_usd::float8 usd from enhancement_tasks where id = ${task_id}`;
+    expect(task).toEqual({ status: 'failed', usd: 0.01 });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
 });
