@@ -6,7 +6,11 @@
 
 
 const DAY_MS = 86_400_000;
-const state = { days: 30, from: null, to: null };
+// The period to open on: ?days=N or ?from=&to= in the page's address (a link to a view), else 30 days.
+const opened = new URLSearchParams(location.search);
+const state = opened.get('from') && opened.get('to')
+  ? { days: 30, from: opened.get('from'), to: opened.get('to') }
+  : { days: Number(opened.get('days')) || 30, from: null, to: null };
 /** The charts by name, with the values they plot (read by the browser tests). */
 const charts = {};
 window.dashboard = { charts, document: null };
@@ -159,7 +163,35 @@ function renderHeadline(doc) {
     figure('Cost per success', 'totals.cost_per_success', t.cost_per_success, money(t.cost_per_success, 4)),
     figure('In flight', 'totals.in_flight', t.in_flight, count(t.in_flight)),
   ];
+  // Spend the provider reported for jobs no task recorded (a lost submission answer): not in the
+  // spend above, part of the bill.
+  const lost = doc.unmatched_provider_results;
+  if (lost.count > 0) {
+    figures.push(figure(`Spend without a task (${count(lost.count)} lost submissions)`, 'unmatched_provider_results.cost_usd', lost.cost_usd, money(lost.cost_usd)));
+  }
   document.getElementById('headline').replaceChildren(...figures);
+}
+
+/** A percent axis tick, with the decimals its step needs (2.5 %, not 3 %). */
+function percentTick(v, ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+  return `${(v * 100).toFixed(step * 100 < 1 ? 2 : step * 100 < 10 && step * 100 % 1 !== 0 ? 1 : 0)}%`;
+}
+
+/** A dashed horizontal line at the threshold, across the plotting area. */
+function drawThreshold(u, value) {
+  const y = u.valToPos(value, 'y', true);
+  const { left, width } = u.bbox;
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = '#6b7280';
+  ctx.setLineDash([6, 4]);
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(left, y);
+  ctx.lineTo(left + width, y);
+  ctx.stroke();
+  ctx.restore();
 }
 
 /** The trend charts: one point per day of the range per series, each with its table. */
@@ -214,9 +246,13 @@ function renderCharts(doc) {
       width: Math.max(240, plotArea.clientWidth || 300), height: 200, series,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
       scales: { x: { time: true }, y: spec.range ? { range: (_u, min, max) => spec.range(min, max) } : {} },
-      axes: [{}, { values: (_u, ticks) => ticks.map((v) => (spec.percent ? `${Math.round(v * 100)}%` : spec.series[0].decimal ? `$${v}` : count(v))) , size: 60 }],
+      axes: [{}, { values: (_u, ticks) => ticks.map((v) => (spec.percent ? percentTick(v, ticks) : spec.series[0].decimal ? `$${v}` : count(v))), size: 60 }],
+      // the threshold across the whole plot, also when a single day gives its series one point
+      hooks: threshold === undefined ? {} : { draw: [(u) => drawThreshold(u, threshold)] },
       legend: { live: false },
     }, data, plotArea);
+    // one day: half a day either side of its point, not uPlot's default span
+    if (xs.length === 1) plot.setScale('x', { min: xs[0] - 43_200, max: xs[0] + 43_200 });
     charts[spec.name] = { plot, days, series: Object.fromEntries(spec.series.map((s, i) => [s.key, values[i]])), threshold };
   }
 }
@@ -309,8 +345,11 @@ async function load() {
     document.body.setAttribute('data-state', 'ready');
   } catch (error) {
     status.textContent = `Could not load the figures: ${error.message}`;
+    status.classList.add('error');
     document.body.setAttribute('data-state', 'error');
+    return;
   }
+  status.classList.remove('error');
 }
 
 document.getElementById('period').addEventListener('click', (event) => {

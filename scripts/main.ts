@@ -184,8 +184,11 @@ async function main() {
         if (error.code !== 'EADDRINUSE') throw error;
         throw new Error(`port ${options.port} is taken: npm start -- --serve --port ${Number(options.port) + 1} (0 picks a free one)`);
       });
-      console.log(`  this day's dashboard: ${served.pageUrl} (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
+      console.log(`  this day's dashboard: ${served.pageUrl}?days=1 (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
+      // the rollups' refresh, as a scheduler would run it: the page's figures stay current
+      const refresher = setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 60_000);
       await interrupted();
+      clearInterval(refresher);
       console.log('  stopping…');
       await served.close();
     } else {

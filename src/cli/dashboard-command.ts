@@ -64,7 +64,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       // Spend with completions of unknown cost is a lower bound: say so rather than print it as the total.
       console.log(line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status)
         + (Number(h.unpriced) > 0 ? ` (${String(h.unpriced)} completions without a known cost)` : ''));
-      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups)'}`
+      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups(), or pass --refresh)'}`
         + (h.rollups_status === 'stale' ? '   ALERT: the refresh has stopped (schedule monitoring.refresh_rollups() every minute; --refresh runs it now)' : ''));
 
       const period = (rows: Row[], extra: (r: Row) => Row = () => ({})) =>
@@ -107,8 +107,12 @@ async function serveCommand(ctx: CommandContext): Promise<number> {
       return undefined;
     });
     if (!served) return 1;
-    console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: schedule monitoring.refresh_rollups() every minute; Ctrl-C stops)`);
+    console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: ${ctx.flags.refresh
+      ? 'refreshed now and every minute while this runs'
+      : 'schedule monitoring.refresh_rollups() every minute, or pass --refresh to have this run it'}; Ctrl-C stops)`);
+    const refresher = ctx.flags.refresh ? setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 60_000) : undefined;
     await interrupted();
+    clearInterval(refresher);
     await served.close();
     return 0;
   } finally {

@@ -67,7 +67,7 @@ export const optionCatalog = {
     type: 'string', value: 'N', help: 'with --apply: tasks per transaction, 1-100000 (default 500)',
     set: (f, t, n) => { f.batchSize = positiveInteger(t, n, 100_000); },
   },
-  refresh: { type: 'boolean', help: 'refresh the monitoring rollups first' },
+  refresh: { type: 'boolean', help: 'refresh the monitoring rollups first (dashboard --serve: and every minute while it serves)' },
   serve: { type: 'boolean', help: 'serve the dashboard page over HTTP until Ctrl-C, instead of printing' },
   host: {
     type: 'string', value: 'ADDRESS', help: 'with --serve: the address to listen on (default 127.0.0.1; any other needs a token)',

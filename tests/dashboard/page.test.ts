@@ -169,6 +169,9 @@ describe('the dashboard page', () => {
     await page.click('button[data-days="1"]');
     const day = await check(today(), new Date(today().getTime() + DAY), 1);
     expect(day.totals.generations).toBe(50);
+    // one day's point in the middle of a day-wide axis (not uPlot's default span of years)
+    const x = await page.evaluate(() => { const p = (window as any).dashboard.charts.generations.plot; return [p.scales.x.min, p.scales.x.max, p.data[0][0]]; });
+    expect([x[1] - x[0], x[2] - x[0]]).toEqual([86_400, 43_200]);
     await page.click('button[data-days="7"]');
     await check(new Date(today().getTime() - 6 * DAY), new Date(today().getTime() + DAY), 7);
     await page.fill('input[name="from"]', isoDay(new Date(today().getTime() - 20 * DAY)));
