@@ -174,8 +174,9 @@ function renderHeadline(doc) {
 
 /** A percent axis tick, with the decimals its step needs (2.5 %, not 3 %). */
 function percentTick(v, ticks) {
-  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
-  return `${(v * 100).toFixed(step * 100 < 1 ? 2 : step * 100 < 10 && step * 100 % 1 !== 0 ? 1 : 0)}%`;
+  // the step in percent, rid of binary noise (0.05 * 100 is 5.000000000000001)
+  const step = ticks.length > 1 ? Math.round(Math.abs(ticks[1] - ticks[0]) * 100_000) / 1000 : 100;
+  return `${(v * 100).toFixed(step < 1 ? 2 : step % 1 !== 0 ? 1 : 0)}%`;
 }
 
 /** A dashed horizontal line at the threshold, across the plotting area. */
