@@ -7,8 +7,9 @@
 -- credits charged, top_users_by_cost by provider cost, top_users_by_generations by generations
 -- (10 each). totals.cost_per_generation and cost_per_success are over priced generations and
 -- completions only, as in monitoring.summary: cost / (priced completions + failures) and cost /
--- priced completions (a generation in flight has no cost yet). optimization_hints: monitoring.optimization_hints (the last 30 days). providers[] and their models[] carry latency p50/p95 in ms, approximate (the latency
--- histograms, within 4.9 %; null when nothing finished).
+-- priced completions (a generation in flight has no cost yet). optimization_hints:
+-- monitoring.optimization_hints (the last 30 days). providers[] and their models[] carry latency
+-- p50/p95 in ms, approximate (the latency histograms, within 4.9 %; null when nothing finished).
 -- p_as_of_refresh (the dashboard page's reads): the range must be whole UTC days, and every
 -- figure, today's and health's included, comes from the rollups as they were at the last
 -- refresh (data_through; run every minute), none from the raw rows: the read costs the same

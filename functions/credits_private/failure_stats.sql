@@ -13,15 +13,14 @@ as $$
   with b as (select * from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
   parts as (
     select s.provider, s.model, s.failure_source, s.error, s.failures
-      from b, credits_private.failure_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
+      from b, credits_private.failure_rollup_source(p_from, b.head_to) s
     union all
     select r.provider, r.model, r.failure_source, r.error, r.failures
       from b, monitoring.failure_rollup_daily r
      where r.day >= (b.first_day at time zone 'UTC')::date and r.day < (b.cut at time zone 'UTC')::date
     union all
     select s.provider, s.model, s.failure_source, s.error, s.failures
-      from b, credits_private.failure_rollup_source(b.cut, p_to) s
-     where b.cut > b.first_day
+      from b, credits_private.failure_rollup_source(b.tail_from, p_to) s
   )
   select p.provider, p.model, p.failure_source, p.error, sum(p.failures)::bigint
     from parts p

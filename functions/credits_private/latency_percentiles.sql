@@ -18,11 +18,10 @@ as $$
      where l.day >= (b.first_day at time zone 'UTC')::date and l.day < (b.cut at time zone 'UTC')::date
     union all
     select e.provider, e.model, e.bucket, e.tasks
-      from b, credits_private.latency_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) e
+      from b, credits_private.latency_rollup_source(p_from, b.head_to) e
     union all
     select e.provider, e.model, e.bucket, e.tasks
-      from b, credits_private.latency_rollup_source(b.cut, p_to) e
-     where b.cut > b.first_day
+      from b, credits_private.latency_rollup_source(b.tail_from, p_to) e
   ), h as (
     -- each model's histogram, and its provider's (model null)
     select p.provider, p.model, p.bucket, sum(p.tasks) as tasks

@@ -20,7 +20,7 @@ as $$
   parts as (
     select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
            s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
-      from b, credits_private.task_rollup_source(p_from, case when b.cut > b.first_day then b.first_day else p_to end) s
+      from b, credits_private.task_rollup_source(p_from, b.head_to) s
     union all
     select r.day, r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
            r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced, r.failed_cost_usd
@@ -29,8 +29,7 @@ as $$
     union all
     select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
            s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
-      from b, credits_private.task_rollup_source(b.cut, p_to) s
-     where b.cut > b.first_day
+      from b, credits_private.task_rollup_source(b.tail_from, p_to) s
   )
   select p.day, p.provider, p.model, p.task_type, sum(p.generations)::bigint, sum(p.completed)::bigint, sum(p.failed)::bigint,
          sum(p.in_flight)::bigint, sum(p.credits_charged), sum(p.credits_refunded), sum(p.refunded_tasks)::bigint, sum(p.cost_usd),

@@ -23,8 +23,8 @@ as $$
 declare
   v_first date;      -- the whole days [v_first, v_cut) come from the rollups, the rest is raw
   v_cut date;
-  v_raw_to timestamptz;
-  v_cut_at timestamptz;
+  v_head_to timestamptz;
+  v_tail_from timestamptz;
   v_today date := (select e.through from monitoring.user_rollup_window_end e where e.days = 30);
   v_days smallint;
   v_through date;
@@ -36,9 +36,8 @@ declare
   v_cost numeric[];
   v_candidates uuid[];
 begin
-  select (b.first_day at time zone 'UTC')::date, (b.cut at time zone 'UTC')::date,
-         case when b.cut > b.first_day then b.first_day else p_to end, b.cut
-    into v_first, v_cut, v_raw_to, v_cut_at
+  select (b.first_day at time zone 'UTC')::date, (b.cut at time zone 'UTC')::date, b.head_to, b.tail_from
+    into v_first, v_cut, v_head_to, v_tail_from
     from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh) b;
   -- the longest window within the whole days
   select w.days, w.through into v_days, v_through
@@ -64,11 +63,10 @@ begin
                    where d.day > v_through and d.day < v_cut
                   union all
                   select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-                    from credits_private.user_day_rollup_source(p_from, v_raw_to) s
+                    from credits_private.user_day_rollup_source(p_from, v_head_to) s
                   union all
                   select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-                    from credits_private.user_day_rollup_source(v_cut_at, p_to) s
-                   where v_cut > v_first) p
+                    from credits_private.user_day_rollup_source(v_tail_from, p_to) s) p
            group by p.user_id) x;
 
   -- Each ranking's ten leaders of the window, in its order (ties by user id: a user tied with the

@@ -1,6 +1,6 @@
 -- user_day_rollup_source: the definition of monitoring.user_rollup_daily for the tasks started in
 -- [p_from, p_to), of the users in p_users (null: everyone). The refresh writes its rows;
--- user_stats reads it for the partial days of a range.
+-- top_users reads it for the partial days of a range.
 create or replace function credits_private.user_day_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   day date, user_id uuid, generations integer, credits_charged bigint, credits_refunded bigint, cost_usd numeric
