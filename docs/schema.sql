@@ -329,6 +329,8 @@ create table credits_meta.definitions (
   kind text not null,
   sha256 text not null,
   applied_at timestamp with time zone not null default now(),
+  schema text,
+  object text,
   constraint definitions_kind_check CHECK ((kind = ANY (ARRAY['function'::text, 'view'::text]))),
   constraint definitions_pkey PRIMARY KEY (name)
 );

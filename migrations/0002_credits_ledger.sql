@@ -93,7 +93,11 @@ $$;
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
-    grant credits_service to service_role;
+    begin
+      grant credits_service to service_role;
+    exception when unique_violation then
+      null; -- a deploy to another database of the cluster granted it at the same moment
+    end;
   end if;
 end;
 $$;

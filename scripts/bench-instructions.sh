@@ -7,6 +7,7 @@
 # pgbench script of scripts/bench/pgbench/ then runs twice in fresh connections (N1 and N2
 # transactions) and the difference divided by N2 - N1 is printed, start-up excluded.
 # Needs valgrind and the PostgreSQL server binaries; takes about two minutes.
+# WORKLOADS="failure" npm run bench:instructions measures only the scripts named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,7 @@ backend_instructions() {
 }
 
 echo "instructions per transaction of the script, one backend (callgrind; $bindir)"
-for workload in ceiling start lifecycle failure; do
+for workload in ${WORKLOADS:-ceiling start lifecycle failure}; do
   a=$(backend_instructions "$scripts/$workload.sql" "$n1")
   b=$(backend_instructions "$scripts/$workload.sql" "$n2")
   printf '  %-10s %10d\n' "$workload" $(( (b - a) / (n2 - n1) ))

@@ -111,7 +111,7 @@ describe('the dashboard data', () => {
   it('moves the windows when the day changes, recomputing only the users of the days that move', async () => {
     for (const daysBack of [1, 3, 10]) {
       // the windows as a refresh left them that many days ago, then today's refresh
-      await db.sql`select credits_private.rebuild_user_windows(current_date - ${daysBack}::int, null, true)`;
+      await db.sql`select monitoring_private.rebuild_user_windows(current_date - ${daysBack}::int, null, true)`;
       expect((await windowEnds()).find((w) => w.days === 30)!.through).toBe(midnight(daysBack).toISOString().slice(0, 10));
       await db.sql`select * from monitoring.refresh_rollups()`;
       expect((await windowEnds()).map((w) => w.through), `${daysBack} days`).toEqual([0, 1, 0, 1, 0].map((d) => midnight(d).toISOString().slice(0, 10)));

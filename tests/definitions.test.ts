@@ -43,9 +43,9 @@ describe('repeatable definitions', () => {
   });
 
   it('re-apply exactly the file whose text changed, keeping grants', async () => {
-    const f = file('functions/get_credit_balance.sql');
+    const f = file('functions/ledger/get_credit_balance.sql');
     await writeFile(f, (await readFile(f, 'utf8')).replace("'Total, monthly", "'Changed: total, monthly"));
-    expect(await changed()).toEqual(['functions/get_credit_balance.sql']);
+    expect(await changed()).toEqual(['functions/ledger/get_credit_balance.sql']);
     await migrateUp({ databaseUrl: db.url, root });
     const [row] = await db.sql`select obj_description('public.get_credit_balance(uuid)'::regprocedure) c,
                                       has_function_privilege('credits_service', 'public.get_credit_balance(uuid)', 'execute') g`;
@@ -69,9 +69,40 @@ describe('repeatable definitions', () => {
   it('drop a function whose file was removed', async () => {
     await rm(file('functions/demo_echo.sql'));
     expect((await migrationStatus({ databaseUrl: db.url, root })).definitions.removed).toEqual([
-      { name: 'functions/demo_echo.sql', kind: 'function' },
+      { name: 'functions/demo_echo.sql', kind: 'function', schema: 'public', object: 'demo_echo' },
     ]);
     await migrateUp({ databaseUrl: db.url, root });
+    expect(await signatures('demo_echo')).toEqual([]);
+  });
+
+  it('move a file to another folder without losing the object or its grants', async () => {
+    await mkdir(file('functions/ledger/moved'), { recursive: true });
+    await cp(file('functions/ledger/get_credit_balance.sql'), file('functions/ledger/moved/get_credit_balance.sql'));
+    await rm(file('functions/ledger/get_credit_balance.sql'));
+    const status = await migrationStatus({ databaseUrl: db.url, root });
+    expect(status.definitions.removed.map((r) => r.name)).toEqual(['functions/ledger/get_credit_balance.sql']);
+    await migrateUp({ databaseUrl: db.url, root });
+    const [row] = await db.sql`select has_function_privilege('credits_service', 'public.get_credit_balance(uuid)', 'execute') g`;
+    expect(row).toEqual({ g: true });
+    expect(await changed()).toEqual([]);
+  });
+
+  it('drop what a database deployed before objects were recorded still holds, by its old path', async () => {
+    await writeFile(file('functions/demo_echo.sql'), echo('p_a integer'));
+    await migrateUp({ databaseUrl: db.url, root });
+    await db.sql`update credits_meta.definitions set schema = null, object = null`;
+    await rm(file('functions/demo_echo.sql'));
+    await migrateUp({ databaseUrl: db.url, root });
+    expect(await signatures('demo_echo')).toEqual([]);
+    expect(await db.sql`select count(*)::int n from credits_meta.definitions where schema is null`).toEqual([{ n: 0 }]);
+  });
+
+  it('refuse a file not named after the object it creates, applying nothing', async () => {
+    await writeFile(file('functions/demo_misnamed.sql'), echo('p_a integer'));
+    await expect(migrateUp({ databaseUrl: db.url, root })).rejects.toThrow(
+      'functions/demo_misnamed.sql defines public.demo_echo: name the file after its object',
+    );
+    await rm(file('functions/demo_misnamed.sql'));
     expect(await signatures('demo_echo')).toEqual([]);
   });
 

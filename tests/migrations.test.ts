@@ -100,6 +100,23 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0017 rolled back says rpc on the sweeper\'s refunds, and sweeper again once applied', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    const { task_id } = await startGeneration(db.sql, user, 5);
+    await db.sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id = ${task_id}`;
+    await db.sql`select * from expire_stale_generations('30 minutes')`;
+    const origin = () => db.sql`select origin from credit_transactions where task_id = ${task_id} and type = 'refund'`;
+    expect(await origin()).toEqual([{ origin: 'sweeper' }]);
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0017_sweeper_origin') }); // through 0017
+    expect(await origin()).toEqual([{ origin: 'rpc' }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await origin()).toEqual([{ origin: 'sweeper' }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });

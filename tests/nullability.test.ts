@@ -170,7 +170,7 @@ describe('"Never null" annotations', () => {
     const { renderClient } = await import('../src/codegen/render.js');
     const { functions } = await introspect(db.sql);
     const start = functions.find((f) => f.name === 'start_generation')!;
-    const typo = { ...start, annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/start_generation.sql') };
+    const typo = { ...start, annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/ledger/start_generation.sql') };
     expect(() => renderClient({ functions: [typo], views: [] })).toThrow(/Never null: balanse/);
   });
 });

@@ -43,7 +43,7 @@ describe('the packed package in an application', () => {
   it('migrates a database with npx credits migrate up, from the installed files', async () => {
     const { stdout } = await run('npx', ['--no-install', 'credits', 'migrate', 'up'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url } });
     expect(stdout).toContain('migrated up: 0001_legacy_baseline');
-    expect(stdout).toContain('applied: functions/start_generation.sql');
+    expect(stdout).toContain('applied: functions/ledger/start_generation.sql');
     const status = await run('npx', ['--no-install', 'credits', 'status', '--json'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url } });
     expect(JSON.parse(status.stdout)).toMatchObject({ ledger: 'sound', migrations: { pending: [] } });
   });

@@ -34,9 +34,9 @@ const foreignWrites = (sql: Sql) =>
                             select attacl from pg_attribute where attrelid = c.oid and attacl is not null) acl (acl)
         cross join lateral aclexplode(acl.acl) a
        where c.relkind in ('r', 'p', 'v', 'm', 'f')
-         and (n.nspname in ('credits_private', 'credits_meta', 'monitoring', 'archive')
+         and (n.nspname in ('credits_private', 'credits_meta', 'monitoring', 'monitoring_private', 'archive')
               or (n.nspname = 'public' and (c.relname in ('user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices')
-                                             or exists (select 1 from credits_meta.definitions d where d.name = 'views/public/' || c.relname || '.sql'))))
+                                             or exists (select 1 from credits_meta.definitions d where d.kind = 'view' and d.schema = 'public' and d.object = c.relname))))
          and a.grantee <> c.relowner
          and (a.privilege_type in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER')
               or a.grantee = 'anon'::regrole) -- anon may do nothing at all

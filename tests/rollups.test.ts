@@ -14,12 +14,12 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 const rollups = [
-  ['monitoring.task_rollup_daily', 'credits_private.task_rollup_source'],
-  ['monitoring.failure_rollup_daily', 'credits_private.failure_rollup_source'],
-  ['monitoring.latency_rollup_daily', 'credits_private.latency_rollup_source'],
-  ['monitoring.user_rollup_monthly', 'credits_private.user_rollup_source'],
-  ['monitoring.user_rollup_daily', 'credits_private.user_day_rollup_source'],
-  ['monitoring.activity_rollup_weekly', 'credits_private.activity_rollup_source'],
+  ['monitoring.task_rollup_daily', 'monitoring_private.task_rollup_source'],
+  ['monitoring.failure_rollup_daily', 'monitoring_private.failure_rollup_source'],
+  ['monitoring.latency_rollup_daily', 'monitoring_private.latency_rollup_source'],
+  ['monitoring.user_rollup_monthly', 'monitoring_private.user_rollup_source'],
+  ['monitoring.user_rollup_daily', 'monitoring_private.user_day_rollup_source'],
+  ['monitoring.activity_rollup_weekly', 'monitoring_private.activity_rollup_source'],
 ] as const;
 
 /** Rows in one side and not the other, both ways; empty when the rollup equals the raw data. */
@@ -38,7 +38,7 @@ async function drift(sql: Sql) {
       select e.days, s.user_id, sum(s.generations)::int generations, sum(s.credits_charged)::bigint credits_charged,
              sum(s.credits_refunded)::bigint credits_refunded, sum(s.cost_usd) cost_usd
         from monitoring.user_rollup_window_end e
-        join credits_private.user_day_rollup_source('-infinity', 'infinity') s on s.day > e.through - e.days and s.day <= e.through
+        join monitoring_private.user_day_rollup_source('-infinity', 'infinity') s on s.day > e.through - e.days and s.day <= e.through
        group by 1, 2
     )
     (select 'rollup only' side, * from monitoring.user_rollup_window except all select 'rollup only', * from raw)

@@ -29,6 +29,6 @@ it('plpgsql_check finds nothing in any function, at every warning level', async 
      where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname = 'plpgsql'
        and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
      group by 1 order by 1`;
-  expect(checked.map((c) => c.schema)).toEqual(['credits_private', 'monitoring', 'public']);
+  expect(checked.map((c) => c.schema)).toEqual(['credits_private', 'monitoring', 'monitoring_private', 'public']);
   expect(checked.reduce((n, c) => n + c.n, 0)).toBeGreaterThan(10);
 });

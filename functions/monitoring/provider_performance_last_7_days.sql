@@ -1,6 +1,6 @@
 -- provider_performance_last_7_days: what monitoring.provider_performance shows, for the tasks
 -- started in the last 7 UTC days (today and the 6 before), as of the last refresh of the rollups:
--- credits_private.task_stats and credits_private.latency_percentiles (the histogram of
+-- monitoring_private.task_stats and monitoring_private.latency_percentiles (the histogram of
 -- monitoring.latency_rollup_daily) for whole days, no raw row, so its cost does not grow with
 -- the daily volume. Latency p50 and
 -- p95 (submitted → finished, milliseconds) are approximate: the geometric middle of the
@@ -27,10 +27,10 @@ set jit to off
 as $$
   with r as (select d - interval '6 days' as p_from, d + interval '1 day' as p_to
                from (select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as d) today),
-  s as (select s.* from r, credits_private.task_stats(r.p_from, r.p_to, true) s),
+  s as (select s.* from r, monitoring_private.task_stats(r.p_from, r.p_to, true) s),
   latency as (
     select l.provider, l.p50_ms as p50, l.p95_ms as p95
-      from r, credits_private.latency_percentiles(r.p_from, r.p_to, true) l
+      from r, monitoring_private.latency_percentiles(r.p_from, r.p_to, true) l
      where l.model is null
   ), p as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as completed, sum(s.failed) as failed,

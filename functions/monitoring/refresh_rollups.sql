@@ -69,19 +69,19 @@ begin
     -- Recompute from the start of the UTC day, week and month that v_from falls in.
     delete from monitoring.task_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
     insert into monitoring.task_rollup_daily
-    select * from credits_private.task_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select * from monitoring_private.task_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
     delete from monitoring.latency_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
     insert into monitoring.latency_rollup_daily
-    select * from credits_private.latency_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select * from monitoring_private.latency_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
     delete from monitoring.failure_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
     insert into monitoring.failure_rollup_daily
-    select * from credits_private.failure_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select * from monitoring_private.failure_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
@@ -89,29 +89,29 @@ begin
     delete from monitoring.user_rollup_monthly r
      where r.month >= date_trunc('month', v_from at time zone 'UTC')::date and (v_users is null or r.user_id = any(v_users));
     insert into monitoring.user_rollup_monthly
-    select * from credits_private.user_rollup_source(date_trunc('month', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
+    select * from monitoring_private.user_rollup_source(date_trunc('month', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
     delete from monitoring.user_rollup_daily r
      where r.day >= (v_from at time zone 'UTC')::date and (v_users is null or r.user_id = any(v_users));
     insert into monitoring.user_rollup_daily
-    select * from credits_private.user_day_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
+    select * from monitoring_private.user_day_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity', v_users);
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
-    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, v_users,
+    v_rows := v_rows + monitoring_private.rebuild_user_windows((now() at time zone 'UTC')::date, v_users,
                                                             (v_from at time zone 'UTC')::date < (now() at time zone 'UTC')::date);
 
     delete from monitoring.activity_rollup_weekly r where r.week >= date_trunc('week', v_from at time zone 'UTC')::date;
     insert into monitoring.activity_rollup_weekly
-    select * from credits_private.activity_rollup_source(date_trunc('week', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select * from monitoring_private.activity_rollup_source(date_trunc('week', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
   end if;
 
   -- A new day moves the windows of top users, even when no task changed.
   if (select e.through from monitoring.user_rollup_window_end e where e.days = 30) is distinct from (now() at time zone 'UTC')::date then
-    v_rows := v_rows + credits_private.rebuild_user_windows((now() at time zone 'UTC')::date, '{}', false);
+    v_rows := v_rows + monitoring_private.rebuild_user_windows((now() at time zone 'UTC')::date, '{}', false);
   end if;
 
   -- Where the next refresh must start reading to see every task that finishes meanwhile.

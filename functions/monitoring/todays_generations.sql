@@ -1,5 +1,5 @@
 -- todays_generations: the figures of the generations started today (UTC) that platform_health
--- shows, by the very definition the rollups use (credits_private.task_rollup_source), so today's
+-- shows, by the very definition the rollups use (monitoring_private.task_rollup_source), so today's
 -- health and tomorrow's summary row for today never disagree: outcomes, credits charged and
 -- refunded (the refund rate's terms), known cost and completions without a known cost.
 -- A function for two reasons: it runs without JIT (the planner, misled by the per-row cost of
@@ -20,7 +20,7 @@ as $$
   select coalesce(sum(s.completed), 0)::integer, coalesce(sum(s.failed), 0)::integer,
          coalesce(sum(s.credits_charged), 0)::bigint, coalesce(sum(s.credits_refunded), 0)::bigint,
          coalesce(sum(s.cost_usd), 0), coalesce(sum(s.unpriced), 0)::integer
-    from credits_private.task_rollup_source(date_trunc('day', now() at time zone 'UTC') at time zone 'UTC', 'infinity') s
+    from monitoring_private.task_rollup_source(date_trunc('day', now() at time zone 'UTC') at time zone 'UTC', 'infinity') s
 $$;
 
 comment on function monitoring.todays_generations() is

@@ -28,7 +28,7 @@ export interface BackfillResult {
 /**
  * Refunds every missing refund in batches of `batchSize` tasks, one transaction each, so that a
  * large backfill holds its locks briefly and shows progress. Concurrent runs share the work.
- * Runs as the package's owner (it calls credits_private.backfill_refunds).
+ * Needs EXECUTE on backfill_missing_refunds (credits_service, or the owner).
  */
 export async function backfillRefunds(
   sql: postgres.Sql,
@@ -43,7 +43,8 @@ export async function backfillRefunds(
   for (;;) {
     // Each batch continues after the last task id of the one before (keyset), in id order.
     const rows: { task_id: string; user_id: string; credits: number; refunded: boolean }[] = await sql`
-      select task_id, user_id, credits::int, refunded from credits_private.backfill_refunds(false, ${batchSize}, ${after})`;
+      select task_id, user_id, credits::int, refunded
+        from backfill_missing_refunds(p_dry_run => false, p_limit => ${batchSize}, p_after => ${after})`;
     if (rows.length === 0) break;
     result.batches++;
     // biome-ignore lint/complexity/useMathMinMax: task ids are uuids, compared as text (Math.max takes numbers)

@@ -1,5 +1,5 @@
 // What the catalog cannot say about a function's or view's result, read from the header of its
-// definition file (functions/<name>.sql, views/<schema>/<name>.sql):
+// definition file (the file credits_meta.definitions records for it):
 //   -- Never null: task_id, balance, replayed.     output columns always filled (a scalar: "the result")
 //   -- Document type: AdminCreditStats.           a jsonb result's TypeScript type (src/client/documents.ts)
 // tests/nullability.test.ts checks every "Never null" against real calls and reads.
@@ -39,13 +39,7 @@ export function parseAnnotations(sql: string, file: string): Annotations {
   };
 }
 
-/** The definition file of a function or view of the package, as the deploy names it. */
-export function definitionFile(kind: 'function' | 'view', schema: string, name: string): string {
-  if (kind === 'view') return `views/${schema}/${name}.sql`;
-  return schema === 'public' ? `functions/${name}.sql` : `functions/${schema}/${name}.sql`;
-}
-
-export async function readAnnotations(kind: 'function' | 'view', schema: string, name: string): Promise<Annotations> {
-  const file = definitionFile(kind, schema, name);
+/** The annotations of a definition file, by its path relative to the package root. */
+export async function readAnnotations(file: string): Promise<Annotations> {
   return parseAnnotations(await readFile(path.join(packageRoot, file), 'utf8'), file);
 }

@@ -30,8 +30,8 @@ export interface CatalogView {
 
 export async function introspect(sql: postgres.Sql): Promise<{ functions: CatalogFunction[]; views: CatalogView[] }> {
   const functions = await sql<{ schema: string; name: string; comment: string | null; returns_set: boolean; return_type: string;
-    volatility: 'i' | 's' | 'v'; arg_names: string[]; arg_modes: string[]; arg_types: string[]; defaults: number }[]>`
-    select n.nspname as schema, p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
+    volatility: 'i' | 's' | 'v'; arg_names: string[]; arg_modes: string[]; arg_types: string[]; defaults: number; file: string }[]>`
+    select d.name as file, n.nspname as schema, p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
            p.proretset as returns_set, format_type(p.prorettype, null) as return_type, p.provolatile as volatility,
            coalesce(p.proargnames, '{}') as arg_names,
            coalesce(p.proargmodes::text[], array_fill('i'::text, array[p.pronargs::int])) as arg_modes,
@@ -39,26 +39,23 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
            p.pronargdefaults::int as defaults
       from pg_proc p
       join pg_namespace n on n.oid = p.pronamespace
-      join credits_meta.definitions d
-        on d.kind = 'function'
-       and d.name = case n.nspname when 'public' then 'functions/' || p.proname || '.sql'
-                                   else 'functions/' || n.nspname || '/' || p.proname || '.sql' end
+      join credits_meta.definitions d on d.kind = 'function' and d.schema = n.nspname and d.object = p.proname
      where n.nspname in ('public', 'monitoring') and p.prokind = 'f' -- procedures are CALLed by schedulers, not by the client
      order by n.nspname, p.proname, p.oid`;
-  const viewColumns = await sql<{ schema: string; name: string; comment: string | null; column: string; type: string }[]>`
-    select n.nspname as schema, c.relname as name, obj_description(c.oid, 'pg_class') as comment,
+  const viewColumns = await sql<{ schema: string; name: string; comment: string | null; column: string; type: string; file: string }[]>`
+    select d.name as file, n.nspname as schema, c.relname as name, obj_description(c.oid, 'pg_class') as comment,
            a.attname as column, format_type(a.atttypid, a.atttypmod) as type
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-      join credits_meta.definitions d on d.kind = 'view' and d.name = 'views/' || n.nspname || '/' || c.relname || '.sql'
+      join credits_meta.definitions d on d.kind = 'view' and d.schema = n.nspname and d.object = c.relname
      where n.nspname in ('monitoring', 'public') and c.relkind = 'v'
      order by n.nspname, c.relname, a.attnum`;
 
   const views = new Map<string, CatalogView>();
   for (const row of viewColumns) {
     const key = `${row.schema}.${row.name}`;
-    const view = views.get(key) ?? { schema: row.schema, name: row.name, comment: row.comment, columns: [], annotations: await readAnnotations('view', row.schema, row.name) };
+    const view = views.get(key) ?? { schema: row.schema, name: row.name, comment: row.comment, columns: [], annotations: await readAnnotations(row.file) };
     view.columns.push({ name: row.column, type: row.type });
     views.set(key, view);
   }
@@ -72,7 +69,7 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
       volatility: f.volatility,
       args: f.arg_types.map((type, i) => ({ name: f.arg_names[i] ?? `arg${i + 1}`, mode: f.arg_modes[i] ?? 'i', type })),
       defaults: f.defaults,
-      annotations: await readAnnotations('function', f.schema, f.name),
+      annotations: await readAnnotations(f.file),
     }))),
     views: [...views.values()],
   };

@@ -6,7 +6,7 @@
 // their files under functions/ and views/ are their source.
 import type postgres from 'postgres';
 
-const schemas = ['public', 'credits_private', 'monitoring', 'archive', 'credits_meta'];
+const schemas = ['public', 'credits_private', 'monitoring', 'monitoring_private', 'archive', 'credits_meta'];
 
 interface Table { oid: number; schema: string; name: string; comment: string | null; rls: boolean; forced: boolean }
 

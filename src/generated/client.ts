@@ -126,6 +126,8 @@ export function allocateMonthlyCredits(sql: Sql, args: AllocateMonthlyCreditsArg
 
 export interface BackfillMissingRefundsArgs {
   dryRun?: boolean;
+  limit?: number;
+  after?: string;
 }
 export interface BackfillMissingRefundsResult {
   task_id: string;
@@ -136,9 +138,9 @@ export interface BackfillMissingRefundsResult {
   refunded: boolean;
   balance: number | null;
 }
-/** Refunds every historical failed task that charged credits and has no refund (dry run by default). */
+/** Refunds historical failed tasks that charged credits and have no refund, in batches if asked (dry run by default). */
 export function backfillMissingRefunds(sql: Sql, args: BackfillMissingRefundsArgs = {}): Promise<BackfillMissingRefundsResult[]> {
-  return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits', 'case when isfinite(failed_at) then (to_jsonb(failed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else failed_at::text end as failed_at', 'error_message', 'refunded', 'balance'], integers: ['credits', 'balance'] }) as Promise<BackfillMissingRefundsResult[]>;
+  return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_after', key: 'after', type: 'uuid' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits', 'case when isfinite(failed_at) then (to_jsonb(failed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else failed_at::text end as failed_at', 'error_message', 'refunded', 'balance'], integers: ['credits', 'balance'] }) as Promise<BackfillMissingRefundsResult[]>;
 }
 
 export interface ClaimGenerationsToReconcileArgs {

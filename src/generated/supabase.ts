@@ -65,6 +65,8 @@ export type CreditsLedgerDatabase = {
       backfill_missing_refunds: {
         Args: {
           p_dry_run?: boolean;
+          p_limit?: number;
+          p_after?: string;
         };
         Returns: Array<{
           task_id: string;

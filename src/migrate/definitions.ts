@@ -1,6 +1,7 @@
 // Repeatable definitions: functions/ and views/ are the source of truth for every function and
-// view of the package. Each file defines one object (its path names it) and is re-applied when
-// its text changes, the way Flyway applies R__ files: a SHA-256 per file is kept in
+// view of the package. Each file defines one object, named like the file and qualified by its
+// schema in the file's CREATE (folders group them by subsystem), and is re-applied when its
+// text changes, the way Flyway applies R__ files: a SHA-256 per file is kept in
 // credits_meta.definitions, and a deploy applies only what differs, in one transaction.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import type { ClientBase } from 'pg';
 export type DefinitionKind = 'function' | 'view';
 
 export interface Definition {
-  /** Path relative to the package root, e.g. functions/start_generation.sql. */
+  /** Path relative to the package root, e.g. functions/ledger/start_generation.sql. */
   name: string;
   kind: DefinitionKind;
   schema: string;
@@ -19,16 +20,26 @@ export interface Definition {
   sha256: string;
 }
 
+/** A definition as recorded: its file and the object it created. */
+export interface Located {
+  name: string;
+  kind: DefinitionKind;
+  schema: string;
+  object: string;
+}
+
 export interface DefinitionPlan {
   changed: Definition[];
   unchanged: Definition[];
   /** Recorded as applied but no longer in the source: dropped by the next apply. */
-  removed: { name: string; kind: DefinitionKind }[];
+  removed: Located[];
 }
 
 interface Recorded {
   name: string;
   kind: DefinitionKind;
+  schema: string;
+  object: string;
   sha256: string;
 }
 
@@ -40,7 +51,8 @@ const ensureMetaTable = `
     kind text not null check (kind in ('function', 'view')),
     sha256 text not null,
     applied_at timestamptz not null default now()
-  );`;
+  );
+  alter table credits_meta.definitions add column if not exists schema text, add column if not exists object text;`;
 
 async function sqlFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
@@ -50,7 +62,7 @@ async function sqlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Reads functions/ (public.<name>, or <schema>/<name>) then views/<schema>/<name>. */
+/** Reads every .sql file under functions/, then under views/. */
 export async function loadDefinitions(root: string): Promise<Definition[]> {
   const load = async (kind: DefinitionKind, folder: string): Promise<Definition[]> => {
     const files = await sqlFiles(path.join(root, folder));
@@ -59,15 +71,28 @@ export async function loadDefinitions(root: string): Promise<Definition[]> {
         const name = path.relative(root, file).split(path.sep).join('/');
         const sql = await readFile(file, 'utf8');
         const sha256 = createHash('sha256').update(sql).digest('hex');
-        return { name, kind, ...parseName(name), sql, sha256 };
+        return { name, kind, ...definedObject(name, sql), sql, sha256 };
       }),
     );
   };
   return [...(await load('function', 'functions')), ...(await load('view', 'views'))];
 }
 
-/** functions/<name>.sql is public.<name>; functions/<schema>/<name>.sql and views/<schema>/<name>.sql name their schema. */
-function parseName(name: string): { schema: string; object: string } {
+/**
+ * The object a file defines: its first `create [or replace] function|procedure|view
+ * <schema>.<name>`, which must be named like the file.
+ */
+export function definedObject(name: string, sql: string): { schema: string; object: string } {
+  const code = sql.replace(/--.*$/gm, ''); // a header may name other objects
+  const found = /\bcreate\s+(?:or\s+replace\s+)?(?:function|procedure|view)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)/i.exec(code);
+  if (!found) throw new Error(`${name}: no schema-qualified create function, procedure or view`);
+  const [, schema, object] = found as unknown as [string, string, string];
+  if (object !== path.basename(name, '.sql')) throw new Error(`${name} defines ${schema}.${object}: name the file after its object`);
+  return { schema, object };
+}
+
+/** Where the layout before issue 14 put an object, for rows recorded without schema and object. */
+function locationByPath(name: string): { schema: string; object: string } {
   const parts = name.replace(/^(functions|views)\//, '').replace(/\.sql$/, '').split('/');
   return parts.length === 1 ? { schema: 'public', object: parts[0]! } : { schema: parts[0]!, object: parts[1]! };
 }
@@ -75,8 +100,16 @@ function parseName(name: string): { schema: string; object: string } {
 async function recorded(client: ClientBase): Promise<Recorded[]> {
   const exists = await client.query(`select to_regclass('credits_meta.definitions') is not null as ok`);
   if (!exists.rows[0].ok) return [];
-  const { rows } = await client.query<Recorded>(`select name, kind, sha256 from credits_meta.definitions`);
-  return rows;
+  const columns = await client.query(
+    `select count(*)::int as n from information_schema.columns
+      where table_schema = 'credits_meta' and table_name = 'definitions' and column_name = 'schema'`,
+  );
+  const { rows } = await client.query<Recorded & { schema: string | null; object: string | null }>(
+    columns.rows[0].n > 0
+      ? `select name, kind, sha256, schema, object from credits_meta.definitions`
+      : `select name, kind, sha256, null as schema, null as object from credits_meta.definitions`,
+  );
+  return rows.map((r) => (r.schema && r.object ? r : { ...r, ...locationByPath(r.name) }) as Recorded);
 }
 
 async function objectExists(client: ClientBase, d: { kind: DefinitionKind; schema: string; object: string }) {
@@ -98,7 +131,7 @@ export async function planDefinitions(client: ClientBase, defs: Definition[]): P
     (same ? plan.unchanged : plan.changed).push(d);
     known.delete(d.name);
   }
-  plan.removed = [...known.values()].map(({ name, kind }) => ({ name, kind }));
+  plan.removed = [...known.values()].map(({ name, kind, schema, object }) => ({ name, kind, schema, object }));
   return plan;
 }
 
@@ -178,15 +211,13 @@ const createViews = (client: ClientBase, views: Definition[]) =>
 
 // 2BP01 dependent_objects_still_exist: another managed view reads it; a view of someone
 // else's that depends on ours stops the deploy with that error rather than vanishing.
-const dropViews = (client: ClientBase, names: string[]) =>
-  inDependencyOrder(client, names, '2BP01', (name) => {
-    const { schema, object } = parseName(name);
-    return dropView(client, schema, object);
-  });
+const dropViews = (client: ClientBase, views: { schema: string; object: string }[]) =>
+  inDependencyOrder(client, views, '2BP01', (v) => dropView(client, v.schema, v.object));
 
 /**
  * Brings the database's functions and views to the source, in one transaction. Views are
- * recreated together when any of them changed (a view cannot change its columns in place).
+ * recreated together when any of them changed (a view cannot change its columns in place) or a
+ * function is removed (a view may call it).
  */
 export async function applyDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
   await client.query('begin');
@@ -196,25 +227,28 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
     await client.query('set local check_function_bodies = off');
     const plan = await planDefinitions(client, defs);
     const views = defs.filter((d) => d.kind === 'view');
-    const viewsChanged = plan.changed.some((d) => d.kind === 'view') || plan.removed.some((r) => r.kind === 'view');
+    const viewsChanged = plan.changed.some((d) => d.kind === 'view') || plan.removed.length > 0;
 
     if (viewsChanged) {
-      const recordedViews = (await recorded(client)).filter((r) => r.kind === 'view').map((r) => r.name);
-      await dropViews(client, [...new Set([...recordedViews, ...views.map((v) => v.name)])]);
+      const all = [...(await recorded(client)).filter((r) => r.kind === 'view'), ...views];
+      await dropViews(client, [...new Map(all.map((v) => [`${v.schema}.${v.object}`, v])).values()]);
     }
-    for (const r of plan.removed.filter((r) => r.kind === 'function')) {
-      const { schema, object } = parseName(r.name);
-      await dropFunction(client, schema, object);
-    }
+    for (const r of plan.removed.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
     for (const d of plan.changed.filter((d) => d.kind === 'function')) await applyFunction(client, d);
     if (viewsChanged) await createViews(client, views);
 
     await client.query(`delete from credits_meta.definitions where not (name = any($1))`, [defs.map((d) => d.name)]);
     for (const d of viewsChanged ? [...plan.changed, ...plan.unchanged.filter((u) => u.kind === 'view')] : plan.changed) {
       await client.query(
-        `insert into credits_meta.definitions (name, kind, sha256) values ($1, $2, $3)
-         on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()`,
-        [d.name, d.kind, d.sha256],
+        `insert into credits_meta.definitions (name, kind, sha256, schema, object) values ($1, $2, $3, $4, $5)
+         on conflict (name) do update set sha256 = excluded.sha256, schema = excluded.schema, object = excluded.object, applied_at = now()`,
+        [d.name, d.kind, d.sha256, d.schema, d.object],
+      );
+    }
+    for (const d of plan.unchanged) {
+      await client.query(
+        `update credits_meta.definitions set schema = $2, object = $3 where name = $1 and schema is distinct from $2`,
+        [d.name, d.schema, d.object],
       );
     }
     await client.query('commit');
@@ -235,11 +269,8 @@ export async function dropDefinitions(client: ClientBase): Promise<number> {
   if (all.length === 0) return 0;
   await client.query('begin');
   try {
-    await dropViews(client, all.filter((r) => r.kind === 'view').map((r) => r.name));
-    for (const r of all.filter((r) => r.kind === 'function')) {
-      const { schema, object } = parseName(r.name);
-      await dropFunction(client, schema, object);
-    }
+    await dropViews(client, all.filter((r) => r.kind === 'view'));
+    for (const r of all.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
     await client.query('delete from credits_meta.definitions');
     await client.query('commit');
   } catch (error) {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ClientBase } from 'pg';
 
 /** Schemas that belong to the package as a whole. */
-export const packageSchemas = ['credits_private', 'credits_meta', 'monitoring', 'archive'];
+export const packageSchemas = ['credits_private', 'credits_meta', 'monitoring', 'monitoring_private', 'archive'];
 /**
  * The legacy platform's pools stay the legacy application's while they are in public: 0003
  * moves them to schema archive (covered above), and its down gives them back as they were.

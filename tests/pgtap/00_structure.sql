@@ -1,7 +1,7 @@
 -- Structure and privileges: tables, constraints, RLS, roles and who may execute what.
 begin;
 set local search_path to public, tap;
-select plan(37);
+select plan(38);
 
 select has_table('public', t, 'table ' || t || ' exists')
   from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks', 'credit_tiers', 'provider_prices']) t;
@@ -43,23 +43,23 @@ select ok(not exists (select 1 from pg_roles where rolname in ('credits_service'
 -- COMMIT; run_monthly_allocation is SECURITY INVOKER and qualifies every name).
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private', 'monitoring') and p.proname <> 'consume_platform_credits' and p.prokind = 'f'
+   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and p.proname <> 'consume_platform_credits' and p.prokind = 'f'
      and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins search_path');
 -- A procedure that COMMITs may have neither SET nor SECURITY DEFINER: it runs with its caller's rights.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private') and p.prokind = 'p' and (p.prosecdef or p.proconfig is not null) $$,
+   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and p.prokind = 'p' and (p.prosecdef or p.proconfig is not null) $$,
   'every procedure is SECURITY INVOKER');
 
 -- Nothing is executable by PUBLIC or anon; authenticated gets my_credit_balance only.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private', 'monitoring') and has_function_privilege('anon', p.oid, 'execute') $$,
+   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and has_function_privilege('anon', p.oid, 'execute') $$,
   'anon executes no function');
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private', 'monitoring') and has_function_privilege('authenticated', p.oid, 'execute') $$,
+   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and has_function_privilege('authenticated', p.oid, 'execute') $$,
   $$ values ('my_credit_balance') $$,
   'authenticated executes my_credit_balance only');
 select results_eq($$
@@ -74,8 +74,12 @@ select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'e
   'credits_analyst verifies the ledger and cannot charge');
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname = 'credits_private' and has_function_privilege('credits_service', p.oid, 'execute') $$,
-  'private helpers are executable by nobody but their owner');
+   where n.nspname in ('credits_private', 'monitoring_private')
+     and (has_function_privilege('credits_service', p.oid, 'execute') or has_function_privilege('credits_analyst', p.oid, 'execute')) $$,
+  'private helpers (ledger and monitoring) are executable by nobody but their owner');
+select ok(not has_schema_privilege('credits_analyst', 'monitoring_private', 'usage')
+      and not has_schema_privilege('credits_service', 'monitoring_private', 'usage'),
+  'monitoring''s internals are not an API: no role may use their schema');
 
 -- Table privileges: anon nothing, authenticated and the service read, nobody writes.
 select ok(not has_table_privilege('anon', 'public.' || t, 'select'), 'anon cannot read ' || t)

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(11);
+select plan(12);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000004a', 'basic');
 create temp table t as
@@ -21,6 +21,8 @@ select results_eq($$ select status, failure_source from enhancement_tasks where 
   $$ values ('failed', 'timeout') $$, 'the source of a sweep is timeout');
 select is((select max(balance) from swept), 65::bigint, 'the last refund reports the balance after it');
 select is((select credits from user_credits where user_id = '00000000-0000-0000-0000-00000000004a'), 65::bigint, '100 - 65 charged + 30 refunded');
+select results_eq($$ select distinct c.origin from credit_transactions c join swept s on s.task_id = c.task_id where c.type = 'refund' $$,
+  $$ values ('sweeper') $$, 'the refund rows say the sweeper wrote them');
 select is_empty($$ select * from expire_stale_generations('30 minutes') $$, 'a second sweep finds nothing');
 select results_eq($$ select count(*)::int from expire_stale_generations('1 second', 1) $$, $$ values (0) $$,
   'the fresh task (updated now) is not older than a second');

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(13);
+select plan(18);
 
 -- A legacy failure (before adoption): charged, never refunded.
 insert into user_credits (user_id, credits, purchased_credits) values ('00000000-0000-0000-0000-0000000000b1', 4, 4);
@@ -30,15 +30,23 @@ select results_eq($$ select task_id, credits, refunded from backfill_missing_ref
   $$ values ('00000000-0000-0000-0000-00000000b1f1'::uuid, 6::bigint, false), ('00000000-0000-0000-0000-00000000b2f1'::uuid, 14, false) $$,
   'the dry run (the default) lists them');
 select is((select count(*)::int from credit_transactions where type = 'refund'), 0, 'the dry run writes nothing');
+select results_eq($$ select task_id from backfill_missing_refunds(p_limit => 1) $$,
+  $$ values ('00000000-0000-0000-0000-00000000b1f1'::uuid) $$, 'p_limit takes the first tasks in id order');
+select results_eq($$ select task_id from backfill_missing_refunds(p_after => '00000000-0000-0000-0000-00000000b1f1') $$,
+  $$ values ('00000000-0000-0000-0000-00000000b2f1'::uuid) $$, 'p_after continues after a task id');
+select throws_ok($$ select * from backfill_missing_refunds(true, 0) $$, 'CR003', 'p_limit must be at least 1', 'a batch of no task is CR003');
 
-select results_eq($$ select credits, refunded, balance from backfill_missing_refunds(false) order by task_id $$,
-  $$ values (6::bigint, true, 10::bigint), (14, true, 14) $$, 'the real run refunds them');
+select results_eq($$ select credits, refunded, balance from backfill_missing_refunds(false, 1) $$,
+  $$ values (6::bigint, true, 10::bigint) $$, 'a real batch refunds its tasks');
+select results_eq($$ select credits, refunded, balance from backfill_missing_refunds(false, p_after => '00000000-0000-0000-0000-00000000b1f1') $$,
+  $$ values (14::bigint, true, 14::bigint) $$, 'and the next batch the rest');
 select results_eq($$ select amount, origin from credit_transactions where type = 'refund' order by amount $$,
   $$ values (6::bigint, 'backfill'), (14, 'backfill') $$, 'as refund rows marked backfill');
 select results_eq($$ select credits, purchased_credits, credits_used_this_month from user_credits where user_id = '00000000-0000-0000-0000-0000000000b2' $$,
   $$ values (14::bigint, 14::bigint, 14::bigint) $$, 'a refund of a charge of no known period leaves usage this month alone');
 select is_empty($$ select * from verify_ledger() $$, 'the ledger is sound after the backfill');
 select is_empty($$ select * from backfill_missing_refunds(false) $$, 'a second run refunds nothing');
+select is_empty($$ select * from credits_private.missing_refunds $$, 'the ledger has no missing refund left');
 select is_empty($$ select * from monitoring.missing_refunds $$, 'the audit is empty afterwards');
 select throws_ok($$ select * from backfill_missing_refunds(null) $$, 'CR003', null, 'a null dry-run flag is CR003');
 

@@ -1,21 +1,10 @@
--- missing_refunds: failed tasks inherited from before adoption that charged credits and were
--- never refunded (the refund audit), until backfill_missing_refunds repays them. A task the
--- package ran is refunded in the transaction that fails it; one that was not would be a ledger
--- violation, reported by verify_ledger() as missing_refund.
+-- missing_refunds: the refund audit: failed tasks inherited from before adoption that charged
+-- credits and were never refunded, until backfill_missing_refunds repays them. The definition is
+-- the ledger's (credits_private.missing_refunds); this view shows it to analysts.
 -- Never null: user_id, task_id, credits.
 create or replace view monitoring.missing_refunds as
-select t.user_id,
-       t.id as task_id,
-       -c.amount as credits,
-       coalesce(t.completed_at, t.updated_at) as failed_at,
-       t.error_message,
-       t.provider,
-       t.task_type,
-       t.origin
-  from public.enhancement_tasks t
-  join public.credit_transactions c on c.task_id = t.id and c.type = 'usage' and c.amount < 0
- where t.status = 'failed' and t.origin = 'legacy'
-   and not exists (select 1 from public.credit_transactions r where r.task_id = t.id and r.type = 'refund');
+select m.user_id, m.task_id, m.credits, m.failed_at, m.error_message, m.provider, m.task_type, m.origin
+  from credits_private.missing_refunds m;
 
 comment on view monitoring.missing_refunds is
   'Failed tasks inherited from before adoption that charged credits and have no refund.';

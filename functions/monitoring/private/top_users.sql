@@ -7,7 +7,7 @@
 -- above it in the window already. Otherwise every user of the range is summed
 -- (monitoring.user_rollup_daily for whole days, the raw edges): a cost that follows the range's
 -- active users.
-create or replace function credits_private.top_users(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
+create or replace function monitoring_private.top_users(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (
   ranking text, rank integer, user_id uuid, generations bigint, credits_charged bigint, credits_refunded bigint, cost_usd numeric
 )
@@ -38,10 +38,10 @@ declare
 begin
   select (b.first_day at time zone 'UTC')::date, (b.cut at time zone 'UTC')::date, b.head_to, b.tail_from
     into v_first, v_cut, v_head_to, v_tail_from
-    from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh) b;
+    from monitoring_private.rollup_bounds(p_from, p_to, p_as_of_refresh) b;
   -- the longest window within the whole days
   select w.days, w.through into v_days, v_through
-    from credits_private.user_windows(v_today) w
+    from monitoring_private.user_windows(v_today) w
    where w.through - w.days + 1 >= v_first and w.through < v_cut
    order by w.days desc limit 1;
 
@@ -63,10 +63,10 @@ begin
                    where d.day > v_through and d.day < v_cut
                   union all
                   select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-                    from credits_private.user_day_rollup_source(p_from, v_head_to) s
+                    from monitoring_private.user_day_rollup_source(p_from, v_head_to) s
                   union all
                   select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-                    from credits_private.user_day_rollup_source(v_tail_from, p_to) s) p
+                    from monitoring_private.user_day_rollup_source(v_tail_from, p_to) s) p
            group by p.user_id) x;
 
   -- Each ranking's ten leaders of the window, in its order (ties by user id: a user tied with the
@@ -106,6 +106,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.top_users(timestamptz, timestamptz, boolean) is
+comment on function monitoring_private.top_users(timestamptz, timestamptz, boolean) is
   'The 10 users with the most credits charged, provider cost and generations for tasks started in a range, exactly.';
-revoke all on function credits_private.top_users(timestamptz, timestamptz, boolean) from public;
+revoke all on function monitoring_private.top_users(timestamptz, timestamptz, boolean) from public;

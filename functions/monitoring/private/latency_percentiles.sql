@@ -1,27 +1,27 @@
 -- latency_percentiles: latency p50 and p95 (submitted → finished, milliseconds) of the tasks
 -- started in [p_from, p_to) that finished, per provider and model, and per provider over all
 -- its models (model null), from the histogram of monitoring.latency_rollup_daily for the whole
--- days and credits_private.latency_rollup_source for the raw edges (split by rollup_bounds, as
+-- days and monitoring_private.latency_rollup_source for the raw edges (split by rollup_bounds, as
 -- task_stats is). A percentile is the geometric middle of the bucket holding it (the bucket of
 -- percentile_disc's answer): within 4.9 % of the exact latency, however many tasks it covers.
-create or replace function credits_private.latency_percentiles(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
+create or replace function monitoring_private.latency_percentiles(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (provider text, model text, tasks bigint, p50_ms double precision, p95_ms double precision)
 language sql
 stable
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
-  with b as (select * from credits_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
+  with b as (select * from monitoring_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
   parts as (
     select l.provider, l.model, l.bucket, l.tasks
       from b, monitoring.latency_rollup_daily l
      where l.day >= (b.first_day at time zone 'UTC')::date and l.day < (b.cut at time zone 'UTC')::date
     union all
     select e.provider, e.model, e.bucket, e.tasks
-      from b, credits_private.latency_rollup_source(p_from, b.head_to) e
+      from b, monitoring_private.latency_rollup_source(p_from, b.head_to) e
     union all
     select e.provider, e.model, e.bucket, e.tasks
-      from b, credits_private.latency_rollup_source(b.tail_from, p_to) e
+      from b, monitoring_private.latency_rollup_source(b.tail_from, p_to) e
   ), h as (
     -- each model's histogram, and its provider's (model null)
     select p.provider, p.model, p.bucket, sum(p.tasks) as tasks
@@ -40,6 +40,6 @@ as $$
    group by c.provider, c.model
 $$;
 
-comment on function credits_private.latency_percentiles(timestamptz, timestamptz, boolean) is
+comment on function monitoring_private.latency_percentiles(timestamptz, timestamptz, boolean) is
   'Approximate latency p50/p95 per provider and model (and per provider) from the latency histograms, within 4.9 %.';
-revoke all on function credits_private.latency_percentiles(timestamptz, timestamptz, boolean) from public;
+revoke all on function monitoring_private.latency_percentiles(timestamptz, timestamptz, boolean) from public;

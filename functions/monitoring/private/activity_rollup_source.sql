@@ -1,7 +1,7 @@
 -- activity_rollup_source: the definition of monitoring.activity_rollup_weekly for the tasks
 -- started in [p_from, p_to) (callers pass ISO week boundaries): users active in each week, and
 -- those with no generation before it.
-create or replace function credits_private.activity_rollup_source(p_from timestamptz, p_to timestamptz)
+create or replace function monitoring_private.activity_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (week date, active_users integer, new_users integer, generations integer)
 language plpgsql
 stable
@@ -32,6 +32,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.activity_rollup_source(timestamptz, timestamptz) is
+comment on function monitoring_private.activity_rollup_source(timestamptz, timestamptz) is
   'Raw-row definition of monitoring.activity_rollup_weekly for tasks started in [p_from, p_to).';
-revoke all on function credits_private.activity_rollup_source(timestamptz, timestamptz) from public;
+revoke all on function monitoring_private.activity_rollup_source(timestamptz, timestamptz) from public;

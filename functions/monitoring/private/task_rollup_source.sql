@@ -6,7 +6,7 @@
 -- completed tasks with no provider cost: their spend is unknown, not $0 (a failure without a
 -- cost costs nothing, by the contract, so it is priced). failed_cost_usd is the cost of the failed
 -- tasks (a cost passed with the failure, or a late success): spend without revenue.
-create or replace function credits_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
+create or replace function monitoring_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (
   day date, provider text, model text, task_type text,
   generations integer, completed integer, failed integer, in_flight integer,
@@ -46,6 +46,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.task_rollup_source(timestamptz, timestamptz) is
+comment on function monitoring_private.task_rollup_source(timestamptz, timestamptz) is
   'Raw-row definition of monitoring.task_rollup_daily for tasks started in [p_from, p_to).';
-revoke all on function credits_private.task_rollup_source(timestamptz, timestamptz) from public;
+revoke all on function monitoring_private.task_rollup_source(timestamptz, timestamptz) from public;

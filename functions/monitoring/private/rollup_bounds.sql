@@ -7,7 +7,7 @@
 -- p_as_of_refresh (a range of whole UTC days, checked by the caller): every day from the
 -- rollups as of their last refresh, today's row included, no raw row read (first_day = p_from,
 -- cut = p_to): the dashboard's reads, whose cost then does not grow with the daily volume.
-create or replace function credits_private.rollup_bounds(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
+create or replace function monitoring_private.rollup_bounds(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (first_day timestamptz, cut timestamptz, head_to timestamptz, tail_from timestamptz)
 language sql
 stable
@@ -33,6 +33,6 @@ as $$
     from r
 $$;
 
-comment on function credits_private.rollup_bounds(timestamptz, timestamptz, boolean) is
+comment on function monitoring_private.rollup_bounds(timestamptz, timestamptz, boolean) is
   'Splits a range into whole days served by the rollups and raw edges (none as of the last refresh).';
-revoke all on function credits_private.rollup_bounds(timestamptz, timestamptz, boolean) from public;
+revoke all on function monitoring_private.rollup_bounds(timestamptz, timestamptz, boolean) from public;

@@ -1,14 +1,25 @@
--- refund_task: returns the credits a task was charged, exactly once, to the buckets they came
--- from: monthly credits go back to the monthly bucket while the period of the charge is still
--- the account's period, otherwise they come back as purchased credits (nothing is lost at a
--- period change). Writes the 'refund' ledger row in the caller's transaction.
--- The caller must already have moved the task to 'failed' (and so holds its row lock).
--- Arguments: p_task_id; p_origin, 'rpc' or 'backfill', recorded on the refund row.
--- Result: refunded_credits (0 when the task was never charged or is already refunded) and the
--- account's balance afterwards (null when the task's user has no account).
-create or replace function credits_private.refund_task(
+-- fail_and_refund: the failure transition, the one place a task fails and the one place a
+-- charge is refunded. A task still in flight ('pending' or 'processing') becomes 'failed' with
+-- its source, message and provider cost, and the credits it was charged go back, exactly once,
+-- in the same transaction: monthly credits to the monthly bucket while the period of the charge
+-- is still the account's period, otherwise as purchased credits (nothing is lost at a period
+-- change). A finished task is left alone. With p_source null the task has failed already (a
+-- legacy failure the backfill repays; the caller holds its row lock): refund only.
+-- Callers: fail_generation (the application's callbacks, the webhook, the reconciliation),
+-- expire_stale_generations (the sweeper), backfill_missing_refunds.
+-- Arguments: p_origin, who writes the refund row ('rpc', 'sweeper' or 'backfill'); p_message as
+-- stored (the caller normalised it) and p_message_normalised (null, 'defaulted', 'truncated').
+-- Result: failed (this call failed the task), refunded_credits (0 when nothing was failed, the
+-- task was never charged or is already refunded) and the account's balance afterwards (null when
+-- the task's user has no account, or nothing was failed).
+create or replace function credits_private.fail_and_refund(
   p_task_id uuid,
   p_origin text,
+  p_source text default null,
+  p_message text default null,
+  p_message_normalised text default null,
+  p_provider_cost_usd numeric default 0,
+  out failed boolean,
   out refunded_credits integer,
   out balance bigint
 )
@@ -24,8 +35,23 @@ declare
   v_account_period date;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
-  -- The charge, unless it was refunded already (the caller holds the task's row lock, so no
-  -- other refund of this task can run in between; the unique index would refuse one anyway).
+  failed := false;
+  if p_source is not null then
+    update public.enhancement_tasks t
+       set status = 'failed', error_message = p_message, error_message_normalised = p_message_normalised,
+           failure_source = p_source, provider_cost_usd = p_provider_cost_usd,
+           completed_at = now(), updated_at = now()
+     where t.id = p_task_id and t.status in ('pending', 'processing');
+    if not found then
+      refunded_credits := 0;
+      return;
+    end if;
+    failed := true;
+  end if;
+
+  -- The charge, unless it was refunded already (the task's row lock is held, taken by the
+  -- UPDATE above or the backfill's FOR UPDATE, so no other refund of this task can run in
+  -- between; the unique index would refuse one anyway).
   -- A charge fits an integer: start_generation takes at most 1,000,000 credits, legacy ones were integer.
   select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start
     into v_user, refunded_credits, v_monthly, v_period
@@ -73,6 +99,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.refund_task(uuid, text) is
-  'Refunds a failed task''s charge once, to the buckets it came from; writes the refund row.';
-revoke all on function credits_private.refund_task(uuid, text) from public;
+comment on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric) is
+  'Fails a task in flight and refunds its charge once, to the buckets it came from, in one transaction.';
+revoke all on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric) from public;

@@ -1,7 +1,7 @@
 -- user_rollup_source: the definition of monitoring.user_rollup_monthly for the tasks started in
 -- [p_from, p_to) (callers pass month boundaries), of the users in p_users (null: everyone).
 -- unpriced: completed tasks with no provider cost (as in task_rollup_source).
-create or replace function credits_private.user_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
+create or replace function monitoring_private.user_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   month date, user_id uuid, generations integer, completed integer, failed integer,
   credits_charged bigint, credits_refunded bigint, cost_usd numeric, unpriced integer
@@ -34,6 +34,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.user_rollup_source(timestamptz, timestamptz, uuid[]) is
+comment on function monitoring_private.user_rollup_source(timestamptz, timestamptz, uuid[]) is
   'Raw-row definition of monitoring.user_rollup_monthly for tasks started in [p_from, p_to), of some or all users.';
-revoke all on function credits_private.user_rollup_source(timestamptz, timestamptz, uuid[]) from public;
+revoke all on function monitoring_private.user_rollup_source(timestamptz, timestamptz, uuid[]) from public;

@@ -30,7 +30,7 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_refund record;
+  v_failure record;
   v_message text := p_error_message;
   v_normalised text;
 begin
@@ -58,18 +58,13 @@ begin
       hint = 'Say where the failure was seen.';
   end if;
 
-  update public.enhancement_tasks t
-     set status = 'failed', error_message = v_message, error_message_normalised = v_normalised,
-         failure_source = p_source,
-         provider_cost_usd = coalesce(p_provider_cost_usd, 0),
-         completed_at = now(), updated_at = now()
-   where t.id = p_task_id and t.status in ('pending', 'processing')
-  returning t.id, t.status into task_id, status;
-
-  if found then
-    select * into v_refund from credits_private.refund_task(p_task_id, 'rpc');
-    refunded_credits := v_refund.refunded_credits;
-    balance := v_refund.balance;
+  -- An assignment, not SELECT … FROM: PL/pgSQL evaluates it without planning a query.
+  v_failure := credits_private.fail_and_refund(p_task_id, 'rpc', p_source, v_message, v_normalised, coalesce(p_provider_cost_usd, 0));
+  if v_failure.failed then
+    task_id := p_task_id;
+    status := 'failed';
+    refunded_credits := v_failure.refunded_credits;
+    balance := v_failure.balance;
     outcome := 'refunded';
     return;
   end if;

@@ -3,7 +3,7 @@
 -- (floor(ln(ms) / ln 1.1), under 1 ms in bucket 0; submitted → finished). The refresh writes its
 -- rows; provider_performance_last_7_days reads it for the partial days; the tests compare it
 -- with the rollup.
-create or replace function credits_private.latency_rollup_source(p_from timestamptz, p_to timestamptz)
+create or replace function monitoring_private.latency_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (day date, provider text, model text, bucket smallint, tasks integer)
 language plpgsql
 stable
@@ -26,6 +26,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.latency_rollup_source(timestamptz, timestamptz) is
+comment on function monitoring_private.latency_rollup_source(timestamptz, timestamptz) is
   'Raw-row definition of monitoring.latency_rollup_daily for tasks started in [p_from, p_to).';
-revoke all on function credits_private.latency_rollup_source(timestamptz, timestamptz) from public;
+revoke all on function monitoring_private.latency_rollup_source(timestamptz, timestamptz) from public;

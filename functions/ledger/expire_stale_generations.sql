@@ -7,6 +7,7 @@
 -- credits_private.in_flight_horizon: the oldest task still in flight or the start of the oldest
 -- transaction still open (it may yet commit a task stamped with its start), less a margin. So a
 -- task committed late, however long its transaction stayed open, is still swept.
+-- Each task fails through credits_private.fail_and_refund; its refund row's origin is 'sweeper'.
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.
 -- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
@@ -64,12 +65,8 @@ begin
       from public.enhancement_tasks t join stale using (id)
      order by t.user_id, t.id
   loop
-    update public.enhancement_tasks t
-       set status = 'failed', failure_source = 'timeout', provider_cost_usd = 0,
-           error_message = format('no result after %s in status %s', p_older_than, v_task.status),
-           completed_at = now(), updated_at = now()
-     where t.id = v_task.id;
-    select * into v_refund from credits_private.refund_task(v_task.id, 'rpc');
+    v_refund := credits_private.fail_and_refund(v_task.id, 'sweeper', 'timeout',
+                                                format('no result after %s in status %s', p_older_than, v_task.status));
 
     task_id := v_task.id;
     user_id := v_task.user_id;

@@ -65,10 +65,10 @@ begin
       hint = 'Pass the first day and the day after the last, e.g. current_date - 6 and current_date + 1.';
   end if;
 
-  with s as (select * from credits_private.task_stats(p_from, p_to, p_as_of_refresh)),
-  f as (select * from credits_private.failure_stats(p_from, p_to, p_as_of_refresh)),
-  l as (select * from credits_private.latency_percentiles(p_from, p_to, p_as_of_refresh)),
-  tu as (select * from credits_private.top_users(p_from, p_to, p_as_of_refresh)),
+  with s as (select * from monitoring_private.task_stats(p_from, p_to, p_as_of_refresh)),
+  f as (select * from monitoring_private.failure_stats(p_from, p_to, p_as_of_refresh)),
+  l as (select * from monitoring_private.latency_percentiles(p_from, p_to, p_as_of_refresh)),
+  tu as (select * from monitoring_private.top_users(p_from, p_to, p_as_of_refresh)),
   providers as (
     select s.provider, sum(s.generations) as generations, sum(s.completed) as succeeded, sum(s.failed) as failed,
            monitoring.success_rate(sum(s.completed), sum(s.failed)) as success_rate,

@@ -1,7 +1,7 @@
 -- failure_rollup_source: the definition of monitoring.failure_rollup_daily for the tasks started
 -- in [p_from, p_to). Errors are grouped after folding ids and numbers to '#', so that
 -- "timeout after 31s (job 8f3a…)" and "timeout after 45s (job 77c1…)" count as one error.
-create or replace function credits_private.failure_rollup_source(p_from timestamptz, p_to timestamptz)
+create or replace function monitoring_private.failure_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (day date, provider text, model text, failure_source text, error text, failures integer)
 language plpgsql
 stable
@@ -26,6 +26,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.failure_rollup_source(timestamptz, timestamptz) is
+comment on function monitoring_private.failure_rollup_source(timestamptz, timestamptz) is
   'Raw-row definition of monitoring.failure_rollup_daily for tasks started in [p_from, p_to).';
-revoke all on function credits_private.failure_rollup_source(timestamptz, timestamptz) from public;
+revoke all on function monitoring_private.failure_rollup_source(timestamptz, timestamptz) from public;

@@ -7,7 +7,7 @@
 -- a window (a few days' users, not everyone's). Everything when p_users is null, the windows were
 -- never built, or they end more than a week back. Called by monitoring.refresh_rollups after the
 -- daily per-user rows. Returns the rows written.
-create or replace function credits_private.rebuild_user_windows(p_today date, p_users uuid[], p_past boolean)
+create or replace function monitoring_private.rebuild_user_windows(p_today date, p_users uuid[], p_past boolean)
 returns integer
 language plpgsql
 volatile
@@ -28,11 +28,11 @@ begin
         from monitoring.user_rollup_daily d
        where d.day in (-- the days a window loses, and those it gains
                        select g::date
-                         from credits_private.user_windows(p_today) w,
+                         from monitoring_private.user_windows(p_today) w,
                               generate_series(w.through - (p_today - v_old) - w.days + 1, w.through - w.days, interval '1 day') g
                        union
                        select g::date
-                         from credits_private.user_windows(p_today) w,
+                         from monitoring_private.user_windows(p_today) w,
                               generate_series(w.through - (p_today - v_old) + 1, w.through, interval '1 day') g)
       union
       select unnest(p_users));
@@ -40,21 +40,21 @@ begin
   end if;
   delete from monitoring.user_rollup_window w
    where v_all or (w.user_id = any(v_users)
-                   and w.days in (select x.days from credits_private.user_windows(p_today) x where x.through = p_today or p_past));
+                   and w.days in (select x.days from monitoring_private.user_windows(p_today) x where x.through = p_today or p_past));
   insert into monitoring.user_rollup_window (days, user_id, generations, credits_charged, credits_refunded, cost_usd)
   select w.days, d.user_id, sum(d.generations), sum(d.credits_charged), sum(d.credits_refunded), sum(d.cost_usd)
-    from credits_private.user_windows(p_today) w
+    from monitoring_private.user_windows(p_today) w
     join monitoring.user_rollup_daily d on d.day > w.through - w.days and d.day <= w.through
    where v_all or (d.user_id = any(v_users) and (w.through = p_today or p_past))
    group by w.days, d.user_id;
   get diagnostics v_rows = row_count;
   insert into monitoring.user_rollup_window_end as e (days, through)
-  select w.days, w.through from credits_private.user_windows(p_today) w
+  select w.days, w.through from monitoring_private.user_windows(p_today) w
   on conflict (days) do update set through = excluded.through where e.through is distinct from excluded.through;
   return v_rows;
 end;
 $$;
 
-comment on function credits_private.rebuild_user_windows(date, uuid[], boolean) is
+comment on function monitoring_private.rebuild_user_windows(date, uuid[], boolean) is
   'Brings the per-user window totals (monitoring.user_rollup_window) to a day: the users that moved, or all.';
-revoke all on function credits_private.rebuild_user_windows(date, uuid[], boolean) from public;
+revoke all on function monitoring_private.rebuild_user_windows(date, uuid[], boolean) from public;

@@ -1,7 +1,7 @@
 -- user_day_rollup_source: the definition of monitoring.user_rollup_daily for the tasks started in
 -- [p_from, p_to), of the users in p_users (null: everyone). The refresh writes its rows;
 -- top_users reads it for the partial days of a range.
-create or replace function credits_private.user_day_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
+create or replace function monitoring_private.user_day_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   day date, user_id uuid, generations integer, credits_charged bigint, credits_refunded bigint, cost_usd numeric
 )
@@ -26,6 +26,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.user_day_rollup_source(timestamptz, timestamptz, uuid[]) is
+comment on function monitoring_private.user_day_rollup_source(timestamptz, timestamptz, uuid[]) is
   'Raw-row definition of monitoring.user_rollup_daily for tasks started in [p_from, p_to), of some or all users.';
-revoke all on function credits_private.user_day_rollup_source(timestamptz, timestamptz, uuid[]) from public;
+revoke all on function monitoring_private.user_day_rollup_source(timestamptz, timestamptz, uuid[]) from public;
