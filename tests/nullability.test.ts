@@ -4,13 +4,10 @@
 // callbacks, refunds of tasks with and without an account, drift, legacy failures, hints), and
 // every annotated column of every row is filled. An annotated function or view that returned no
 // row here is a failure too: a claim nobody exercised is not checked.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, type CatalogFunction } from '../src/codegen/introspect.js';
 import { outputsOf } from '../src/codegen/render.js';
 import * as client from '../src/generated/client.js';
-import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { newAccount } from './helpers/ledger.js';
 
@@ -153,16 +150,6 @@ describe('"Never null" annotations', () => {
     const [health] = await client.readMonitoringPlatformHealth(db.sql);
     expect(health!.rollups_refreshed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00$/);
     expect(typeof health!.success_rate_min).toBe('number');
-  });
-
-  it('are the table of docs/api.md, entry for entry', async () => {
-    const { functions } = await introspect(db.sql);
-    const api = await readFile(path.join(packageRoot, 'docs/api.md'), 'utf8');
-    const section = api.slice(api.indexOf('## Result columns that are never null'), api.indexOf('## The monitoring views'));
-    const documented = [...section.matchAll(/^\| `([\w.]+)` \| (.+) \|$/gm)].map((m) => `${m[1]}: ${m[2]!.replace(/`/g, '')}`);
-    const annotated = functions.filter((f) => f.annotations.neverNull.length > 0)
-      .map((f) => `${f.schema === 'public' ? f.name : `${f.schema}.${f.name}`}: ${f.annotations.neverNull.join(', ')}`);
-    expect(documented.sort()).toEqual(annotated.sort());
   });
 
   it('are refused by codegen when they name a column the result does not have', async () => {

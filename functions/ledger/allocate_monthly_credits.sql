@@ -7,7 +7,11 @@
 -- it returns accounts = 0 (the procedure run_monthly_allocation and `credits allocate` do), and
 -- meanwhile every account rolls over by itself on its first charge, grant, refund or
 -- ensure_credit_account call of the month (lazy roll-over), and balance reads report the new
--- month, so no caller sees last month's balance.
+-- month, so no caller sees last month's balance (the table user_credits shows last month's
+-- figures for such an account until a write or the batch records the new month). An account
+-- that never had a period (period_start null: legacy rows never allocated) is started only by
+-- the allocation. A charge of the previous month refunded afterwards comes back as purchased
+-- credits.
 -- Accounts are taken in (period, user) order through an index, locked SKIP LOCKED: two
 -- schedulers share the work, an account being charged is taken by a later batch, and nothing
 -- is allocated twice (periods only move forward; one allocation row per account and period).

@@ -2,7 +2,8 @@
 -- refunded (credits_private.missing_refunds, shown as monitoring.missing_refunds). The dry run
 -- (the default) returns what would be refunded and writes nothing; the real run refunds each
 -- task exactly once, as a 'refund' row with origin 'backfill', in the caller's transaction. A
--- second run refunds nothing.
+-- second run refunds nothing. A refund lowers the account's used_this_month only when the charge
+-- was made in the account's current period (a legacy charge has none).
 -- Batches: p_limit tasks at most (null: all), with a task id after p_after (null: from the
 -- start). Tasks are taken in id order (the legacy index's, so a batch continues where the last
 -- one ended, the way `credits refunds backfill --apply` walks them), locked SKIP LOCKED so

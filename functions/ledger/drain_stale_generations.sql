@@ -7,6 +7,8 @@
 -- schedulers never double the work (expire_stale_generations is safe to run concurrently anyway).
 -- CALL it outside a transaction block (a COMMIT inside one is 2D000):
 --   call public.drain_stale_generations();  -- from pg_cron, as a role with credits_service
+-- PostgREST does not serve procedures and the typed client has none: `credits sweep` is the
+-- TypeScript way. Schedule and measured drain rate: docs/operations.md.
 -- Arguments: p_older_than and p_batch as expire_stale_generations' p_older_than and p_limit;
 -- p_time_budget, checked between batches (at least 1 second, at most 1 hour).
 -- Result (INOUT, pass nothing): swept, the tasks failed and refunded; batches; stopped: 'drained'

@@ -7,6 +7,11 @@
 -- credits_private.in_flight_horizon: the oldest task still in flight or the start of the oldest
 -- transaction still open (it may yet commit a task stamped with its start), less a margin. So a
 -- task committed late, however long its transaction stayed open, is still swept.
+-- Call it again while it returns p_limit rows; each run reads minutes of tasks, not the table
+-- (its first run reads every task once). When the open transactions cannot be seen (the owner
+-- lacks pg_read_all_stats, a session runs with track_activities off, a prepared transaction is
+-- pending, the caller is above READ COMMITTED) the mark stays where it is: later runs read more,
+-- never miss a task.
 -- Each task fails through credits_private.fail_and_refund; its refund row's origin is 'sweeper'.
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.

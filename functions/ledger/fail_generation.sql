@@ -2,14 +2,17 @@
 -- was charged, exactly once, in the same transaction. A failure costs the platform nothing
 -- unless a provider cost is passed. Duplicate and late callbacks never raise: a failed task
 -- reports 'already_failed', a completed one 'ignored_already_completed', and nothing changes.
--- Arguments: p_source is one of callback, api_error, timeout, admin. p_error_message is never a
+-- Arguments: p_source says where the failure was seen: callback (the provider's webhook),
+-- api_error (the provider refused the call), timeout (a sweep), admin (a person decided).
+-- p_error_message is never a
 -- reason to refuse the refund: null or blank (only whitespace) is stored as 'no error message
 -- given', more than 10,000 characters as its first 10,000; the task's error_message_normalised
 -- says which ('defaulted', 'truncated'; null when stored as given).
 -- Result: task_id, status, refunded_credits, balance (the account's total afterwards; null when
 -- the task's user has no account), outcome
 -- ('refunded', 'already_failed', 'ignored_already_completed').
--- Errors: CR003 invalid argument (task id, source, cost), CR004 no such task.
+-- Errors: CR003 invalid argument (a null task id, an unknown source, a cost outside 0..10,000;
+-- never the message), CR004 no such task.
 -- Never null: task_id, status, refunded_credits, outcome.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.fail_generation(

@@ -1,5 +1,8 @@
 -- get_credit_balance: an account's spendable total, its two buckets, tier, allowance, usage this
--- month and current period (period_end exclusive: monthly credits expire then).
+-- month and current period (period_end exclusive: monthly credits expire then). For an account
+-- whose UTC month has ended and that has not been written to since, it reports the new month as
+-- it will be recorded (the lazy roll-over of allocate_monthly_credits), not last month's
+-- figures. STABLE: PostgREST serves it with GET as well.
 -- Errors: CR002 no account, CR003 null user.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.

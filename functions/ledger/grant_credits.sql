@@ -1,8 +1,10 @@
 -- grant_credits: adds purchased credits (a purchase, a top-up, a goodwill grant); they never
--- expire. The idempotency key is required: the same key again returns the first grant
+-- expire: one 'purchase' ledger row with the reason. The idempotency key is required (the
+-- payment's id is a good one): the same key again returns the first grant
 -- (replayed = true) and adds nothing; with another amount or reason it is refused.
 -- Result: transaction_id (the 'purchase' ledger row), balance (total afterwards), replayed.
--- Errors: CR002 no account, CR003 invalid argument, CR006 key reused with other arguments.
+-- Errors: CR002 no account, CR003 invalid argument (null user, p_credits outside
+-- 1..100,000,000, blank reason or key), CR006 the key was used with another amount or reason.
 -- Never null: transaction_id, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_credits(

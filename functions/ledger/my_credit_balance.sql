@@ -1,5 +1,6 @@
 -- my_credit_balance: get_credit_balance for the calling end user, whose id is the JWT claim
--- 'sub' that PostgREST puts in request.jwt.claims.
+-- 'sub' that PostgREST puts in request.jwt.claims. It takes no argument, so a user can never ask
+-- for another's balance.
 -- Errors: 42501 when the request carries no user id (no claims, claims that are not JSON, a
 -- 'sub' that is not a uuid), CR002 when the user has no account.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.

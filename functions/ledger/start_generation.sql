@@ -1,9 +1,16 @@
 -- start_generation: creates a generation task ('pending') and charges its credits, atomically.
 -- Monthly credits are spent first, then purchased ones. With an idempotency key, a repeated call
 -- returns the first call's task and balance (replayed = true) and charges nothing again; the same
--- key with other arguments is refused.
+-- key with other arguments is refused; concurrent retries with one key wait for the first call
+-- and replay it. The key is scoped to the user and to this function. The first charge of a new
+-- UTC month starts that month for the account first (lazy roll-over: last month's unused
+-- monthly credits expire, the allowance is granted; see allocate_monthly_credits), so it is
+-- charged from the new month's credits.
 -- Result: task_id, balance (the account's total after the charge), replayed.
--- Errors: CR001 insufficient credits (DETAIL: {"required", "available", "user_id"} as JSON), CR002 no account, CR003 invalid argument, CR006 key reused.
+-- Errors: CR001 insufficient credits (DETAIL, a JSON object: {"required": 12, "available": 10,
+-- "user_id": "…"}), CR002 no account, CR003 invalid argument (null, blank or oversized text,
+-- p_credits outside 1..1,000,000, p_metadata not a JSON object or over 8 kB), CR006 the key was
+-- used with other arguments (DETAIL: both calls).
 -- Never null: task_id, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.start_generation(

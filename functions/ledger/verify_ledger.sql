@@ -1,5 +1,6 @@
 -- verify_ledger: checks the invariants of contract §5 over the whole ledger and returns one row
--- per violation (no rows: the ledger is sound).
+-- per violation (no rows: the ledger is sound). It reads every ledger row: run it from
+-- monitoring jobs, not per request.
 --   balance_mismatch       credits <> monthly + purchased, or a balance or bucket differs from
 --                          the sum of the account's ledger rows
 --   negative_balance       a balance, bucket or usage counter below zero

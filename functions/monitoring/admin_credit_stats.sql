@@ -21,7 +21,8 @@
 -- Completions without a known provider cost are counted (providers[].unpriced, per model, and
 -- the key pricing), never taken as $0: cost per success is over priced completions only.
 -- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
--- before p_to, or the range exceeds 3 years.
+-- before p_to, the range exceeds 3 years, or p_as_of_refresh is given a bound that is not a UTC
+-- midnight.
 -- Never null: the result.
 -- Document type: AdminCreditStats.
 -- SECURITY DEFINER: the service and analyst roles read it without access to the raw tables.

@@ -5,7 +5,7 @@
 -- margin; tasks in flight are read from credits_private.in_flight_horizon. Then it recomputes every rollup
 -- row from that day on from the raw rows. Usually that is today only; after a backfill of old
 -- refunds it reaches back to the oldest day concerned. p_full recomputes everything.
--- Run it every minute (docs/monitoring.md). A call while another runs returns at once with
+-- Run it every minute as credits_service (docs/monitoring.md). A call while another runs returns at once with
 -- refreshed = false.
 -- Result: refreshed, refreshed_from (the earliest start time recomputed; null: nothing changed),
 -- watermark (what the next run looks back from), rows_written.

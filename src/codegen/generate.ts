@@ -6,6 +6,7 @@ import { packageRoot } from '../paths.js';
 import { introspect } from './introspect.js';
 import { renderClient } from './render.js';
 import { renderSupabaseTypes } from './render-supabase.js';
+import { renderReference } from './render-reference.js';
 import { renderSchemaSnapshot } from './schema-snapshot.js';
 
 /** Each generated file, by its path under the package root. */
@@ -13,6 +14,7 @@ export const generatedFiles = {
   client: 'src/generated/client.ts',
   supabase: 'src/generated/supabase.ts',
   schema: 'docs/schema.sql',
+  reference: 'docs/api.md',
 } as const;
 
 export const generatedPath = (file: keyof typeof generatedFiles) => path.join(packageRoot, generatedFiles[file]);
@@ -21,7 +23,12 @@ export async function generateSources(databaseUrl: string): Promise<Record<keyof
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const catalog = await introspect(sql);
-    return { client: renderClient(catalog), supabase: renderSupabaseTypes(catalog), schema: await renderSchemaSnapshot(sql) };
+    return {
+      client: renderClient(catalog),
+      supabase: renderSupabaseTypes(catalog),
+      schema: await renderSchemaSnapshot(sql),
+      reference: await renderReference(sql),
+    };
   } finally {
     await sql.end();
   }
