@@ -52,10 +52,7 @@ begin
 
   select t.id, t.status into task_id, status from public.enhancement_tasks t where t.id = p_task_id;
   if not found then
-    raise exception using errcode = 'CR004',
-      message = 'no such task',
-      detail = format('task_id %s does not exist.', p_task_id),
-      hint = 'Pass the task_id that start_generation returned.';
+    perform credits_private.raise_no_task(p_task_id);
   end if;
   if status = 'failed' then
     -- Generated after all (a late success): the refund stands; the spend is recorded, once.

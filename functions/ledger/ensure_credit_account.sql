@@ -2,7 +2,7 @@
 -- period's allowance as monthly credits (one 'allocation' ledger row). An existing account is
 -- returned unchanged (its tier too), except that one still in an earlier month (UTC) starts the
 -- current month first, as on its first charge: safe to call on every sign-in.
--- Result: created, then the columns of get_credit_balance.
+-- Result: created, then the columns of public.credit_balance (get_credit_balance's result).
 -- Errors: CR003 invalid argument or unknown tier.
 -- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.

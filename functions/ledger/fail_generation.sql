@@ -77,10 +77,7 @@ begin
     left join public.user_credits uc on uc.user_id = t.user_id
    where t.id = p_task_id;
   if not found then
-    raise exception using errcode = 'CR004',
-      message = 'no such task',
-      detail = format('task_id %s does not exist.', p_task_id),
-      hint = 'Pass the task_id that start_generation returned.';
+    perform credits_private.raise_no_task(p_task_id);
   end if;
   refunded_credits := 0;
   outcome := case status when 'failed' then 'already_failed' else 'ignored_already_completed' end;

@@ -3,20 +3,13 @@
 -- whose UTC month has ended and that has not been written to since, it reports the new month as
 -- it will be recorded (the lazy roll-over of allocate_monthly_credits), not last month's
 -- figures. STABLE: PostgREST serves it with GET as well.
+-- Result: one public.credit_balance (total_credits, monthly_credits, purchased_credits, tier,
+-- monthly_allowance, used_this_month, period_start, period_end).
 -- Errors: CR002 no account, CR003 null user.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
-create or replace function public.get_credit_balance(
-  p_user_id uuid,
-  out total_credits bigint,
-  out monthly_credits bigint,
-  out purchased_credits bigint,
-  out tier text,
-  out monthly_allowance integer,
-  out used_this_month bigint,
-  out period_start date,
-  out period_end date
-)
+create or replace function public.get_credit_balance(p_user_id uuid)
+returns public.credit_balance
 language plpgsql
 stable
 security definer
@@ -24,9 +17,7 @@ set search_path to pg_catalog, pg_temp
 as $$
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
-  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-                  used_this_month, period_start, period_end
-    from credits_private.balance_of(p_user_id) b;
+  return credits_private.balance_of(p_user_id);
 end;
 $$;
 

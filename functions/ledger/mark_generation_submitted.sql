@@ -68,10 +68,7 @@ begin
   select t.id, t.status, t.provider, t.external_task_id into v_task
     from public.enhancement_tasks t where t.id = p_task_id;
   if not found then
-    raise exception using errcode = 'CR004',
-      message = 'no such task',
-      detail = format('task_id %s does not exist.', p_task_id),
-      hint = 'Pass the task_id that start_generation returned.';
+    perform credits_private.raise_no_task(p_task_id);
   end if;
   if v_task.external_task_id = p_external_task_id then
     task_id := v_task.id;

@@ -1,21 +1,14 @@
 -- my_credit_balance: get_credit_balance for the calling end user, whose id is the JWT claim
 -- 'sub' that PostgREST puts in request.jwt.claims. It takes no argument, so a user can never ask
 -- for another's balance.
+-- Result: one public.credit_balance, as get_credit_balance.
 -- Errors: 42501 when the request carries no user id (no claims, claims that are not JSON, a
 -- 'sub' that is not a uuid), CR002 when the user has no account.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
 -- the user id comes only from the JWT, never from an argument.
-create or replace function public.my_credit_balance(
-  out total_credits bigint,
-  out monthly_credits bigint,
-  out purchased_credits bigint,
-  out tier text,
-  out monthly_allowance integer,
-  out used_this_month bigint,
-  out period_start date,
-  out period_end date
-)
+create or replace function public.my_credit_balance()
+returns public.credit_balance
 language plpgsql
 stable
 security definer
@@ -35,9 +28,7 @@ begin
       detail = format('request.jwt.claims carries sub %s.', coalesce(quote_literal(v_sub), 'null')),
       hint = 'Call this function with a user''s JWT (role authenticated).';
   end if;
-  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-                  used_this_month, period_start, period_end
-    from credits_private.balance_of(v_sub::uuid) b;
+  return credits_private.balance_of(v_sub::uuid);
 end;
 $$;
 

@@ -29,17 +29,38 @@ export interface CatalogView {
 }
 
 export async function introspect(sql: postgres.Sql): Promise<{ functions: CatalogFunction[]; views: CatalogView[] }> {
-  const functions = await sql<{ schema: string; name: string; comment: string | null; returns_set: boolean; return_type: string;
-    volatility: 'i' | 's' | 'v'; arg_names: string[]; arg_modes: string[]; arg_types: string[]; defaults: number; file: string }[]>`
+  const functions = await sql<
+    {
+      schema: string;
+      name: string;
+      comment: string | null;
+      returns_set: boolean;
+      return_type: string;
+      volatility: 'i' | 's' | 'v';
+      arg_names: string[];
+      arg_modes: string[];
+      arg_types: string[];
+      defaults: number;
+      file: string;
+    }[]
+  >`
     select d.name as file, n.nspname as schema, p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
            p.proretset as returns_set, format_type(p.prorettype, null) as return_type, p.provolatile as volatility,
-           coalesce(p.proargnames, '{}') as arg_names,
-           coalesce(p.proargmodes::text[], array_fill('i'::text, array[p.pronargs::int])) as arg_modes,
-           array(select format_type(t.oid, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality t(oid, i) order by t.i) as arg_types,
+           coalesce(p.proargnames, '{}') || coalesce(composite.names, '{}') as arg_names,
+           coalesce(p.proargmodes::text[], array_fill('i'::text, array[p.pronargs::int])) || coalesce(composite.modes, '{}') as arg_modes,
+           array(select format_type(t.oid, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality t(oid, i) order by t.i)
+             || coalesce(composite.types, '{}') as arg_types,
            p.pronargdefaults::int as defaults
       from pg_proc p
       join pg_namespace n on n.oid = p.pronamespace
       join credits_meta.definitions d on d.kind = 'function' and d.schema = n.nspname and d.object = p.proname
+      -- a function returning a composite type (public.credit_balance): its attributes are its output columns
+      left join lateral (
+        select array_agg(a.attname::text order by a.attnum) as names, array_agg('o'::text order by a.attnum) as modes,
+               array_agg(format_type(a.atttypid, null) order by a.attnum) as types
+          from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0 and not a.attisdropped
+         where ty.oid = p.prorettype and ty.typtype = 'c' and p.proargmodes is null
+      ) composite on true
      where n.nspname in ('public', 'monitoring') and p.prokind = 'f' -- procedures are CALLed by schedulers, not by the client
      order by n.nspname, p.proname, p.oid`;
   const viewColumns = await sql<{ schema: string; name: string; comment: string | null; column: string; type: string; file: string }[]>`
@@ -55,22 +76,30 @@ export async function introspect(sql: postgres.Sql): Promise<{ functions: Catalo
   const views = new Map<string, CatalogView>();
   for (const row of viewColumns) {
     const key = `${row.schema}.${row.name}`;
-    const view = views.get(key) ?? { schema: row.schema, name: row.name, comment: row.comment, columns: [], annotations: await readAnnotations(row.file) };
+    const view = views.get(key) ?? {
+      schema: row.schema,
+      name: row.name,
+      comment: row.comment,
+      columns: [],
+      annotations: await readAnnotations(row.file),
+    };
     view.columns.push({ name: row.column, type: row.type });
     views.set(key, view);
   }
   return {
-    functions: await Promise.all(functions.map(async (f) => ({
-      schema: f.schema,
-      name: f.name,
-      comment: f.comment,
-      returnsSet: f.returns_set,
-      returnType: f.return_type,
-      volatility: f.volatility,
-      args: f.arg_types.map((type, i) => ({ name: f.arg_names[i] ?? `arg${i + 1}`, mode: f.arg_modes[i] ?? 'i', type })),
-      defaults: f.defaults,
-      annotations: await readAnnotations(f.file),
-    }))),
+    functions: await Promise.all(
+      functions.map(async (f) => ({
+        schema: f.schema,
+        name: f.name,
+        comment: f.comment,
+        returnsSet: f.returns_set,
+        returnType: f.return_type,
+        volatility: f.volatility,
+        args: f.arg_types.map((type, i) => ({ name: f.arg_names[i] ?? `arg${i + 1}`, mode: f.arg_modes[i] ?? 'i', type })),
+        defaults: f.defaults,
+        annotations: await readAnnotations(f.file),
+      })),
+    ),
     views: [...views.values()],
   };
 }

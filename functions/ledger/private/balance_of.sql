@@ -1,24 +1,16 @@
--- balance_of: the balance row of one account, shared by get_credit_balance, my_credit_balance
+-- balance_of: the balance row of one account (public.credit_balance), shared by get_credit_balance, my_credit_balance
 -- and ensure_credit_account. Periods are calendar months in UTC; period_end is exclusive (the
 -- first day of the next period, when unused monthly credits expire).
 -- Errors: CR002 when the account does not exist.
-create or replace function credits_private.balance_of(
-  p_user_id uuid,
-  out total_credits bigint,
-  out monthly_credits bigint,
-  out purchased_credits bigint,
-  out tier text,
-  out monthly_allowance integer,
-  out used_this_month bigint,
-  out period_start date,
-  out period_end date
-)
+create or replace function credits_private.balance_of(p_user_id uuid)
+returns public.credit_balance
 language plpgsql
 stable
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
+  b public.credit_balance;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   -- An account still in an earlier month (UTC) is reported as it will be once that month starts
@@ -26,21 +18,22 @@ begin
   -- read cannot write, and nobody should see last month's monthly credits.
   select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
          uc.credits_used_this_month, uc.period_start
-    into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-         used_this_month, period_start
+    into b.total_credits, b.monthly_credits, b.purchased_credits, b.tier, b.monthly_allowance,
+         b.used_this_month, b.period_start
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
    where uc.user_id = p_user_id;
   if not found then
     perform credits_private.raise_no_account(p_user_id);
   end if;
-  if period_start < v_current then
-    monthly_credits := monthly_allowance::bigint;
-    total_credits := purchased_credits + monthly_allowance;
-    used_this_month := 0;
-    period_start := v_current;
+  if b.period_start < v_current then
+    b.monthly_credits := b.monthly_allowance::bigint;
+    b.total_credits := b.purchased_credits + b.monthly_allowance;
+    b.used_this_month := 0;
+    b.period_start := v_current;
   end if;
-  period_end := (period_start + interval '1 month')::date;
+  b.period_end := (b.period_start + interval '1 month')::date;
+  return b;
 end;
 $$;
 
