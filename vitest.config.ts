@@ -20,7 +20,19 @@ export default defineConfig({
       // pgTAP and plpgsql_check are server extensions: the embedded server has neither; the
       // packaging and first-run tests are about npm and the OS, and the page's browser tests about
       // the page (its data is tested on both servers), not the server: they run once.
-      { test: { ...shared, name: 'pg18', exclude: ['tests/pgtap.test.ts', 'tests/static.test.ts', 'tests/package.test.ts', 'tests/first-run.test.ts', 'tests/dashboard/page.test.ts'] } },
+      {
+        test: {
+          ...shared,
+          name: 'pg18',
+          exclude: [
+            'tests/pgtap.test.ts',
+            'tests/static.test.ts',
+            'tests/package.test.ts',
+            'tests/first-run.test.ts',
+            'tests/dashboard/page.test.ts',
+          ],
+        },
+      },
     ],
   },
 });

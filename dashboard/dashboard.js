@@ -4,13 +4,13 @@
 // document), and every chart has its numbers in a table. Money is formatted from the exact
 // decimal strings (rounded as text), never summed or divided in floating point here.
 
-
 const DAY_MS = 86_400_000;
 // The period to open on: ?days=N or ?from=&to= in the page's address (a link to a view), else 30 days.
 const opened = new URLSearchParams(location.search);
-const state = opened.get('from') && opened.get('to')
-  ? { days: 30, from: opened.get('from'), to: opened.get('to') }
-  : { days: Number(opened.get('days')) || 30, from: null, to: null };
+const state =
+  opened.get('from') && opened.get('to')
+    ? { days: 30, from: opened.get('from'), to: opened.get('to') }
+    : { days: Number(opened.get('days')) || 30, from: null, to: null };
 /** The charts by name, with the values they plot (read by the browser tests). */
 const charts = {};
 window.dashboard = { charts, document: null };
@@ -37,7 +37,13 @@ function roundDecimal(text, digits) {
     const chars = digitsText.split('');
     let i = chars.length - 1;
     while (i >= 0) {
-      if (chars[i] === '9') { chars[i] = '0'; i--; } else { chars[i] = String(Number(chars[i]) + 1); break; }
+      if (chars[i] === '9') {
+        chars[i] = '0';
+        i--;
+      } else {
+        chars[i] = String(Number(chars[i]) + 1);
+        break;
+      }
     }
     digitsText = (i < 0 ? '1' : '') + chars.join('');
   }
@@ -71,15 +77,23 @@ function valued(tag, field, value, text, attributes = {}) {
 function table(node, columns, rows, caption) {
   node.replaceChildren();
   if (caption) node.append(el('caption', {}, caption));
-  node.append(el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))));
+  node.append(
+    el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))),
+  );
   const body = el('tbody');
   if (rows.length === 0) body.append(el('tr', {}, el('td', { colspan: String(columns.length), class: 'none' }, NO_DATA)));
   for (const [index, row] of rows.entries()) {
-    body.append(el('tr', {}, ...columns.map((c) => {
-      const cell = c.cell(row, index);
-      if (c.numeric) cell.classList.add('num');
-      return cell;
-    })));
+    body.append(
+      el(
+        'tr',
+        {},
+        ...columns.map((c) => {
+          const cell = c.cell(row, index);
+          if (c.numeric) cell.classList.add('num');
+          return cell;
+        }),
+      ),
+    );
   }
   node.append(body);
 }
@@ -108,38 +122,109 @@ function renderHealth(doc) {
   const periodRefund = doc.refunds.rate;
   const periodState = (rate, limit, below) => (rate === null ? 'no_data' : (below ? rate < limit : rate > limit) ? 'alert' : 'ok');
   const rows = [
-    { check: 'Success rate', today: percent(h.success_rate), todayField: 'health.success_rate', todayValue: h.success_rate,
-      period: percent(periodSuccess), periodField: 'success_rate', periodValue: periodSuccess,
-      threshold: `min ${percent(h.success_rate_min)}`, state: h.success_status, stateField: 'health.success_status',
-      periodState: periodState(periodSuccess, h.success_rate_min, true) },
-    { check: 'Failures', today: count(h.failures), todayField: 'health.failures', todayValue: h.failures,
-      period: count(doc.totals.failed), periodField: 'totals.failed', periodValue: doc.totals.failed,
-      threshold: `max ${count(h.failures_max)} a day`, state: h.failures_status, stateField: 'health.failures_status' },
-    { check: 'Refund rate', today: percent(h.refund_rate), todayField: 'health.refund_rate', todayValue: h.refund_rate,
-      period: percent(periodRefund), periodField: 'refunds.rate', periodValue: periodRefund,
-      threshold: `max ${percent(h.refund_rate_max)}`, state: h.refund_status, stateField: 'health.refund_status',
-      periodState: periodState(periodRefund, h.refund_rate_max, false) },
-    { check: 'Stuck tasks (now)', today: count(h.stuck_tasks), todayField: 'health.stuck_tasks', todayValue: h.stuck_tasks,
-      period: '', threshold: `max ${count(h.stuck_tasks_max)}`, state: h.stuck_status, stateField: 'health.stuck_status' },
-    { check: 'Unpriced spend', today: h.unpriced ? `${count(h.unpriced)} completions without a cost` : count(0), todayField: 'health.unpriced', todayValue: h.unpriced,
-      period: count(doc.pricing.unpriced), periodField: 'pricing.unpriced', periodValue: doc.pricing.unpriced,
-      threshold: 'every completion priced', state: h.cost_status, stateField: 'health.cost_status' },
-    { check: 'Figures refreshed', today: h.rollups_refreshed_at ? `${h.rollups_refreshed_at.slice(11, 19)} UTC` : 'never',
-      todayField: 'health.rollups_refreshed_at', todayValue: h.rollups_refreshed_at,
-      period: '', threshold: 'every minute', state: h.rollups_status, stateField: 'health.rollups_status' },
+    {
+      check: 'Success rate',
+      today: percent(h.success_rate),
+      todayField: 'health.success_rate',
+      todayValue: h.success_rate,
+      period: percent(periodSuccess),
+      periodField: 'success_rate',
+      periodValue: periodSuccess,
+      threshold: `min ${percent(h.success_rate_min)}`,
+      state: h.success_status,
+      stateField: 'health.success_status',
+      periodState: periodState(periodSuccess, h.success_rate_min, true),
+    },
+    {
+      check: 'Failures',
+      today: count(h.failures),
+      todayField: 'health.failures',
+      todayValue: h.failures,
+      period: count(doc.totals.failed),
+      periodField: 'totals.failed',
+      periodValue: doc.totals.failed,
+      threshold: `max ${count(h.failures_max)} a day`,
+      state: h.failures_status,
+      stateField: 'health.failures_status',
+    },
+    {
+      check: 'Refund rate',
+      today: percent(h.refund_rate),
+      todayField: 'health.refund_rate',
+      todayValue: h.refund_rate,
+      period: percent(periodRefund),
+      periodField: 'refunds.rate',
+      periodValue: periodRefund,
+      threshold: `max ${percent(h.refund_rate_max)}`,
+      state: h.refund_status,
+      stateField: 'health.refund_status',
+      periodState: periodState(periodRefund, h.refund_rate_max, false),
+    },
+    {
+      check: 'Stuck tasks (now)',
+      today: count(h.stuck_tasks),
+      todayField: 'health.stuck_tasks',
+      todayValue: h.stuck_tasks,
+      period: '',
+      threshold: `max ${count(h.stuck_tasks_max)}`,
+      state: h.stuck_status,
+      stateField: 'health.stuck_status',
+    },
+    {
+      check: 'Unpriced spend',
+      today: h.unpriced ? `${count(h.unpriced)} completions without a cost` : count(0),
+      todayField: 'health.unpriced',
+      todayValue: h.unpriced,
+      period: count(doc.pricing.unpriced),
+      periodField: 'pricing.unpriced',
+      periodValue: doc.pricing.unpriced,
+      threshold: 'every completion priced',
+      state: h.cost_status,
+      stateField: 'health.cost_status',
+    },
+    {
+      check: 'Figures refreshed',
+      today: h.rollups_refreshed_at ? `${h.rollups_refreshed_at.slice(11, 19)} UTC` : 'never',
+      todayField: 'health.rollups_refreshed_at',
+      todayValue: h.rollups_refreshed_at,
+      period: '',
+      threshold: 'every minute',
+      state: h.rollups_status,
+      stateField: 'health.rollups_status',
+    },
   ];
-  const label = { ok: 'ok', alert: 'alert', no_data: NO_DATA, incomplete: 'incomplete', warn: 'warning', stale: 'alert: stale', never: 'alert: never' };
+  const label = {
+    ok: 'ok',
+    alert: 'alert',
+    no_data: NO_DATA,
+    incomplete: 'incomplete',
+    warn: 'warning',
+    stale: 'alert: stale',
+    never: 'alert: never',
+  };
   const periodNote = { alert: (below) => (below ? ' (below min)' : ' (above max)') };
   const body = document.getElementById('health-rows');
-  body.replaceChildren(...rows.map((r) => el('tr', { class: `state-${r.state}` },
-    el('th', { scope: 'row' }, r.check),
-    valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }),
-    valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
-    r.periodField
-      ? valued('td', r.periodField, r.periodValue, r.period + (r.periodState === 'alert' ? periodNote.alert(r.check === 'Success rate') : ''),
-        { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState })
-      : el('td', { class: 'num' }, '–'),
-    el('td', {}, r.threshold))));
+  body.replaceChildren(
+    ...rows.map((r) =>
+      el(
+        'tr',
+        { class: `state-${r.state}` },
+        el('th', { scope: 'row' }, r.check),
+        valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }),
+        valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
+        r.periodField
+          ? valued(
+              'td',
+              r.periodField,
+              r.periodValue,
+              r.period + (r.periodState === 'alert' ? periodNote.alert(r.check === 'Success rate') : ''),
+              { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState },
+            )
+          : el('td', { class: 'num' }, '–'),
+        el('td', {}, r.threshold),
+      ),
+    ),
+  );
   const section = document.getElementById('health');
   section.className = `health overall-${h.status}`;
   section.setAttribute('data-status', h.status);
@@ -150,7 +235,8 @@ function renderHeadline(doc) {
   const empty = t.generations === 0;
   document.getElementById('empty').hidden = !empty;
   // A period without generations has nothing to count: "no data", not a row of zeros.
-  const figure = (label, field, value, text) => el('div', { class: 'figure' }, el('dt', {}, label), valued('dd', field, value, empty ? NO_DATA : text));
+  const figure = (label, field, value, text) =>
+    el('div', { class: 'figure' }, el('dt', {}, label), valued('dd', field, value, empty ? NO_DATA : text));
   const figures = [
     figure('Generations', 'totals.generations', t.generations, count(t.generations)),
     figure('Success rate', 'success_rate', doc.success_rate, percent(doc.success_rate)),
@@ -167,7 +253,14 @@ function renderHeadline(doc) {
   // spend above, part of the bill.
   const lost = doc.unmatched_provider_results;
   if (lost.count > 0) {
-    figures.push(figure(`Spend without a task (${count(lost.count)} lost submissions)`, 'unmatched_provider_results.cost_usd', lost.cost_usd, money(lost.cost_usd)));
+    figures.push(
+      figure(
+        `Spend without a task (${count(lost.count)} lost submissions)`,
+        'unmatched_provider_results.cost_usd',
+        lost.cost_usd,
+        money(lost.cost_usd),
+      ),
+    );
   }
   document.getElementById('headline').replaceChildren(...figures);
 }
@@ -197,22 +290,38 @@ function drawThreshold(u, value) {
 
 /** The trend charts: one point per day of the range per series, each with its table. */
 const chartSpecs = [
-  { name: 'generations', title: 'Generations and failures', series: [
-    { label: 'Generations', key: 'generations', color: '#2563eb', text: count },
-    { label: 'Failures', key: 'failed', color: '#dc2626', text: count },
-  ] },
-  { name: 'success_rate', title: 'Success rate (min 95 %)', threshold: (doc) => doc.health.success_rate_min, percent: true,
-    range: (min) => [Math.min(0.8, Math.floor((min ?? 1) * 20) / 20), 1], series: [
-    { label: 'Success rate', key: 'success_rate', color: '#16a34a', text: percent },
-  ] },
-  { name: 'spend', title: 'WaveSpeed spend (USD)', series: [
-    { label: 'Spend', key: 'provider_cost_usd', decimal: true, color: '#7c3aed', text: (v) => money(v) },
-    { label: 'Spend on failures', key: 'failed_cost_usd', decimal: true, color: '#f97316', text: (v) => money(v) },
-  ] },
-  { name: 'refund_rate', title: 'Refund rate (max 5 %)', threshold: (doc) => doc.health.refund_rate_max, percent: true,
-    range: (_min, max) => [0, Math.max(0.1, Math.ceil((max ?? 0) * 20) / 20)], series: [
-    { label: 'Refund rate', key: 'refund_rate', color: '#ea580c', text: percent },
-  ] },
+  {
+    name: 'generations',
+    title: 'Generations and failures',
+    series: [
+      { label: 'Generations', key: 'generations', color: '#2563eb', text: count },
+      { label: 'Failures', key: 'failed', color: '#dc2626', text: count },
+    ],
+  },
+  {
+    name: 'success_rate',
+    title: 'Success rate (min 95 %)',
+    threshold: (doc) => doc.health.success_rate_min,
+    percent: true,
+    range: (min) => [Math.min(0.8, Math.floor((min ?? 1) * 20) / 20), 1],
+    series: [{ label: 'Success rate', key: 'success_rate', color: '#16a34a', text: percent }],
+  },
+  {
+    name: 'spend',
+    title: 'WaveSpeed spend (USD)',
+    series: [
+      { label: 'Spend', key: 'provider_cost_usd', decimal: true, color: '#7c3aed', text: (v) => money(v) },
+      { label: 'Spend on failures', key: 'failed_cost_usd', decimal: true, color: '#f97316', text: (v) => money(v) },
+    ],
+  },
+  {
+    name: 'refund_rate',
+    title: 'Refund rate (max 5 %)',
+    threshold: (doc) => doc.health.refund_rate_max,
+    percent: true,
+    range: (_min, max) => [0, Math.max(0.1, Math.ceil((max ?? 0) * 20) / 20)],
+    series: [{ label: 'Refund rate', key: 'refund_rate', color: '#ea580c', text: percent }],
+  },
 ];
 
 function renderCharts(doc) {
@@ -228,30 +337,65 @@ function renderCharts(doc) {
     const plotArea = el('div', { class: 'plot' });
     box.append(el('figcaption', {}, spec.title), plotArea);
     const numbers = el('table', { class: 'data numbers' });
-    table(numbers, [
-      { label: 'Day', cell: (d) => el('th', { scope: 'row' }, d.day) },
-      ...spec.series.map((s) => ({ label: s.label, numeric: true, cell: (d, i) => valued('td', `daily.${i}.${s.key}`, d[s.key], s.text(d[s.key])) })),
-    ], doc.daily, `${spec.title}: the numbers`);
+    table(
+      numbers,
+      [
+        { label: 'Day', cell: (d) => el('th', { scope: 'row' }, d.day) },
+        ...spec.series.map((s) => ({
+          label: s.label,
+          numeric: true,
+          cell: (d, i) => valued('td', `daily.${i}.${s.key}`, d[s.key], s.text(d[s.key])),
+        })),
+      ],
+      doc.daily,
+      `${spec.title}: the numbers`,
+    );
     const details = el('details', { class: 'numbers' }, el('summary', {}, 'Numbers'), el('div', { class: 'scroll' }, numbers));
     box.append(details);
     container.append(box);
 
-    const series = [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: days.length <= 45 },
-      value: (_u, v) => (v === null ? NO_DATA : spec.percent ? percent(v) : s.decimal ? `$${v.toFixed(2)}` : count(v)) }))];
+    const series = [
+      {},
+      ...spec.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        points: { show: days.length <= 45 },
+        value: (_u, v) => (v === null ? NO_DATA : spec.percent ? percent(v) : s.decimal ? `$${v.toFixed(2)}` : count(v)),
+      })),
+    ];
     const data = [xs, ...values];
     if (threshold !== undefined) {
-      series.push({ label: spec.percent ? `Threshold ${percent(threshold)}` : 'Threshold', stroke: '#6b7280', dash: [6, 4], width: 1, points: { show: false } });
+      series.push({
+        label: spec.percent ? `Threshold ${percent(threshold)}` : 'Threshold',
+        stroke: '#6b7280',
+        dash: [6, 4],
+        width: 1,
+        points: { show: false },
+      });
       data.push(xs.map(() => threshold));
     }
-    const plot = new uPlot({
-      width: Math.max(240, plotArea.clientWidth || 300), height: 200, series,
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
-      scales: { x: { time: true }, y: spec.range ? { range: (_u, min, max) => spec.range(min, max) } : {} },
-      axes: [{}, { values: (_u, ticks) => ticks.map((v) => (spec.percent ? percentTick(v, ticks) : spec.series[0].decimal ? `$${v}` : count(v))), size: 60 }],
-      // the threshold across the whole plot, also when a single day gives its series one point
-      hooks: threshold === undefined ? {} : { draw: [(u) => drawThreshold(u, threshold)] },
-      legend: { live: false },
-    }, data, plotArea);
+    const plot = new uPlot(
+      {
+        width: Math.max(240, plotArea.clientWidth || 300),
+        height: 200,
+        series,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
+        scales: { x: { time: true }, y: spec.range ? { range: (_u, min, max) => spec.range(min, max) } : {} },
+        axes: [
+          {},
+          {
+            values: (_u, ticks) => ticks.map((v) => (spec.percent ? percentTick(v, ticks) : spec.series[0].decimal ? `$${v}` : count(v))),
+            size: 60,
+          },
+        ],
+        // the threshold across the whole plot, also when a single day gives its series one point
+        hooks: threshold === undefined ? {} : { draw: [(u) => drawThreshold(u, threshold)] },
+        legend: { live: false },
+      },
+      data,
+      plotArea,
+    );
     // one day: half a day either side of its point, not uPlot's default span
     if (xs.length === 1) plot.setScale('x', { min: xs[0] - 43_200, max: xs[0] + 43_200 });
     charts[spec.name] = { plot, days, series: Object.fromEntries(spec.series.map((s, i) => [s.key, values[i]])), threshold };
@@ -263,48 +407,120 @@ function renderProviders(doc) {
     { kind: 'provider', field: `providers.${pi}`, name: p.provider, r: p },
     ...p.models.map((m, mi) => ({ kind: 'model', field: `providers.${pi}.models.${mi}`, name: m.model, r: m })),
   ]);
-  table(document.getElementById('providers'), [
-    { label: 'Provider / model', cell: (x) => el('th', { scope: 'row', class: x.kind }, x.name) },
-    { label: 'Generations', numeric: true, cell: (x) => valued('td', `${x.field}.generations`, x.r.generations, count(x.r.generations)) },
-    { label: 'Success rate', numeric: true, cell: (x) => valued('td', `${x.field}.success_rate`, x.r.success_rate, percent(x.r.success_rate)) },
-    { label: 'Latency p50', numeric: true, cell: (x) => valued('td', `${x.field}.latency_p50_ms`, x.r.latency_p50_ms, ms(x.r.latency_p50_ms)) },
-    { label: 'Latency p95', numeric: true, cell: (x) => valued('td', `${x.field}.latency_p95_ms`, x.r.latency_p95_ms, ms(x.r.latency_p95_ms)) },
-    { label: 'Spend', numeric: true, cell: (x) => valued('td', `${x.field}.provider_cost_usd`, x.r.provider_cost_usd, money(x.r.provider_cost_usd)) },
-    { label: 'Cost per success', numeric: true, cell: (x) => valued('td', `${x.field}.cost_per_success`, x.r.cost_per_success, money(x.r.cost_per_success, 4)) },
-    { label: 'Unpriced', numeric: true, cell: (x) => valued('td', `${x.field}.unpriced`, x.r.unpriced, count(x.r.unpriced)) },
-  ], rows, undefined);
+  table(
+    document.getElementById('providers'),
+    [
+      { label: 'Provider / model', cell: (x) => el('th', { scope: 'row', class: x.kind }, x.name) },
+      { label: 'Generations', numeric: true, cell: (x) => valued('td', `${x.field}.generations`, x.r.generations, count(x.r.generations)) },
+      {
+        label: 'Success rate',
+        numeric: true,
+        cell: (x) => valued('td', `${x.field}.success_rate`, x.r.success_rate, percent(x.r.success_rate)),
+      },
+      {
+        label: 'Latency p50',
+        numeric: true,
+        cell: (x) => valued('td', `${x.field}.latency_p50_ms`, x.r.latency_p50_ms, ms(x.r.latency_p50_ms)),
+      },
+      {
+        label: 'Latency p95',
+        numeric: true,
+        cell: (x) => valued('td', `${x.field}.latency_p95_ms`, x.r.latency_p95_ms, ms(x.r.latency_p95_ms)),
+      },
+      {
+        label: 'Spend',
+        numeric: true,
+        cell: (x) => valued('td', `${x.field}.provider_cost_usd`, x.r.provider_cost_usd, money(x.r.provider_cost_usd)),
+      },
+      {
+        label: 'Cost per success',
+        numeric: true,
+        cell: (x) => valued('td', `${x.field}.cost_per_success`, x.r.cost_per_success, money(x.r.cost_per_success, 4)),
+      },
+      { label: 'Unpriced', numeric: true, cell: (x) => valued('td', `${x.field}.unpriced`, x.r.unpriced, count(x.r.unpriced)) },
+    ],
+    rows,
+    undefined,
+  );
 }
 
 function renderFailures(doc) {
   const sources = ['callback', 'api_error', 'timeout', 'admin', 'unknown'].filter((s) => s !== 'unknown' || doc.failures.by_source.unknown);
-  table(document.getElementById('failure-sources'), [
-    { label: 'Source', cell: (s) => el('th', { scope: 'row' }, s) },
-    { label: 'Failures', numeric: true, cell: (s) => valued('td', `failures.by_source.${s}`, doc.failures.by_source[s] ?? 0, count(doc.failures.by_source[s] ?? 0)) },
-  ], doc.totals.generations === 0 ? [] : sources);
-  table(document.getElementById('top-errors'), [
-    { label: 'Error', cell: (e, i) => valued('td', `failures.top_errors.${i}.error`, e.error, e.error, { class: 'error' }) },
-    { label: 'Provider', cell: (e) => el('td', {}, e.provider) },
-    { label: 'Source', cell: (e) => el('td', {}, e.failure_source) },
-    { label: 'Failures', numeric: true, cell: (e, i) => valued('td', `failures.top_errors.${i}.failures`, e.failures, count(e.failures)) },
-  ], doc.failures.top_errors);
+  table(
+    document.getElementById('failure-sources'),
+    [
+      { label: 'Source', cell: (s) => el('th', { scope: 'row' }, s) },
+      {
+        label: 'Failures',
+        numeric: true,
+        cell: (s) => valued('td', `failures.by_source.${s}`, doc.failures.by_source[s] ?? 0, count(doc.failures.by_source[s] ?? 0)),
+      },
+    ],
+    doc.totals.generations === 0 ? [] : sources,
+  );
+  table(
+    document.getElementById('top-errors'),
+    [
+      { label: 'Error', cell: (e, i) => valued('td', `failures.top_errors.${i}.error`, e.error, e.error, { class: 'error' }) },
+      { label: 'Provider', cell: (e) => el('td', {}, e.provider) },
+      { label: 'Source', cell: (e) => el('td', {}, e.failure_source) },
+      {
+        label: 'Failures',
+        numeric: true,
+        cell: (e, i) => valued('td', `failures.top_errors.${i}.failures`, e.failures, count(e.failures)),
+      },
+    ],
+    doc.failures.top_errors,
+  );
 }
 
 function renderUsers(doc) {
-  for (const [id, key] of [['top-users', 'top_users'], ['top-users-by-cost', 'top_users_by_cost'], ['top-users-by-generations', 'top_users_by_generations']]) {
-    table(document.getElementById(id), [
-      { label: 'User', cell: (u, i) => valued('td', `${key}.${i}.user_id`, u.user_id, `${u.user_id.slice(0, 8)}…${u.user_id.slice(-4)}`, { class: 'user', title: u.user_id }) },
-      { label: 'Generations', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)) },
-      { label: 'Credits', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)) },
-      { label: 'Spend', numeric: true, cell: (u, i) => valued('td', `${key}.${i}.provider_cost_usd`, u.provider_cost_usd, money(u.provider_cost_usd)) },
-    ], doc[key]);
+  for (const [id, key] of [
+    ['top-users', 'top_users'],
+    ['top-users-by-cost', 'top_users_by_cost'],
+    ['top-users-by-generations', 'top_users_by_generations'],
+  ]) {
+    table(
+      document.getElementById(id),
+      [
+        {
+          label: 'User',
+          cell: (u, i) =>
+            valued('td', `${key}.${i}.user_id`, u.user_id, `${u.user_id.slice(0, 8)}…${u.user_id.slice(-4)}`, {
+              class: 'user',
+              title: u.user_id,
+            }),
+        },
+        {
+          label: 'Generations',
+          numeric: true,
+          cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)),
+        },
+        {
+          label: 'Credits',
+          numeric: true,
+          cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)),
+        },
+        {
+          label: 'Spend',
+          numeric: true,
+          cell: (u, i) => valued('td', `${key}.${i}.provider_cost_usd`, u.provider_cost_usd, money(u.provider_cost_usd)),
+        },
+      ],
+      doc[key],
+    );
   }
 }
 
 function renderHints(doc) {
   const list = document.getElementById('hints');
-  list.replaceChildren(...(doc.optimization_hints.length
-    ? doc.optimization_hints.map((h) => el('li', {}, el('strong', {}, `${h.provider} / ${h.model}`), `: ${h.hint} (${count(h.generations)} generations)`))
-    : [el('li', { class: 'none' }, 'Nothing to look at: no model stands out.')]));
+  list.replaceChildren(
+    ...(doc.optimization_hints.length
+      ? doc.optimization_hints.map((h) =>
+          el('li', {}, el('strong', {}, `${h.provider} / ${h.model}`), `: ${h.hint} (${count(h.generations)} generations)`),
+        )
+      : [el('li', { class: 'none' }, 'Nothing to look at: no model stands out.')]),
+  );
 }
 
 function render(doc) {

@@ -46,18 +46,23 @@ interface Charges {
 /** Charges 1 credit on random accounts from CLIENTS connections until `until` resolves. */
 async function charge(sql: postgres.Sql, until: Promise<unknown>): Promise<Charges> {
   let running = true;
-  void until.then(() => (running = false), () => (running = false));
+  void until.then(
+    () => (running = false),
+    () => (running = false),
+  );
   const started = performance.now();
   const result: Charges = { calls: 0, seconds: 0, longestMs: 0 };
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (running) {
-      const user = `alloc-${1 + Math.floor(Math.random() * ACCOUNTS)}`;
-      const t0 = performance.now();
-      await sql`select balance from start_generation(md5(${user})::uuid, 'enhance', 'wavespeed', 'm', 1)`;
-      result.longestMs = Math.max(result.longestMs, performance.now() - t0);
-      result.calls++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (running) {
+        const user = `alloc-${1 + Math.floor(Math.random() * ACCOUNTS)}`;
+        const t0 = performance.now();
+        await sql`select balance from start_generation(md5(${user})::uuid, 'enhance', 'wavespeed', 'm', 1)`;
+        result.longestMs = Math.max(result.longestMs, performance.now() - t0);
+        result.calls++;
+      }
+    }),
+  );
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }
@@ -99,8 +104,12 @@ async function main() {
                                            group by user_id having count(*) > 1) d) twice,
              (select count(*)::int from verify_ledger()) violations`;
     const rate = (c: Charges) => (c.calls / c.seconds).toFixed(0);
-    console.log(`charges alone (${CLIENTS} clients, ${baseline.seconds.toFixed(1)} s): ${rate(baseline)}/s, longest ${baseline.longestMs.toFixed(0)} ms`);
-    console.log(`charges during the allocation (${during.seconds.toFixed(1)} s): ${rate(during)}/s, longest ${during.longestMs.toFixed(0)} ms`);
+    console.log(
+      `charges alone (${CLIENTS} clients, ${baseline.seconds.toFixed(1)} s): ${rate(baseline)}/s, longest ${baseline.longestMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `charges during the allocation (${during.seconds.toFixed(1)} s): ${rate(during)}/s, longest ${during.longestMs.toFixed(0)} ms`,
+    );
     console.log(`allocation of ${ACCOUNTS} accounts (run_monthly_allocation, batches of 1,000): ${allocationSeconds.toFixed(1)} s`);
     console.log(`accounts not in the month: ${check!.behind}; allocated twice: ${check!.twice}; ledger violations: ${check!.violations}`);
   } finally {

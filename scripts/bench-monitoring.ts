@@ -39,19 +39,43 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The query each dashboard panel runs; `page`: one of the dashboard page's own reads. */
 const panels: { view: string; query: string; page?: boolean }[] = [
-  { view: 'summary (daily, 30 days)', query: `select * from monitoring.summary where granularity = 'day' and period_start >= current_date - 30 order by period_start` },
-  { view: 'summary (weekly, 12 weeks)', query: `select * from monitoring.summary where granularity = 'week' and period_start >= current_date - 84 order by period_start` },
+  {
+    view: 'summary (daily, 30 days)',
+    query: `select * from monitoring.summary where granularity = 'day' and period_start >= current_date - 30 order by period_start`,
+  },
+  {
+    view: 'summary (weekly, 12 weeks)',
+    query: `select * from monitoring.summary where granularity = 'week' and period_start >= current_date - 84 order by period_start`,
+  },
   { view: 'summary (monthly)', query: `select * from monitoring.summary where granularity = 'month' order by period_start` },
-  { view: 'provider_costs (monthly)', query: `select * from monitoring.provider_costs where granularity = 'month' and period_start >= current_date - 180 order by period_start, cost_usd desc` },
-  { view: 'usage_by_provider_model (7 days)', query: `select * from monitoring.usage_by_provider_model where day >= current_date - 7 order by day, provider, model, task_type` },
-  { view: 'failures_by_provider_error (7 days)', query: `select provider, failure_source, error, sum(failures) failures from monitoring.failures_by_provider_error where day >= current_date - 7 group by 1, 2, 3 order by 4 desc limit 20` },
+  {
+    view: 'provider_costs (monthly)',
+    query: `select * from monitoring.provider_costs where granularity = 'month' and period_start >= current_date - 180 order by period_start, cost_usd desc`,
+  },
+  {
+    view: 'usage_by_provider_model (7 days)',
+    query: `select * from monitoring.usage_by_provider_model where day >= current_date - 7 order by day, provider, model, task_type`,
+  },
+  {
+    view: 'failures_by_provider_error (7 days)',
+    query: `select provider, failure_source, error, sum(failures) failures from monitoring.failures_by_provider_error where day >= current_date - 7 group by 1, 2, 3 order by 4 desc limit 20`,
+  },
   { view: 'provider_performance', query: `select * from monitoring.provider_performance` },
   { view: 'user_activity_weekly (12 weeks)', query: `select * from monitoring.user_activity_weekly order by week desc limit 12` },
-  { view: 'cost_per_user_monthly (top 100)', query: `select * from monitoring.cost_per_user_monthly where month = date_trunc('month', now() at time zone 'UTC')::date order by cost_usd desc limit 100` },
-  { view: 'feature_popularity (this month)', query: `select * from monitoring.feature_popularity where month = date_trunc('month', now() at time zone 'UTC')::date order by rank_in_month` },
+  {
+    view: 'cost_per_user_monthly (top 100)',
+    query: `select * from monitoring.cost_per_user_monthly where month = date_trunc('month', now() at time zone 'UTC')::date order by cost_usd desc limit 100`,
+  },
+  {
+    view: 'feature_popularity (this month)',
+    query: `select * from monitoring.feature_popularity where month = date_trunc('month', now() at time zone 'UTC')::date order by rank_in_month`,
+  },
   { view: 'optimization_hints', query: `select * from monitoring.optimization_hints` },
   { view: 'platform_health', query: `select * from monitoring.platform_health` },
-  { view: 'missing_refunds_by_user (top 20)', query: `select * from monitoring.missing_refunds_by_user order by credits_owed desc limit 20` },
+  {
+    view: 'missing_refunds_by_user (top 20)',
+    query: `select * from monitoring.missing_refunds_by_user order by credits_owed desc limit 20`,
+  },
   { view: 'admin_credit_stats() (live, 30 days)', query: `select admin_credit_stats()` },
   { view: 'admin_credit_stats() (live, 7 days)', query: `select admin_credit_stats(now() - interval '7 days', now())` },
   { view: 'page: today (as of refresh)', page: true, query: `select admin_credit_stats(current_date, current_date + 1, true)` },
@@ -62,22 +86,26 @@ const panels: { view: string; query: string; page?: boolean }[] = [
 /** Start → submitted → completed lifecycles from `clients` connections for `seconds`. */
 async function lifecycles(url: string, clients: number, seconds: number): Promise<number> {
   const sql = postgres(url, { max: clients, onnotice: () => {} });
-  const users = await Promise.all(Array.from({ length: clients }, async (_, i) => {
-    const id = crypto.randomUUID();
-    await sql`select ensure_credit_account(${id}, 'pro')`;
-    await sql`select grant_credits(${id}, 100000000, 'bench', ${`bench-${i}-${id}`})`;
-    return id;
-  }));
+  const users = await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const id = crypto.randomUUID();
+      await sql`select ensure_credit_account(${id}, 'pro')`;
+      await sql`select grant_credits(${id}, 100000000, 'bench', ${`bench-${i}-${id}`})`;
+      return id;
+    }),
+  );
   let done = 0;
   const deadline = performance.now() + seconds * 1000;
-  await Promise.all(users.map(async (user) => {
-    while (performance.now() < deadline) {
-      const [t] = await sql`select task_id from start_generation(${user}, 'enhance', 'wavespeed', 'nano-banana', 1)`;
-      await sql`select mark_generation_submitted(${t!.task_id}, ${t!.task_id})`;
-      await sql`select complete_generation(${t!.task_id}, 0.039)`;
-      done++;
-    }
-  }));
+  await Promise.all(
+    users.map(async (user) => {
+      while (performance.now() < deadline) {
+        const [t] = await sql`select task_id from start_generation(${user}, 'enhance', 'wavespeed', 'nano-banana', 1)`;
+        await sql`select mark_generation_submitted(${t!.task_id}, ${t!.task_id})`;
+        await sql`select complete_generation(${t!.task_id}, 0.039)`;
+        done++;
+      }
+    }),
+  );
   await sql.end();
   return done / seconds;
 }
@@ -97,14 +125,18 @@ async function prepare(server: WorkServer, at: ScaleOptions): Promise<{ url: str
     const started = performance.now();
     await loadScaleHistory(sql, {
       ...at,
-      onProgress: (step, done, total) => process.stderr.write(`  ${step}: ${done}/${total} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`),
+      onProgress: (step, done, total) =>
+        process.stderr.write(`  ${step}: ${done}/${total} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`),
     });
     console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
-  const [size] = await sql`select (select count(*) from enhancement_tasks)::int tasks, (select count(*) from credit_transactions)::int ledger,
+  const [size] =
+    await sql`select (select count(*) from enhancement_tasks)::int tasks, (select count(*) from credit_transactions)::int ledger,
                                   (select count(*) from user_credits)::int users, pg_size_pretty(pg_database_size(current_database())) size,
                                   (select count(*) from enhancement_tasks where created_at >= now() - interval '1 day')::int last_day`;
-  console.log(`data: ${size!.users} users, ${size!.tasks} tasks (${size!.last_day} in the last 24 hours), ${size!.ledger} ledger rows, ${size!.size}`);
+  console.log(
+    `data: ${size!.users} users, ${size!.tasks} tasks (${size!.last_day} in the last 24 hours), ${size!.ledger} ledger rows, ${size!.size}`,
+  );
 
   // The scheduled jobs have run, as in production: the sweeper (which moves its low-water mark
   // to the oldest task in flight) and a full refresh of the rollups.
@@ -115,13 +147,16 @@ async function prepare(server: WorkServer, at: ScaleOptions): Promise<{ url: str
   await sql`vacuum analyze`;
   await sql`select * from monitoring.refresh_rollups()`;
   const incremental = await medianLatency(() => sql`select * from monitoring.refresh_rollups()`, 3);
-  console.log(`refresh_rollups: full ${(fullRefresh / 1000).toFixed(1)} s, incremental right after it ${incremental.toFixed(1)} ms (what it finds to redo depends on the history's last minutes)\n`);
+  console.log(
+    `refresh_rollups: full ${(fullRefresh / 1000).toFixed(1)} s, incremental right after it ${incremental.toFixed(1)} ms (what it finds to redo depends on the history's last minutes)\n`,
+  );
   return { url, sql, label: `${at.users / 1000}k users, ${Math.round(at.tasks / at.days / 1000)}k/day` };
 }
 
 async function measure(sql: postgres.Sql): Promise<{ ms: number; plan: string }[]> {
   const out = [];
-  for (const panel of panels) out.push({ ms: await medianLatency(() => sql.unsafe(panel.query), runs), plan: await planHeadline(sql, panel.query) });
+  for (const panel of panels)
+    out.push({ ms: await medianLatency(() => sql.unsafe(panel.query), runs), plan: await planHeadline(sql, panel.query) });
   return out;
 }
 
@@ -129,7 +164,17 @@ async function measure(sql: postgres.Sql): Promise<{ ms: number; plan: string }[
 async function firstRender(sql: postgres.Sql): Promise<number | undefined> {
   if (!existsSync(chromiumPath)) return undefined;
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const served = await serveDashboard(sql, { port: 0 });
   try {
     const times: number[] = [];
@@ -168,10 +213,15 @@ async function main() {
     console.log(formatTable(rows));
     const renders = [await firstRender(main.sql), high ? await firstRender(high.sql) : undefined];
     if (renders[0] === undefined) console.log(`\npage first render: no Chromium at ${chromiumPath} (npm test installs it)`);
-    else console.log(`\npage first render (30 days, navigation → every chart drawn, median of 5): ${main.label} ${renders[0].toFixed(0)} ms${renders[1] !== undefined ? `, ${high!.label} ${renders[1].toFixed(0)} ms` : ''} (target < ${RENDER_TARGET_MS} ms)`);
+    else
+      console.log(
+        `\npage first render (30 days, navigation → every chart drawn, median of 5): ${main.label} ${renders[0].toFixed(0)} ms${renders[1] !== undefined ? `, ${high!.label} ${renders[1].toFixed(0)} ms` : ''} (target < ${RENDER_TARGET_MS} ms)`,
+      );
     const started = performance.now();
     const drift = await main.sql`select count(*)::int n from monitoring.ledger_drift`;
-    console.log(`ledger_drift (full verify_ledger, a daily job, not a panel): ${(performance.now() - started).toFixed(0)} ms, ${drift[0]!.n} violations`);
+    console.log(
+      `ledger_drift (full verify_ledger, a daily job, not a panel): ${(performance.now() - started).toFixed(0)} ms, ${drift[0]!.n} violations`,
+    );
 
     // The hot path with and without what monitoring adds to it, in a database of its own holding
     // one busy day (the refresh job recomputes today), configurations alternated against noise.
@@ -193,7 +243,9 @@ async function main() {
     for (let round = 0; round < 2; round++) {
       for (const [i, c] of configurations.entries()) {
         if (!c.brin) for (const index of brin) await hotSql.unsafe(`drop index if exists ${index}`);
-        const refresher = c.refreshEvery ? setInterval(() => void hotSql`select * from monitoring.refresh_rollups()`.catch(() => {}), c.refreshEvery) : undefined;
+        const refresher = c.refreshEvery
+          ? setInterval(() => void hotSql`select * from monitoring.refresh_rollups()`.catch(() => {}), c.refreshEvery)
+          : undefined;
         rates[i]!.push(await lifecycles(hot.url, 8, seconds));
         clearInterval(refresher);
         if (!c.brin) for (const d of indexDefs) await hotSql.unsafe(d.indexdef);
@@ -210,8 +262,10 @@ async function main() {
     console.log(`  one incremental refresh on that day: ${refreshMs.toFixed(1)} ms`);
     const pageRows = rows.filter((_, i) => panels[i]!.page);
     const pageOk = pageRows.filter((r) => r[`< ${TARGET_MS} ms`] === 'yes' && (!hv || r[`≤ ${MAX_RATIO}×`] === 'yes')).length;
-    console.log(`\n${rows.filter((r) => r[`< ${TARGET_MS} ms`] === 'yes').length} of ${rows.length} reads under ${TARGET_MS} ms at ${hv ? 'both scales' : 'this scale'}; `
-      + `the page's reads: ${pageOk} of ${pageRows.length} under ${TARGET_MS} ms${hv ? ` and within ${MAX_RATIO}× at 100k a day` : ''}`);
+    console.log(
+      `\n${rows.filter((r) => r[`< ${TARGET_MS} ms`] === 'yes').length} of ${rows.length} reads under ${TARGET_MS} ms at ${hv ? 'both scales' : 'this scale'}; ` +
+        `the page's reads: ${pageOk} of ${pageRows.length} under ${TARGET_MS} ms${hv ? ` and within ${MAX_RATIO}× at 100k a day` : ''}`,
+    );
   } finally {
     await main.sql.end();
     await high?.sql.end();

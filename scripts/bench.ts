@@ -29,10 +29,18 @@ const accounts = ['-D', `users=${USERS}`];
 const lifecycleScript = path.join(pgbenchScripts, 'lifecycle.sql');
 
 type Sql = postgres.Sql;
-interface Result { lifecycles: number; calls: number; latencies: number[] }
+interface Result {
+  lifecycles: number;
+  calls: number;
+  latencies: number[];
+}
 
 /** `clients` loops, each on its own connection, repeating `lifecycle` until the time is up. */
-async function measure(url: string, clients: number, lifecycle: (sql: Sql, worker: number, timed: <T>(call: () => Promise<T>) => Promise<T>) => Promise<void>): Promise<Result> {
+async function measure(
+  url: string,
+  clients: number,
+  lifecycle: (sql: Sql, worker: number, timed: <T>(call: () => Promise<T>) => Promise<T>) => Promise<void>,
+): Promise<Result> {
   const sql = postgres(url, { max: clients, onnotice: () => {} });
   await Promise.all(Array.from({ length: clients }, () => sql`select 1`)); // connections open before the clock starts
   const result: Result = { lifecycles: 0, calls: 0, latencies: [] };
@@ -44,12 +52,14 @@ async function measure(url: string, clients: number, lifecycle: (sql: Sql, worke
     return value;
   };
   const deadline = performance.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: clients }, async (_, worker) => {
-    while (performance.now() < deadline) {
-      await lifecycle(sql, worker, timed);
-      result.lifecycles++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        await lifecycle(sql, worker, timed);
+        result.lifecycles++;
+      }
+    }),
+  );
   await sql.end();
   return result;
 }
@@ -84,7 +94,21 @@ async function main() {
     const storage: number[] = [];
     let size = await tableBytes(sql);
     for (let phase = 0; phase < 2; phase++) {
-      await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-t', String(burst / 8), url]);
+      await run('pgbench', [
+        '-n',
+        '-M',
+        'prepared',
+        '-f',
+        lifecycleScript,
+        ...accounts,
+        '-c',
+        '8',
+        '-j',
+        '2',
+        '-t',
+        String(burst / 8),
+        url,
+      ]);
       await sql`vacuum analyze enhancement_tasks, credit_transactions`;
       const next = await tableBytes(sql);
       storage.push((next - size) / burst);
@@ -95,12 +119,16 @@ async function main() {
     const pick = (worker: number) => users[(worker * 7919 + picks++ * 104729) % users.length]!;
     const rpcSuccess = (hot: boolean) => async (s: Sql, worker: number, timed: <T>(c: () => Promise<T>) => Promise<T>) => {
       const userId = hot ? hotUser : pick(worker);
-      const t = await timed(() => client.startGeneration(s, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }));
+      const t = await timed(() =>
+        client.startGeneration(s, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }),
+      );
       await timed(() => client.markGenerationSubmitted(s, { taskId: t.task_id!, externalTaskId: t.task_id! }));
       await timed(() => client.completeGeneration(s, { taskId: t.task_id!, providerCostUsd: '0.039' }));
     };
     const rpcFailure = async (s: Sql, worker: number, timed: <T>(c: () => Promise<T>) => Promise<T>) => {
-      const t = await timed(() => client.startGeneration(s, { userId: pick(worker), taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }));
+      const t = await timed(() =>
+        client.startGeneration(s, { userId: pick(worker), taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 2 }),
+      );
       await timed(() => client.failGeneration(s, { taskId: t.task_id!, errorMessage: 'provider error', source: 'api_error' }));
     };
     // The seed application's way: separate statements from TypeScript, each its own transaction
@@ -109,14 +137,26 @@ async function main() {
       const userId = pick(worker);
       const [account] = await timed(() => s`select credits from user_credits where user_id = ${userId}`);
       if (!account || account.credits < 2) throw new Error('insufficient credits');
-      await timed(() => s`update user_credits set credits = credits - 2, purchased_credits = purchased_credits - 2,
-                          credits_used_this_month = credits_used_this_month + 2, updated_at = now() where user_id = ${userId}`);
-      const [task] = await timed(() => s`insert into enhancement_tasks (user_id, task_type, provider, model, credits_used)
-                                         values (${userId}, 'enhance', 'wavespeed', 'nano-banana', 2) returning id`);
-      await timed(() => s`insert into credit_transactions (user_id, amount, type, task_id, provider, balance_after)
-                          values (${userId}, -2, 'usage', ${task!.id}, 'wavespeed', ${account.credits - 2})`);
-      await timed(() => s`update enhancement_tasks set status = 'processing', external_task_id = ${task!.id}, submitted_at = now(), updated_at = now() where id = ${task!.id}`);
-      await timed(() => s`update enhancement_tasks set status = 'completed', provider_cost_usd = 0.039, completed_at = now(), updated_at = now() where id = ${task!.id}`);
+      await timed(
+        () => s`update user_credits set credits = credits - 2, purchased_credits = purchased_credits - 2,
+                          credits_used_this_month = credits_used_this_month + 2, updated_at = now() where user_id = ${userId}`,
+      );
+      const [task] = await timed(
+        () => s`insert into enhancement_tasks (user_id, task_type, provider, model, credits_used)
+                                         values (${userId}, 'enhance', 'wavespeed', 'nano-banana', 2) returning id`,
+      );
+      await timed(
+        () => s`insert into credit_transactions (user_id, amount, type, task_id, provider, balance_after)
+                          values (${userId}, -2, 'usage', ${task!.id}, 'wavespeed', ${account.credits - 2})`,
+      );
+      await timed(
+        () =>
+          s`update enhancement_tasks set status = 'processing', external_task_id = ${task!.id}, submitted_at = now(), updated_at = now() where id = ${task!.id}`,
+      );
+      await timed(
+        () =>
+          s`update enhancement_tasks set status = 'completed', provider_cost_usd = 0.039, completed_at = now(), updated_at = now() where id = ${task!.id}`,
+      );
     };
 
     const rows: Record<string, unknown>[] = [];
@@ -124,8 +164,12 @@ async function main() {
     const record = (name: string, clients: number, r: Result) => {
       results[`${name}@${clients}`] = r;
       rows.push({
-        workload: name, clients, 'lifecycles/s': (r.lifecycles / SECONDS).toFixed(0), 'calls/s': (r.calls / SECONDS).toFixed(0),
-        'p50 ms': percentile(r.latencies, 0.5).toFixed(2), 'p99 ms': percentile(r.latencies, 0.99).toFixed(2),
+        workload: name,
+        clients,
+        'lifecycles/s': (r.lifecycles / SECONDS).toFixed(0),
+        'calls/s': (r.calls / SECONDS).toFixed(0),
+        'p50 ms': percentile(r.latencies, 0.5).toFixed(2),
+        'p99 ms': percentile(r.latencies, 0.99).toFixed(2),
       });
     };
     for (const clients of CLIENTS) {
@@ -137,39 +181,97 @@ async function main() {
     console.log(`\n${formatTable(rows)}`);
 
     // The same lifecycle driven by pgbench, the ceiling's own client: what the database does.
-    const pgbenchLifecycles = await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    const pgbenchLifecycles = await pgbench(url, [
+      '-n',
+      '-M',
+      'prepared',
+      '-f',
+      lifecycleScript,
+      ...accounts,
+      '-c',
+      '8',
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+    ]);
     const straightforwardLifecycles = await straightforwardBaseline(server);
 
     // Baselines from pgbench, on the same server and database.
     const ceilingScript = path.join(pgbenchScripts, 'ceiling.sql');
     const ceiling: Record<number, number> = {};
-    for (const clients of CLIENTS) ceiling[clients] = await pgbench(url, ['-n', '-M', 'prepared', '-f', ceilingScript, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
-    const oneUpdateRpc = await pgbench(url, ['-n', '-M', 'prepared', '-f', path.join(pgbenchScripts, 'one-update-rpc.sql'), '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    for (const clients of CLIENTS)
+      ceiling[clients] = await pgbench(url, [
+        '-n',
+        '-M',
+        'prepared',
+        '-f',
+        ceilingScript,
+        '-c',
+        String(clients),
+        '-j',
+        String(Math.min(clients, 2)),
+        '-T',
+        String(SECONDS),
+      ]);
+    const oneUpdateRpc = await pgbench(url, [
+      '-n',
+      '-M',
+      'prepared',
+      '-f',
+      path.join(pgbenchScripts, 'one-update-rpc.sql'),
+      '-c',
+      '8',
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+    ]);
     await run('pgbench', ['-i', '-q', '-s', '1', '--foreign-keys', url]);
     const simpleUpdate = await pgbench(url, ['-n', '-M', 'prepared', '-b', 'simple-update', '-c', '8', '-j', '2', '-T', String(SECONDS)]);
     console.log('\nbaselines (pgbench):');
-    for (const clients of CLIENTS) console.log(`  single-row UPDATE per transaction, ${clients} clients: ${ceiling[clients]!.toFixed(0)} tps`);
+    for (const clients of CLIENTS)
+      console.log(`  single-row UPDATE per transaction, ${clients} clients: ${ceiling[clients]!.toFixed(0)} tps`);
     console.log(`  built-in simple-update, 8 clients: ${simpleUpdate.toFixed(0)} tps`);
     console.log(`  the ceiling's UPDATE inside a SECURITY DEFINER PL/pgSQL function, 8 clients: ${oneUpdateRpc.toFixed(0)} tps`);
-    console.log(`  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`);
-    console.log(`  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (scripts/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`);
+    console.log(
+      `  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`,
+    );
+    console.log(
+      `  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (scripts/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`,
+    );
 
     const at8 = results['rpc: start → submitted → completed@8']!;
     const naive8 = results['naive app: start → submitted → completed@8']!;
     const hot8 = results['rpc, one hot user: start → submitted → completed@8']!;
     console.log('\nratios at 8 clients:');
-    console.log(`  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${((3 * pgbenchLifecycles / ceiling[8]!) * 100).toFixed(0)} % (target ≥ 70 %)`);
-    console.log(`  the straightforward lifecycle without the guarantees ÷ the same ceiling: ${((3 * straightforwardLifecycles / ceiling[8]!) * 100).toFixed(0)} %`);
+    console.log(
+      `  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${(((3 * pgbenchLifecycles) / ceiling[8]!) * 100).toFixed(0)} % (target ≥ 70 %)`,
+    );
+    console.log(
+      `  the straightforward lifecycle without the guarantees ÷ the same ceiling: ${(((3 * straightforwardLifecycles) / ceiling[8]!) * 100).toFixed(0)} %`,
+    );
     console.log(`  RPC calls/s from TypeScript ÷ the same ceiling: ${((at8.calls / SECONDS / ceiling[8]!) * 100).toFixed(0)} %`);
-    console.log(`  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`);
-    console.log(`  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}× (target ≥ 1.5×)`);
-    console.log(`  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`);
+    console.log(
+      `  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`,
+    );
+    console.log(
+      `  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}× (target ≥ 1.5×)`,
+    );
+    console.log(
+      `  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`,
+    );
 
     const violations = await client.verifyLedger(sql);
-    const [hot] = await sql`select credits, (select count(*) from enhancement_tasks where user_id = ${hotUser})::int tasks from user_credits where user_id = ${hotUser}`;
-    console.log(`\nledger after the run: ${violations.length === 0 ? 'sound' : `${violations.length} violations`}; hot user ${hot!.tasks} generations, balance ${hot!.credits}`);
+    const [hot] =
+      await sql`select credits, (select count(*) from enhancement_tasks where user_id = ${hotUser})::int tasks from user_credits where user_id = ${hotUser}`;
+    console.log(
+      `\nledger after the run: ${violations.length === 0 ? 'sound' : `${violations.length} violations`}; hot user ${hot!.tasks} generations, balance ${hot!.credits}`,
+    );
 
-    console.log(`storage per lifecycle (tables and indexes, after VACUUM; target ≤ 750 bytes): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`);
+    console.log(
+      `storage per lifecycle (tables and indexes, after VACUUM; target ≤ 750 bytes): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`,
+    );
     await sql`vacuum analyze enhancement_tasks, credit_transactions`;
     console.log(`\nstorage per row after the whole run (VACUUM; what docs/scaling.md projects from):\n${await storageBreakdown(sql)}`);
   } finally {
@@ -211,7 +313,9 @@ async function storageBreakdown(sql: Sql): Promise<string> {
       select indexrelid::regclass::text as name, pg_relation_size(indexrelid)::float8 as bytes
         from pg_index where indrelid = ${table}::regclass order by 1`;
     const indexBytes = indexes.reduce((n, i) => n + i.bytes, 0);
-    lines.push(`  ${table}: ${rows} rows; per row ${(heap / rows).toFixed(0)} B heap + ${(indexBytes / rows).toFixed(0)} B indexes = ${((heap + indexBytes) / rows).toFixed(0)} B`);
+    lines.push(
+      `  ${table}: ${rows} rows; per row ${(heap / rows).toFixed(0)} B heap + ${(indexBytes / rows).toFixed(0)} B indexes = ${((heap + indexBytes) / rows).toFixed(0)} B`,
+    );
     for (const i of indexes) lines.push(`    ${i.name}: ${(i.bytes / rows).toFixed(1)} B`);
   }
   return lines.join('\n');

@@ -12,26 +12,26 @@ import { readBody } from '../src/serve-fetch.js';
 
 /** How a submission is answered. */
 export type SubmitBehaviour =
-  | 'accept'           // 200 with the prediction
-  | 'http500'          // 500, no prediction
-  | 'http400'          // 400, no prediction
-  | 'malformed'        // 200 with a body that is not JSON (the prediction is created: worst case)
-  | 'hang-before'      // never answers, creates nothing
-  | 'hang-after';      // creates the prediction, never answers
+  | 'accept' // 200 with the prediction
+  | 'http500' // 500, no prediction
+  | 'http400' // 400, no prediction
+  | 'malformed' // 200 with a body that is not JSON (the prediction is created: worst case)
+  | 'hang-before' // never answers, creates nothing
+  | 'hang-after'; // creates the prediction, never answers
 
 /** What happens after a submission that created a prediction. */
 export type WebhookBehaviour =
-  | 'completed'        // a completed webhook
-  | 'failed'           // a failed webhook
-  | 'lost'             // the prediction completes, no webhook is sent
-  | 'lost-failed'      // the prediction fails, no webhook is sent
+  | 'completed' // a completed webhook
+  | 'failed' // a failed webhook
+  | 'lost' // the prediction completes, no webhook is sent
+  | 'lost-failed' // the prediction fails, no webhook is sent
   | 'stays-processing' // the prediction never finishes
-  | 'duplicate'        // the completed webhook twice
-  | 'out-of-order'     // completed, then a late 'processing'
-  | 'before-answer'    // the completed webhook is delivered before the submission is answered
-  | 'forged'           // signed with another secret
-  | 'stale'            // signed with a timestamp 10 minutes old
-  | 'altered';         // the body changed after signing
+  | 'duplicate' // the completed webhook twice
+  | 'out-of-order' // completed, then a late 'processing'
+  | 'before-answer' // the completed webhook is delivered before the submission is answered
+  | 'forged' // signed with another secret
+  | 'stale' // signed with a timestamp 10 minutes old
+  | 'altered'; // the body changed after signing
 
 export interface Plan {
   submit?: SubmitBehaviour;
@@ -82,7 +82,9 @@ export interface FakeOptions {
 }
 
 function sign(secret: string, id: string, timestamp: string, body: string): string {
-  return createHmac('sha256', secret.replace(/^whsec_/, '')).update(`${id}.${timestamp}.${body}`).digest('hex');
+  return createHmac('sha256', secret.replace(/^whsec_/, ''))
+    .update(`${id}.${timestamp}.${body}`)
+    .digest('hex');
 }
 
 export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<FakeWaveSpeed> {
@@ -96,11 +98,22 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
   const price = (model: string) => options.prices?.[model] ?? options.defaultPrice ?? 0.039;
 
   // The webhook's body is written with spaces, as Python's json.dumps does: re-serialised JSON differs.
-  const document = (p: FakePrediction, status = p.status) => JSON.stringify({
-    id: p.id, model: p.model, input: p.input, outputs: status === 'completed' ? p.outputs : [],
-    urls: { get: `${server.url}/api/v3/predictions/${p.id}/result` }, has_nsfw_contents: status === 'completed' ? [false] : [],
-    status, created_at: p.created_at, error: status === 'failed' ? p.error : '',
-  }, null, 1).replace(/\n\s*/g, ' ');
+  const document = (p: FakePrediction, status = p.status) =>
+    JSON.stringify(
+      {
+        id: p.id,
+        model: p.model,
+        input: p.input,
+        outputs: status === 'completed' ? p.outputs : [],
+        urls: { get: `${server.url}/api/v3/predictions/${p.id}/result` },
+        has_nsfw_contents: status === 'completed' ? [false] : [],
+        status,
+        created_at: p.created_at,
+        error: status === 'failed' ? p.error : '',
+      },
+      null,
+      1,
+    ).replace(/\n\s*/g, ' ');
 
   async function deliver(p: FakePrediction, body: string, how: WebhookBehaviour) {
     if (!p.webhook) return;
@@ -112,7 +125,12 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
     try {
       const response = await fetch(p.webhook, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v3,${signature}` },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': `v3,${signature}`,
+        },
         body: sent,
         signal: AbortSignal.timeout(10_000),
       });
@@ -172,8 +190,15 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
     if (submit === 'hang-before') return void hanging.add(res);
 
     const p: FakePrediction = {
-      id: `pred_${randomBytes(10).toString('hex')}`, model, input, status: 'created', outputs: [], error: '',
-      created_at: new Date().toISOString(), webhook: url.searchParams.get('webhook'), costUsd: price(model),
+      id: `pred_${randomBytes(10).toString('hex')}`,
+      model,
+      input,
+      status: 'created',
+      outputs: [],
+      error: '',
+      created_at: new Date().toISOString(),
+      webhook: url.searchParams.get('webhook'),
+      costUsd: price(model),
     };
     predictions.set(p.id, p);
     if (submit === 'hang-after') {

@@ -33,7 +33,6 @@ const demoId = (label: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
-
 /** WaveSpeed model paths, the fake's price for each (= seeds/demo.sql), and what a generation costs the user. */
 const models = [
   { model: 'google/nano-banana/edit', task: 'enhance', credits: 2, price: 0.039 },
@@ -43,15 +42,15 @@ const models = [
 
 /** How each generation's submission and webhook go, by a roll of the dice. */
 function planFor(roll: number): Plan | 'dies-before-posting' {
-  if (roll < 0.03) return { submit: 'http400' };               // the provider refuses the request
-  if (roll < 0.05) return { submit: 'hang-after' };            // the answer is lost; it generates anyway
-  if (roll < 0.07) return 'dies-before-posting';               // the app crashes between the charge and the POST
-  if (roll < 0.10) return { webhook: 'stays-processing' };     // the provider never finishes
-  if (roll < 0.15) return { webhook: 'lost' };                 // it finishes, the webhook never comes
-  if (roll < 0.23) return { webhook: 'failed' };               // it fails: a refund
-  if (roll < 0.26) return { webhook: 'duplicate' };            // the webhook comes twice
-  if (roll < 0.28) return { webhook: 'before-answer' };        // the webhook beats the submission's commit
-  if (roll < 0.30) return { webhook: 'forged' };               // someone forges a webhook
+  if (roll < 0.03) return { submit: 'http400' }; // the provider refuses the request
+  if (roll < 0.05) return { submit: 'hang-after' }; // the answer is lost; it generates anyway
+  if (roll < 0.07) return 'dies-before-posting'; // the app crashes between the charge and the POST
+  if (roll < 0.1) return { webhook: 'stays-processing' }; // the provider never finishes
+  if (roll < 0.15) return { webhook: 'lost' }; // it finishes, the webhook never comes
+  if (roll < 0.23) return { webhook: 'failed' }; // it fails: a refund
+  if (roll < 0.26) return { webhook: 'duplicate' }; // the webhook comes twice
+  if (roll < 0.28) return { webhook: 'before-answer' }; // the webhook beats the submission's commit
+  if (roll < 0.3) return { webhook: 'forged' }; // someone forges a webhook
   return { webhook: 'completed' };
 }
 
@@ -69,10 +68,24 @@ async function simulateDay(sql: postgres.Sql, users: string[]) {
       const user = users[Math.floor(rnd() * users.length)]!;
       const m = models[Math.floor(rnd() * models.length)]!;
       const plan = planFor(rnd());
-      const request = { userId: user, model: m.model, taskType: m.task, input: { prompt: `demo #${i}` }, credits: m.credits, idempotencyKey: `demo-${day}-${i}` };
+      const request = {
+        userId: user,
+        model: m.model,
+        taskType: m.task,
+        input: { prompt: `demo #${i}` },
+        credits: m.credits,
+        idempotencyKey: `demo-${day}-${i}`,
+      };
       try {
         if (plan === 'dies-before-posting') {
-          await startGeneration(sql, { userId: user, taskType: m.task, provider: 'wavespeed', model: m.model, credits: m.credits, idempotencyKey: request.idempotencyKey });
+          await startGeneration(sql, {
+            userId: user,
+            taskType: m.task,
+            provider: 'wavespeed',
+            model: m.model,
+            credits: m.credits,
+            idempotencyKey: request.idempotencyKey,
+          });
           tally.neverPosted++;
         } else {
           fake.plan(plan);
@@ -80,13 +93,19 @@ async function simulateDay(sql: postgres.Sql, users: string[]) {
         }
         tally.started++;
       } catch (error) {
-        if (error instanceof InsufficientCreditsError) tally.refused++; // nothing was charged
-        else if (error instanceof SubmitFailedError && error.refunded) { tally.started++; tally.refundedAtSubmit++; }
-        else throw error;
+        if (error instanceof InsufficientCreditsError)
+          tally.refused++; // nothing was charged
+        else if (error instanceof SubmitFailedError && error.refunded) {
+          tally.started++;
+          tally.refundedAtSubmit++;
+        } else throw error;
       }
     }
     await fake.settled();
-    const webhooks = { delivered: fake.deliveries.filter((d) => d.status === 200).length, refused: fake.deliveries.filter((d) => d.status === 401).length };
+    const webhooks = {
+      delivered: fake.deliveries.filter((d) => d.status === 200).length,
+      refused: fake.deliveries.filter((d) => d.status === 401).length,
+    };
 
     // Half an hour passes for what is still in flight: reconciliation asks the provider, then two
     // sweepers at once (as two schedulers would) refund what it could not settle.
@@ -137,8 +156,12 @@ async function main() {
     console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
     console.log(`  refunded at once because the submission failed (refused, or its answer lost): ${tally.refundedAtSubmit}`);
     console.log(`  webhooks applied ${webhooks.delivered} (duplicates and early ones included), refused as forged ${webhooks.refused}`);
-    console.log(`  reconciliation asked WaveSpeed about ${reconciled.checked} tasks: ${reconciled.completed} completed, ${reconciled.failed} failed, ${reconciled.expired} expired past its limit`);
-    console.log(`  sweepers (two at once) refunded ${swept.length} tasks never submitted (${tally.neverPosted} charged by an app that died before posting), ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`);
+    console.log(
+      `  reconciliation asked WaveSpeed about ${reconciled.checked} tasks: ${reconciled.completed} completed, ${reconciled.failed} failed, ${reconciled.expired} expired past its limit`,
+    );
+    console.log(
+      `  sweepers (two at once) refunded ${swept.length} tasks never submitted (${tally.neverPosted} charged by an app that died before posting), ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`,
+    );
     console.log(`  WaveSpeed generated ${generated.count} images for $${generated.costUsd.toFixed(4)}`);
 
     console.log('\n== Balances');
@@ -166,10 +189,16 @@ async function main() {
         left join provider_prices pp on pp.provider = r.provider and pp.model = r.payload ->> 'model'
        where r.applied_at is null and r.status = 'completed'`;
     console.log(`  failed tasks ${money!.failed}, refunded ${money!.refunded}, credits refunded ${money!.credits_refunded}`);
-    console.log(`  provider spend recorded on tasks $${money!.provider_cost_usd} (of which on refunded generations $${money!.failed_cost_usd})`);
-    console.log(`  plus ${unmatched!.n} results of lost submissions (the users were refunded, WaveSpeed generated anyway): $${unmatched!.usd}`);
+    console.log(
+      `  provider spend recorded on tasks $${money!.provider_cost_usd} (of which on refunded generations $${money!.failed_cost_usd})`,
+    );
+    console.log(
+      `  plus ${unmatched!.n} results of lost submissions (the users were refunded, WaveSpeed generated anyway): $${unmatched!.usd}`,
+    );
     const recorded = Number(money!.provider_cost_usd) + Number(unmatched!.usd);
-    console.log(`  recorded $${recorded.toFixed(4)} of the $${generated.costUsd.toFixed(4)} WaveSpeed says it generated${Math.abs(recorded - generated.costUsd) < 1e-6 ? ': all of it' : ''}`);
+    console.log(
+      `  recorded $${recorded.toFixed(4)} of the $${generated.costUsd.toFixed(4)} WaveSpeed says it generated${Math.abs(recorded - generated.costUsd) < 1e-6 ? ': all of it' : ''}`,
+    );
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;
@@ -184,7 +213,9 @@ async function main() {
         if (error.code !== 'EADDRINUSE') throw error;
         throw new Error(`port ${options.port} is taken: npm start -- --serve --port ${Number(options.port) + 1} (0 picks a free one)`);
       });
-      console.log(`  this day's dashboard: ${served.pageUrl}?days=1 (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`);
+      console.log(
+        `  this day's dashboard: ${served.pageUrl}?days=1 (Ctrl-C stops it${embedded ? ' and removes the embedded database' : ''})`,
+      );
       // the rollups' refresh, as a scheduler would run it: the page's figures stay current
       const refresher = setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 60_000);
       await interrupted();

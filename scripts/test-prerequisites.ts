@@ -39,7 +39,9 @@ async function serverInfo(): Promise<{ major: number; available: string[] } | un
 /** The machine's server (the default URL only): the newest cluster Debian's postgresql-common knows of. */
 function startLocalCluster(): boolean {
   if (process.env.TEST_ADMIN_URL || !asRoot || !existsSync('/etc/postgresql')) return false;
-  const version = readdirSync('/etc/postgresql').sort((a, b) => Number(a) - Number(b)).at(-1);
+  const version = readdirSync('/etc/postgresql')
+    .sort((a, b) => Number(a) - Number(b))
+    .at(-1);
   if (!version) return false;
   console.log(`npm test: starting PostgreSQL ${version} (pg_ctlcluster ${version} main start)`);
   try {
@@ -73,7 +75,9 @@ async function main() {
     }
   }
   if (!info) {
-    stop(`no PostgreSQL answers at ${adminUrl.replace(/:[^:@/]*@/, ':***@')}. Start it (on Debian: pg_ctlcluster <version> main start), or point TEST_ADMIN_URL at a server where this role may create databases.`);
+    stop(
+      `no PostgreSQL answers at ${adminUrl.replace(/:[^:@/]*@/, ':***@')}. Start it (on Debian: pg_ctlcluster <version> main start), or point TEST_ADMIN_URL at a server where this role may create databases.`,
+    );
   }
 
   installChromium();
@@ -82,7 +86,9 @@ async function main() {
   const packages = missing.map((name) => `postgresql-${info.major}-${name.replace('_', '-')}`);
   const command = `apt-get update && apt-get install -y ${packages.join(' ')}`;
   if (!local || !asRoot || !existsSync('/usr/bin/apt-get')) {
-    stop(`the server lacks the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the suite needs. On Debian, as root: ${command}`);
+    stop(
+      `the server lacks the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the suite needs. On Debian, as root: ${command}`,
+    );
   }
   console.log(`npm test: installing ${packages.join(', ')} (${command})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

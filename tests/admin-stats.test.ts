@@ -28,8 +28,18 @@ afterAll(() => db.drop());
 describe('admin credit stats from TypeScript', () => {
   it('adminCreditStats returns the typed document, money as exact strings', async () => {
     const stats = await adminCreditStats(db.sql);
-    expect(stats.totals).toEqual({ generations: 10, succeeded: 8, failed: 2, in_flight: 0, credits_charged: 20, credits_refunded: 4, provider_cost_usd: '0.312800', failed_cost_usd: '0.000000',
-      cost_per_generation: '0.031280', cost_per_success: '0.039100' });
+    expect(stats.totals).toEqual({
+      generations: 10,
+      succeeded: 8,
+      failed: 2,
+      in_flight: 0,
+      credits_charged: 20,
+      credits_refunded: 4,
+      provider_cost_usd: '0.312800',
+      failed_cost_usd: '0.000000',
+      cost_per_generation: '0.031280',
+      cost_per_success: '0.039100',
+    });
     expect(stats.success_rate).toBe(0.8);
     expect(stats.refunds).toEqual({ tasks: 2, credits: 4, rate: 0.2 });
     expect(stats.health.success_status).toBe('alert');
@@ -57,12 +67,22 @@ describe('admin credit stats from TypeScript', () => {
   it('the Express adapter sends the same answer', async () => {
     const sent: { status?: number; body?: string; headers: Record<string, string> } = { headers: {} };
     const res = {
-      status(code: number) { sent.status = code; return res; },
-      set(name: string, value: string) { sent.headers[name] = value; return res; },
-      send(body: string) { sent.body = body; },
+      status(code: number) {
+        sent.status = code;
+        return res;
+      },
+      set(name: string, value: string) {
+        sent.headers[name] = value;
+        return res;
+      },
+      send(body: string) {
+        sent.body = body;
+      },
     };
     let failure: unknown;
-    await adminCreditStatsExpress(db.sql)({ originalUrl: '/admin/credit-stats' }, res, (e) => { failure = e; });
+    await adminCreditStatsExpress(db.sql)({ originalUrl: '/admin/credit-stats' }, res, (e) => {
+      failure = e;
+    });
     expect(failure).toBeUndefined();
     expect(sent.status).toBe(200);
     expect(sent.headers['content-type']).toBe('application/json');
@@ -90,9 +110,17 @@ describe('admin credit stats from TypeScript', () => {
 describe('the AdminCreditStats type', () => {
   function documentType() {
     const file = path.join(packageRoot, 'src/client/documents.ts');
-    const program = ts.createProgram([file], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+    const program = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    });
     const checker = program.getTypeChecker();
-    const declaration = program.getSourceFile(file)!.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'AdminCreditStats')!;
+    const declaration = program
+      .getSourceFile(file)!
+      .statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'AdminCreditStats')!;
     return { checker, type: checker.getTypeAtLocation(declaration.name) };
   }
 
@@ -100,7 +128,8 @@ describe('the AdminCreditStats type', () => {
   function mismatches(checker: ts.TypeChecker, type: ts.Type, value: unknown, at: string, empty: string[]): string[] {
     if (type.isUnion()) {
       const tries = type.types.map((t) => mismatches(checker, t, value, at, []));
-      if (tries.some((t) => t.length === 0)) return mismatches(checker, type.types[tries.findIndex((t) => t.length === 0)]!, value, at, empty);
+      if (tries.some((t) => t.length === 0))
+        return mismatches(checker, type.types[tries.findIndex((t) => t.length === 0)]!, value, at, empty);
       return [`${at}: ${JSON.stringify(value)} is not ${checker.typeToString(type)}`];
     }
     const is = (ok: boolean) => (ok ? [] : [`${at}: ${JSON.stringify(value)} is not ${checker.typeToString(type)}`]);
@@ -119,7 +148,9 @@ describe('the AdminCreditStats type', () => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return is(false);
     const object = value as Record<string, unknown>;
     const properties = checker.getPropertiesOfType(type);
-    const problems = Object.keys(object).filter((k) => !properties.some((p) => p.name === k)).map((k) => `${at}.${k}: not in the type`);
+    const problems = Object.keys(object)
+      .filter((k) => !properties.some((p) => p.name === k))
+      .map((k) => `${at}.${k}: not in the type`);
     for (const property of properties) {
       const optional = (property.flags & ts.SymbolFlags.Optional) !== 0;
       if (!(property.name in object)) {

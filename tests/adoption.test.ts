@@ -128,7 +128,10 @@ describe('adoption of the legacy fixture', () => {
                            'begin perform consume_platform_credits(''wavespeed'', -100); end'`);
     const preflight = await cleanupPreflight(db.url);
     expect(preflight.state).toBe('blocked');
-    expect(preflight.dependants).toEqual(['function refill_pool() mentions consume_platform_credits', 'view pool_dashboard reads credit_pools']);
+    expect(preflight.dependants).toEqual([
+      'function refill_pool() mentions consume_platform_credits',
+      'view pool_dashboard reads credit_pools',
+    ]);
 
     const error = await migrateUp({ databaseUrl: db.url }).catch((e: { code?: string; detail?: string }) => e);
     expect(error).toMatchObject({ code: '2BP01' });
@@ -197,10 +200,12 @@ describe('legacy refund rows that refund no charge (issue 10, item 5)', () => {
       expect({ name, ...(await typeOf(db.sql, name)) }).toMatchObject({ name, type: 'adjustment' });
     }
     expect(await typeOf(db.sql, 'r-exceeds')).toEqual({ type: 'refund', amount: 3 });
-    const [excess] = await db.sql`select amount::int, type, origin from credit_transactions where task_id = ${id('exceeds')} and type = 'adjustment'`;
+    const [excess] =
+      await db.sql`select amount::int, type, origin from credit_transactions where task_id = ${id('exceeds')} and type = 'adjustment'`;
     expect({ ...excess }).toEqual({ amount: 2, type: 'adjustment', origin: 'adoption' });
     // the tasks whose "refund" gave nothing back are owed their refund, and only they
-    const owed = await db.sql`select task_id from monitoring.missing_refunds where task_id = any(${[id('negative'), id('others'), id('exceeds'), id('completed')]}) order by 1`;
+    const owed =
+      await db.sql`select task_id from monitoring.missing_refunds where task_id = any(${[id('negative'), id('others'), id('exceeds'), id('completed')]}) order by 1`;
     expect(owed.map((r) => r.task_id).sort()).toEqual([id('negative'), id('others')].sort());
 
     await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0008_privileges_and_legacy_refunds') }); // through 0008

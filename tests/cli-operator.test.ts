@@ -71,7 +71,10 @@ describe('output through a pipe', () => {
   it('delivers a whole --json document to a slow reader: migrate up on a fresh database, with names and hashes', async () => {
     const { cliCode, json } = await pipedJson(['migrate', 'up', '--json'], fresh.url);
     expect(cliCode).toBe(0);
-    const report = json as { migrations: string[]; definitions: { changed: Record<string, unknown>[]; removed: unknown[]; unchanged: number } };
+    const report = json as {
+      migrations: string[];
+      definitions: { changed: Record<string, unknown>[]; removed: unknown[]; unchanged: number };
+    };
     expect(report.migrations[0]).toBe('0001_legacy_baseline');
     expect(report.definitions.changed.length).toBeGreaterThan(20);
     for (const d of report.definitions.changed) {
@@ -137,7 +140,7 @@ describe('usage errors: exit 2, the argument named, nothing connected', () => {
 });
 
 describe('help and version', () => {
-  it('prints a command\'s help for `credits <command> --help` and `credits help <command>`', async () => {
+  it("prints a command's help for `credits <command> --help` and `credits help <command>`", async () => {
     const flag = await runCli(['sweep', '--help'], { DATABASE_URL: undefined });
     expect(flag.code).toBe(0);
     expect(flag.stdout).toMatch(/^Usage: credits sweep \[--older-than INTERVAL\] \[--limit N\]/);
@@ -145,7 +148,7 @@ describe('help and version', () => {
     expect(await runCli(['help', 'sweep'], { DATABASE_URL: undefined })).toEqual(flag);
   });
 
-  it('prints a group\'s help and a sub-command\'s help', async () => {
+  it("prints a group's help and a sub-command's help", async () => {
     const group = await runCli(['migrate', '--help']);
     expect(group).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: credits migrate <up\|down\|status\|adopt>/) });
     expect(group.stdout).toContain('migrate adopt');
@@ -194,7 +197,9 @@ describe('a server that accepts TCP and never answers', () => {
   it.skipIf(!existsSync('/usr/bin/script'))('says where it connects when stderr is a terminal', async () => {
     // script(1) gives the CLI a pseudo-terminal; its output is the terminal's.
     const command = [tsx, cliPath, 'status', '--connect-timeout', '1'].map((a) => `'${a}'`).join(' ');
-    const { stdout } = await exec('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: server.url } }).catch((e: { stdout: string }) => e);
+    const { stdout } = await exec('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: server.url } }).catch(
+      (e: { stdout: string }) => e,
+    );
     expect(stdout).toContain(`connecting to operator@127.0.0.1:${server.port}/ledger`);
     expect(stdout).not.toContain('s3cret');
   });
@@ -257,7 +262,12 @@ describe('output shapes', () => {
       cost_usd: '15.600000', // money: an exact decimal string, as in admin_credit_stats
       cost_per_generation: '0.039000',
     });
-    expect(dashboard.providers[0]).toMatchObject({ generations: 1, completed: 1, success_rate: 1, cost_usd: expect.stringMatching(/^0\.039/) });
+    expect(dashboard.providers[0]).toMatchObject({
+      generations: 1,
+      completed: 1,
+      success_rate: 1,
+      cost_usd: expect.stringMatching(/^0\.039/),
+    });
     expect(stats.totals.provider_cost_usd).toBe('15.600000');
   });
 
@@ -265,6 +275,10 @@ describe('output shapes', () => {
     const sweep = JSON.parse((await runCli(['sweep', '--older-than', '1 hour 30 minutes', '--json'], { DATABASE_URL: db.url })).stdout);
     expect(sweep).toEqual({ olderThan: '1 hour 30 minutes', tasks: 0, submitted: 0, neverSubmitted: 0, creditsRefunded: 0 });
     const allocate = JSON.parse((await runCli(['allocate', '--json'], { DATABASE_URL: db.url })).stdout);
-    expect(allocate).toMatchObject({ accounts: expect.any(Number), creditsAllocated: expect.any(Number), creditsExpired: expect.any(Number) });
+    expect(allocate).toMatchObject({
+      accounts: expect.any(Number),
+      creditsAllocated: expect.any(Number),
+      creditsExpired: expect.any(Number),
+    });
   });
 });

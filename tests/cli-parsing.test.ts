@@ -20,13 +20,23 @@ describe('--older-than grammar', () => {
     expect(parseInterval(text, '--older-than')).toEqual({ interval, seconds });
   });
 
-  it.each(['banana', '', '30', 'minutes', '30 fortnights', '0 minutes', '500 ms', '2 years', '400 days', '-5 minutes', "1 hour'; drop table x; --", '12:75'])(
-    'refuses %j naming the option',
-    (text) => {
-      expect(() => parseInterval(text, '--older-than')).toThrow(UsageError);
-      expect(() => parseInterval(text, '--older-than')).toThrow(/--older-than/);
-    },
-  );
+  it.each([
+    'banana',
+    '',
+    '30',
+    'minutes',
+    '30 fortnights',
+    '0 minutes',
+    '500 ms',
+    '2 years',
+    '400 days',
+    '-5 minutes',
+    "1 hour'; drop table x; --",
+    '12:75',
+  ])('refuses %j naming the option', (text) => {
+    expect(() => parseInterval(text, '--older-than')).toThrow(UsageError);
+    expect(() => parseInterval(text, '--older-than')).toThrow(/--older-than/);
+  });
 });
 
 describe('toJson', () => {
@@ -54,7 +64,7 @@ describe('toJson', () => {
 });
 
 describe('help texts', () => {
-  it('every command\'s help is filled in: no template placeholder left', async () => {
+  it("every command's help is filled in: no template placeholder left", async () => {
     const { commands } = await import('../src/cli/registry.js');
     const { commandHelp } = await import('../src/cli/help.js');
     for (const spec of commands) expect(commandHelp(spec), spec.name).not.toMatch(/\$\{/);

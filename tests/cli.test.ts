@@ -51,7 +51,8 @@ describe('the credits CLI on a legacy database', () => {
     // Legacy accounts were last allocated 95 days ago; those the backfill refunded started this
     // month then (lazy roll-over): between the two, every account is in the month.
     expect(allocation.accounts).toBeLessThanOrEqual(1000);
-    const [inMonth] = await db.sql`select count(*)::int n from user_credits where period_start = date_trunc('month', now() at time zone 'UTC')::date`;
+    const [inMonth] =
+      await db.sql`select count(*)::int n from user_credits where period_start = date_trunc('month', now() at time zone 'UTC')::date`;
     expect(inMonth!.n).toBe(1000);
     expect(JSON.parse((await credits('allocate', '--json')).stdout).accounts).toBe(0);
 
@@ -69,7 +70,7 @@ describe('the credits CLI on a legacy database', () => {
     expect(status.stdout).toContain('none pending');
   });
 
-  it('status as the service role (a login role granted credits_service): the ledger checked, the owner\'s history said to be unreadable', async () => {
+  it("status as the service role (a login role granted credits_service): the ledger checked, the owner's history said to be unreadable", async () => {
     const role = `credits_status_${Math.random().toString(36).slice(2, 10)}`;
     await db.sql.unsafe(`create role ${role} login password '${role}' in role credits_service`); // the embedded server asks for one
     try {

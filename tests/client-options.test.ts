@@ -24,7 +24,13 @@ describe('the typed client on an sql with transform: postgres.camel', () => {
   it('returns the names and values its types promise, through a whole lifecycle', async () => {
     const userId = crypto.randomUUID();
     await client.ensureCreditAccount(camel, { userId, tier: 'basic' });
-    const started = await client.startGeneration(camel, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 5 });
+    const started = await client.startGeneration(camel, {
+      userId,
+      taskType: 'enhance',
+      provider: 'wavespeed',
+      model: 'nano-banana',
+      credits: 5,
+    });
     expect(Object.keys(started).sort()).toEqual(['balance', 'replayed', 'task_id']);
     expect(started).toMatchObject({ balance: 95, replayed: false });
     await client.markGenerationSubmitted(camel, { taskId: started.task_id!, externalTaskId: `job-${userId}` });
@@ -71,7 +77,10 @@ describe('argument objects', () => {
 
 describe('values the server cannot read as their parameter type', () => {
   const invalid = async (call: Promise<unknown>) => {
-    const error = await call.then(() => undefined, (e: unknown) => e);
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidArgumentError);
     return error as InvalidArgumentError;
   };
@@ -79,15 +88,18 @@ describe('values the server cannot read as their parameter type', () => {
   it('are InvalidArgumentError naming the argument, before anything is sent', async () => {
     const userId = crypto.randomUUID();
     expect(await invalid(client.getCreditBalance(db.sql, { userId: 'not-a-uuid' }))).toMatchObject({ code: 'CR003', parameter: 'userId' });
-    const start = (credits: number) => client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits });
+    const start = (credits: number) =>
+      client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits });
     expect(await invalid(start(2.5))).toMatchObject({ code: 'CR003', parameter: 'credits' });
     expect(await invalid(start(2 ** 31))).toMatchObject({ code: 'CR003', parameter: 'credits' });
     expect(await invalid(client.allocateMonthlyCredits(db.sql, { periodStart: '2026-13-01' }))).toMatchObject({ parameter: 'periodStart' });
-    expect(await invalid(client.completeGeneration(db.sql, { taskId: userId, providerCostUsd: 'a lot' }))).toMatchObject({ parameter: 'providerCostUsd' });
+    expect(await invalid(client.completeGeneration(db.sql, { taskId: userId, providerCostUsd: 'a lot' }))).toMatchObject({
+      parameter: 'providerCostUsd',
+    });
     expect(await invalid(client.adminCreditStats(db.sql, { from: new Date('nope') }))).toMatchObject({ parameter: 'from' });
   });
 
-  it('are InvalidArgumentError with the server\'s SQLSTATE when only the server can tell', async () => {
+  it("are InvalidArgumentError with the server's SQLSTATE when only the server can tell", async () => {
     const error = await invalid(client.expireStaleGenerations(db.sql, { olderThan: 'banana' }));
     expect(error.code).toBe('22007');
     expect(error.parameter).toBeUndefined();

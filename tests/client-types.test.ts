@@ -13,13 +13,17 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
 
-describe('the generated client\'s types', () => {
+describe("the generated client's types", () => {
   it('are non-null where the function always fills the field', () => {
     expectTypeOf<Result<typeof client.startGeneration>>().toEqualTypeOf<{ task_id: string; balance: number; replayed: boolean }>();
     expectTypeOf<Result<typeof client.completeGeneration>>().toEqualTypeOf<{ task_id: string; status: string; outcome: string }>();
     expectTypeOf<Result<typeof client.markGenerationSubmitted>>().toEqualTypeOf<{ task_id: string; status: string; outcome: string }>();
     expectTypeOf<Result<typeof client.failGeneration>>().toEqualTypeOf<{
-      task_id: string; status: string; refunded_credits: number; balance: number | null; outcome: string;
+      task_id: string;
+      status: string;
+      refunded_credits: number;
+      balance: number | null;
+      outcome: string;
     }>();
     expectTypeOf<Result<typeof client.getCreditBalance>['total_credits']>().toEqualTypeOf<number>();
     expectTypeOf<Result<typeof client.getCreditBalance>['period_start']>().toEqualTypeOf<string | null>(); // a legacy account before its first allocation
@@ -57,7 +61,9 @@ describe('the supabase-js fragment (CreditsLedgerDatabase)', () => {
   /** Your own generated Database, merged with the package's part. */
   interface AppDatabase {
     public: {
-      Tables: { profiles: { Row: { id: string; name: string }; Insert: { id: string; name: string }; Update: { name?: string }; Relationships: [] } };
+      Tables: {
+        profiles: { Row: { id: string; name: string }; Insert: { id: string; name: string }; Update: { name?: string }; Relationships: [] };
+      };
       Views: { [_ in never]: never };
       Functions: { [_ in never]: never };
       Enums: { [_ in never]: never };
@@ -65,16 +71,24 @@ describe('the supabase-js fragment (CreditsLedgerDatabase)', () => {
     };
   }
 
-  it('types supabase.rpc for the package\'s functions, as PostgREST answers them', () => {
+  it("types supabase.rpc for the package's functions, as PostgREST answers them", () => {
     const calls = (supabase: SupabaseClient<CreditsLedgerDatabase>) => ({
-      start: () => supabase.rpc('start_generation', { p_user_id: 'u', p_task_type: 'enhance', p_provider: 'wavespeed', p_model: 'nano-banana', p_credits: 2 }),
+      start: () =>
+        supabase.rpc('start_generation', {
+          p_user_id: 'u',
+          p_task_type: 'enhance',
+          p_provider: 'wavespeed',
+          p_model: 'nano-banana',
+          p_credits: 2,
+        }),
       fail: () => supabase.rpc('fail_generation', { p_task_id: 't', p_error_message: 'boom', p_source: 'api_error' }),
       balance: () => supabase.rpc('my_credit_balance'),
       sweep: () => supabase.rpc('expire_stale_generations', { p_limit: 100 }),
       stats: () => supabase.rpc('admin_credit_stats', { p_from: '2026-11-01T00:00:00Z' }),
       generations: () => supabase.from('my_generations').select('*'),
-      // @ts-expect-error p_credits is a number
-      badArgument: () => supabase.rpc('start_generation', { p_user_id: 'u', p_task_type: 'e', p_provider: 'p', p_model: 'm', p_credits: 'two' }),
+      badArgument: () =>
+        // @ts-expect-error p_credits is a number
+        supabase.rpc('start_generation', { p_user_id: 'u', p_task_type: 'e', p_provider: 'p', p_model: 'm', p_credits: 'two' }),
       // @ts-expect-error no such function
       unknown: () => supabase.rpc('consume_platform_credits', {}),
     });
@@ -89,7 +103,7 @@ describe('the supabase-js fragment (CreditsLedgerDatabase)', () => {
     expect(typeof calls).toBe('function');
   });
 
-  it('merges with the application\'s own generated Database', () => {
+  it("merges with the application's own generated Database", () => {
     const calls = (supabase: SupabaseClient<AppDatabase & CreditsLedgerDatabase>) => ({
       profiles: () => supabase.from('profiles').select('name'),
       start: () => supabase.rpc('start_generation', { p_user_id: 'u', p_task_type: 'e', p_provider: 'p', p_model: 'm', p_credits: 1 }),
@@ -108,15 +122,20 @@ describe('InsufficientCreditsError', () => {
   });
   afterAll(() => db.drop());
 
-  it('takes required and available from CR001\'s JSON DETAIL, which callers of PostgREST read the same way', async () => {
+  it("takes required and available from CR001's JSON DETAIL, which callers of PostgREST read the same way", async () => {
     const userId = randomUUID();
     await client.ensureCreditAccount(db.sql, { userId }); // free: 10 credits
-    const error = await client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits: 12 }).catch((e: unknown) => e);
+    const error = await client
+      .startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits: 12 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientCreditsError);
     expect(error).toMatchObject({ code: 'CR001', required: 12, available: 10 });
     expect(JSON.parse((error as InsufficientCreditsError).detail!)).toEqual({ required: 12, available: 10, user_id: userId });
     expect((error as Error).message).toBe('insufficient credits: the generation costs 12, the account holds 10');
     // A DETAIL that is not JSON leaves the numbers unknown rather than guessed.
-    expect(new InsufficientCreditsError({ code: 'CR001', detail: 'The generation costs 5 credits; user u has 3.' })).toMatchObject({ required: undefined, available: undefined });
+    expect(new InsufficientCreditsError({ code: 'CR001', detail: 'The generation costs 5 credits; user u has 3.' })).toMatchObject({
+      required: undefined,
+      available: undefined,
+    });
   });
 });

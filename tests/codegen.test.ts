@@ -5,8 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedFiles, generatedPath, generateSources } from '../src/codegen/generate.js';
 import {
-  IdempotencyConflictError, InsufficientCreditsError, InvalidArgumentError, NoCreditAccountError, PermissionDeniedError,
-  TaskNotFoundError, TransitionNotAllowedError,
+  IdempotencyConflictError,
+  InsufficientCreditsError,
+  InvalidArgumentError,
+  NoCreditAccountError,
+  PermissionDeniedError,
+  TaskNotFoundError,
+  TransitionNotAllowedError,
 } from '../src/errors.js';
 import * as client from '../src/generated/client.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -33,7 +38,14 @@ describe('the generated client', () => {
     expect(account).toMatchObject({ created: true, total_credits: 100, tier: 'basic' });
     expect(typeof account.period_start).toBe('string'); // a date stays 'YYYY-MM-DD'
 
-    const started = await client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 3, metadata: { prompt: 'cat' } });
+    const started = await client.startGeneration(db.sql, {
+      userId,
+      taskType: 'enhance',
+      provider: 'wavespeed',
+      model: 'nano-banana',
+      credits: 3,
+      metadata: { prompt: 'cat' },
+    });
     expect(started).toMatchObject({ balance: 97, replayed: false });
     const taskId = started.task_id!;
     expect(await client.markGenerationSubmitted(db.sql, { taskId, externalTaskId: 'ws-1' })).toMatchObject({ outcome: 'submitted' });
@@ -41,9 +53,18 @@ describe('the generated client', () => {
     const [task] = await db.sql`select provider_cost_usd::text c, metadata from enhancement_tasks where id = ${taskId}`;
     expect(task).toEqual({ c: '0.039000', metadata: { prompt: 'cat' } });
 
-    const second = await client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits: 5 });
-    expect(await client.failGeneration(db.sql, { taskId: second.task_id!, errorMessage: 'boom', source: 'api_error' }))
-      .toMatchObject({ refunded_credits: 5, balance: 97, outcome: 'refunded' });
+    const second = await client.startGeneration(db.sql, {
+      userId,
+      taskType: 'enhance',
+      provider: 'wavespeed',
+      model: 'nano-banana',
+      credits: 5,
+    });
+    expect(await client.failGeneration(db.sql, { taskId: second.task_id!, errorMessage: 'boom', source: 'api_error' })).toMatchObject({
+      refunded_credits: 5,
+      balance: 97,
+      outcome: 'refunded',
+    });
     expect(await client.getCreditBalance(db.sql, { userId })).toMatchObject({ total_credits: 97, used_this_month: 3 });
     expect(await client.verifyLedger(db.sql)).toEqual([]);
   });
@@ -52,7 +73,12 @@ describe('the generated client', () => {
     const allocation = await client.allocateMonthlyCredits(db.sql);
     expect(typeof allocation.credits_allocated).toBe('number');
     await client.monitoringRefreshRollups(db.sql);
-    const [today] = await client.readMonitoringSummary(db.sql, { where: { granularity: 'day' }, orderBy: 'period_start', descending: true, limit: 1 });
+    const [today] = await client.readMonitoringSummary(db.sql, {
+      where: { granularity: 'day' },
+      orderBy: 'period_start',
+      descending: true,
+      limit: 1,
+    });
     expect(today).toMatchObject({ granularity: 'day', completed: 1, failed: 1, cost_usd: '0.039000' });
     expect(typeof today!.credits_charged).toBe('number');
     await expect(client.readMonitoringSummary(db.sql, { orderBy: 'nope' as 'granularity' })).rejects.toThrow(/has no column nope/);
@@ -69,12 +95,16 @@ describe('the generated client', () => {
     const insufficient = await start(11).catch((e: unknown) => e);
     expect(insufficient).toBeInstanceOf(InsufficientCreditsError);
     expect(insufficient).toMatchObject({ code: 'CR001', required: 11, available: 10 });
-    await expect(client.startGeneration(db.sql, { userId: randomUUID(), taskType: 'e', provider: 'p', model: 'm', credits: 1 })).rejects.toBeInstanceOf(NoCreditAccountError);
+    await expect(
+      client.startGeneration(db.sql, { userId: randomUUID(), taskType: 'e', provider: 'p', model: 'm', credits: 1 }),
+    ).rejects.toBeInstanceOf(NoCreditAccountError);
     await expect(start(0)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(client.completeGeneration(db.sql, { taskId: randomUUID() })).rejects.toBeInstanceOf(TaskNotFoundError);
     const { task_id } = await start(1, 'k');
     await client.failGeneration(db.sql, { taskId: task_id!, errorMessage: 'x' });
-    await expect(client.markGenerationSubmitted(db.sql, { taskId: task_id!, externalTaskId: 'late' })).rejects.toBeInstanceOf(TransitionNotAllowedError);
+    await expect(client.markGenerationSubmitted(db.sql, { taskId: task_id!, externalTaskId: 'late' })).rejects.toBeInstanceOf(
+      TransitionNotAllowedError,
+    );
     await expect(start(2, 'k')).rejects.toBeInstanceOf(IdempotencyConflictError);
     const denied = await db.sql.begin(async (tx) => {
       await tx`set local role anon`;

@@ -100,8 +100,12 @@ describe('concurrency', () => {
     );
     expect(ok.map((r) => r.outcome)).toEqual(['submitted']);
     expect(codes).toEqual(Array(19).fill('CR003'));
-    const rows = await db.sql`select status, count(*)::int n from enhancement_tasks where user_id = ${user} group by status order by status`;
-    expect(rows.map((r) => [r.status, r.n])).toEqual([['pending', 19], ['processing', 1]]);
+    const rows =
+      await db.sql`select status, count(*)::int n from enhancement_tasks where user_id = ${user} group by status order by status`;
+    expect(rows.map((r) => [r.status, r.n])).toEqual([
+      ['pending', 19],
+      ['processing', 1],
+    ]);
   });
 
   it('grants once when the same grant is retried 20 times at once', async () => {
@@ -169,8 +173,11 @@ describe('concurrency', () => {
     const users = (await db.sql`select md5(${tag} || i)::uuid::text id from generate_series(1, 1500) i`).map((r) => r.id as string);
     await db.sql`update user_credits set period_start = period_start - interval '1 month' where user_id = any(${users})`;
     await db.sql`update credit_transactions set period_start = period_start - interval '1 month' where user_id = any(${users})`;
-    const inMonth = async () => (await db.sql`select count(*)::int n from user_credits where user_id = any(${users})
-                                                and period_start = date_trunc('month', now() at time zone 'UTC')::date`)[0]!.n;
+    const inMonth = async () =>
+      (
+        await db.sql`select count(*)::int n from user_credits where user_id = any(${users})
+                                                and period_start = date_trunc('month', now() at time zone 'UTC')::date`
+      )[0]!.n;
     await db.sql.unsafe(`call run_monthly_allocation(null, '1 microsecond')`);
     expect(await inMonth()).toBe(1000);
     await db.sql.unsafe(`call run_monthly_allocation()`);

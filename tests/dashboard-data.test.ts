@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 let db: TestDatabase;
 const DAY = 86_400_000;
-const midnight = (daysAgo: number) => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - daysAgo * DAY);
+const midnight = (daysAgo: number) =>
+  new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - daysAgo * DAY);
 
 /** 40 users over the last 40 days; small whole numbers so that many users tie. */
 async function seed(sql: TestDatabase['sql']) {
@@ -36,7 +37,14 @@ async function bruteForce(from: Date, to: Date) {
 
 async function ranked(from: Date, to: Date, asOfRefresh: boolean) {
   const [{ s }] = (await db.sql`select admin_credit_stats(${from}, ${to}, ${asOfRefresh}) s`) as unknown as [{ s: any }];
-  const pick = (ranking: string, list: any[]) => list.map((u) => ({ ranking, user_id: u.user_id, generations: u.generations, credits_charged: u.credits_charged, cost_usd: u.provider_cost_usd }));
+  const pick = (ranking: string, list: any[]) =>
+    list.map((u) => ({
+      ranking,
+      user_id: u.user_id,
+      generations: u.generations,
+      credits_charged: u.credits_charged,
+      cost_usd: u.provider_cost_usd,
+    }));
   return [...pick('credits', s.top_users), ...pick('cost', s.top_users_by_cost), ...pick('generations', s.top_users_by_generations)];
 }
 
@@ -56,7 +64,9 @@ async function windowMismatches(): Promise<number> {
     )
     select count(*)::int n
       from expected x full join monitoring.user_rollup_window w using (days, user_id)
-     where x.g is distinct from w.generations or x.c is distinct from w.credits_charged or x.usd is distinct from w.cost_usd`) as unknown as [{ n: number }];
+     where x.g is distinct from w.generations or x.c is distinct from w.credits_charged or x.usd is distinct from w.cost_usd`) as unknown as [
+    { n: number },
+  ];
   return n;
 }
 
@@ -71,7 +81,13 @@ describe('the dashboard data', () => {
   it('keeps windows of 1, 7 and 30 days through today and 6 and 29 through yesterday', async () => {
     const today = midnight(0).toISOString().slice(0, 10);
     const yesterday = midnight(1).toISOString().slice(0, 10);
-    expect((await windowEnds()).map((w) => [w.days, w.through])).toEqual([[1, today], [6, yesterday], [7, today], [29, yesterday], [30, today]]);
+    expect((await windowEnds()).map((w) => [w.days, w.through])).toEqual([
+      [1, today],
+      [6, yesterday],
+      [7, today],
+      [29, yesterday],
+      [30, today],
+    ]);
     expect(await windowMismatches()).toBe(0);
   });
 
@@ -114,7 +130,10 @@ describe('the dashboard data', () => {
       await db.sql`select monitoring_private.rebuild_user_windows(current_date - ${daysBack}::int, null, true)`;
       expect((await windowEnds()).find((w) => w.days === 30)!.through).toBe(midnight(daysBack).toISOString().slice(0, 10));
       await db.sql`select * from monitoring.refresh_rollups()`;
-      expect((await windowEnds()).map((w) => w.through), `${daysBack} days`).toEqual([0, 1, 0, 1, 0].map((d) => midnight(d).toISOString().slice(0, 10)));
+      expect(
+        (await windowEnds()).map((w) => w.through),
+        `${daysBack} days`,
+      ).toEqual([0, 1, 0, 1, 0].map((d) => midnight(d).toISOString().slice(0, 10)));
       expect(await windowMismatches(), `${daysBack} days`).toBe(0);
     }
     expect(await ranked(midnight(6), midnight(-1), true)).toEqual(await bruteForce(midnight(6), midnight(-1)));
@@ -123,7 +142,9 @@ describe('the dashboard data', () => {
   it('as of the last refresh: the rollups only, equal to the live document until something changes', async () => {
     await db.sql`select * from monitoring.refresh_rollups()`;
     const [{ live, asOf }] = (await db.sql`
-      select admin_credit_stats(${midnight(29)}, ${midnight(-1)}) live, admin_credit_stats(${midnight(29)}, ${midnight(-1)}, true) "asOf"`) as unknown as [{ live: any; asOf: any }];
+      select admin_credit_stats(${midnight(29)}, ${midnight(-1)}) live, admin_credit_stats(${midnight(29)}, ${midnight(-1)}, true) "asOf"`) as unknown as [
+      { live: any; asOf: any },
+    ];
     const comparable = (d: any) => ({ ...d, period: { ...d.period, as_of_refresh: null } });
     expect(comparable(asOf)).toEqual(comparable(live));
     expect(asOf.period.as_of_refresh).toBe(true);
@@ -132,7 +153,9 @@ describe('the dashboard data', () => {
     await db.sql`insert into enhancement_tasks (user_id, task_type, provider, model, status, credits_used, created_at, updated_at)
                  values ('00000000-0000-0000-0000-000000000001', 'enhance', 'wavespeed', 'm0', 'pending', 1, now(), now())`;
     const [{ a, b }] = (await db.sql`
-      select admin_credit_stats(${midnight(0)}, ${midnight(-1)}) a, admin_credit_stats(${midnight(0)}, ${midnight(-1)}, true) b`) as unknown as [{ a: any; b: any }];
+      select admin_credit_stats(${midnight(0)}, ${midnight(-1)}) a, admin_credit_stats(${midnight(0)}, ${midnight(-1)}, true) b`) as unknown as [
+      { a: any; b: any },
+    ];
     expect(a.totals.generations).toBe(b.totals.generations + 1);
     expect(a.health.failures).toBe(b.health.failures);
     await db.sql`select * from monitoring.refresh_rollups()`;

@@ -14,7 +14,8 @@ const file = (name: string) => path.join(root, name);
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'credits-definitions-'));
-  for (const dir of ['migrations', 'functions', 'views']) await cp(path.join(packageRoot, dir), file(dir), { recursive: true }).catch(() => {});
+  for (const dir of ['migrations', 'functions', 'views'])
+    await cp(path.join(packageRoot, dir), file(dir), { recursive: true }).catch(() => {});
   db = await createTestDatabase({ empty: true, max: 2 });
   await migrateUp({ databaseUrl: db.url, root });
   await db.sql`create schema if not exists scratch`;
@@ -108,7 +109,10 @@ describe('repeatable definitions', () => {
 
   it('create views in dependency order and recreate them when one changes its columns', async () => {
     await mkdir(file('views/scratch'), { recursive: true });
-    await writeFile(file('views/scratch/a_top.sql'), 'create or replace view scratch.a_top as select n * 2 as doubled from scratch.b_base;');
+    await writeFile(
+      file('views/scratch/a_top.sql'),
+      'create or replace view scratch.a_top as select n * 2 as doubled from scratch.b_base;',
+    );
     await writeFile(file('views/scratch/b_base.sql'), 'create or replace view scratch.b_base as select 21 as n;');
     await migrateUp({ databaseUrl: db.url, root });
     expect(await db.sql`select doubled from scratch.a_top`).toEqual([{ doubled: 42 }]);

@@ -17,11 +17,16 @@ let checkout: string;
 
 /** The working tree's files (tracked and new, not ignored) and its node_modules, as a clone plus `npm install` would have them. */
 async function copyCheckout(to: string) {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: packageRoot, maxBuffer: 1 << 24 });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: packageRoot,
+    maxBuffer: 1 << 24,
+  });
   const files = stdout.split('\0').filter(Boolean);
   await run('cp', ['--parents', '-t', to, ...files], { cwd: packageRoot });
   // Hard links keep the copy instant; the modes are the originals', the folders above are not.
-  await run('cp', ['-al', 'node_modules', to], { cwd: packageRoot }).catch(() => run('cp', ['-a', 'node_modules', to], { cwd: packageRoot }));
+  await run('cp', ['-al', 'node_modules', to], { cwd: packageRoot }).catch(() =>
+    run('cp', ['-a', 'node_modules', to], { cwd: packageRoot }),
+  );
 }
 
 describe.runIf(asRoot)('first run as root from a folder only root can enter', () => {

@@ -26,7 +26,8 @@ describe('latency percentiles from the histogram', () => {
              percentile_disc(0.5) within group (order by extract(epoch from completed_at - submitted_at) * 1000)::float8 as p50,
              percentile_disc(0.95) within group (order by extract(epoch from completed_at - submitted_at) * 1000)::float8 as p95
         from enhancement_tasks where created_at >= now() - interval '7 days' group by provider order by provider`;
-    const read = await db.sql`select provider, latency_p50_ms as p50, latency_p95_ms as p95 from monitoring.provider_performance order by provider`;
+    const read =
+      await db.sql`select provider, latency_p50_ms as p50, latency_p95_ms as p95 from monitoring.provider_performance order by provider`;
     expect(read.map((r) => r.provider)).toEqual(['fastgen', 'slowgen']);
     for (const [i, r] of read.entries()) {
       for (const p of ['p50', 'p95'] as const) {

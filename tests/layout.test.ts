@@ -23,7 +23,10 @@ async function projectFiles(): Promise<string[]> {
  */
 function inMap(file: string, rows: string[]): boolean {
   const folder = `${path.posix.dirname(file)}/`;
-  const name = path.posix.basename(file).replace(/\.[^.]+$/, '').replace(/\.test$/, '');
+  const name = path.posix
+    .basename(file)
+    .replace(/\.[^.]+$/, '')
+    .replace(/\.test$/, '');
   return rows.some((row) => {
     if (row.includes(file)) return true;
     const first = row.split('|')[1] ?? '';
@@ -40,19 +43,30 @@ describe('the layout', () => {
     expect(missing).toEqual([]);
   });
 
-  it('keeps each part\'s definitions in its schemas: private/ holds the part\'s private schema only', async () => {
-    const privateSchema: Record<string, string> = { ledger: 'credits_private', provider: 'credits_private', monitoring: 'monitoring_private' };
-    const misplaced = (await loadDefinitions(packageRoot)).filter((d) => {
-      const [, part, sub] = d.name.split('/');
-      if (sub === 'private') return d.schema !== privateSchema[part!];
-      return !['public', 'monitoring'].includes(d.schema) || !(part! in privateSchema);
-    }).map((d) => `${d.name}: ${d.schema}`);
+  it("keeps each part's definitions in its schemas: private/ holds the part's private schema only", async () => {
+    const privateSchema: Record<string, string> = {
+      ledger: 'credits_private',
+      provider: 'credits_private',
+      monitoring: 'monitoring_private',
+    };
+    const misplaced = (await loadDefinitions(packageRoot))
+      .filter((d) => {
+        const [, part, sub] = d.name.split('/');
+        if (sub === 'private') return d.schema !== privateSchema[part!];
+        return !['public', 'monitoring'].includes(d.schema) || !(part! in privateSchema);
+      })
+      .map((d) => `${d.name}: ${d.schema}`);
     expect(misplaced).toEqual([]);
   });
 
   it('has documentation whose relative links reach a file, and their anchors a heading', async () => {
     const docs = ['README.md', ...(await readdir(path.join(packageRoot, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-    const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const slug = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-');
     const anchors = new Map<string, Set<string>>();
     const anchorsOf = async (file: string) => {
       if (!anchors.has(file)) {
@@ -69,9 +83,17 @@ describe('the layout', () => {
         if (/^(https?:|mailto:)/.test(target!)) continue;
         const [file, anchor] = target!.split('#') as [string, string | undefined];
         const resolved = file ? path.posix.normalize(path.posix.join(path.posix.dirname(doc), file)) : doc;
-        const exists = await readFile(path.join(packageRoot, resolved)).then(() => true, () => readdir(path.join(packageRoot, resolved)).then(() => true, () => false));
+        const exists = await readFile(path.join(packageRoot, resolved)).then(
+          () => true,
+          () =>
+            readdir(path.join(packageRoot, resolved)).then(
+              () => true,
+              () => false,
+            ),
+        );
         if (!exists) broken.push(`${doc}: ${target} (no such file)`);
-        else if (anchor && resolved.endsWith('.md') && !(await anchorsOf(resolved)).has(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+        else if (anchor && resolved.endsWith('.md') && !(await anchorsOf(resolved)).has(anchor))
+          broken.push(`${doc}: ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

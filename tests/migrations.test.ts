@@ -7,7 +7,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
-import { adoptBaseline, baselineMigration, migrateDown, migrateUp, migrationFiles, migrationStatus, migrationUpSection } from '../src/migrate/index.js';
+import {
+  adoptBaseline,
+  baselineMigration,
+  migrateDown,
+  migrateUp,
+  migrationFiles,
+  migrationStatus,
+  migrationUpSection,
+} from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
@@ -100,7 +108,7 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
-  it('0017 rolled back says rpc on the sweeper\'s refunds, and sweeper again once applied', async () => {
+  it("0017 rolled back says rpc on the sweeper's refunds, and sweeper again once applied", async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url });
     const user = await newAccount(db.sql, 'basic');
@@ -133,7 +141,8 @@ describe('migrations on a database holding legacy rows', () => {
     await migrateUp({ databaseUrl: db.url, count: 1 });
     await loadLegacyFixture(db.sql, 400);
     const before = await accounts(db.sql);
-    const [legacy] = await db.sql`select (select count(*)::int from credit_transactions) ledger, (select count(*)::int from enhancement_tasks) tasks`;
+    const [legacy] =
+      await db.sql`select (select count(*)::int from credit_transactions) ledger, (select count(*)::int from enhancement_tasks) tasks`;
 
     await migrateUp({ databaseUrl: db.url });
     expect(await accounts(db.sql)).toEqual(before);
@@ -145,7 +154,7 @@ describe('migrations on a database holding legacy rows', () => {
              (select count(*)::int from credit_transactions where origin = 'adoption') openings,
              (select count(*)::int from credit_tiers where tier = 'enterprise' and monthly_allowance = 2000) enterprise,
              (select count(*)::int from user_credits where monthly_credits <> 0 or purchased_credits <> credits) not_purchased`;
-    expect(mapped).toMatchObject({ bad_status: 0, bonus: 400 / 17 | 0, enterprise: 1, not_purchased: 0 });
+    expect(mapped).toMatchObject({ bad_status: 0, bonus: (400 / 17) | 0, enterprise: 1, not_purchased: 0 });
     expect(mapped!.succeeded).toBeGreaterThan(0);
     expect(mapped!.openings).toBeGreaterThanOrEqual(400 / 5 - 400 / 35 - 1);
 
@@ -164,12 +173,14 @@ describe('migrations on a database holding legacy rows', () => {
       select (select count(*)::int from credit_transactions) ledger,
              (select count(*)::int from enhancement_tasks where status = 'succeeded') succeeded,
              (select count(*)::int from credit_transactions where type = 'bonus') bonus`;
-    expect(rolledBack).toMatchObject({ ledger: ledger!.n, bonus: 400 / 17 | 0, succeeded: mapped!.succeeded });
+    expect(rolledBack).toMatchObject({ ledger: ledger!.n, bonus: (400 / 17) | 0, succeeded: mapped!.succeeded });
 
     await migrateUp({ databaseUrl: db.url });
-    expect((await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`).map((r) => ({ ...r })))
-      .toEqual(after.map((r) => ({ ...r })));
-    const [again] = await db.sql`select count(*)::int n, count(*) filter (where origin = 'adoption')::int openings from credit_transactions`;
+    expect(
+      (await db.sql`select user_id, credits, monthly_credits, purchased_credits from user_credits order by user_id`).map((r) => ({ ...r })),
+    ).toEqual(after.map((r) => ({ ...r })));
+    const [again] =
+      await db.sql`select count(*)::int n, count(*) filter (where origin = 'adoption')::int openings from credit_transactions`;
     expect(again).toEqual({ n: ledger!.n, openings: mapped!.openings });
     expect(await db.sql`select value::text from monitoring.thresholds where name = 'success_rate_min'`).toEqual([{ value: '0.97' }]);
     expect(await ledgerViolations(db.sql)).toEqual([]);
@@ -234,7 +245,9 @@ describe('0007: bigint credits', () => {
         if (f < bigintMigration) await cp(path.join(packageRoot, 'migrations', `${f}.sql`), path.join(root, 'migrations', `${f}.sql`));
       }
       // ... with the functions and views of that release (the commit before 0007 was added).
-      const { stdout } = await run('git', ['log', '--diff-filter=A', '--format=%H', '--', `migrations/${bigintMigration}.sql`], { cwd: packageRoot });
+      const { stdout } = await run('git', ['log', '--diff-filter=A', '--format=%H', '--', `migrations/${bigintMigration}.sql`], {
+        cwd: packageRoot,
+      });
       const added = stdout.trim().split('\n').at(-1);
       await run('sh', ['-c', `git archive ${added}^ functions views | tar -x -C "${root}"`], { cwd: packageRoot });
       const db = await emptyDatabase();
@@ -242,14 +255,16 @@ describe('0007: bigint credits', () => {
       expect((await migrationStatus({ databaseUrl: db.url, root })).definitions.changed).toEqual([]);
       const user = await newAccount(db.sql, 'basic');
       await startGeneration(db.sql, user, 5);
-      const views = await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`;
+      const views =
+        await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`;
       expect(views.length).toBeGreaterThan(5);
 
       await migrateUp({ databaseUrl: db.url });
       expect((await migrationStatus({ databaseUrl: db.url })).definitions.changed).toEqual([]);
       // Every view of that release is back (the latest release may add more).
-      expect(await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`)
-        .toEqual(expect.arrayContaining([...views]));
+      expect(
+        await db.sql`select schemaname || '.' || viewname v from pg_views where schemaname in ('monitoring', 'credits_private') order by 1`,
+      ).toEqual(expect.arrayContaining([...views]));
       expect((await creditColumns(db.sql)).every((c) => c.endsWith(' bigint'))).toBe(true);
       expect(await db.sql`select credits_charged::int from monitoring.summary where granularity = 'day'`).toEqual([]);
       expect(await db.sql`select credits::int from user_credits where user_id = ${user}`).toEqual([{ credits: 95 }]);

@@ -93,7 +93,12 @@ it('every view of the package works for every role granted SELECT on it', async 
      order by 1, 2`;
   const failures: string[] = [];
   for (const role of new Set(grants.map((g) => g.role))) {
-    failures.push(...(await probe(role, grants.filter((g) => g.role === role).map((g) => `select * from ${g.name} limit 5`))));
+    failures.push(
+      ...(await probe(
+        role,
+        grants.filter((g) => g.role === role).map((g) => `select * from ${g.name} limit 5`),
+      )),
+    );
   }
   expect(failures).toEqual([]);
 });

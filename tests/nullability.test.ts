@@ -23,7 +23,9 @@ function record<T>(fn: string, result: T, scalar = false): T {
 
 async function exercise(sql: TestDatabase['sql']) {
   const start = (userId: string, model: string, credits = 1, idempotencyKey?: string) =>
-    client.startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model, credits, idempotencyKey }).then((r) => record('public.start_generation', r));
+    client
+      .startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model, credits, idempotencyKey })
+      .then((r) => record('public.start_generation', r));
 
   const pro = await newAccount(sql, 'pro');
   record('public.ensure_credit_account', await client.ensureCreditAccount(sql, { userId: pro, tier: 'pro' })); // exists
@@ -34,11 +36,19 @@ async function exercise(sql: TestDatabase['sql']) {
   // Two models of one provider, 20 generations each: 'flaky' fails half of its, so it gets a hint.
   for (let i = 0; i < 20; i++) {
     const steady = await start(pro, 'steady', 2, i === 0 ? 'k1' : undefined);
-    record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: steady.task_id, externalTaskId: `s-${i}` }));
+    record(
+      'public.mark_generation_submitted',
+      await client.markGenerationSubmitted(sql, { taskId: steady.task_id, externalTaskId: `s-${i}` }),
+    );
     record('public.complete_generation', await client.completeGeneration(sql, { taskId: steady.task_id, providerCostUsd: '0.04' }));
     const flaky = await start(pro, 'flaky', 2);
-    if (i % 2) record('public.complete_generation', await client.completeGeneration(sql, { taskId: flaky.task_id })); // unpriced
-    else record('public.fail_generation', await client.failGeneration(sql, { taskId: flaky.task_id, errorMessage: 'nsfw filter', source: 'callback' }));
+    if (i % 2)
+      record('public.complete_generation', await client.completeGeneration(sql, { taskId: flaky.task_id })); // unpriced
+    else
+      record(
+        'public.fail_generation',
+        await client.failGeneration(sql, { taskId: flaky.task_id, errorMessage: 'nsfw filter', source: 'callback' }),
+      );
   }
   const first = await start(pro, 'steady', 2, 'k1'); // replayed
   record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: first.task_id, externalTaskId: 's-0' })); // already
@@ -80,16 +90,33 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.get_generation', await client.getGeneration(sql, { taskId: first.task_id })); // completed
   record('public.get_generation', await client.getGeneration(sql, { taskId: stale.task_id })); // swept
   const late = await start(pro, 'steady', 1);
-  record('public.record_provider_result', await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'failed' })); // stored
-  record('public.mark_generation_submitted', await client.markGenerationSubmitted(sql, { taskId: late.task_id, externalTaskId: 'job-late' })); // applies it
-  record('public.record_provider_result', await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'completed' })); // ignored
+  record(
+    'public.record_provider_result',
+    await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'failed' }),
+  ); // stored
+  record(
+    'public.mark_generation_submitted',
+    await client.markGenerationSubmitted(sql, { taskId: late.task_id, externalTaskId: 'job-late' }),
+  ); // applies it
+  record(
+    'public.record_provider_result',
+    await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-late', status: 'completed' }),
+  ); // ignored
   record('public.get_generation', await client.getGeneration(sql, { taskId: late.task_id })); // failed by the stored result
-  await client.recordProviderResult(sql, { provider: 'wavespeed', externalTaskId: 'job-lost', status: 'completed', payload: { model: 'steady' } });
+  await client.recordProviderResult(sql, {
+    provider: 'wavespeed',
+    externalTaskId: 'job-lost',
+    status: 'completed',
+    payload: { model: 'steady' },
+  });
   await sql`update credits_private.provider_results set received_at = now() - interval '1 hour' where external_task_id = 'job-lost'`;
-  record('public.my_credit_balance', await sql.begin(async (tx) => {
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
-    return client.myCreditBalance(tx);
-  }));
+  record(
+    'public.my_credit_balance',
+    await sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
+      return client.myCreditBalance(tx);
+    }),
+  );
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
   record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));
@@ -99,9 +126,17 @@ async function exercise(sql: TestDatabase['sql']) {
   record('monitoring.provider_performance_last_7_days', await client.monitoringProviderPerformanceLast7Days(sql));
   record('monitoring.refund_rate', await client.monitoringRefundRate(sql, { creditsRefunded: '1', creditsCharged: '20' }), true);
   record('public.admin_credit_stats', await client.adminCreditStats(sql), true);
-  record('public.admin_credit_stats', await client.adminCreditStats(sql, { from: new Date('2020-01-01'), to: new Date('2020-02-01') }), true); // empty
+  record(
+    'public.admin_credit_stats',
+    await client.adminCreditStats(sql, { from: new Date('2020-01-01'), to: new Date('2020-02-01') }),
+    true,
+  ); // empty
   const today = new Date(new Date().toISOString().slice(0, 10));
-  record('public.admin_credit_stats', await client.adminCreditStats(sql, { from: today, to: new Date(today.getTime() + 86_400_000), asOfRefresh: true }), true);
+  record(
+    'public.admin_credit_stats',
+    await client.adminCreditStats(sql, { from: today, to: new Date(today.getTime() + 86_400_000), asOfRefresh: true }),
+    true,
+  );
 }
 
 beforeAll(async () => {
@@ -157,7 +192,10 @@ describe('"Never null" annotations', () => {
     const { renderClient } = await import('../src/codegen/render.js');
     const { functions } = await introspect(db.sql);
     const start = functions.find((f) => f.name === 'start_generation')!;
-    const typo = { ...start, annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/ledger/start_generation.sql') };
+    const typo = {
+      ...start,
+      annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/ledger/start_generation.sql'),
+    };
     expect(() => renderClient({ functions: [typo], views: [] })).toThrow(/Never null: balanse/);
   });
 });

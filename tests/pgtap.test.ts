@@ -9,7 +9,9 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const run = promisify(execFile);
 const dir = path.join(import.meta.dirname, 'pgtap');
-const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 interface TapResult {
   planned: number;

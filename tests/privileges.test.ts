@@ -119,9 +119,12 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
   it('closes a table that a later migration adds in public, in the same deploy', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'credits-privileges-'));
     try {
-      for (const dir of ['migrations', 'functions', 'views']) await cp(path.join(packageRoot, dir), path.join(root, dir), { recursive: true });
-      await writeFile(path.join(root, 'migrations', '9999_later_table.sql'),
-        '-- Up Migration\ncreate table public.credit_later (id integer primary key);\n-- Down Migration\ndrop table public.credit_later;\n');
+      for (const dir of ['migrations', 'functions', 'views'])
+        await cp(path.join(packageRoot, dir), path.join(root, dir), { recursive: true });
+      await writeFile(
+        path.join(root, 'migrations', '9999_later_table.sql'),
+        '-- Up Migration\ncreate table public.credit_later (id integer primary key);\n-- Down Migration\ndrop table public.credit_later;\n',
+      );
       const db = await database({ empty: true });
       await ensureSupabaseRoles(db.sql);
       await db.sql.unsafe(supabaseDefaults);
@@ -172,7 +175,10 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
        where a.grantee = 'credits_service'::regrole and a.privilege_type = 'EXECUTE'
          and not has_function_privilege('service_role', p.oid, 'execute')`;
     expect(notMirrored).toEqual([]);
-    expect((await db.sql`select count(*)::int n from pg_proc where prokind = 'p' and has_function_privilege('service_role', oid, 'execute')`)[0]!.n).toBeGreaterThan(0);
+    expect(
+      (await db.sql`select count(*)::int n from pg_proc where prokind = 'p' and has_function_privilege('service_role', oid, 'execute')`)[0]!
+        .n,
+    ).toBeGreaterThan(0);
     for (const write of [
       'delete from public.credit_transactions',
       "update public.credit_tiers set monthly_allowance = 1000000 where tier = 'free'",
@@ -206,7 +212,9 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
 
     const asAlice = (statement: string) => as(db.sql, 'authenticated', statement, alice);
     expect((await asAlice('select array_agg(distinct user_id::text) users from public.user_credits')).rows).toEqual([{ users: [alice] }]);
-    expect((await asAlice('select array_agg(distinct user_id::text) users from public.credit_transactions')).rows).toEqual([{ users: [alice] }]);
+    expect((await asAlice('select array_agg(distinct user_id::text) users from public.credit_transactions')).rows).toEqual([
+      { users: [alice] },
+    ]);
     expect((await asAlice('select array_agg(distinct user_id::text) users from public.my_generations')).rows).toEqual([{ users: [alice] }]);
     expect((await asAlice('select count(*)::int n from public.my_credit_transactions')).rows).toEqual([{ n: 2 }]);
     expect((await asAlice('select provider_cost_usd from public.enhancement_tasks')).code).toBe('42501');

@@ -16,17 +16,36 @@ const USERS = 3;
 const ALLOWANCE = 10; // tier free
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('start' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 12 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('start' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 12 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('submit' as const), task: fc.nat(60) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('complete' as const), task: fc.nat(60) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fail' as const), task: fc.nat(60) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), task: fc.nat(60) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('grant' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 20 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('grant' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 20 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollover' as const), user: fc.nat(USERS - 1) }) },
 );
 
-interface ModelUser { id: string; monthly: number; purchased: number; used: number; period: number }
-interface ModelTask { id: string; user: ModelUser; credits: number; monthlyPart: number; period: number; status: string }
+interface ModelUser {
+  id: string;
+  monthly: number;
+  purchased: number;
+  used: number;
+  period: number;
+}
+interface ModelTask {
+  id: string;
+  user: ModelUser;
+  credits: number;
+  monthlyPart: number;
+  period: number;
+  status: string;
+}
 
 /** Moves an account one period back in time, then lets allocate_monthly_credits start the current one. */
 async function rollover(sql: Sql, userId: string) {
@@ -90,7 +109,9 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
         task.status = 'processing';
       } else if (op.kind === 'complete') {
         const [r] = await sql`select outcome from complete_generation(${task.id})`;
-        expect(r!.outcome).toBe(inFlight(task) ? 'completed' : task.status === 'completed' ? 'already_completed' : 'ignored_already_failed');
+        expect(r!.outcome).toBe(
+          inFlight(task) ? 'completed' : task.status === 'completed' ? 'already_completed' : 'ignored_already_failed',
+        );
         if (inFlight(task)) task.status = 'completed';
       } else if (op.kind === 'fail') {
         const [r] = await sql`select outcome, refunded_credits from fail_generation(${task.id}, 'boom')`;
@@ -127,8 +148,10 @@ describe('property: the ledger matches a model under random operations', () => {
             const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, credits_used_this_month::int
                                          from user_credits where user_id = ${u.id}`;
             expect(row).toEqual({
-              credits: u.monthly + u.purchased, monthly_credits: u.monthly,
-              purchased_credits: u.purchased, credits_used_this_month: u.used,
+              credits: u.monthly + u.purchased,
+              monthly_credits: u.monthly,
+              purchased_credits: u.purchased,
+              credits_used_this_month: u.used,
             });
           }
         }
@@ -150,7 +173,8 @@ describe('property: the ledger matches a model under random operations', () => {
           await Promise.allSettled(
             batch.map(async (op) => {
               if (op.kind === 'start') {
-                const [r] = await db.sql`select task_id from start_generation(${users[op.user]!.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
+                const [r] =
+                  await db.sql`select task_id from start_generation(${users[op.user]!.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
                 taskIds.push(r!.task_id);
               } else if (op.kind === 'grant') {
                 await db.sql`select grant_credits(${users[op.user]!.id}, ${op.credits}, 'top-up', ${crypto.randomUUID()})`;

@@ -65,7 +65,8 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
         const models = ['m1', 'm2', 'm3'];
         switch (op.kind) {
           case 'start': {
-            const [t] = await db.sql`select task_id from start_generation(${user}, 'enhance', ${op.n % 2 ? 'wavespeed' : 'nanobanana'}, ${models[op.n % 3]!}, ${1 + (op.n % 4)})`;
+            const [t] =
+              await db.sql`select task_id from start_generation(${user}, 'enhance', ${op.n % 2 ? 'wavespeed' : 'nanobanana'}, ${models[op.n % 3]!}, ${1 + (op.n % 4)})`;
             tasks.push(t!.task_id);
             if (op.n % 3 === 0) await db.sql`select mark_generation_submitted(${t!.task_id}, ${`job-${t!.task_id}`})`;
             break;
@@ -78,7 +79,8 @@ it('an incremental refresh always equals a recomputation from the raw rows', asy
             if (task) await db.sql`select fail_generation(${task}, ${`error ${op.n}`}, 'callback')`;
             break;
           case 'sweep':
-            if (task) await db.sql`update enhancement_tasks set updated_at = now() - interval '1 hour' where id = ${task} and status in ('pending', 'processing')`;
+            if (task)
+              await db.sql`update enhancement_tasks set updated_at = now() - interval '1 hour' where id = ${task} and status in ('pending', 'processing')`;
             await db.sql`select * from expire_stale_generations('30 minutes')`;
             break;
           case 'legacy': {
@@ -118,7 +120,8 @@ it('migration 0011 fills the unpriced counts of existing rollups from the raw ro
   const files = await migrationFiles();
   const from0011 = files.length - files.findIndex((f) => f.includes('0011_rollup_unpriced_completions'));
   await migrateDown({ databaseUrl: db.url, count: from0011 });
-  const [gone] = await db.sql`select count(*)::int n from information_schema.columns where table_schema = 'monitoring' and column_name = 'unpriced'`;
+  const [gone] =
+    await db.sql`select count(*)::int n from information_schema.columns where table_schema = 'monitoring' and column_name = 'unpriced'`;
   expect(gone!.n).toBe(0);
   await migrateUp({ databaseUrl: db.url });
   expect(await drift(db.sql)).toEqual({});

@@ -63,7 +63,10 @@ describe('the pg_cron jobs of the guides', () => {
     try {
       await job.unsafe('set role credits_service'); // the session's role, as pg_cron's job user
       for (const { name, command } of jobs.filter((j) => !j.command.includes('cron.'))) {
-        await expect(job.unsafe(command).then(() => 'ran'), `${name}: ${command}`).resolves.toBe('ran');
+        await expect(
+          job.unsafe(command).then(() => 'ran'),
+          `${name}: ${command}`,
+        ).resolves.toBe('ran');
       }
     } finally {
       await job.unsafe('reset role');

@@ -62,32 +62,51 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       console.log(line('refund rate', percent(h.refund_rate), `max ${percent(h.refund_rate_max)}`, h.refund_status));
       console.log(line('stuck tasks', String(h.stuck_tasks), `max ${String(h.stuck_tasks_max)}`, h.stuck_status));
       // Spend with completions of unknown cost is a lower bound: say so rather than print it as the total.
-      console.log(line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status)
-        + (Number(h.unpriced) > 0 ? ` (${String(h.unpriced)} completions without a known cost)` : ''));
-      console.log(`  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups(), or pass --refresh)'}`
-        + (h.rollups_status === 'stale' ? '   ALERT: the refresh has stopped (schedule monitoring.refresh_rollups() every minute; --refresh runs it now)' : ''));
+      console.log(
+        line('cost', usd(h.cost_usd), `priced ${percent(h.cost_coverage)}`, h.cost_status) +
+          (Number(h.unpriced) > 0 ? ` (${String(h.unpriced)} completions without a known cost)` : ''),
+      );
+      console.log(
+        `  rollups refreshed ${h.rollups_refreshed_at ? new Date(String(h.rollups_refreshed_at)).toISOString() : 'never (run monitoring.refresh_rollups(), or pass --refresh)'}` +
+          (h.rollups_status === 'stale'
+            ? '   ALERT: the refresh has stopped (schedule monitoring.refresh_rollups() every minute; --refresh runs it now)'
+            : ''),
+      );
 
       const period = (rows: Row[], extra: (r: Row) => Row = () => ({})) =>
-        formatTable(rows.map((r) => ({
-          period: String(r.period_start),
-          generations: r.generations,
-          failed: r.failed,
-          success: flag(percent(r.success_rate), r.success_below_threshold),
-          refunds: flag(percent(r.refund_rate), r.refund_above_threshold),
-          cost: usd(r.cost_usd),
-          'cost/gen': usd(r.cost_per_generation, 4),
-          ...extra(r),
-        })));
+        formatTable(
+          rows.map((r) => ({
+            period: String(r.period_start),
+            generations: r.generations,
+            failed: r.failed,
+            success: flag(percent(r.success_rate), r.success_below_threshold),
+            refunds: flag(percent(r.refund_rate), r.refund_above_threshold),
+            cost: usd(r.cost_usd),
+            'cost/gen': usd(r.cost_per_generation, 4),
+            ...extra(r),
+          })),
+        );
       console.log(`\nDaily (last 14 days)\n${period(daily)}`);
-      console.log(`\nWeekly (last 8 weeks)\n${period(weekly, (r) => ({ 'active users': r.active_users ?? '–', new: r.new_users ?? '–' }))}`);
+      console.log(
+        `\nWeekly (last 8 weeks)\n${period(weekly, (r) => ({ 'active users': r.active_users ?? '–', new: r.new_users ?? '–' }))}`,
+      );
       console.log(`\nMonthly (last 6 months)\n${period(monthly)}`);
-      console.log(`\nProviders (last 7 days)\n${formatTable(providers.map((p) => ({
-        provider: p.provider, generations: p.generations, success: percent(p.success_rate),
-        'p50 s': p.latency_p50_ms === null ? '–' : (Number(p.latency_p50_ms) / 1000).toFixed(1),
-        'p95 s': p.latency_p95_ms === null ? '–' : (Number(p.latency_p95_ms) / 1000).toFixed(1),
-        cost: usd(p.cost_usd), 'cost/success': usd(p.cost_per_success, 4),
-      })))}`);
-      console.log(`\nOptimization hints (last 30 days)\n${hints.length ? hints.map((x) => `  ${x.provider}/${x.model}: ${x.hint}`).join('\n') : '  none'}`);
+      console.log(
+        `\nProviders (last 7 days)\n${formatTable(
+          providers.map((p) => ({
+            provider: p.provider,
+            generations: p.generations,
+            success: percent(p.success_rate),
+            'p50 s': p.latency_p50_ms === null ? '–' : (Number(p.latency_p50_ms) / 1000).toFixed(1),
+            'p95 s': p.latency_p95_ms === null ? '–' : (Number(p.latency_p95_ms) / 1000).toFixed(1),
+            cost: usd(p.cost_usd),
+            'cost/success': usd(p.cost_per_success, 4),
+          })),
+        )}`,
+      );
+      console.log(
+        `\nOptimization hints (last 30 days)\n${hints.length ? hints.map((x) => `  ${x.provider}/${x.model}: ${x.hint}`).join('\n') : '  none'}`,
+      );
     });
     return h.status === 'alert' ? 1 : 0;
   } finally {
@@ -101,16 +120,26 @@ async function serveCommand(ctx: CommandContext): Promise<number> {
   try {
     await sql`select 1`; // fail now, not at the first request, when the database is unreachable
     if (ctx.flags.refresh) await sql`select * from monitoring.refresh_rollups()`;
-    const served = await serveDashboard(sql, { host: ctx.flags.host, port: ctx.flags.port, token: ctx.flags.token }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EADDRINUSE' && error.code !== 'EADDRNOTAVAIL') throw error;
-      console.error(`credits dashboard: cannot listen on ${ctx.flags.host ?? '127.0.0.1'}:${ctx.flags.port ?? defaultDashboardPort} (${error.code}): pass another --port (0 picks a free one) or --host`);
-      return undefined;
-    });
+    const served = await serveDashboard(sql, { host: ctx.flags.host, port: ctx.flags.port, token: ctx.flags.token }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE' && error.code !== 'EADDRNOTAVAIL') throw error;
+        console.error(
+          `credits dashboard: cannot listen on ${ctx.flags.host ?? '127.0.0.1'}:${ctx.flags.port ?? defaultDashboardPort} (${error.code}): pass another --port (0 picks a free one) or --host`,
+        );
+        return undefined;
+      },
+    );
     if (!served) return 1;
-    console.log(`dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: ${ctx.flags.refresh
-      ? 'refreshed now and every minute while this runs'
-      : 'schedule monitoring.refresh_rollups() every minute, or pass --refresh to have this run it'}; Ctrl-C stops)`);
-    const refresher = ctx.flags.refresh ? setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 60_000) : undefined;
+    console.log(
+      `dashboard: ${served.pageUrl}\n(figures as of the last rollup refresh: ${
+        ctx.flags.refresh
+          ? 'refreshed now and every minute while this runs'
+          : 'schedule monitoring.refresh_rollups() every minute, or pass --refresh to have this run it'
+      }; Ctrl-C stops)`,
+    );
+    const refresher = ctx.flags.refresh
+      ? setInterval(() => void sql`select * from monitoring.refresh_rollups()`.catch(() => {}), 60_000)
+      : undefined;
     await interrupted();
     clearInterval(refresher);
     await served.close();

@@ -6,13 +6,20 @@ export function formatTable(rows: Record<string, unknown>[]): string {
   const columns = Object.keys(rows[0]!);
   // A timestamp (the typed client's UTC ISO string, or a Date from plain SQL) to the second.
   const cell = (v: unknown) =>
-    v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ')
-      : typeof v === 'string' && utcTimestamp.test(v) ? v.slice(0, 19).replace('T', ' ')
-      : v === null || v === undefined ? '' : String(v);
+    v instanceof Date
+      ? v.toISOString().slice(0, 19).replace('T', ' ')
+      : typeof v === 'string' && utcTimestamp.test(v)
+        ? v.slice(0, 19).replace('T', ' ')
+        : v === null || v === undefined
+          ? ''
+          : String(v);
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || /^-?\d+(\.\d+)?%?$/.test(cell(r[c]))));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -33,5 +40,7 @@ export function progress(label: string): (done: number, total: number) => void {
 export function formatRecord(record: Record<string, unknown>): string {
   const width = Math.max(...Object.keys(record).map((k) => k.length));
   const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v));
-  return Object.entries(record).map(([k, v]) => `${k.padEnd(width)}  ${value(v)}`.trimEnd()).join('\n');
+  return Object.entries(record)
+    .map(([k, v]) => `${k.padEnd(width)}  ${value(v)}`.trimEnd())
+    .join('\n');
 }

@@ -18,7 +18,9 @@ function optionLines(names: OptionName[]): string {
 }
 
 function commandLines(specs: CommandSpec[]): string {
-  const rows = specs.map((c) => [[c.name, ...c.arguments.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`))].join(' '), c.summary] as const);
+  const rows = specs.map(
+    (c) => [[c.name, ...c.arguments.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`))].join(' '), c.summary] as const,
+  );
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, summary]) => `  ${left.padEnd(width)}  ${summary}`).join('\n');
 }

@@ -28,13 +28,16 @@ export function parseInterval(text: string, flag: string): { interval: string; s
     interval = text.trim();
   } else {
     const parts: string[] = [];
-    const rest = text.trim().toLowerCase().replace(/(\d+(?:\.\d+)?)\s*([a-z]+)\s*/g, (_, number: string, unit: string) => {
-      const u = units.get(unit);
-      if (!u) throw bad(`unknown unit "${unit}"`);
-      seconds += Number(number) * u.seconds;
-      parts.push(`${number} ${Number(number) === 1 ? u.canonical.slice(0, -1) : u.canonical}`);
-      return '';
-    });
+    const rest = text
+      .trim()
+      .toLowerCase()
+      .replace(/(\d+(?:\.\d+)?)\s*([a-z]+)\s*/g, (_, number: string, unit: string) => {
+        const u = units.get(unit);
+        if (!u) throw bad(`unknown unit "${unit}"`);
+        seconds += Number(number) * u.seconds;
+        parts.push(`${number} ${Number(number) === 1 ? u.canonical.slice(0, -1) : u.canonical}`);
+        return '';
+      });
     if (rest !== '' || parts.length === 0) throw bad('not an interval');
     interval = parts.join(' ');
   }

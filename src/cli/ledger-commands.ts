@@ -15,7 +15,11 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       if ((error as { code?: string }).code === '42501') return null;
       throw error;
     });
-    const atLatest = migrations !== null && migrations.pending.length === 0 && migrations.definitions.changed.length === 0 && migrations.definitions.removed.length === 0;
+    const atLatest =
+      migrations !== null &&
+      migrations.pending.length === 0 &&
+      migrations.definitions.changed.length === 0 &&
+      migrations.definitions.removed.length === 0;
     let violations: number | null = null;
     let verifyMs: number | null = null;
     if (migrations === null || (migrations.applied.includes('0002_credits_ledger') && atLatest)) {
@@ -25,9 +29,14 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     }
     const notReadable = `not readable as ${String(server!.user)} (the package owner's history: run status as the owner to see it)`;
     const result = {
-      server: server!.version, database: server!.database, user: server!.user,
+      server: server!.version,
+      database: server!.database,
+      user: server!.user,
       migrations: migrations === null ? notReadable : { applied: migrations.applied.length, pending: migrations.pending },
-      definitions: migrations === null ? notReadable : { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
+      definitions:
+        migrations === null
+          ? notReadable
+          : { toApply: migrations.definitions.changed.map((d) => d.name), toDrop: migrations.definitions.removed.map((d) => d.name) },
       ledger: violations === null ? 'not checked (migrate first)' : violations === 0 ? 'sound' : `${violations} violations`,
       violations,
       verifyMs,
@@ -36,9 +45,13 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       console.log(`connected: PostgreSQL ${result.server}, database ${result.database} as ${result.user}`);
       if (migrations === null) console.log(`migrations: ${notReadable}`);
       else {
-        console.log(`migrations: ${migrations.applied.length} applied, ${migrations.pending.length ? `pending: ${migrations.pending.join(', ')}` : 'none pending'}`);
+        console.log(
+          `migrations: ${migrations.applied.length} applied, ${migrations.pending.length ? `pending: ${migrations.pending.join(', ')}` : 'none pending'}`,
+        );
         const changes = migrations.definitions.changed.length + migrations.definitions.removed.length;
-        console.log(`functions and views: ${changes === 0 ? 'up to date' : `${migrations.definitions.changed.length} to apply, ${migrations.definitions.removed.length} to drop (credits migrate up)`}`);
+        console.log(
+          `functions and views: ${changes === 0 ? 'up to date' : `${migrations.definitions.changed.length} to apply, ${migrations.definitions.removed.length} to drop (credits migrate up)`}`,
+        );
       }
       console.log(`ledger: ${result.ledger}${verifyMs === null ? '' : ` (verify_ledger in ${verifyMs} ms)`}`);
     });
@@ -70,7 +83,9 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
     ctx.print({ olderThan, tasks, submitted, neverSubmitted: tasks - submitted, creditsRefunded: credits }, () => {
       if (!tasks) return console.log(`no task stuck for over ${olderThan}`);
       console.log(`failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${String(credits)} credits back`);
-      console.log(`  ${tasks - submitted} never submitted to a provider; ${submitted} submitted that reconciliation (credits reconcile) could not settle`);
+      console.log(
+        `  ${tasks - submitted} never submitted to a provider; ${submitted} submitted that reconciliation (credits reconcile) could not settle`,
+      );
     });
     return 0;
   } finally {
@@ -101,8 +116,12 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
     if (!ctx.flags.json && process.stderr.isTTY && total.batches > 0) process.stderr.write('\n');
     const data = { period, ...total };
     ctx.print(data, () =>
-      console.log(total.accounts ? `period ${period}: ${total.accounts} accounts in ${total.batches} batches, ${total.creditsAllocated} credits allocated, ${total.creditsExpired} expired`
-        : `period ${period}: every account is already in it`));
+      console.log(
+        total.accounts
+          ? `period ${period}: ${total.accounts} accounts in ${total.batches} batches, ${total.creditsAllocated} credits allocated, ${total.creditsExpired} expired`
+          : `period ${period}: every account is already in it`,
+      ),
+    );
     return 0;
   } finally {
     await sql.end();

@@ -31,13 +31,16 @@ export async function migrateDownCommand(ctx: CommandContext): Promise<number> {
 export async function migrateStatusCommand(ctx: CommandContext): Promise<number> {
   const s = await migrationStatus({ databaseUrl: await ctx.reachableDatabaseUrl() });
   const names = (list: { name: string }[]) => list.map((d) => d.name);
-  ctx.print({ applied: s.applied, pending: s.pending, changed: names(s.definitions.changed), removed: names(s.definitions.removed) }, () => {
-    const list = (items: string[]) => (items.length ? items.join(', ') : 'none');
-    console.log(`migrations applied: ${list(s.applied)}`);
-    console.log(`migrations pending: ${list(s.pending)}`);
-    console.log(`functions/views to apply: ${list(names(s.definitions.changed))}`);
-    console.log(`functions/views to drop: ${list(names(s.definitions.removed))}`);
-  });
+  ctx.print(
+    { applied: s.applied, pending: s.pending, changed: names(s.definitions.changed), removed: names(s.definitions.removed) },
+    () => {
+      const list = (items: string[]) => (items.length ? items.join(', ') : 'none');
+      console.log(`migrations applied: ${list(s.applied)}`);
+      console.log(`migrations pending: ${list(s.pending)}`);
+      console.log(`functions/views to apply: ${list(names(s.definitions.changed))}`);
+      console.log(`functions/views to drop: ${list(names(s.definitions.removed))}`);
+    },
+  );
   return 0;
 }
 

@@ -41,7 +41,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   const found = resolve(words);
   if ('group' in found) {
     if (wantsHelp && words.length === 1) return { kind: 'help', text: groupHelp(found.group) };
-    throw new UsageError(words[1] === undefined ? `${found.group} needs a command` : `unknown ${found.group} command: ${words[1]}`, found.group);
+    throw new UsageError(
+      words[1] === undefined ? `${found.group} needs a command` : `unknown ${found.group} command: ${words[1]}`,
+      found.group,
+    );
   }
   const { spec, rest } = found;
   if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
@@ -76,7 +79,8 @@ function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[],
     if (!env.DATABASE_URL) throw new UsageError('no database: set DATABASE_URL or pass --database-url URL', spec.name);
     flags.databaseUrl = databaseUrl(env.DATABASE_URL, 'DATABASE_URL');
   }
-  if (!explicit('connect-timeout') && env.PGCONNECT_TIMEOUT) flags.connectTimeout = connectTimeout(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT');
+  if (!explicit('connect-timeout') && env.PGCONNECT_TIMEOUT)
+    flags.connectTimeout = connectTimeout(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT');
 
   const args = spec.arguments.flatMap((a, i) => {
     if (rest[i] === undefined) {

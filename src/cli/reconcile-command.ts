@@ -9,7 +9,10 @@ import { progress } from './format.js';
 export async function reconcileCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
-    const api = new WaveSpeedApi({ apiKey: ctx.flags.wavespeed!.apiKey, ...(ctx.flags.wavespeed!.baseUrl ? { baseUrl: ctx.flags.wavespeed!.baseUrl } : {}) });
+    const api = new WaveSpeedApi({
+      apiKey: ctx.flags.wavespeed!.apiKey,
+      ...(ctx.flags.wavespeed!.baseUrl ? { baseUrl: ctx.flags.wavespeed!.baseUrl } : {}),
+    });
     const hardLimitSeconds = ctx.flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
     const report = await reconcileGenerations(sql, {
       api,
@@ -24,10 +27,12 @@ export async function reconcileCommand(ctx: CommandContext): Promise<number> {
     });
     ctx.print(report, () => {
       const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-      console.log(report.checked === 0
-        ? 'nothing to reconcile now: no submitted task unchanged for that long is free (a task another run is asking about, or that could not be settled, waits out its lease)'
-        : `asked WaveSpeed about ${n(report.checked, 'task')}: ${report.completed} completed (cost recorded), ${report.failed} failed (refunded), `
-          + `${report.expired} expired past ${hardLimitSeconds} s (refunded), ${report.stillProcessing} still processing, ${report.unchanged} settled meanwhile, ${report.errors} not settled (asked again after the lease)`);
+      console.log(
+        report.checked === 0
+          ? 'nothing to reconcile now: no submitted task unchanged for that long is free (a task another run is asking about, or that could not be settled, waits out its lease)'
+          : `asked WaveSpeed about ${n(report.checked, 'task')}: ${report.completed} completed (cost recorded), ${report.failed} failed (refunded), ` +
+              `${report.expired} expired past ${hardLimitSeconds} s (refunded), ${report.stillProcessing} still processing, ${report.unchanged} settled meanwhile, ${report.errors} not settled (asked again after the lease)`,
+      );
       for (const t of report.tasks.filter((x) => x.outcome === 'error')) console.log(`  ${t.taskId} (${t.predictionId}): ${t.detail}`);
     });
     return report.errors > 0 ? 1 : 0;

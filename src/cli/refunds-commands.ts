@@ -38,7 +38,9 @@ export async function refundsBackfillCommand(ctx: CommandContext): Promise<numbe
     });
     const seconds = (Date.now() - started) / 1000;
     ctx.print({ dryRun: false, ...result, seconds }, () => {
-      console.log(`refunded ${String(result.credits)} credits for ${result.tasks} tasks of ${result.users} users in ${result.batches} batches (${seconds.toFixed(1)} s)`);
+      console.log(
+        `refunded ${String(result.credits)} credits for ${result.tasks} tasks of ${result.users} users in ${result.batches} batches (${seconds.toFixed(1)} s)`,
+      );
     });
     return 0;
   } finally {

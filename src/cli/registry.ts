@@ -18,7 +18,8 @@ export const commands: CommandSpec[] = [
   {
     name: 'status',
     summary: 'connection, migrations, functions to apply, ledger soundness (exit 1 if not all fine)',
-    description: 'Connects, lists applied and pending migrations and the functions and views a deploy would\nchange, and runs verify_ledger() when the database is at the latest version.\nExit 1 when something is pending or the ledger is not sound.',
+    description:
+      'Connects, lists applied and pending migrations and the functions and views a deploy would\nchange, and runs verify_ledger() when the database is at the latest version.\nExit 1 when something is pending or the ledger is not sound.',
     arguments: [],
     options: [],
     run: statusCommand,
@@ -40,7 +41,8 @@ export const commands: CommandSpec[] = [
     check: (flags, env) => {
       if (!env.WAVESPEED_API_KEY) throw new UsageError('no provider key: set WAVESPEED_API_KEY', 'reconcile');
       flags.wavespeed = { apiKey: env.WAVESPEED_API_KEY, ...(env.WAVESPEED_BASE_URL ? { baseUrl: env.WAVESPEED_BASE_URL } : {}) };
-      if ((flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds) <= (flags.olderThanSeconds ?? reconcileDefaults.olderThanSeconds)) throw new UsageError('--hard-limit must be longer than --older-than', 'reconcile');
+      if ((flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds) <= (flags.olderThanSeconds ?? reconcileDefaults.olderThanSeconds))
+        throw new UsageError('--hard-limit must be longer than --older-than', 'reconcile');
       if ((flags.limit ?? 500) > 10_000) throw new UsageError('--limit is at most 10000 tasks per reconcile run', 'reconcile');
     },
     run: reconcileCommand,
@@ -48,14 +50,15 @@ export const commands: CommandSpec[] = [
   {
     name: 'allocate',
     summary: 'start the monthly period for every account (this month, or --period YYYY-MM-01)',
-    description: 'Calls allocate_monthly_credits: expires unused monthly credits and grants each tier\'s\nallowance. Idempotent per account and period; periods only move forward.',
+    description:
+      "Calls allocate_monthly_credits: expires unused monthly credits and grants each tier's\nallowance. Idempotent per account and period; periods only move forward.",
     arguments: [],
     options: ['period'],
     run: allocateCommand,
   },
   {
     name: 'balance',
-    summary: 'an account\'s balance, buckets, tier and period',
+    summary: "an account's balance, buckets, tier and period",
     description: 'Prints get_credit_balance for the user, one figure per line. Exit 1 (CR002) when the\nuser has no account.',
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [],
@@ -64,7 +67,8 @@ export const commands: CommandSpec[] = [
   {
     name: 'migrate up',
     summary: 'run pending migrations (N at most), then apply changed functions and views',
-    description: 'Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed. --json reports their names and hashes.',
+    description:
+      'Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed. --json reports their names and hashes.',
     arguments: [count],
     options: [],
     run: migrateUpCommand,
@@ -72,7 +76,8 @@ export const commands: CommandSpec[] = [
   {
     name: 'migrate down',
     summary: 'roll back the last N migrations (default 1); never the legacy baseline',
-    description: 'Drops the package\'s functions and views, then rolls back the last N migrations (default 1).\nThe legacy baseline is never rolled back (CR005).',
+    description:
+      "Drops the package's functions and views, then rolls back the last N migrations (default 1).\nThe legacy baseline is never rolled back (CR005).",
     arguments: [count],
     options: [],
     run: migrateDownCommand,
@@ -88,7 +93,8 @@ export const commands: CommandSpec[] = [
   {
     name: 'migrate adopt',
     summary: 'record the legacy baseline as applied on an existing production database',
-    description: 'Records 0001_legacy_baseline as applied without running it, on a database that holds the\nlegacy tables and no migration history. Then: credits migrate up.',
+    description:
+      'Records 0001_legacy_baseline as applied without running it, on a database that holds the\nlegacy tables and no migration history. Then: credits migrate up.',
     arguments: [],
     options: [],
     run: migrateAdoptCommand,
@@ -96,7 +102,8 @@ export const commands: CommandSpec[] = [
   {
     name: 'cleanup check',
     summary: 'pre-flight of the pool cleanup: rows to archive, objects still depending',
-    description: 'Runs the cleanup migration (0003) in a transaction that is rolled back: what it would\narchive, and what still depends on the pools. Exit 1 when blocked.',
+    description:
+      'Runs the cleanup migration (0003) in a transaction that is rolled back: what it would\narchive, and what still depends on the pools. Exit 1 when blocked.',
     arguments: [],
     options: [],
     run: cleanupCheckCommand,
@@ -112,18 +119,21 @@ export const commands: CommandSpec[] = [
   {
     name: 'refunds backfill',
     summary: 'dry run of the refund backfill; with --apply, refund in batches (as the package owner)',
-    description: 'Without --apply: what backfill_missing_refunds would refund; nothing is written.\nWith --apply: refunds them in batches of --batch-size, one transaction each, with progress on\nstderr. Safe to interrupt and to run twice. Run as the package\'s owner.',
+    description:
+      "Without --apply: what backfill_missing_refunds would refund; nothing is written.\nWith --apply: refunds them in batches of --batch-size, one transaction each, with progress on\nstderr. Safe to interrupt and to run twice. Run as the package's owner.",
     arguments: [],
     options: ['apply', 'batch-size'],
     check: (flags) => {
-      if (flags.batchSize !== undefined && !flags.apply) throw new UsageError('--batch-size goes with --apply (a dry run has no batches)', 'refunds backfill');
+      if (flags.batchSize !== undefined && !flags.apply)
+        throw new UsageError('--batch-size goes with --apply (a dry run has no batches)', 'refunds backfill');
     },
     run: refundsBackfillCommand,
   },
   {
     name: 'dashboard',
-    summary: 'today\'s health and the daily, weekly and monthly tables (exit 1 on an alert); --serve: the page',
-    description: 'Today\'s platform health against its thresholds, then the daily, weekly and monthly\nsummaries, the providers of the last 7 days and the optimization hints. Exit 1 when today\'s\nhealth is alert (a cron check).\n\nWith --serve: the dashboard page (docs/monitoring.md) over HTTP until Ctrl-C, on 127.0.0.1:8787\nunless --host and --port say otherwise. Another address than loopback needs a token\n(--token or CREDITS_DASHBOARD_TOKEN): every request without it gets 401, and the link printed\ncarries it once (it is kept in a cookie).',
+    summary: "today's health and the daily, weekly and monthly tables (exit 1 on an alert); --serve: the page",
+    description:
+      "Today's platform health against its thresholds, then the daily, weekly and monthly\nsummaries, the providers of the last 7 days and the optimization hints. Exit 1 when today's\nhealth is alert (a cron check).\n\nWith --serve: the dashboard page (docs/monitoring.md) over HTTP until Ctrl-C, on 127.0.0.1:8787\nunless --host and --port say otherwise. Another address than loopback needs a token\n(--token or CREDITS_DASHBOARD_TOKEN): every request without it gets 401, and the link printed\ncarries it once (it is kept in a cookie).",
     arguments: [],
     options: ['refresh', 'serve', 'host', 'port', 'token'],
     check: (flags, env) => {
@@ -131,11 +141,15 @@ export const commands: CommandSpec[] = [
         throw new UsageError('--host, --port and --token go with --serve', 'dashboard');
       }
       if (!flags.serve) return;
-      if (flags.json) throw new UsageError('--json prints the tables\' document; --serve serves the page: pick one', 'dashboard');
-      if (flags.token === undefined && env.CREDITS_DASHBOARD_TOKEN) flags.token = dashboardToken(env.CREDITS_DASHBOARD_TOKEN, 'CREDITS_DASHBOARD_TOKEN');
+      if (flags.json) throw new UsageError("--json prints the tables' document; --serve serves the page: pick one", 'dashboard');
+      if (flags.token === undefined && env.CREDITS_DASHBOARD_TOKEN)
+        flags.token = dashboardToken(env.CREDITS_DASHBOARD_TOKEN, 'CREDITS_DASHBOARD_TOKEN');
       const host = flags.host ?? '127.0.0.1';
       if (!isLoopback(host) && flags.token === undefined) {
-        throw new UsageError(`--host ${host} is reachable from other machines: give a token (--token, or CREDITS_DASHBOARD_TOKEN; openssl rand -hex 16 makes one)`, 'dashboard');
+        throw new UsageError(
+          `--host ${host} is reachable from other machines: give a token (--token, or CREDITS_DASHBOARD_TOKEN; openssl rand -hex 16 makes one)`,
+          'dashboard',
+        );
       }
     },
     run: dashboardCommand,

@@ -17,18 +17,28 @@ export interface OptionSpec {
 
 export const optionCatalog = {
   'database-url': {
-    type: 'string', value: 'URL', help: 'connection string (default: DATABASE_URL)',
-    set: (f, t, n) => { f.databaseUrl = databaseUrl(t, n); },
+    type: 'string',
+    value: 'URL',
+    help: 'connection string (default: DATABASE_URL)',
+    set: (f, t, n) => {
+      f.databaseUrl = databaseUrl(t, n);
+    },
   },
   'connect-timeout': {
-    type: 'string', value: 'SECONDS', help: 'give up when the server has not answered by then (default: PGCONNECT_TIMEOUT, else 10; 0 waits for ever)',
-    set: (f, t, n) => { f.connectTimeout = connectTimeout(t, n); },
+    type: 'string',
+    value: 'SECONDS',
+    help: 'give up when the server has not answered by then (default: PGCONNECT_TIMEOUT, else 10; 0 waits for ever)',
+    set: (f, t, n) => {
+      f.connectTimeout = connectTimeout(t, n);
+    },
   },
   json: { type: 'boolean', help: 'one JSON document on stdout (shapes in docs/cli.md)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', short: 'v', help: 'the package version' },
   'older-than': {
-    type: 'string', value: 'INTERVAL', help: `how long a task may stay in flight before this handles it (sweep: default '30 minutes'; reconcile: '2 minutes'), 1 second to a year`,
+    type: 'string',
+    value: 'INTERVAL',
+    help: `how long a task may stay in flight before this handles it (sweep: default '30 minutes'; reconcile: '2 minutes'), 1 second to a year`,
     set: (f, t, n) => {
       const parsed = parseInterval(t, n);
       f.olderThan = parsed.interval;
@@ -36,56 +46,92 @@ export const optionCatalog = {
     },
   },
   'hard-limit': {
-    type: 'string', value: 'INTERVAL', help: `expire and refund a task the provider still works on after this long (default '20 minutes'; keep it under the sweep's)`,
-    set: (f, t, n) => { f.hardLimitSeconds = parseInterval(t, n).seconds; },
+    type: 'string',
+    value: 'INTERVAL',
+    help: `expire and refund a task the provider still works on after this long (default '20 minutes'; keep it under the sweep's)`,
+    set: (f, t, n) => {
+      f.hardLimitSeconds = parseInterval(t, n).seconds;
+    },
   },
   lease: {
-    type: 'string', value: 'INTERVAL', help: `how long a task asked about is left to this run before another may ask again (default: 4 x the request timeout, at least 1 minute)`,
-    set: (f, t, n) => { f.leaseSeconds = parseInterval(t, n).seconds; },
+    type: 'string',
+    value: 'INTERVAL',
+    help: `how long a task asked about is left to this run before another may ask again (default: 4 x the request timeout, at least 1 minute)`,
+    set: (f, t, n) => {
+      f.leaseSeconds = parseInterval(t, n).seconds;
+    },
   },
   provider: {
-    type: 'string', value: 'NAME', help: `the provider name the tasks were recorded with (default 'wavespeed'; the same as your submit and webhook configuration)`,
+    type: 'string',
+    value: 'NAME',
+    help: `the provider name the tasks were recorded with (default 'wavespeed'; the same as your submit and webhook configuration)`,
     set: (f, t, n) => {
-      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(t)) throw new UsageError(`${n} must be a provider name (letters, digits, _ . : -), got ${JSON.stringify(t)}`);
+      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(t))
+        throw new UsageError(`${n} must be a provider name (letters, digits, _ . : -), got ${JSON.stringify(t)}`);
       f.provider = t;
     },
   },
   concurrency: {
-    type: 'string', value: 'N', help: 'requests to the provider at once, 1-64 (default 8)',
-    set: (f, t, n) => { f.concurrency = positiveInteger(t, n, 64); },
+    type: 'string',
+    value: 'N',
+    help: 'requests to the provider at once, 1-64 (default 8)',
+    set: (f, t, n) => {
+      f.concurrency = positiveInteger(t, n, 64);
+    },
   },
   limit: {
-    type: 'string', value: 'N', help: 'tasks per batch (sweep: 1-100000, default 1000) or per run (reconcile: 1-10000, default 500)',
-    set: (f, t, n) => { f.limit = positiveInteger(t, n, 100_000); },
+    type: 'string',
+    value: 'N',
+    help: 'tasks per batch (sweep: 1-100000, default 1000) or per run (reconcile: 1-10000, default 500)',
+    set: (f, t, n) => {
+      f.limit = positiveInteger(t, n, 100_000);
+    },
   },
   period: {
-    type: 'string', value: 'YYYY-MM-01', help: 'the period to start (default: this month, UTC)',
-    set: (f, t, n) => { f.period = periodStart(t, n); },
+    type: 'string',
+    value: 'YYYY-MM-01',
+    help: 'the period to start (default: this month, UTC)',
+    set: (f, t, n) => {
+      f.period = periodStart(t, n);
+    },
   },
   apply: { type: 'boolean', help: 'refund for real; without it, a dry run that writes nothing' },
   'batch-size': {
-    type: 'string', value: 'N', help: 'with --apply: tasks per transaction, 1-100000 (default 500)',
-    set: (f, t, n) => { f.batchSize = positiveInteger(t, n, 100_000); },
+    type: 'string',
+    value: 'N',
+    help: 'with --apply: tasks per transaction, 1-100000 (default 500)',
+    set: (f, t, n) => {
+      f.batchSize = positiveInteger(t, n, 100_000);
+    },
   },
   refresh: { type: 'boolean', help: 'refresh the monitoring rollups first (dashboard --serve: and every minute while it serves)' },
   serve: { type: 'boolean', help: 'serve the dashboard page over HTTP until Ctrl-C, instead of printing' },
   host: {
-    type: 'string', value: 'ADDRESS', help: 'with --serve: the address to listen on (default 127.0.0.1; any other needs a token)',
+    type: 'string',
+    value: 'ADDRESS',
+    help: 'with --serve: the address to listen on (default 127.0.0.1; any other needs a token)',
     set: (f, t, n) => {
-      if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(t)) throw new UsageError(`${n} must be a host name or an IP address, got ${JSON.stringify(t)}`);
+      if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(t))
+        throw new UsageError(`${n} must be a host name or an IP address, got ${JSON.stringify(t)}`);
       f.host = t.replace(/^\[(.*)\]$/, '$1');
     },
   },
   port: {
-    type: 'string', value: 'PORT', help: 'with --serve: the port (default 8787; 0 picks a free one)',
+    type: 'string',
+    value: 'PORT',
+    help: 'with --serve: the port (default 8787; 0 picks a free one)',
     set: (f, t, n) => {
       if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) throw new UsageError(`${n} must be a port, 0-65535, got ${JSON.stringify(t)}`);
       f.port = Number(t);
     },
   },
   token: {
-    type: 'string', value: 'TOKEN', help: 'with --serve: every request must carry it (default: CREDITS_DASHBOARD_TOKEN); at least 16 characters',
-    set: (f, t, n) => { f.token = dashboardToken(t, n); },
+    type: 'string',
+    value: 'TOKEN',
+    help: 'with --serve: every request must carry it (default: CREDITS_DASHBOARD_TOKEN); at least 16 characters',
+    set: (f, t, n) => {
+      f.token = dashboardToken(t, n);
+    },
   },
 } satisfies Record<string, OptionSpec>;
 

@@ -5,25 +5,30 @@ import { UsageError } from './usage-error.js';
 /** A whole number in [1, max]. */
 export function positiveInteger(text: string, name: string, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(Number.isSafeInteger(n) && n >= 1 && n <= max)) throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+  if (!(Number.isSafeInteger(n) && n >= 1 && n <= max))
+    throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
   return n;
 }
 
 /** The first day of a month, YYYY-MM-01 (allocate_monthly_credits' period). */
 export function periodStart(text: string, name: string): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])-01$/.test(text)) throw new UsageError(`${name} takes the first day of a month, YYYY-MM-01, got ${JSON.stringify(text)}`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])-01$/.test(text))
+    throw new UsageError(`${name} takes the first day of a month, YYYY-MM-01, got ${JSON.stringify(text)}`);
   return text;
 }
 
 export function uuid(text: string, name: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) throw new UsageError(`${name} must be a UUID, got ${JSON.stringify(text)}`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text))
+    throw new UsageError(`${name} must be a UUID, got ${JSON.stringify(text)}`);
   return text.toLowerCase();
 }
 
 /** The dashboard's access token: 16 to 200 printable characters without spaces (a header and a cookie carry it). */
 export function dashboardToken(text: string, name: string): string {
   if (!/^[\x21-\x7e]{16,200}$/.test(text) || /[;,"\\]/.test(text)) {
-    throw new UsageError(`${name} must be 16 to 200 printable characters without spaces, quotes, commas, semicolons or backslashes (openssl rand -hex 16 makes one)`);
+    throw new UsageError(
+      `${name} must be 16 to 200 printable characters without spaces, quotes, commas, semicolons or backslashes (openssl rand -hex 16 makes one)`,
+    );
   }
   return text;
 }
@@ -44,7 +49,9 @@ export function databaseUrl(text: string, name: string): string {
     // reported below
   }
   if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
-    throw new UsageError(`${name} must be a connection string such as postgres://user@host:5432/database, got ${url ? `a ${url.protocol} URL` : 'something else'}`);
+    throw new UsageError(
+      `${name} must be a connection string such as postgres://user@host:5432/database, got ${url ? `a ${url.protocol} URL` : 'something else'}`,
+    );
   }
   return text;
 }

@@ -53,7 +53,11 @@ export function adminCreditStatsExpress(sql: postgres.Sql) {
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
       const response = await route(new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost')));
-      res.status(response.status).set('content-type', 'application/json').set('cache-control', 'no-store').send(await response.text());
+      res
+        .status(response.status)
+        .set('content-type', 'application/json')
+        .set('cache-control', 'no-store')
+        .send(await response.text());
     } catch (error) {
       next(error);
     }

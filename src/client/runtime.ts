@@ -39,12 +39,23 @@ export interface ResultSpec {
 // parsers and any transform) and parsed here by type OID, so the client returns the same names
 // and values whatever options the caller's `sql` was made with.
 const parseArray = (text: string) =>
-  text === '{}' ? [] : text.slice(1, -1).split(',').map((v) => (v === 'NULL' ? null : v.replace(/^"(.*)"$/, '$1')));
+  text === '{}'
+    ? []
+    : text
+        .slice(1, -1)
+        .split(',')
+        .map((v) => (v === 'NULL' ? null : v.replace(/^"(.*)"$/, '$1')));
 const parsers: Record<number, (text: string) => unknown> = {
   16: (t) => t === 't', // boolean
-  21: Number, 23: Number, 26: Number, 700: Number, 701: Number, // int2, int4, oid, float4, float8
-  114: (t) => JSON.parse(t), 3802: (t) => JSON.parse(t), // json, jsonb
-  1009: parseArray, 2951: parseArray, // text[], uuid[]
+  21: Number,
+  23: Number,
+  26: Number,
+  700: Number,
+  701: Number, // int2, int4, oid, float4, float8
+  114: (t) => JSON.parse(t),
+  3802: (t) => JSON.parse(t), // json, jsonb
+  1009: parseArray,
+  2951: parseArray, // text[], uuid[]
 };
 
 /** The name each select-list entry comes back as: its alias (`x::text as x`), else the column itself. */
@@ -85,7 +96,9 @@ function readMode(sql: Sql): 'driver' | 'raw' {
   const options = (sql as unknown as { options?: DriverOptions }).options;
   const transform = options?.transform;
   if (transform?.row?.from) {
-    throw new TypeError('pg-credits-ledger: the typed client cannot read results through a row transform (transform.row.from); pass it an sql made without one');
+    throw new TypeError(
+      'pg-credits-ledger: the typed client cannot read results through a row transform (transform.row.from); pass it an sql made without one',
+    );
   }
   const plain = !!transform && !transform.column?.from && !transform.value?.from && Object.keys(options?.types ?? {}).length === 0;
   return plain ? 'driver' : 'raw';
@@ -98,7 +111,9 @@ function convert(row: Record<string, unknown>, integers: string[]): Record<strin
     if (text === null || text === undefined) continue;
     const value = Number(text);
     if (!Number.isSafeInteger(value)) {
-      throw new RangeError(`pg-credits-ledger: ${column} is ${String(text)}, beyond what a JavaScript number holds exactly (2^53 - 1); read it with SQL`);
+      throw new RangeError(
+        `pg-credits-ledger: ${column} is ${String(text)}, beyond what a JavaScript number holds exactly (2^53 - 1); read it with SQL`,
+      );
     }
     row[column] = value;
   }
@@ -109,7 +124,15 @@ function convert(row: Record<string, unknown>, integers: string[]): Record<strin
  * Runs a statement and returns its rows with the names of `select`, read by `mode`. Not async:
  * the driver's query is awaited once, by the caller (this is on every call's path).
  */
-function runQuery(sql: Sql, mode: 'driver' | 'raw', text: string, values: unknown[], select: string[], integers: string[], prepare: boolean): Promise<Record<string, unknown>[]> {
+function runQuery(
+  sql: Sql,
+  mode: 'driver' | 'raw',
+  text: string,
+  values: unknown[],
+  select: string[],
+  integers: string[],
+  prepare: boolean,
+): Promise<Record<string, unknown>[]> {
   const query = sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare });
   return mode === 'driver'
     ? query.then((rows) => rows.map((row) => convert({ ...row }, integers)))
@@ -137,7 +160,8 @@ function checkArguments(fn: string, specs: ArgumentSpec[], args: Record<string, 
   }
 }
 
-const describe = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value));
+const describe = (value: unknown) =>
+  typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value);
 const uuid = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
 const decimal = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -148,23 +172,29 @@ function valueProblem(type: string, value: unknown): string | undefined {
     case 'uuid':
       return typeof value === 'string' && uuid.test(value) ? undefined : 'must be a UUID';
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647 ? undefined
+      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647
+        ? undefined
         : 'must be a whole number between -2147483648 and 2147483647';
     case 'bigint':
-      return (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) || (typeof value === 'number' && Number.isSafeInteger(value)) ? undefined
+      return (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) ||
+        (typeof value === 'number' && Number.isSafeInteger(value))
+        ? undefined
         : 'must be a whole number (a bigint, or a safe integer)';
     case 'numeric':
-      return (typeof value === 'string' && decimal.test(value)) || (typeof value === 'number' && Number.isFinite(value)) ? undefined
+      return (typeof value === 'string' && decimal.test(value)) || (typeof value === 'number' && Number.isFinite(value))
+        ? undefined
         : 'must be a decimal number (a string such as "0.039", or a finite number)';
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be true or false';
     case 'text':
       return typeof value === 'string' ? undefined : 'must be a string';
     case 'date':
-      return typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? undefined
+      return typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+        ? undefined
         : 'must be a date, YYYY-MM-DD';
     case 'timestamp with time zone':
-      return (value instanceof Date && !Number.isNaN(value.getTime())) || (typeof value === 'string' && !Number.isNaN(Date.parse(value))) ? undefined
+      return (value instanceof Date && !Number.isNaN(value.getTime())) || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+        ? undefined
         : 'must be a valid Date (or an ISO 8601 string)';
     default:
       return undefined; // interval, jsonb…: the server checks them (a refusal still arrives as InvalidArgumentError)
@@ -193,9 +223,17 @@ export async function callFunction(
     // The server infers each parameter's type from its cast; the driver serialises by it (jsonb included).
     // Prepared: the text only varies with which optional arguments are given, so each connection
     // parses and plans a call once instead of every time.
-    const rows = await runQuery(sql, mode, text, given.map((s) => args[s.key]), result.select, result.integers, true);
+    const rows = await runQuery(
+      sql,
+      mode,
+      text,
+      given.map((s) => args[s.key]),
+      result.select,
+      result.integers,
+      true,
+    );
     if (result.shape === 'value') return rows[0]?.value ?? null;
-    return result.shape === 'row' ? rows[0] ?? null : rows;
+    return result.shape === 'row' ? (rows[0] ?? null) : rows;
   } catch (error) {
     throw toCreditsError(error);
   }
@@ -213,7 +251,13 @@ export interface ViewQuery<Row> {
  * Reads a view with equality filters, an order and a limit, on its known columns only
  * (`columns` maps each to its SQL type, so a filter compares in that type and can use an index).
  */
-export async function readView<Row>(sql: Sql, view: string, columns: Readonly<Record<string, string>>, result: ResultSpec, query: ViewQuery<Row> = {}): Promise<Row[]> {
+export async function readView<Row>(
+  sql: Sql,
+  view: string,
+  columns: Readonly<Record<string, string>>,
+  result: ResultSpec,
+  query: ViewQuery<Row> = {},
+): Promise<Row[]> {
   const check = (column: string) => {
     if (!Object.hasOwn(columns, column)) throw new RangeError(`${view} has no column ${column}`);
     return `"${column}"`;

@@ -29,12 +29,20 @@ export function parseAnnotations(sql: string, file: string): Annotations {
   const field = (label: string) => {
     const found = lines.filter((l) => l.startsWith(`${label}:`));
     if (found.length > 1) throw new Error(`codegen: ${file} has more than one "${label}:" line`);
-    return found[0]?.slice(label.length + 1).trim().replace(/\.$/, '');
+    return found[0]
+      ?.slice(label.length + 1)
+      .trim()
+      .replace(/\.$/, '');
   };
   const neverNull = field('Never null');
   const documentType = field('Document type');
   return {
-    neverNull: neverNull ? neverNull.split(',').map((c) => c.trim()).filter(Boolean) : [],
+    neverNull: neverNull
+      ? neverNull
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : [],
     ...(documentType ? { documentType } : {}),
   };
 }

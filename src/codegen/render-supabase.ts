@@ -28,11 +28,16 @@ const wireArg: Record<string, string> = { numeric: 'number | string' };
 function wireType(sqlType: string, where: string, argument = false): string {
   const base = sqlType.replace(/\(.*\)$/, '');
   const found = (argument ? wireArg[base] : undefined) ?? wire[base];
-  if (!found) throw new Error(`codegen: no PostgREST JSON type for SQL type "${sqlType}" (${where}); add one in src/codegen/render-supabase.ts`);
+  if (!found)
+    throw new Error(`codegen: no PostgREST JSON type for SQL type "${sqlType}" (${where}); add one in src/codegen/render-supabase.ts`);
   return found;
 }
 
-const indent = (text: string, by: string) => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
+const indent = (text: string, by: string) =>
+  text
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
 const record = (entries: string[]) => (entries.length ? `{\n${entries.map((e) => `  ${e}`).join('\n')}\n}` : '{ [_ in never]: never }');
 
 function renderColumns(columns: { name: string; type: string }[], nonNull: Set<string>, where: string) {
@@ -53,7 +58,15 @@ function renderFunction(f: CatalogFunction): string {
     returns = `${f.annotations.documentType ?? wireType(f.returnType, `${where} result`)}${nonNull ? '' : ' | null'}`;
   } else {
     // PostgREST answers a set with an array and a single row with an object.
-    const row = renderColumns(outputs, neverNullColumns(f.annotations, outputs.map((o) => o.name), where), where);
+    const row = renderColumns(
+      outputs,
+      neverNullColumns(
+        f.annotations,
+        outputs.map((o) => o.name),
+        where,
+      ),
+      where,
+    );
     returns = f.returnsSet ? `Array<${row}>` : row;
   }
   return `${f.name}: {\n  Args: ${indent(args, '  ').trimStart()};\n  Returns: ${indent(returns, '  ').trimStart()};\n};`;
@@ -61,7 +74,15 @@ function renderFunction(f: CatalogFunction): string {
 
 function renderView(v: CatalogView): string {
   const where = `${v.schema}.${v.name}`;
-  const row = renderColumns(v.columns, neverNullColumns(v.annotations, v.columns.map((c) => c.name), where), where);
+  const row = renderColumns(
+    v.columns,
+    neverNullColumns(
+      v.annotations,
+      v.columns.map((c) => c.name),
+      where,
+    ),
+    where,
+  );
   return `${v.name}: {\n  Row: ${indent(row, '  ').trimStart()};\n  Relationships: [];\n};`;
 }
 

@@ -46,7 +46,8 @@ function renderFunction(f: CatalogFunction): string {
     if (f.returnsSet) throw new Error(`codegen: ${where} returns a set of scalars; not supported`);
     const nonNull = neverNullColumns(f.annotations, ['the result'], where).has('the result');
     const m = mapping(f.returnType, `${where} result`);
-    if (f.annotations.documentType && f.returnType !== 'jsonb') throw new Error(`codegen: ${where} has a document type but returns ${f.returnType}`);
+    if (f.annotations.documentType && f.returnType !== 'jsonb')
+      throw new Error(`codegen: ${where} has a document type but returns ${f.returnType}`);
     const ts = `${f.annotations.documentType ?? m.ts}${nonNull ? '' : ' | null'}`;
     const spec = `{ shape: 'value', select: [${quote((m.select ?? ((x: string) => x))('value'))}], integers: [${m.integer ? "'value'" : ''}] }`;
     return `${argsType}${doc(f.comment)}export function ${fnName}(sql: Sql, ${argParam}): Promise<${ts}> {
@@ -54,7 +55,11 @@ function renderFunction(f: CatalogFunction): string {
 }
 `;
   }
-  const nonNull = neverNullColumns(f.annotations, outputs.map((o) => o.name), where);
+  const nonNull = neverNullColumns(
+    f.annotations,
+    outputs.map((o) => o.name),
+    where,
+  );
   const resultType = `export interface ${base}Result {\n${fields(outputs, nonNull, where)}\n}\n`;
   const shape = f.returnsSet ? 'rows' : 'row';
   const returns = f.returnsSet ? `${base}Result[]` : `${base}Result`;
@@ -68,7 +73,11 @@ function renderFunction(f: CatalogFunction): string {
 function renderView(v: CatalogView): string {
   const where = `${v.schema}.${v.name}`;
   const base = pascal(`${v.schema}_${v.name}`);
-  const nonNull = neverNullColumns(v.annotations, v.columns.map((c) => c.name), where);
+  const nonNull = neverNullColumns(
+    v.annotations,
+    v.columns.map((c) => c.name),
+    where,
+  );
   const rowType = `${doc(v.comment)}export interface ${base}Row {\n${fields(v.columns, nonNull, where)}\n}\n`;
   const columns = `{ ${v.columns.map((c) => `${c.name}: ${quote(c.type)}`).join(', ')} }`;
   return `${rowType}${doc(v.comment ? `Reads ${where}: ${v.comment}` : `Reads ${where}.`)}export function read${base}(sql: Sql, query?: ViewQuery<${base}Row>): Promise<${base}Row[]> {
@@ -79,7 +88,10 @@ function renderView(v: CatalogView): string {
 
 export function checkNoOverloads(functions: CatalogFunction[]) {
   const overloaded = functions.filter((f, i, all) => all.findIndex((g) => g.schema === f.schema && g.name === f.name) !== i);
-  if (overloaded.length) throw new Error(`codegen: overloaded functions are not supported (PostgREST serves one signature): ${overloaded.map((f) => f.name).join(', ')}`);
+  if (overloaded.length)
+    throw new Error(
+      `codegen: overloaded functions are not supported (PostgREST serves one signature): ${overloaded.map((f) => f.name).join(', ')}`,
+    );
 }
 
 export function renderClient(catalog: { functions: CatalogFunction[]; views: CatalogView[] }): string {

@@ -8,7 +8,14 @@ import type postgres from 'postgres';
 
 const schemas = ['public', 'credits_private', 'monitoring', 'monitoring_private', 'archive', 'credits_meta'];
 
-interface Table { oid: number; schema: string; name: string; comment: string | null; rls: boolean; forced: boolean }
+interface Table {
+  oid: number;
+  schema: string;
+  name: string;
+  comment: string | null;
+  rls: boolean;
+  forced: boolean;
+}
 
 export async function renderSchemaSnapshot(sql: postgres.Sql): Promise<string> {
   const tables = await sql<Table[]>`
@@ -18,7 +25,9 @@ export async function renderSchemaSnapshot(sql: postgres.Sql): Promise<string> {
      where c.relkind in ('r', 'p') and n.nspname = any(${schemas})
        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
      order by array_position(${schemas}::text[], n.nspname::text), c.relname`;
-  const columns = await sql<{ table: number; name: string; type: string; not_null: boolean; default: string | null; comment: string | null }[]>`
+  const columns = await sql<
+    { table: number; name: string; type: string; not_null: boolean; default: string | null; comment: string | null }[]
+  >`
     select a.attrelid::int as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
            pg_get_expr(d.adbin, d.adrelid) as default, col_description(a.attrelid, a.attnum) as comment
       from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
@@ -35,7 +44,9 @@ export async function renderSchemaSnapshot(sql: postgres.Sql): Promise<string> {
      where i.indrelid = any(${tables.map((t) => t.oid)})
        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
      order by i.indrelid, c.relname`;
-  const policies = await sql<{ schema: string; table: string; name: string; command: string; roles: string[]; using: string | null; check: string | null }[]>`
+  const policies = await sql<
+    { schema: string; table: string; name: string; command: string; roles: string[]; using: string | null; check: string | null }[]
+  >`
     select schemaname as schema, tablename as table, policyname as name, cmd as command, roles::text[] as roles,
            qual as using, with_check as check
       from pg_policies where schemaname = any(${schemas}) order by schemaname, tablename, policyname`;
@@ -49,15 +60,21 @@ export async function renderSchemaSnapshot(sql: postgres.Sql): Promise<string> {
   for (const t of tables) {
     const qualified = `${t.schema}.${t.name}`;
     out.push('', `-- ${qualified}${t.comment ? `: ${t.comment.replace(/\s+/g, ' ')}` : ''}`);
-    const cols = columns.filter((c) => c.table === t.oid).map((c) =>
-      `  ${c.name} ${c.type}${c.not_null ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`);
+    const cols = columns
+      .filter((c) => c.table === t.oid)
+      .map((c) => `  ${c.name} ${c.type}${c.not_null ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`);
     const cons = constraints.filter((c) => c.table === t.oid).map((c) => `  constraint ${c.name} ${c.def}`);
     out.push(`create table ${qualified} (`, [...cols, ...cons].join(',\n'), ');');
     for (const i of indexes.filter((x) => x.table === t.oid)) out.push(`${i.def};`);
-    if (t.rls) out.push(`alter table ${qualified} enable row level security;${t.forced ? ` alter table ${qualified} force row level security;` : ''}`);
+    if (t.rls)
+      out.push(
+        `alter table ${qualified} enable row level security;${t.forced ? ` alter table ${qualified} force row level security;` : ''}`,
+      );
     for (const p of policies.filter((x) => x.schema === t.schema && x.table === t.name)) {
-      out.push(`create policy ${p.name} on ${qualified} for ${p.command.toLowerCase()} to ${p.roles.join(', ')}`
-        + `${p.using ? ` using (${p.using})` : ''}${p.check ? ` with check (${p.check})` : ''};`);
+      out.push(
+        `create policy ${p.name} on ${qualified} for ${p.command.toLowerCase()} to ${p.roles.join(', ')}` +
+          `${p.using ? ` using (${p.using})` : ''}${p.check ? ` with check (${p.check})` : ''};`,
+      );
     }
     for (const c of columns.filter((x) => x.table === t.oid && x.comment)) {
       out.push(`comment on column ${qualified}.${c.name} is ${quote(c.comment!)};`);

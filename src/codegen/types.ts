@@ -52,7 +52,8 @@ export function mapping(sqlType: string, where: string): TypeMapping {
 /** Each "Never null" column must be one of the outputs: a typo must not pass silently. */
 export function neverNullColumns(annotations: Annotations, outputs: string[], where: string): Set<string> {
   for (const column of annotations.neverNull) {
-    if (!outputs.includes(column)) throw new Error(`codegen: ${where}'s header says "Never null: ${column}", which is not one of its results (${outputs.join(', ')})`);
+    if (!outputs.includes(column))
+      throw new Error(`codegen: ${where}'s header says "Never null: ${column}", which is not one of its results (${outputs.join(', ')})`);
   }
   return new Set(annotations.neverNull);
 }

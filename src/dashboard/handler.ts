@@ -23,7 +23,8 @@ const assets: Record<string, { file: () => string; type: string }> = {
 
 // The page loads only its own files and data; nothing inline, nothing from elsewhere.
 export const securityHeaders = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -45,7 +46,11 @@ export interface DashboardOptions {
 
 /** The page, its files resolved against the folder of `pathname` (a mount point without its slash included). */
 async function page(pathname: string): Promise<string> {
-  const folder = pathname.endsWith('/') ? pathname : pathname.endsWith('/index.html') ? pathname.slice(0, -'index.html'.length) : `${pathname}/`;
+  const folder = pathname.endsWith('/')
+    ? pathname
+    : pathname.endsWith('/index.html')
+      ? pathname.slice(0, -'index.html'.length)
+      : `${pathname}/`;
   // A path never holds a raw quote or angle bracket (URL percent-encodes them); escaped all the same.
   const href = folder.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
   return (await asset('index.html')).toString('utf8').replace('<base href="./">', `<base href="${href}">`);
@@ -78,9 +83,10 @@ export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}
       } catch (error) {
         // The page shows the message: say what to do when the database is not ready for it.
         const e = error as { code?: string; message?: string };
-        const message = e.code === '42883' || e.code === '3F000'
-          ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
-          : e.message ?? String(error);
+        const message =
+          e.code === '42883' || e.code === '3F000'
+            ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
+            : (e.message ?? String(error));
         return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
       }
     }
@@ -115,7 +121,9 @@ export function dashboardExpress(sql: postgres.Sql, options: DashboardOptions = 
   const route = dashboardRoute(sql, options);
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
-      const response = await route(new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET' }));
+      const response = await route(
+        new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET' }),
+      );
       res.status(response.status);
       for (const [header, value] of response.headers) res.set(header, value);
       if (response.body) res.send(Buffer.from(await response.arrayBuffer()));

@@ -27,7 +27,8 @@ function loopbackHostOnly(handler: (request: Request) => Promise<Response>): (re
     const host = (request.headers.get('host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     if (isLoopback(host)) return handler(request);
     return new Response(`421: this dashboard answers on 127.0.0.1 or localhost only, not ${host || 'an unnamed host'}\n`, {
-      status: 421, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+      status: 421,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
     });
   };
 }
@@ -38,6 +39,8 @@ export async function serveDashboard(sql: postgres.Sql, options: ServeDashboardO
   const handler = options.token ? requireToken(options.token, route) : loopbackHostOnly(route);
   const served = await serveFetch(handler, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1');
   // Listening on every address: the link names this machine, the way others reach it.
-  const base = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(served.url) ? served.url.replace(/^http:\/\/[^/]+:/, `http://${hostname()}:`) : served.url;
+  const base = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(served.url)
+    ? served.url.replace(/^http:\/\/[^/]+:/, `http://${hostname()}:`)
+    : served.url;
   return { ...served, pageUrl: `${base}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}` };
 }

@@ -41,7 +41,11 @@ export function requireToken(token: string, handler: (request: Request) => Promi
     }
     return new Response('401: this dashboard needs its token (open the link credits dashboard --serve printed)\n', {
       status: 401,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'www-authenticate': 'Bearer realm="credits dashboard"' },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'www-authenticate': 'Bearer realm="credits dashboard"',
+      },
     });
   };
 }

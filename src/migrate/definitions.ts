@@ -93,7 +93,10 @@ export function definedObject(name: string, sql: string): { schema: string; obje
 
 /** Where the layout before issue 14 put an object, for rows recorded without schema and object. */
 function locationByPath(name: string): { schema: string; object: string } {
-  const parts = name.replace(/^(functions|views)\//, '').replace(/\.sql$/, '').split('/');
+  const parts = name
+    .replace(/^(functions|views)\//, '')
+    .replace(/\.sql$/, '')
+    .split('/');
   return parts.length === 1 ? { schema: 'public', object: parts[0]! } : { schema: parts[0]!, object: parts[1]! };
 }
 
@@ -246,10 +249,11 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
       );
     }
     for (const d of plan.unchanged) {
-      await client.query(
-        `update credits_meta.definitions set schema = $2, object = $3 where name = $1 and schema is distinct from $2`,
-        [d.name, d.schema, d.object],
-      );
+      await client.query(`update credits_meta.definitions set schema = $2, object = $3 where name = $1 and schema is distinct from $2`, [
+        d.name,
+        d.schema,
+        d.object,
+      ]);
     }
     await client.query('commit');
     return plan;
@@ -269,7 +273,10 @@ export async function dropDefinitions(client: ClientBase): Promise<number> {
   if (all.length === 0) return 0;
   await client.query('begin');
   try {
-    await dropViews(client, all.filter((r) => r.kind === 'view'));
+    await dropViews(
+      client,
+      all.filter((r) => r.kind === 'view'),
+    );
     for (const r of all.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
     await client.query('delete from credits_meta.definitions');
     await client.query('commit');

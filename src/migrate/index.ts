@@ -6,7 +6,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { packageRoot } from '../paths.js';
-import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions, type Definition, type DefinitionPlan } from './definitions.js';
+import {
+  applyDefinitions,
+  dropDefinitions,
+  loadDefinitions,
+  planDefinitions,
+  type Definition,
+  type DefinitionPlan,
+} from './definitions.js';
 import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
 export const migrationsSchema = 'credits_meta';
@@ -47,7 +54,10 @@ async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => P
 
 export async function migrationFiles(root = packageRoot): Promise<string[]> {
   const files = await readdir(path.join(root, 'migrations'));
-  return files.filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length)).sort();
+  return files
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -'.sql'.length))
+    .sort();
 }
 
 /** A migration's up section: its text before the `-- Down Migration` marker. */
@@ -59,9 +69,7 @@ export async function migrationUpSection(name: string, root = packageRoot): Prom
 async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query(`select to_regclass($1) is not null as ok`, [`${migrationsSchema}.${migrationsTable}`]);
   if (!rows[0].ok) return [];
-  const result = await client.query<{ name: string }>(
-    `select name from ${migrationsSchema}.${migrationsTable} order by run_on, id`,
-  );
+  const result = await client.query<{ name: string }>(`select name from ${migrationsSchema}.${migrationsTable} order by run_on, id`);
   return result.rows.map((r) => r.name);
 }
 
@@ -122,10 +130,13 @@ export async function migrateDown(options: MigrateOptions): Promise<{ migrations
     const count = Math.min(options.count ?? 1, applied.length);
     if (count === 0) return { migrations: [] };
     if (applied.slice(-count).includes(baselineMigration)) {
-      throw Object.assign(new Error(`cannot roll back ${baselineMigration}: a database is never rolled back past the state it was adopted in`), {
-        code: 'CR005',
-        hint: `roll back at most ${applied.length - 1} migrations`,
-      });
+      throw Object.assign(
+        new Error(`cannot roll back ${baselineMigration}: a database is never rolled back past the state it was adopted in`),
+        {
+          code: 'CR005',
+          hint: `roll back at most ${applied.length - 1} migrations`,
+        },
+      );
     }
     const dropped = await dropDefinitions(client);
     if (dropped > 0) log(`dropped ${dropped} functions and views (re-applied by the next up to the latest)`);

@@ -28,7 +28,8 @@ export async function packagePublicTables(root: string): Promise<string[]> {
   const names = new Set<string>();
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql'))) {
     const sql = await readFile(path.join(dir, file), 'utf8');
-    for (const m of sql.matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?public\.(\w+)/gi)) names.add(m[1]!.toLowerCase());
+    for (const m of sql.matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?public\.(\w+)/gi))
+      names.add(m[1]!.toLowerCase());
   }
   return [...names].filter((n) => !legacyOnlyTables.includes(n)).sort();
 }
@@ -107,10 +108,10 @@ export async function enforcePrivileges(client: ClientBase, publicRelations: str
     }
     const left = await foreignGrants(client, publicRelations);
     if (left.length > 0) {
-      throw Object.assign(
-        new Error(`privileges on the ledger remain: ${left.map((g) => `${g.grantee} on ${g.relation}`).join(', ')}`),
-        { code: '42501', hint: 'revoke them as their grantor, then run migrate up again' },
-      );
+      throw Object.assign(new Error(`privileges on the ledger remain: ${left.map((g) => `${g.grantee} on ${g.relation}`).join(', ')}`), {
+        code: '42501',
+        hint: 'revoke them as their grantor, then run migrate up again',
+      });
     }
     await client.query('commit');
     return ran;

@@ -44,7 +44,11 @@ export class ProviderRequestError extends Error {
   /** The provider may have created the prediction although no id came back (worst case assumed). */
   readonly mayHaveReachedProvider: boolean;
 
-  constructor(kind: ProviderRequestError['kind'], message: string, options: { status?: number; body?: string; cause?: unknown; reached?: boolean } = {}) {
+  constructor(
+    kind: ProviderRequestError['kind'],
+    message: string,
+    options: { status?: number; body?: string; cause?: unknown; reached?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderRequestError';
     this.kind = kind;
@@ -71,7 +75,14 @@ export function parsePrediction(document: unknown): Prediction | undefined {
   const data = (document as Record<string, unknown>).data;
   const raw = (data !== null && typeof data === 'object' && !Array.isArray(data) ? data : document) as Record<string, unknown>;
   const { id, status } = raw;
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 500 || typeof status !== 'string' || !statuses.has(status as PredictionStatus)) return undefined;
+  if (
+    typeof id !== 'string' ||
+    id.trim() === '' ||
+    id.length > 500 ||
+    typeof status !== 'string' ||
+    !statuses.has(status as PredictionStatus)
+  )
+    return undefined;
   const outputs = Array.isArray(raw.outputs) ? raw.outputs.filter((o): o is string => typeof o === 'string') : [];
   return {
     id,
@@ -119,7 +130,11 @@ export class WaveSpeedApi {
     try {
       response = await this.fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -127,22 +142,38 @@ export class WaveSpeedApi {
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ProviderRequestError('timeout', `WaveSpeed did not answer ${method} ${path.split('?')[0]} within ${this.timeoutMs} ms`, { cause: error });
+        throw new ProviderRequestError('timeout', `WaveSpeed did not answer ${method} ${path.split('?')[0]} within ${this.timeoutMs} ms`, {
+          cause: error,
+        });
       }
       const code = causeCode(error);
-      throw new ProviderRequestError('network', `WaveSpeed could not be reached: ${code ?? (error as Error).message}`, { cause: error, reached: !neverSent.has(code ?? '') });
+      throw new ProviderRequestError('network', `WaveSpeed could not be reached: ${code ?? (error as Error).message}`, {
+        cause: error,
+        reached: !neverSent.has(code ?? ''),
+      });
     }
     if (!response.ok) {
-      throw new ProviderRequestError('http', `WaveSpeed answered ${response.status} to ${method} ${path.split('?')[0]}`, { status: response.status, body: text.slice(0, 2000) });
+      throw new ProviderRequestError('http', `WaveSpeed answered ${response.status} to ${method} ${path.split('?')[0]}`, {
+        status: response.status,
+        body: text.slice(0, 2000),
+      });
     }
     let document: unknown;
     try {
       document = JSON.parse(text);
     } catch (error) {
-      throw new ProviderRequestError('malformed', 'WaveSpeed answered with a body that is not JSON', { status: response.status, body: text.slice(0, 2000), cause: error });
+      throw new ProviderRequestError('malformed', 'WaveSpeed answered with a body that is not JSON', {
+        status: response.status,
+        body: text.slice(0, 2000),
+        cause: error,
+      });
     }
     const prediction = parsePrediction(document);
-    if (!prediction) throw new ProviderRequestError('malformed', 'WaveSpeed answered without a prediction id and status', { status: response.status, body: text.slice(0, 2000) });
+    if (!prediction)
+      throw new ProviderRequestError('malformed', 'WaveSpeed answered without a prediction id and status', {
+        status: response.status,
+        body: text.slice(0, 2000),
+      });
     return prediction;
   }
 }

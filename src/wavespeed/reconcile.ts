@@ -48,7 +48,14 @@ export interface ReconcileReport {
 }
 
 /** Which count of the report each outcome adds to. */
-const counters = { completed: 'completed', failed: 'failed', expired: 'expired', still_processing: 'stillProcessing', unchanged: 'unchanged', error: 'errors' } as const;
+const counters = {
+  completed: 'completed',
+  failed: 'failed',
+  expired: 'expired',
+  still_processing: 'stillProcessing',
+  unchanged: 'unchanged',
+  error: 'errors',
+} as const;
 
 export async function reconcileGenerations(sql: Sql, options: ReconcileOptions): Promise<ReconcileReport> {
   const provider = options.provider ?? 'wavespeed';
@@ -61,7 +68,16 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     // about the same tasks again (harmless: results apply once).
     lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
   });
-  const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillProcessing: 0, unchanged: 0, errors: 0, tasks: [] };
+  const report: ReconcileReport = {
+    checked: 0,
+    completed: 0,
+    failed: 0,
+    expired: 0,
+    stillProcessing: 0,
+    unchanged: 0,
+    errors: 0,
+    tasks: [],
+  };
 
   /** One task; a failure to ask the provider or to record its answer is an 'error' for this task only. */
   async function reconcile(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
@@ -76,7 +92,10 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     const prediction = await options.api.getResult(task.external_task_id);
     if (prediction.status === 'completed' || prediction.status === 'failed') {
       const final = { ...prediction, status: prediction.status };
-      const recorded = await recordProviderResult(sql, { ...providerResult(provider, final), payload: { source: 'reconciliation', status: prediction.status } });
+      const recorded = await recordProviderResult(sql, {
+        ...providerResult(provider, final),
+        payload: { source: 'reconciliation', status: prediction.status },
+      });
       const applied = recorded.outcome === 'completed' || recorded.outcome === 'refunded';
       return { outcome: applied ? prediction.status : 'unchanged' };
     }
@@ -90,16 +109,19 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
   }
 
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? reconcileDefaults.concurrency, claimed.length)) }, async () => {
-    while (next < claimed.length) {
-      const task = claimed[next++]!;
-      const { outcome, detail } = await reconcile(task);
-      report[counters[outcome]]++;
-      report.checked++;
-      report.tasks.push({ taskId: task.task_id, predictionId: task.external_task_id, outcome, ...(detail ? { detail } : {}) });
-      options.onProgress?.(report.checked, claimed.length);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.concurrency ?? reconcileDefaults.concurrency, claimed.length)) },
+    async () => {
+      while (next < claimed.length) {
+        const task = claimed[next++]!;
+        const { outcome, detail } = await reconcile(task);
+        report[counters[outcome]]++;
+        report.checked++;
+        report.tasks.push({ taskId: task.task_id, predictionId: task.external_task_id, outcome, ...(detail ? { detail } : {}) });
+        options.onProgress?.(report.checked, claimed.length);
+      }
+    },
+  );
   await Promise.all(workers);
   return report;
 }

@@ -85,7 +85,10 @@ export class SubmissionNotRecordedError extends Error {
   readonly predictionId: string;
 
   constructor(taskId: string, predictionId: string, options?: { cause?: unknown }) {
-    super(`WaveSpeed accepted prediction ${predictionId} for generation ${taskId}, but recording it failed: record it with markGenerationSubmitted`, options);
+    super(
+      `WaveSpeed accepted prediction ${predictionId} for generation ${taskId}, but recording it failed: record it with markGenerationSubmitted`,
+      options,
+    );
     this.name = 'SubmissionNotRecordedError';
     this.taskId = taskId;
     this.predictionId = predictionId;
@@ -98,7 +101,8 @@ async function recordPrediction(sql: Sql, taskId: string, predictionId: string) 
       return await markGenerationSubmitted(sql, { taskId, externalTaskId: predictionId });
     } catch (error) {
       // A refusal (a CreditsError: the id is taken, the task finished) will not pass on a retry.
-      if ((error as { code?: string }).code?.startsWith('CR') || attempt === 3) throw new SubmissionNotRecordedError(taskId, predictionId, { cause: error });
+      if ((error as { code?: string }).code?.startsWith('CR') || attempt === 3)
+        throw new SubmissionNotRecordedError(taskId, predictionId, { cause: error });
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
@@ -117,7 +121,9 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
   try {
     body = JSON.stringify(request.input);
   } catch (error) {
-    throw new TypeError(`submitGeneration: input cannot be sent as JSON (${(error as Error).message}); nothing was charged`, { cause: error });
+    throw new TypeError(`submitGeneration: input cannot be sent as JSON (${(error as Error).message}); nothing was charged`, {
+      cause: error,
+    });
   }
   const provider = config.provider ?? 'wavespeed';
   const started = await startGeneration(sql, {
@@ -137,20 +143,39 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
       return { taskId, predictionId: task.external_task_id, balance: started.balance, replayed: true, status: task.status };
     }
     if (task.status === 'failed') {
-      throw new SubmitFailedError(`generation ${taskId} already failed (${task.failure_source ?? 'unknown'}): its credits were refunded; submit again with a new idempotency key`, {
-        taskId, refunded: true, refundedCredits: task.credits_used, balance: null, reason: 'already_failed', mayHaveReachedProvider: false,
-      });
+      throw new SubmitFailedError(
+        `generation ${taskId} already failed (${task.failure_source ?? 'unknown'}): its credits were refunded; submit again with a new idempotency key`,
+        {
+          taskId,
+          refunded: true,
+          refundedCredits: task.credits_used,
+          balance: null,
+          reason: 'already_failed',
+          mayHaveReachedProvider: false,
+        },
+      );
     }
     if (task.status !== 'pending') {
       // Finished without a prediction id: settled by other means (complete_generation called directly); never post it.
       throw new SubmitFailedError(`generation ${taskId} is already ${task.status} without a WaveSpeed prediction; nothing was posted`, {
-        taskId, refunded: false, refundedCredits: 0, balance: started.balance, reason: 'already_finished', mayHaveReachedProvider: false,
+        taskId,
+        refunded: false,
+        refundedCredits: 0,
+        balance: started.balance,
+        reason: 'already_finished',
+        mayHaveReachedProvider: false,
       });
     }
     const claim = config.claimTimeoutMs ?? config.api.timeoutMs + 30_000;
-    if (task.age_seconds * 1000 < claim) { // the database's clock, as the charge's
+    if (task.age_seconds * 1000 < claim) {
+      // the database's clock, as the charge's
       throw new SubmitFailedError(`generation ${taskId} is being submitted by an earlier attempt; retry in a moment`, {
-        taskId, refunded: false, refundedCredits: 0, balance: started.balance, reason: 'in_progress', mayHaveReachedProvider: true,
+        taskId,
+        refunded: false,
+        refundedCredits: 0,
+        balance: started.balance,
+        reason: 'in_progress',
+        mayHaveReachedProvider: true,
       });
     }
     // The earlier attempt charged and died before recording a prediction: post now.
@@ -162,12 +187,24 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
   } catch (error) {
     if (!(error instanceof ProviderRequestError)) throw error;
     // The provider's answer, if any, is kept in the task's error message (end users never read it).
-    const failed = await failGeneration(sql, { taskId, errorMessage: error.body ? `${error.message}: ${error.body}` : error.message, source: 'api_error' });
+    const failed = await failGeneration(sql, {
+      taskId,
+      errorMessage: error.body ? `${error.message}: ${error.body}` : error.message,
+      source: 'api_error',
+    });
     const credits = `${failed.refunded_credits} credit${failed.refunded_credits === 1 ? '' : 's'}`;
-    throw new SubmitFailedError(`${error.message}; the generation's ${credits} ${failed.refunded_credits === 1 ? 'was' : 'were'} refunded`, {
-      taskId, refunded: true, refundedCredits: failed.refunded_credits, balance: failed.balance, reason: error.kind,
-      mayHaveReachedProvider: error.mayHaveReachedProvider,
-    }, { cause: error });
+    throw new SubmitFailedError(
+      `${error.message}; the generation's ${credits} ${failed.refunded_credits === 1 ? 'was' : 'were'} refunded`,
+      {
+        taskId,
+        refunded: true,
+        refundedCredits: failed.refunded_credits,
+        balance: failed.balance,
+        reason: error.kind,
+        mayHaveReachedProvider: error.mayHaveReachedProvider,
+      },
+      { cause: error },
+    );
   }
   const marked = await recordPrediction(sql, taskId, predictionId);
   // An early webhook's failure was applied as the id was recorded: the balance is the refunded one.

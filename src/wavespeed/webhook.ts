@@ -33,7 +33,11 @@ export type WebhookOutcome =
   | { ok: false; code: 'invalid_signature' | 'invalid_payload' | 'invalid_result'; reason: string };
 
 /** What record_provider_result is told of a final prediction: its first output, or its error; the cost when known. */
-export function providerResult(provider: string, prediction: Prediction & { status: 'completed' | 'failed' }, cost?: Decimal | number | null) {
+export function providerResult(
+  provider: string,
+  prediction: Prediction & { status: 'completed' | 'failed' },
+  cost?: Decimal | number | null,
+) {
   return {
     provider,
     externalTaskId: prediction.id,
@@ -51,9 +55,19 @@ const json = (status: number, body: WebhookOutcome) => Response.json(body, { sta
 const tooLarge = () => json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
 
 /** Handles one delivery: its headers and raw body. The core of both handlers. */
-export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, headers: { get(name: string): string | null }, body: Uint8Array): Promise<Response> {
+export async function handleWebhook(
+  sql: postgres.Sql,
+  config: WebhookConfig,
+  headers: { get(name: string): string | null },
+  body: Uint8Array,
+): Promise<Response> {
   if (body.length > maxWebhookBytes) return tooLarge();
-  const verified = await verifyWebhookSignature({ secret: config.secret, ...webhookHeaders(headers), body, ...(config.toleranceSeconds !== undefined ? { toleranceSeconds: config.toleranceSeconds } : {}) });
+  const verified = await verifyWebhookSignature({
+    secret: config.secret,
+    ...webhookHeaders(headers),
+    body,
+    ...(config.toleranceSeconds !== undefined ? { toleranceSeconds: config.toleranceSeconds } : {}),
+  });
   if (!verified.ok) return json(401, { ok: false, code: 'invalid_signature', reason: verified.reason });
 
   let document: unknown;
@@ -63,7 +77,12 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
     return json(400, { ok: false, code: 'invalid_payload', reason: 'the body is not JSON' });
   }
   const prediction = parsePrediction(document);
-  if (!prediction) return json(400, { ok: false, code: 'invalid_payload', reason: 'the body is not a prediction: no id, or a status other than created, processing, completed, failed' });
+  if (!prediction)
+    return json(400, {
+      ok: false,
+      code: 'invalid_payload',
+      reason: 'the body is not a prediction: no id, or a status other than created, processing, completed, failed',
+    });
   if (prediction.status !== 'completed' && prediction.status !== 'failed') {
     return json(200, { ok: true, outcome: 'acknowledged', task_id: null, prediction_id: prediction.id, status: null });
   }
@@ -75,14 +94,20 @@ export async function handleWebhook(sql: postgres.Sql, config: WebhookConfig, he
       ...providerResult(config.provider ?? 'wavespeed', final, cost),
       payload: prediction.raw as { [key: string]: JsonValue },
     });
-    return json(200, { ok: true, outcome: recorded.outcome, task_id: recorded.task_id, prediction_id: prediction.id, status: recorded.status });
+    return json(200, {
+      ok: true,
+      outcome: recorded.outcome,
+      task_id: recorded.task_id,
+      prediction_id: prediction.id,
+      status: recorded.status,
+    });
   } catch (error) {
     // A result the ledger refuses (CR003: a cost from costOf outside 0..10000) will not pass on a retry either.
-    if (error instanceof CreditsError && error.code === 'CR003') return json(422, { ok: false, code: 'invalid_result', reason: error.message });
+    if (error instanceof CreditsError && error.code === 'CR003')
+      return json(422, { ok: false, code: 'invalid_result', reason: error.message });
     throw error; // the database is unreachable or failing: a 500, so that a retry may succeed
   }
 }
-
 
 /** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
 export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
@@ -125,8 +150,17 @@ export function wavespeedWebhookExpress(sql: postgres.Sql, config: WebhookConfig
       // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
       const response = raw
         ? await handleWebhook(sql, config, { get: header }, raw)
-        : json(401, { ok: false, code: 'invalid_signature', reason: "no raw body: it was parsed before this handler, or not read at all (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route" });
-      res.status(response.status).set('content-type', 'application/json').set('cache-control', 'no-store').send(await response.text());
+        : json(401, {
+            ok: false,
+            code: 'invalid_signature',
+            reason:
+              "no raw body: it was parsed before this handler, or not read at all (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route",
+          });
+      res
+        .status(response.status)
+        .set('content-type', 'application/json')
+        .set('cache-control', 'no-store')
+        .send(await response.text());
     } catch (error) {
       next(error);
     }

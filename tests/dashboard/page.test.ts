@@ -62,10 +62,14 @@ async function serve(db: TestDatabase) {
 async function open(url: string, width = 1366): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   await page.goto(url);
   await page.waitForSelector('body[data-state="ready"]');
   return { page, problems };
@@ -78,7 +82,9 @@ async function documentFor(db: TestDatabase, from: Date, to: Date): Promise<any>
 
 /** Every [data-field] on the page: its path, value and text. */
 function shownValues(page: Page) {
-  return page.$$eval('[data-field]', (nodes) => nodes.map((n) => ({ field: n.getAttribute('data-field')!, value: n.getAttribute('data-value')!, text: n.textContent ?? '' })));
+  return page.$$eval('[data-field]', (nodes) =>
+    nodes.map((n) => ({ field: n.getAttribute('data-field')!, value: n.getAttribute('data-value')!, text: n.textContent ?? '' })),
+  );
 }
 
 function at(doc: any, field: string): unknown {
@@ -89,7 +95,10 @@ function at(doc: any, field: string): unknown {
 
 const count = (n: number) => new Intl.NumberFormat('en-US').format(n);
 const percent = (r: number | null) => (r === null ? 'no data' : `${(r * 100).toFixed(1)} %`);
-const money = (s: string | null, digits = 2) => (s === null ? 'no data' : `$${new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(s))}`);
+const money = (s: string | null, digits = 2) =>
+  s === null
+    ? 'no data'
+    : `$${new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(s))}`;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -119,12 +128,21 @@ describe('the dashboard page', () => {
     expect(wrong).toEqual([]);
 
     // the headline figures, as text
-    const text = Object.fromEntries(shown.filter((s) => !s.field.includes('.') || /^(totals|refunds)\./.test(s.field) || s.field === 'success_rate').map((s) => [s.field, s.text]));
+    const text = Object.fromEntries(
+      shown
+        .filter((s) => !s.field.includes('.') || /^(totals|refunds)\./.test(s.field) || s.field === 'success_rate')
+        .map((s) => [s.field, s.text]),
+    );
     expect(text).toMatchObject({
-      'totals.generations': count(doc.totals.generations), success_rate: percent(doc.success_rate),
-      'totals.failed': count(doc.totals.failed), 'refunds.tasks': count(doc.refunds.tasks), 'refunds.credits': count(doc.refunds.credits),
-      'refunds.rate': percent(doc.refunds.rate), 'totals.provider_cost_usd': money(doc.totals.provider_cost_usd),
-      'totals.cost_per_generation': money(doc.totals.cost_per_generation, 4), 'totals.cost_per_success': money(doc.totals.cost_per_success, 4),
+      'totals.generations': count(doc.totals.generations),
+      success_rate: percent(doc.success_rate),
+      'totals.failed': count(doc.totals.failed),
+      'refunds.tasks': count(doc.refunds.tasks),
+      'refunds.credits': count(doc.refunds.credits),
+      'refunds.rate': percent(doc.refunds.rate),
+      'totals.provider_cost_usd': money(doc.totals.provider_cost_usd),
+      'totals.cost_per_generation': money(doc.totals.cost_per_generation, 4),
+      'totals.cost_per_success': money(doc.totals.cost_per_success, 4),
       'totals.in_flight': count(doc.totals.in_flight),
     });
     expect(doc.totals.generations).toBe(950);
@@ -159,7 +177,10 @@ describe('the dashboard page', () => {
   it('switches periods: today, 7 days and a custom range, each the document of its days', async () => {
     const { page, problems } = await open(`${seeded.server.url}/`);
     const check = async (from: Date, to: Date, days: number) => {
-      await page.waitForFunction((f) => (window as any).dashboard.document?.period.from.startsWith(f) && document.body.dataset.state === 'ready', isoDay(from));
+      await page.waitForFunction(
+        (f) => (window as any).dashboard.document?.period.from.startsWith(f) && document.body.dataset.state === 'ready',
+        isoDay(from),
+      );
       const doc = await documentFor(seeded.db, from, to);
       const shown = await shownValues(page);
       expect(shown.filter((s) => s.value !== (at(doc, s.field) === null ? 'null' : String(at(doc, s.field))))).toEqual([]);
@@ -170,7 +191,10 @@ describe('the dashboard page', () => {
     const day = await check(today(), new Date(today().getTime() + DAY), 1);
     expect(day.totals.generations).toBe(50);
     // one day's point in the middle of a day-wide axis (not uPlot's default span of years)
-    const x = await page.evaluate(() => { const p = (window as any).dashboard.charts.generations.plot; return [p.scales.x.min, p.scales.x.max, p.data[0][0]]; });
+    const x = await page.evaluate(() => {
+      const p = (window as any).dashboard.charts.generations.plot;
+      return [p.scales.x.min, p.scales.x.max, p.data[0][0]];
+    });
     expect([x[1] - x[0], x[2] - x[0]]).toEqual([86_400, 43_200]);
     await page.click('button[data-days="7"]');
     await check(new Date(today().getTime() - 6 * DAY), new Date(today().getTime() + DAY), 7);
@@ -183,13 +207,22 @@ describe('the dashboard page', () => {
     await page.close();
   });
 
-  it('plots one point per day per series, the values of the chart\'s own table', async () => {
+  it("plots one point per day per series, the values of the chart's own table", async () => {
     const { page } = await open(`${seeded.server.url}/`);
     const doc = await documentFor(seeded.db, new Date(today().getTime() - 29 * DAY), new Date(today().getTime() + DAY));
-    const charts: Record<string, any> = await page.evaluate(() => Object.fromEntries(Object.entries((window as any).dashboard.charts).map(([name, c]: [string, any]) =>
-      [name, { data: c.plot.data, labels: c.plot.series.map((s: any) => s.label), width: c.plot.width }])));
+    const charts: Record<string, any> = await page.evaluate(() =>
+      Object.fromEntries(
+        Object.entries((window as any).dashboard.charts).map(([name, c]: [string, any]) => [
+          name,
+          { data: c.plot.data, labels: c.plot.series.map((s: any) => s.label), width: c.plot.width },
+        ]),
+      ),
+    );
     const keys: Record<string, string[]> = {
-      generations: ['generations', 'failed'], success_rate: ['success_rate'], spend: ['provider_cost_usd', 'failed_cost_usd'], refund_rate: ['refund_rate'],
+      generations: ['generations', 'failed'],
+      success_rate: ['success_rate'],
+      spend: ['provider_cost_usd', 'failed_cost_usd'],
+      refund_rate: ['refund_rate'],
     };
     expect(Object.keys(charts).sort()).toEqual(Object.keys(keys).sort());
     for (const [name, chart] of Object.entries(charts) as [string, any][]) {
@@ -199,7 +232,9 @@ describe('the dashboard page', () => {
         const plotted = chart.data[i + 1];
         expect(plotted, `${name} ${key}`).toHaveLength(30);
         expect(plotted).toEqual(doc.daily.map((d: any) => (d[key] === null ? null : Number(d[key]))));
-        const table = await page.$$eval(`figure[data-chart="${name}"] table td[data-field$=".${key}"]`, (cells) => cells.map((c) => c.getAttribute('data-value')));
+        const table = await page.$$eval(`figure[data-chart="${name}"] table td[data-field$=".${key}"]`, (cells) =>
+          cells.map((c) => c.getAttribute('data-value')),
+        );
         expect(table.map((v) => (v === 'null' ? null : Number(v)))).toEqual(plotted);
       }
     }
@@ -255,7 +290,10 @@ describe('the dashboard page', () => {
   it('holds at a laptop and a phone width (no horizontal scroll), and leaves screenshots', async () => {
     const out = path.join(packageRoot, 'test-results');
     await mkdir(out, { recursive: true });
-    for (const [name, width] of [['desktop', 1366], ['phone', 390]] as const) {
+    for (const [name, width] of [
+      ['desktop', 1366],
+      ['phone', 390],
+    ] as const) {
       const { page } = await open(`${seeded.server.url}/`, width);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `${name}: the page scrolls sideways`).toBeLessThanOrEqual(0);

@@ -21,7 +21,9 @@ afterAll(() => db.drop());
 
 /** Starts `credits dashboard --serve ...` and resolves with the page URL it prints. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(tsx, [cliPath, 'dashboard', '--serve', '--port', '0', ...args], { env: { ...process.env, DATABASE_URL: db.url, ...env } });
+  const child = spawn(tsx, [cliPath, 'dashboard', '--serve', '--port', '0', ...args], {
+    env: { ...process.env, DATABASE_URL: db.url, ...env },
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -29,15 +31,18 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<{ chil
       const url = /dashboard: (\S+)/.exec(out)?.[1];
       if (url) resolve({ child, url });
     });
-    child.stderr!.on('data', (chunk) => { out += chunk; });
+    child.stderr!.on('data', (chunk) => {
+      out += chunk;
+    });
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
 }
 
-const stopped = (child: ChildProcess) => new Promise<number | null>((resolve) => {
-  child.once('exit', (code) => resolve(code));
-  child.kill('SIGINT');
-});
+const stopped = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
 
 describe('credits dashboard --serve', () => {
   it('serves the page and its data on loopback, and stops cleanly on Ctrl-C', async () => {
@@ -57,7 +62,12 @@ describe('credits dashboard --serve', () => {
     // A page elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) gets nothing.
     const port = new URL(url).port;
     const rebound = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/stats.json', headers: { host: `evil.example:${port}` } }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/stats.json', headers: { host: `evil.example:${port}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+        .on('error', reject);
     });
     expect(rebound).toBe(421);
     expect(await stopped(child)).toBe(0);
@@ -73,7 +83,10 @@ describe('credits dashboard --serve', () => {
   });
 
   it('needs a token for any address but loopback, and answers 401 without it', async () => {
-    const refused = await runCli(['dashboard', '--serve', '--host', '0.0.0.0'], { DATABASE_URL: db.url, CREDITS_DASHBOARD_TOKEN: undefined });
+    const refused = await runCli(['dashboard', '--serve', '--host', '0.0.0.0'], {
+      DATABASE_URL: db.url,
+      CREDITS_DASHBOARD_TOKEN: undefined,
+    });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('give a token');
     expect((await runCli(['dashboard', '--serve', '--token', 'short'], { DATABASE_URL: db.url })).code).toBe(2);
@@ -118,12 +131,20 @@ describe('the handlers', () => {
     }
     expect((await route(new Request('http://x/admin/hasOwnProperty.js'))).status).toBe(404);
     const custom = await route(new Request('http://x/stats.json?from=2026-11-01&to=2026-11-30'));
-    expect((await custom.json()).period).toEqual({ from: '2026-11-01T00:00:00+00:00', to: '2026-12-01T00:00:00+00:00', as_of_refresh: true });
+    expect((await custom.json()).period).toEqual({
+      from: '2026-11-01T00:00:00+00:00',
+      to: '2026-12-01T00:00:00+00:00',
+      as_of_refresh: true,
+    });
   });
 
-  it('mounts under an Express admin path, behind the app\'s own authentication', async () => {
+  it("mounts under an Express admin path, behind the app's own authentication", async () => {
     const app = express();
-    app.use('/admin/dashboard', (req, res, next) => (req.get('x-admin') === 'yes' ? next() : res.status(403).end()), dashboardExpress(db.sql));
+    app.use(
+      '/admin/dashboard',
+      (req, res, next) => (req.get('x-admin') === 'yes' ? next() : res.status(403).end()),
+      dashboardExpress(db.sql),
+    );
     const http = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => http.once('listening', resolve));
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/admin/dashboard`;

@@ -13,7 +13,14 @@ export async function newAccount(sql: Sql, tier = 'free'): Promise<string> {
 }
 
 export async function startGeneration(sql: Sql, userId: string, credits: number, idempotencyKey?: string) {
-  const row = await client.startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'nano-banana', credits, idempotencyKey });
+  const row = await client.startGeneration(sql, {
+    userId,
+    taskType: 'enhance',
+    provider: 'wavespeed',
+    model: 'nano-banana',
+    credits,
+    idempotencyKey,
+  });
   // balances are bigint; the tests' amounts are small, numbers keep their assertions plain
   return { task_id: row.task_id!, balance: Number(row.balance!), replayed: row.replayed! };
 }

@@ -21,9 +21,15 @@ export async function startGlueBench(options: { connections: number; timeoutMs: 
   const fake = await startFakeWaveSpeed({ prices: { [glueModel]: gluePrice } });
   await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', ${glueModel}, ${gluePrice}, '2020-01-01')`;
   const receiver = await serveFetch(wavespeedWebhookRoute(db.sql, { secret: fake.secret }));
-  const config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: options.timeoutMs }), webhookUrl: `${receiver.url}/webhooks/wavespeed` };
+  const config = {
+    api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: options.timeoutMs }),
+    webhookUrl: `${receiver.url}/webhooks/wavespeed`,
+  };
   return {
-    db, fake, receiver, config,
+    db,
+    fake,
+    receiver,
+    config,
     async close() {
       await fake.close();
       await receiver.close();

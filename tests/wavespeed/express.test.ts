@@ -35,8 +35,14 @@ afterAll(async () => {
 });
 
 const submit = (userId: string, mount: 'raw' | 'parsed') =>
-  submitGeneration(db.sql, { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: `${base}/${mount}/webhooks/wavespeed` },
-    { userId, model: 'google/nano-banana/edit', input: { prompt: 'x' }, credits: 3 });
+  submitGeneration(
+    db.sql,
+    {
+      api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }),
+      webhookUrl: `${base}/${mount}/webhooks/wavespeed`,
+    },
+    { userId, model: 'google/nano-banana/edit', input: { prompt: 'x' }, credits: 3 },
+  );
 
 describe('wavespeedWebhookExpress', () => {
   it('behind express.raw: verifies and completes the task', async () => {
@@ -53,7 +59,11 @@ describe('wavespeedWebhookExpress', () => {
     await fake.settled();
     expect(fake.deliveries.find((d) => d.prediction === predictionId)?.status).toBe(401);
     expect((await client.getGeneration(db.sql, { taskId })).status).toBe('processing');
-    const refused = await fetch(`${base}/parsed/webhooks/wavespeed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "x"}' });
+    const refused = await fetch(`${base}/parsed/webhooks/wavespeed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": "x"}',
+    });
     expect(await refused.json()).toMatchObject({ ok: false, code: 'invalid_signature', reason: expect.stringMatching(/express\.raw/) });
   });
 });

@@ -27,9 +27,11 @@ async function pendingTask() {
 const state = async (taskId: string) => (await client.getGeneration(db.sql, { taskId })).status;
 // Advisory locks of this test's database only: other test files run at the same time.
 const advisoryLocks = async (granted: boolean) =>
-  (await db.sql`select count(*)::int as n from pg_locks
+  (
+    await db.sql`select count(*)::int as n from pg_locks
                  where locktype = 'advisory' and granted = ${granted}
-                   and database = (select oid from pg_database where datname = current_database())`)[0]!.n as number;
+                   and database = (select oid from pg_database where datname = current_database())`
+  )[0]!.n as number;
 const waitingOnLock = () => advisoryLocks(false);
 async function until(condition: () => Promise<boolean>) {
   for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 10));
@@ -45,7 +47,12 @@ describe('a result racing its submission', () => {
       await held; // not committed yet
     });
     await until(async () => (await advisoryLocks(true)) > 0);
-    const result = client.recordProviderResult(other, { provider: 'wavespeed', externalTaskId: job, status: 'completed', providerCostUsd: '0.05' });
+    const result = client.recordProviderResult(other, {
+      provider: 'wavespeed',
+      externalTaskId: job,
+      status: 'completed',
+      providerCostUsd: '0.05',
+    });
     await until(async () => (await waitingOnLock()) > 0);
     expect(await waitingOnLock()).toBe(1); // the result waits for the submission's commit
     release();
@@ -60,7 +67,12 @@ describe('a result racing its submission', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const result = other.begin(async (tx) => {
-      const r = await client.recordProviderResult(tx, { provider: 'wavespeed', externalTaskId: job, status: 'failed', errorMessage: 'nsfw' });
+      const r = await client.recordProviderResult(tx, {
+        provider: 'wavespeed',
+        externalTaskId: job,
+        status: 'failed',
+        errorMessage: 'nsfw',
+      });
       await held;
       return r;
     });
@@ -71,18 +83,24 @@ describe('a result racing its submission', () => {
     release();
     expect(await result).toMatchObject({ task_id: null, outcome: 'stored' });
     expect(await submission).toMatchObject({ task_id: taskId, status: 'failed', outcome: 'submitted' });
-    expect(await client.getGeneration(db.sql, { taskId })).toMatchObject({ status: 'failed', failure_source: 'callback', error_message: 'nsfw' });
+    expect(await client.getGeneration(db.sql, { taskId })).toMatchObject({
+      status: 'failed',
+      failure_source: 'callback',
+      error_message: 'nsfw',
+    });
     expect((await client.getCreditBalance(db.sql, { userId })).total_credits).toBe(500);
     expect(await client.verifyLedger(db.sql)).toEqual([]);
   });
 
   it('many results and submissions at once: every task ends as its provider said, each charge refunded at most once', async () => {
     const tasks = await Promise.all(Array.from({ length: 30 }, pendingTask));
-    await Promise.all(tasks.flatMap(({ taskId, job }, i) => {
-      const status = i % 3 === 0 ? 'failed' : 'completed';
-      const record = () => client.recordProviderResult(i % 2 ? db.sql : other, { provider: 'wavespeed', externalTaskId: job, status });
-      return [client.markGenerationSubmitted(i % 2 ? other : db.sql, { taskId, externalTaskId: job }), record(), record()];
-    }));
+    await Promise.all(
+      tasks.flatMap(({ taskId, job }, i) => {
+        const status = i % 3 === 0 ? 'failed' : 'completed';
+        const record = () => client.recordProviderResult(i % 2 ? db.sql : other, { provider: 'wavespeed', externalTaskId: job, status });
+        return [client.markGenerationSubmitted(i % 2 ? other : db.sql, { taskId, externalTaskId: job }), record(), record()];
+      }),
+    );
     for (const [i, { taskId }] of tasks.entries()) expect(await state(taskId)).toBe(i % 3 === 0 ? 'failed' : 'completed');
     expect(await client.verifyLedger(db.sql)).toEqual([]);
   });

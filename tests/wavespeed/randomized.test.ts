@@ -26,12 +26,37 @@ beforeAll(async () => {
 });
 afterAll(() => bench?.close());
 
-
-const submits: SubmitBehaviour[] = ['accept', 'accept', 'accept', 'accept', 'accept', 'accept', 'http500', 'http400', 'malformed', 'hang-before', 'hang-after'];
-const webhooks: WebhookBehaviour[] = ['completed', 'completed', 'completed', 'failed', 'lost', 'lost-failed', 'stays-processing', 'duplicate', 'out-of-order', 'before-answer', 'forged', 'stale', 'altered'];
+const submits: SubmitBehaviour[] = [
+  'accept',
+  'accept',
+  'accept',
+  'accept',
+  'accept',
+  'accept',
+  'http500',
+  'http400',
+  'malformed',
+  'hang-before',
+  'hang-after',
+];
+const webhooks: WebhookBehaviour[] = [
+  'completed',
+  'completed',
+  'completed',
+  'failed',
+  'lost',
+  'lost-failed',
+  'stays-processing',
+  'duplicate',
+  'out-of-order',
+  'before-answer',
+  'forged',
+  'stale',
+  'altered',
+];
 
 describe('a randomized day through the WaveSpeed glue', () => {
-  it('ends with nothing in flight, every balance explained, a sound ledger, and the provider\'s spend recorded', async () => {
+  it("ends with nothing in flight, every balance explained, a sound ledger, and the provider's spend recorded", async () => {
     const seed = Number(process.env.RANDOMIZED_SEED ?? Date.now() % 100_000);
     const rnd = seededRandom(seed);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
@@ -50,16 +75,25 @@ describe('a randomized day through the WaveSpeed glue', () => {
         return { submit, webhook, delayMs: Math.floor(rnd() * 40) };
       });
       fake.plan(...plans);
-      await Promise.all(plans.map(async (_, i) => {
-        const userId = users[(chunk * 12 + i) % users.length]!;
-        try {
-          await submitGeneration(db.sql, config, { userId, model, input: { prompt: `#${chunk}-${i}` }, credits, idempotencyKey: `g-${chunk}-${i}` });
-          outcomes.submitted++;
-        } catch (error) {
-          if (!(error instanceof SubmitFailedError) || !error.refunded) throw new Error(`seed ${seed}: ${String(error)}`, { cause: error });
-          outcomes.refusedAndRefunded++;
-        }
-      }));
+      await Promise.all(
+        plans.map(async (_, i) => {
+          const userId = users[(chunk * 12 + i) % users.length]!;
+          try {
+            await submitGeneration(db.sql, config, {
+              userId,
+              model,
+              input: { prompt: `#${chunk}-${i}` },
+              credits,
+              idempotencyKey: `g-${chunk}-${i}`,
+            });
+            outcomes.submitted++;
+          } catch (error) {
+            if (!(error instanceof SubmitFailedError) || !error.refunded)
+              throw new Error(`seed ${seed}: ${String(error)}`, { cause: error });
+            outcomes.refusedAndRefunded++;
+          }
+        }),
+      );
     }
     await fake.settled();
     expect(outcomes.submitted + outcomes.refusedAndRefunded, `seed ${seed}`).toBe(300);

@@ -92,7 +92,9 @@ describe('reconcileGenerations', () => {
     const holding = new Promise<void>((resolve) => (release = resolve));
     let held: Promise<unknown> | undefined;
     const api = new WaveSpeedApi({
-      apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000,
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      timeoutMs: 2000,
       fetch: async (url, init) => {
         if (String(url).includes(blockedJob) && !held) {
           let locked!: () => void;

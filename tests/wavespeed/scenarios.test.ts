@@ -28,10 +28,16 @@ beforeEach(async () => {
 
 const submit = (userId: string, extra: { idempotencyKey?: string } = {}) =>
   submitGeneration(db.sql, config, { userId, model, input: { prompt: 'a cat', image: 'https://img.test/cat.png' }, credits: 5, ...extra });
-const failure = (work: Promise<unknown>) => work.then(() => { throw new Error('expected a SubmitFailedError'); }, (e: unknown) => {
-  expect(e).toBeInstanceOf(SubmitFailedError);
-  return e as SubmitFailedError;
-});
+const failure = (work: Promise<unknown>) =>
+  work.then(
+    () => {
+      throw new Error('expected a SubmitFailedError');
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(SubmitFailedError);
+      return e as SubmitFailedError;
+    },
+  );
 const task = (taskId: string) => client.getGeneration(db.sql, { taskId });
 const balance = async (userId: string) => (await client.getCreditBalance(db.sql, { userId })).total_credits;
 async function sound() {
@@ -39,17 +45,23 @@ async function sound() {
 }
 /** The stored (not yet applied) provider result of a prediction, if any. */
 const stored = async (prediction: string) =>
-  (await db.sql`select status, applied_at is not null as applied, task_id from credits_private.provider_results where external_task_id = ${prediction}`)[0];
+  (
+    await db.sql`select status, applied_at is not null as applied, task_id from credits_private.provider_results where external_task_id = ${prediction}`
+  )[0];
 
 describe('submitting', () => {
-  it('charges, posts, records the prediction; the completed webhook completes it at the price table\'s cost', async () => {
+  it("charges, posts, records the prediction; the completed webhook completes it at the price table's cost", async () => {
     const user = await newAccount(db.sql, 'pro');
     const submitted = await submit(user);
     expect(submitted).toMatchObject({ replayed: false, balance: 495, status: 'processing' });
     expect(fake.predictions.get(submitted.predictionId)!.webhook).toBe(config.webhookUrl);
     await fake.settled();
-    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', provider_cost_usd: '0.039000', external_task_id: submitted.predictionId,
-      result_url: `https://cdn.fake-wavespeed.test/${submitted.predictionId}.png` });
+    expect(await task(submitted.taskId)).toMatchObject({
+      status: 'completed',
+      provider_cost_usd: '0.039000',
+      external_task_id: submitted.predictionId,
+      result_url: `https://cdn.fake-wavespeed.test/${submitted.predictionId}.png`,
+    });
     expect(await balance(user)).toBe(495);
     await sound();
   });
@@ -75,8 +87,13 @@ describe('submitting', () => {
     const closed = await serveFetch(async () => new Response());
     await closed.close(); // a port nothing listens on any more
     const user = await newAccount(db.sql, 'pro');
-    const error = await failure(submitGeneration(db.sql, { ...config, api: new WaveSpeedApi({ apiKey: 'k', baseUrl: closed.url, timeoutMs: 400 }) },
-      { userId: user, model, input: {}, credits: 5 }));
+    const error = await failure(
+      submitGeneration(
+        db.sql,
+        { ...config, api: new WaveSpeedApi({ apiKey: 'k', baseUrl: closed.url, timeoutMs: 400 }) },
+        { userId: user, model, input: {}, credits: 5 },
+      ),
+    );
     expect(error).toMatchObject({ refunded: true, reason: 'network', mayHaveReachedProvider: false, balance: 500 });
     await sound();
   });
@@ -93,7 +110,8 @@ describe('submitting', () => {
     await sound();
     // Ten minutes on, no submission has claimed it: monitoring counts it as spend without a task.
     await db.sql`update credits_private.provider_results set received_at = now() - interval '11 minutes' where external_task_id = ${created!.id}`;
-    const [unmatched] = await db.sql`select model, cost_usd::text from monitoring.unmatched_provider_results where external_task_id = ${created!.id}`;
+    const [unmatched] =
+      await db.sql`select model, cost_usd::text from monitoring.unmatched_provider_results where external_task_id = ${created!.id}`;
     expect(unmatched).toEqual({ model, cost_usd: '0.039000' });
     const stats = await client.adminCreditStats(db.sql, { from: new Date(Date.now() - 3_600_000) });
     expect(stats.unmatched_provider_results.count).toBeGreaterThanOrEqual(1);
@@ -110,15 +128,23 @@ describe('submitting', () => {
     expect(fake.deliveries.find((d) => d.prediction === submitted.predictionId)?.status).toBe(200);
     expect(await task(submitted.taskId)).toMatchObject({ status: 'failed', failure_source: 'timeout', provider_cost_usd: '0.039000' });
     expect(await balance(user)).toBe(500);
-    const [late] = await db.sql`select provider_cost_usd::text, result_url from credits_private.late_results where task_id = ${submitted.taskId}`;
+    const [late] =
+      await db.sql`select provider_cost_usd::text, result_url from credits_private.late_results where task_id = ${submitted.taskId}`;
     expect(late).toEqual({ provider_cost_usd: '0.039000', result_url: `https://cdn.fake-wavespeed.test/${submitted.predictionId}.png` });
     await client.monitoringRefreshRollups(db.sql);
-    const [today] = await client.readMonitoringSummary(db.sql, { where: { granularity: 'day' }, orderBy: 'period_start', descending: true, limit: 1 });
+    const [today] = await client.readMonitoringSummary(db.sql, {
+      where: { granularity: 'day' },
+      orderBy: 'period_start',
+      descending: true,
+      limit: 1,
+    });
     expect(Number(today!.failed_cost_usd)).toBeGreaterThanOrEqual(0.039);
     const stats = await client.adminCreditStats(db.sql);
     expect(stats.totals.failed_cost_usd).toBe(today!.failed_cost_usd);
     // A second late result of the same task records nothing more.
-    expect(await client.completeGeneration(db.sql, { taskId: submitted.taskId, providerCostUsd: '9' })).toMatchObject({ outcome: 'ignored_already_failed' });
+    expect(await client.completeGeneration(db.sql, { taskId: submitted.taskId, providerCostUsd: '9' })).toMatchObject({
+      outcome: 'ignored_already_failed',
+    });
     expect(await task(submitted.taskId)).toMatchObject({ provider_cost_usd: '0.039000' });
     await sound();
   });
@@ -149,7 +175,14 @@ describe('retrying with the same idempotency key', () => {
   it('while the first attempt may still be posting: refused as in progress; once it is taken as dead, it posts', async () => {
     const user = await newAccount(db.sql, 'pro');
     // The first attempt charged, then died before the POST.
-    const charged = await client.startGeneration(db.sql, { userId: user, taskType: 'generate', provider: 'wavespeed', model, credits: 5, idempotencyKey: 'req-3' });
+    const charged = await client.startGeneration(db.sql, {
+      userId: user,
+      taskType: 'generate',
+      provider: 'wavespeed',
+      model,
+      credits: 5,
+      idempotencyKey: 'req-3',
+    });
     const error = await failure(submit(user, { idempotencyKey: 'req-3' }));
     expect(error).toMatchObject({ reason: 'in_progress', refunded: false });
     await db.sql`update enhancement_tasks set created_at = now() - interval '5 minutes', updated_at = now() - interval '5 minutes' where id = ${charged.task_id}`;
@@ -168,7 +201,12 @@ describe('webhooks', () => {
     fake.plan({ webhook: 'failed' });
     const submitted = await submit(user);
     await fake.settled();
-    expect(await task(submitted.taskId)).toMatchObject({ status: 'failed', failure_source: 'callback', error_message: 'content policy violation', provider_cost_usd: '0.000000' });
+    expect(await task(submitted.taskId)).toMatchObject({
+      status: 'failed',
+      failure_source: 'callback',
+      error_message: 'content policy violation',
+      provider_cost_usd: '0.000000',
+    });
     expect(await balance(user)).toBe(500);
     await sound();
   });
@@ -221,13 +259,15 @@ describe('webhooks', () => {
   it('answers 400 to a signed body that is not a prediction, 405 to a GET', async () => {
     const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
     expect((await route(new Request('http://app/webhooks/wavespeed'))).status).toBe(405);
-    const unsigned = await route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: '{"id": "x", "status": "completed"}' }));
+    const unsigned = await route(
+      new Request('http://app/webhooks/wavespeed', { method: 'POST', body: '{"id": "x", "status": "completed"}' }),
+    );
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toEqual({ ok: false, code: 'invalid_signature', reason: 'missing_headers' });
   });
 });
 
-describe('the webhook route\'s limits', () => {
+describe("the webhook route's limits", () => {
   it('refuses a body over 1 MB unread (413), and writes nothing', async () => {
     const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
     const big = await route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: 'x'.repeat((1 << 20) + 1) }));
@@ -236,7 +276,14 @@ describe('the webhook route\'s limits', () => {
 
   it('a retry of a task completed by other means posts nothing', async () => {
     const userId = await newAccount(db.sql, 'pro');
-    const charged = await client.startGeneration(db.sql, { userId, taskType: 'generate', provider: 'wavespeed', model, credits: 5, idempotencyKey: 'other-way' });
+    const charged = await client.startGeneration(db.sql, {
+      userId,
+      taskType: 'generate',
+      provider: 'wavespeed',
+      model,
+      credits: 5,
+      idempotencyKey: 'other-way',
+    });
     await client.completeGeneration(db.sql, { taskId: charged.task_id });
     const posted = fake.predictions.size;
     const error = await failure(submit(userId, { idempotencyKey: 'other-way' }));

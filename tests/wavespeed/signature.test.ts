@@ -9,7 +9,8 @@ import { verifyWebhookSignature } from '../../src/wavespeed/signature.js';
 const secret = 'whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=';
 const id = 'msg_2Qm6vZ';
 const timestamp = '1764547200';
-const body = '{"id":"pred_abc123","model":"google/nano-banana/edit","outputs":["https://cdn.example/out.png"],"status":"completed","error":""}';
+const body =
+  '{"id":"pred_abc123","model":"google/nano-banana/edit","outputs":["https://cdn.example/out.png"],"status":"completed","error":""}';
 const opensslSignature = 'eda0051ddd9c8e81f75ce683fa326d630764cf76ba30b0b8be762919c44d33b0';
 const base64DecodedKeySignature = 'a8db2ba27314f706c785e530ed490daf1e4c7e677e7a616adb18bb36014bbced';
 const now = 1764547200 * 1000 + 42_000; // 42 s after signing
