@@ -246,7 +246,10 @@ async function main() {
     const hot8 = results['rpc, one hot user: start → submitted → completed@8']!;
     console.log('\nratios at 8 clients:');
     console.log(
-      `  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${(((3 * pgbenchLifecycles) / ceiling[8]!) * 100).toFixed(0)} % (target ≥ 70 %)`,
+      `  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${(((3 * pgbenchLifecycles) / ceiling[8]!) * 100).toFixed(0)} % (what the guarantees cost: docs/performance.md)`,
+    );
+    console.log(
+      `  the RPC lifecycle ÷ the straightforward lifecycle, both from pgbench: ${((pgbenchLifecycles / straightforwardLifecycles) * 100).toFixed(0)} %`,
     );
     console.log(
       `  the straightforward lifecycle without the guarantees ÷ the same ceiling: ${(((3 * straightforwardLifecycles) / ceiling[8]!) * 100).toFixed(0)} %`,
@@ -256,7 +259,7 @@ async function main() {
       `  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`,
     );
     console.log(
-      `  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}× (target ≥ 1.5×)`,
+      `  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}×`,
     );
     console.log(
       `  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`,
