@@ -258,9 +258,7 @@ async function main() {
     console.log(
       `  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`,
     );
-    console.log(
-      `  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}×`,
-    );
+    console.log(`  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}×`);
     console.log(
       `  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`,
     );
