@@ -106,7 +106,9 @@ create table public.user_credits (
   monthly_credits bigint not null default 0,
   purchased_credits bigint not null default 0,
   period_start date,
+  pending_tier text,
   constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance, period_start)),
+  constraint user_credits_pending_tier_fkey FOREIGN KEY (pending_tier) REFERENCES credit_tiers(tier),
   constraint user_credits_tier_fkey FOREIGN KEY (tier) REFERENCES credit_tiers(tier),
   constraint user_credits_pkey PRIMARY KEY (user_id)
 );
@@ -115,6 +117,7 @@ CREATE INDEX user_credits_tier_idx ON public.user_credits USING btree (tier);
 alter table public.user_credits enable row level security;
 create policy user_credits_select_own on public.user_credits for select to authenticated using ((user_id = ( SELECT (NULLIF(((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text), ''::text))::uuid AS "nullif")));
 create policy user_credits_select_service on public.user_credits for select to credits_service using (true);
+comment on column public.user_credits.pending_tier is 'The tier the account''s next period starts on (a scheduled downgrade); null when it stays on tier.';
 
 -- credits_private.late_results: Results of tasks that had already failed (and been refunded): the spend of a generation the user did not pay for.
 create table credits_private.late_results (
@@ -156,6 +159,23 @@ create table credits_private.sweeper_state (
   margin interval not null default '00:10:00'::interval,
   constraint sweeper_state_margin_check CHECK ((margin >= '00:00:00'::interval)),
   constraint sweeper_state_pkey PRIMARY KEY (name)
+);
+
+-- credits_private.tier_changes: Every plan change asked of change_tier, by idempotency key: what it did and what it granted.
+create table credits_private.tier_changes (
+  id bigint not null,
+  user_id uuid not null,
+  idempotency_key text not null,
+  from_tier text not null,
+  to_tier text not null,
+  outcome text not null,
+  credits_granted bigint not null default 0,
+  transaction_id uuid,
+  period_start date not null,
+  created_at timestamp with time zone not null default now(),
+  constraint tier_changes_outcome_check CHECK ((outcome = ANY (ARRAY['upgraded'::text, 'changed'::text, 'downgrade_scheduled'::text, 'unchanged'::text]))),
+  constraint tier_changes_pkey PRIMARY KEY (id),
+  constraint tier_changes_user_id_idempotency_key_key UNIQUE (user_id, idempotency_key)
 );
 
 -- monitoring.activity_rollup_weekly: Users with at least one generation started in the ISO week, and those whose first generation it was.

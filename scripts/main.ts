@@ -151,6 +151,21 @@ async function main() {
     }
     console.log(`  ${DEMO_USERS} accounts (free, basic, pro), a credit pack for every fourth, provider prices`);
 
+    console.log('\n== Plan changes');
+    // The payment provider's events, their ids the keys: a second run on this database replays them.
+    for (const [user, tier] of [
+      [users[1]!, 'pro'],
+      [users[2]!, 'free'],
+    ] as const) {
+      const [change] = await sql`select * from change_tier(${user}, ${tier}, ${`demo-plan-${user}`})`;
+      console.log(
+        `  ${user.slice(0, 8)} → ${tier}: ${change!.outcome}${change!.replayed ? ' (replayed)' : ''}, ` +
+          (change!.outcome === 'upgraded'
+            ? `${change!.credits_granted} credits for this month at once`
+            : `its next month starts on ${change!.pending_tier}`),
+      );
+    }
+
     console.log(`\n== A day of ${GENERATIONS} generations through the WaveSpeed glue`);
     const { tally, webhooks, reconciled, swept, generated } = await simulateDay(sql, users);
     console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
@@ -166,7 +181,7 @@ async function main() {
 
     console.log('\n== Balances');
     const balances = await sql`
-      select u.user_id, b.tier, b.total_credits total, b.monthly_credits monthly, b.purchased_credits purchased,
+      select u.user_id, b.tier, coalesce(b.pending_tier, '') next, b.total_credits total, b.monthly_credits monthly, b.purchased_credits purchased,
              b.used_this_month used,
              (select count(*)::int from credit_transactions c where c.user_id = u.user_id and c.type = 'refund') refunds
         from unnest(${users}::uuid[]) u(user_id), get_credit_balance(u.user_id) b order by b.tier, u.user_id`;

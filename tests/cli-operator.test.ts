@@ -234,6 +234,30 @@ describe('output shapes', () => {
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(80);
   });
 
+  it('changes a plan with tier: an upgrade now, the same key replayed, an unknown tier refused', async () => {
+    const userId = '22222222-2222-4222-8222-222222222222';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
+    const up = await runCli(['tier', userId, 'pro', '--key', 'evt_1', '--json'], { DATABASE_URL: db.url });
+    expect(up.code).toBe(0);
+    expect(JSON.parse(up.stdout)).toEqual({
+      tier: 'pro',
+      pending_tier: null,
+      outcome: 'upgraded',
+      credits_granted: 400,
+      balance: 500,
+      replayed: false,
+    });
+    const again = await runCli(['tier', userId, 'pro', '--key', 'evt_1'], { DATABASE_URL: db.url });
+    expect(again.stdout).toMatch(/^replayed +true$/m);
+    const unknown = await runCli(['tier', userId, 'platinum', '--key', 'evt_2'], { DATABASE_URL: db.url });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('CR003');
+    const keyless = await runCli(['tier', userId, 'free'], { DATABASE_URL: db.url });
+    expect(keyless.code).toBe(2);
+    expect(keyless.stderr).toContain('--key is required');
+    expect(await db.sql`select tier, credits::int from user_credits where user_id = ${userId}`).toEqual([{ tier: 'pro', credits: 500 }]);
+  });
+
   it('gives dashboard --json figures the shapes admin_credit_stats gives them', async () => {
     const result = await runCli(['dashboard', '--json', '--refresh'], { DATABASE_URL: db.url });
     expect(result.code).toBe(0);

@@ -136,6 +136,39 @@ describe('concurrency', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('ends plan changes racing the monthly allocation at a period boundary the same in either order', async () => {
+    // 20 accounts on basic (100 a month) in last month: half upgrade to pro (500), half downgrade to free,
+    // each change sent twice with one key, while two allocations start the month.
+    const users = await Promise.all(Array.from({ length: 20 }, () => newAccount(db.sql, 'basic')));
+    await db.sql`update user_credits set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    await db.sql`update credit_transactions set period_start = period_start - interval '1 month' where user_id = any(${users})`;
+    const target = (i: number) => (i % 2 === 0 ? 'pro' : 'free');
+    const changes = users.flatMap((u, i) =>
+      [1, 2].map(() => db.sql`select * from change_tier(${u}, ${target(i)}, ${`plan-${u}`})`.then((r) => r[0]!)),
+    );
+    const allocations = [1, 2].map(() => db.sql`select * from allocate_monthly_credits()`.then((r) => r[0]!));
+    const [changed, allocated] = await Promise.all([settle(changes), settle(allocations)]);
+    expect(changed.codes).toEqual([]);
+    expect(allocated.codes).toEqual([]);
+    expect(changed.ok.filter((r) => r.replayed)).toHaveLength(20);
+    const accounts = await db.sql`
+      select user_id, tier, pending_tier, credits::int, monthly_credits::int,
+             (select count(*)::int from credit_transactions c where c.user_id = uc.user_id and c.type = 'allocation'
+                 and c.period_start = date_trunc('month', now() at time zone 'UTC')::date) allocations,
+             (select coalesce(sum(c.amount), 0)::int from credit_transactions c where c.user_id = uc.user_id and c.type = 'tier_upgrade') upgrades
+        from user_credits uc where uc.user_id = any(${users})`;
+    for (const [i, u] of users.entries()) {
+      const a = accounts.find((r) => r.user_id === u)!;
+      // the month starts on basic either way (a downgrade waits for the next one); an upgrade tops it up once
+      expect(a, u).toMatchObject(
+        target(i) === 'pro'
+          ? { tier: 'pro', pending_tier: null, credits: 500, monthly_credits: 500, allocations: 1, upgrades: 400 }
+          : { tier: 'basic', pending_tier: 'free', credits: 100, monthly_credits: 100, allocations: 1, upgrades: 0 },
+      );
+    }
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('drains the allocation of 3,000 accounts from two schedulers while 4 connections charge: each account starts the month once', async () => {
     const tag = (await db.sql`select md5(random()::text) tag`)[0]!.tag as string;
     await db.sql`select ensure_credit_account(md5(${tag} || i)::uuid, 'basic') from generate_series(1, 3000) i`;

@@ -125,6 +125,25 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0019 rolled back and applied again keeps the plan changes, the scheduled downgrades and the upgrade rows', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const [up, down] = [await newAccount(db.sql, 'basic'), await newAccount(db.sql, 'basic')];
+    await db.sql`select change_tier(${up}, 'pro', 'evt-up')`;
+    await db.sql`select change_tier(${down}, 'free', 'evt-down')`;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0019_tier_changes') }); // through 0019
+    expect(await db.sql`select type, amount::int from credit_transactions where user_id = ${up} and amount = 400`).toEqual([
+      { type: 'adjustment', amount: 400 },
+    ]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select type from credit_transactions where user_id = ${up} and amount = 400`).toEqual([{ type: 'tier_upgrade' }]);
+    expect(await db.sql`select pending_tier from user_credits where user_id = ${down}`).toEqual([{ pending_tier: 'free' }]);
+    const [replay] = await db.sql`select outcome, replayed from change_tier(${up}, 'pro', 'evt-up')`;
+    expect(replay).toEqual({ outcome: 'upgraded', replayed: true });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });
@@ -231,7 +250,8 @@ describe('0007: bigint credits', () => {
                 ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
          order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
   const snapshot = (sql: Sql) =>
-    sql`select (select json_agg(u order by u.user_id)::text from user_credits u) accounts,
+    // 0019's pending_tier leaves with it too (archived where set, then restored)
+    sql`select (select json_agg(to_jsonb(u) - 'pending_tier' order by u.user_id)::text from user_credits u) accounts,
                (select json_agg(c order by c.id)::text from credit_transactions c) ledger,
                -- 0009's column leaves with it when the roll-back passes 0009 (it is archived, then restored)
                (select json_agg(to_jsonb(t) - 'error_message_normalised' order by t.id)::text from enhancement_tasks t) tasks`;

@@ -32,6 +32,10 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.ensure_credit_account', await client.ensureCreditAccount(sql, { userId: crypto.randomUUID() })); // created
   record('public.grant_credits', await client.grantCredits(sql, { userId: pro, credits: 500, reason: 'top-up', idempotencyKey: 'g1' }));
   record('public.grant_credits', await client.grantCredits(sql, { userId: pro, credits: 500, reason: 'top-up', idempotencyKey: 'g1' })); // replayed
+  const planned = await newAccount(sql, 'basic');
+  record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'pro', idempotencyKey: 't1' })); // upgraded
+  record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // scheduled
+  record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // replayed
 
   // Two models of one provider, 20 generations each: 'flaky' fails half of its, so it gets a hint.
   for (let i = 0; i < 20; i++) {

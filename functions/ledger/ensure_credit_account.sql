@@ -17,7 +17,8 @@ create or replace function public.ensure_credit_account(
   out monthly_allowance integer,
   out used_this_month bigint,
   out period_start date,
-  out period_end date
+  out period_end date,
+  out pending_tier text
 )
 language plpgsql
 volatile
@@ -61,7 +62,7 @@ begin
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-                  used_this_month, period_start, period_end
+                  used_this_month, period_start, period_end, pending_tier
     from credits_private.balance_of(p_user_id) b;
 end;
 $$;

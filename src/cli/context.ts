@@ -27,6 +27,8 @@ export interface Flags {
   /** reconcile: the provider's API, from WAVESPEED_API_KEY and WAVESPEED_BASE_URL. */
   wavespeed?: { apiKey: string; baseUrl?: string };
   period?: string;
+  /** tier: the plan change's idempotency key. */
+  key?: string;
 }
 
 /** What every command gets: where to connect, how to print. */

@@ -129,6 +129,18 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
 }
 
 /** `credits balance <user-id>`: one line per figure. */
+export async function tierCommand(ctx: CommandContext): Promise<number> {
+  const [userId, tier] = ctx.args as [string, string];
+  const sql = ctx.connect();
+  try {
+    const change = await client.changeTier(sql, { userId, tier, idempotencyKey: ctx.flags.key! });
+    ctx.print(change, () => console.log(formatRecord({ user_id: userId, ...change })));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function balanceCommand(ctx: CommandContext): Promise<number> {
   const userId = ctx.args[0]!;
   const sql = ctx.connect();

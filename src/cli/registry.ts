@@ -1,7 +1,7 @@
 // Every command of `credits`, with its arguments, options and help text.
 import { cleanupCheckCommand } from './cleanup-command.js';
 import { dashboardCommand } from './dashboard-command.js';
-import { allocateCommand, balanceCommand, statusCommand, sweepCommand } from './ledger-commands.js';
+import { allocateCommand, balanceCommand, statusCommand, sweepCommand, tierCommand } from './ledger-commands.js';
 import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateUpCommand } from './migrate-commands.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
@@ -65,6 +65,21 @@ export const commands: CommandSpec[] = [
     run: balanceCommand,
   },
   {
+    name: 'tier',
+    summary: "change an account's plan: an upgrade now (topped up for this month), a downgrade next month",
+    description:
+      "Calls change_tier: an upgrade applies now and grants the difference of the monthly\nallowances for this month; a downgrade applies when the account's next month starts\n(pending_tier meanwhile). --key is required: the same key again changes nothing.\nExit 1 when refused (CR002 no account, CR003 unknown tier, CR006 key reused for another tier).",
+    arguments: [
+      { name: 'user-id', required: true, check: uuid },
+      { name: 'tier', required: true, check: (t) => t },
+    ],
+    options: ['key'],
+    check: (flags) => {
+      if (flags.key === undefined) throw new UsageError('--key is required (the same key again changes nothing)', 'tier');
+    },
+    run: tierCommand,
+  },
+  {
     name: 'migrate up',
     summary: 'run pending migrations (N at most), then apply changed functions and views',
     description:
@@ -118,9 +133,9 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'refunds backfill',
-    summary: 'dry run of the refund backfill; with --apply, refund in batches (as the package owner)',
+    summary: 'dry run of the refund backfill; with --apply, refund in batches',
     description:
-      "Without --apply: what backfill_missing_refunds would refund; nothing is written.\nWith --apply: refunds them in batches of --batch-size, one transaction each, with progress on\nstderr. Safe to interrupt and to run twice. Run as the package's owner.",
+      'Without --apply: what backfill_missing_refunds would refund; nothing is written.\nWith --apply: refunds them in batches of --batch-size, one transaction each, with progress on\nstderr. Safe to interrupt and to run twice. Run as a member of credits_service (or the owner).',
     arguments: [],
     options: ['apply', 'batch-size'],
     check: (flags) => {

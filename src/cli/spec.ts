@@ -87,6 +87,15 @@ export const optionCatalog = {
       f.limit = positiveInteger(t, n, 100_000);
     },
   },
+  key: {
+    type: 'string',
+    value: 'KEY',
+    help: "the change's idempotency key, e.g. the payment provider's event id: the same key again changes nothing",
+    set: (f, t, n) => {
+      if (t.trim() === '' || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
+      f.key = t;
+    },
+  },
   period: {
     type: 'string',
     value: 'YYYY-MM-01',

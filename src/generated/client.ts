@@ -143,6 +143,24 @@ export function backfillMissingRefunds(sql: Sql, args: BackfillMissingRefundsArg
   return callFunction(sql, 'public.backfill_missing_refunds', [{ name: 'p_dry_run', key: 'dryRun', type: 'boolean' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_after', key: 'after', type: 'uuid' }], args, { shape: 'rows', select: ['task_id', 'user_id', 'credits', 'case when isfinite(failed_at) then (to_jsonb(failed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else failed_at::text end as failed_at', 'error_message', 'refunded', 'balance'], integers: ['credits', 'balance'] }) as Promise<BackfillMissingRefundsResult[]>;
 }
 
+export interface ChangeTierArgs {
+  userId: string;
+  tier: string;
+  idempotencyKey: string;
+}
+export interface ChangeTierResult {
+  tier: string;
+  pending_tier: string | null;
+  outcome: string;
+  credits_granted: number;
+  balance: number;
+  replayed: boolean;
+}
+/** Moves an account to another tier: an upgrade now, with the allowance's difference for this period; a downgrade at the next period. */
+export function changeTier(sql: Sql, args: ChangeTierArgs): Promise<ChangeTierResult> {
+  return callFunction(sql, 'public.change_tier', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['tier', 'pending_tier', 'outcome', 'credits_granted', 'balance', 'replayed'], integers: ['credits_granted', 'balance'] }) as Promise<ChangeTierResult>;
+}
+
 export interface ClaimGenerationsToReconcileArgs {
   provider: string;
   olderThan?: string;
@@ -188,10 +206,11 @@ export interface EnsureCreditAccountResult {
   used_this_month: number;
   period_start: string | null;
   period_end: string | null;
+  pending_tier: string | null;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
 }
 
 export interface ExpireStaleGenerationsArgs {
@@ -241,10 +260,11 @@ export interface GetCreditBalanceResult {
   used_this_month: number;
   period_start: string | null;
   period_end: string | null;
+  pending_tier: string | null;
 }
 /** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GetGenerationArgs {
@@ -313,10 +333,11 @@ export interface MyCreditBalanceResult {
   used_this_month: number;
   period_start: string | null;
   period_end: string | null;
+  pending_tier: string | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface RecordProviderResultArgs {

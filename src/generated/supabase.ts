@@ -78,6 +78,21 @@ export type CreditsLedgerDatabase = {
           balance: number | null;
         }>;
       };
+      change_tier: {
+        Args: {
+          p_user_id: string;
+          p_tier: string;
+          p_idempotency_key: string;
+        };
+        Returns: {
+          tier: string;
+          pending_tier: string | null;
+          outcome: string;
+          credits_granted: number;
+          balance: number;
+          replayed: boolean;
+        };
+      };
       claim_generations_to_reconcile: {
         Args: {
           p_provider: string;
@@ -118,6 +133,7 @@ export type CreditsLedgerDatabase = {
           used_this_month: number;
           period_start: string | null;
           period_end: string | null;
+          pending_tier: string | null;
         };
       };
       expire_stale_generations: {
@@ -162,6 +178,7 @@ export type CreditsLedgerDatabase = {
           used_this_month: number;
           period_start: string | null;
           period_end: string | null;
+          pending_tier: string | null;
         };
       };
       get_generation: {
@@ -223,6 +240,7 @@ export type CreditsLedgerDatabase = {
           used_this_month: number;
           period_start: string | null;
           period_end: string | null;
+          pending_tier: string | null;
         };
       };
       record_provider_result: {

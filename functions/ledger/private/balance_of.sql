@@ -11,22 +11,29 @@ as $$
 #variable_conflict use_column
 declare
   b public.credit_balance;
+  v_pending_allowance integer;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   -- An account still in an earlier month (UTC) is reported as it will be once that month starts
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
   -- read cannot write, and nobody should see last month's monthly credits.
   select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
-         uc.credits_used_this_month, uc.period_start
+         uc.credits_used_this_month, uc.period_start, uc.pending_tier, p.monthly_allowance
     into b.total_credits, b.monthly_credits, b.purchased_credits, b.tier, b.monthly_allowance,
-         b.used_this_month, b.period_start
+         b.used_this_month, b.period_start, b.pending_tier, v_pending_allowance
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
+    left join public.credit_tiers p on p.tier = uc.pending_tier
    where uc.user_id = p_user_id;
   if not found then
     perform credits_private.raise_no_account(p_user_id);
   end if;
   if b.period_start < v_current then
+    if b.pending_tier is not null then -- the new month starts on the scheduled tier
+      b.tier := b.pending_tier;
+      b.monthly_allowance := v_pending_allowance;
+      b.pending_tier := null;
+    end if;
     b.monthly_credits := b.monthly_allowance::bigint;
     b.total_credits := b.purchased_credits + b.monthly_allowance;
     b.used_this_month := 0;

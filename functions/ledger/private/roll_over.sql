@@ -1,6 +1,7 @@
 -- roll_over: moves the given accounts into period p_period (a calendar month, UTC) if they are
--- in an earlier one (or none): unused monthly credits expire ('expiration' row), the tier's
--- allowance is granted ('allocation' row), usage this month restarts at 0. Purchased credits are
+-- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect,
+-- unused monthly credits expire ('expiration' row), the tier's allowance is granted
+-- ('allocation' row), usage this month restarts at 0. Purchased credits are
 -- untouched. An account already in p_period or a later one is left alone, so a period starts
 -- once per account whoever gets there first: the allocation batch or the account's own first
 -- charge, grant or refund of the month (the lazy roll-over).
@@ -21,14 +22,15 @@ as $$
 #variable_conflict use_column
 begin
   with due as (
-    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.monthly_allowance as allowance
+    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.tier, t.monthly_allowance as allowance
       from public.user_credits uc
-      join public.credit_tiers t on t.tier = uc.tier
+      join public.credit_tiers t on t.tier = coalesce(uc.pending_tier, uc.tier)
      where uc.user_id = any(p_user_ids)
        and (uc.period_start is null or uc.period_start < p_period)
   ), moved as (
     update public.user_credits uc
-       set monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
+       set tier = due.tier, pending_tier = null,
+           monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
            monthly_allowance = due.allowance, credits_used_this_month = 0,
            period_start = p_period, last_allocation_at = now(), updated_at = now()
       from due
