@@ -186,6 +186,12 @@ async function main() {
              (select count(*)::int from credit_transactions c where c.user_id = u.user_id and c.type = 'refund') refunds
         from unnest(${users}::uuid[]) u(user_id), get_credit_balance(u.user_id) b order by b.tier, u.user_id`;
     console.table(balances.map(({ user_id, ...b }) => ({ user: String(user_id).slice(0, 8), ...b })));
+    const [statement] = await sql`select * from credit_statement(${users[1]!})`;
+    console.log(
+      `  ${users[1]!.slice(0, 8)}'s month (credit_statement): opened at ${statement!.opening_balance}, allocated ${statement!.allocated} ` +
+        `(its upgrade included), purchased ${statement!.purchased}, used ${statement!.used}, refunded ${statement!.refunded}: ` +
+        `closes at ${statement!.closing_balance}, ${statement!.transactions} ledger rows`,
+    );
 
     console.log('== Refunds and spend');
     const [money] = await sql`

@@ -258,6 +258,33 @@ describe('output shapes', () => {
     expect(await db.sql`select tier, credits::int from user_credits where user_id = ${userId}`).toEqual([{ tier: 'pro', credits: 500 }]);
   });
 
+  it("pages through a history and prints a month's statement", async () => {
+    const userId = '33333333-3333-4333-8333-333333333333';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
+    // grants, not generations: the dashboard test below counts this database's generations
+    for (let i = 0; i < 3; i++) await db.sql`select grant_credits(${userId}::uuid, 2, 'pack', ${`pack-${i}`})`;
+    const first = await runCli(['history', userId, '--limit', '2', '--json'], { DATABASE_URL: db.url });
+    expect(first.code).toBe(0);
+    const page = JSON.parse(first.stdout) as { id: string; type: string; amount: number }[];
+    expect(page.map((r) => [r.type, r.amount])).toEqual([
+      ['purchase', 2],
+      ['purchase', 2],
+    ]);
+    const next = await runCli(['history', userId, '--limit', '2', '--before', page[1]!.id], { DATABASE_URL: db.url });
+    expect(next.stdout).toMatch(/purchase +2/);
+    expect(next.stdout).toMatch(/allocation +100/);
+    const tooMany = await runCli(['history', userId, '--limit', '5000'], { DATABASE_URL: db.url });
+    expect(tooMany.code).toBe(2);
+    const statement = await runCli(['statement', userId, '--json'], { DATABASE_URL: db.url });
+    expect(JSON.parse(statement.stdout)).toMatchObject({
+      opening_balance: 0,
+      allocated: 100,
+      purchased: 6,
+      closing_balance: 106,
+      transactions: 4,
+    });
+  });
+
   it('gives dashboard --json figures the shapes admin_credit_stats gives them', async () => {
     const result = await runCli(['dashboard', '--json', '--refresh'], { DATABASE_URL: db.url });
     expect(result.code).toBe(0);

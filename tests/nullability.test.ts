@@ -36,6 +36,8 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'pro', idempotencyKey: 't1' })); // upgraded
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // scheduled
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // replayed
+  record('public.credit_history', await client.creditHistory(sql, { userId: planned }));
+  record('public.credit_statement', await client.creditStatement(sql, { userId: planned }));
 
   // Two models of one provider, 20 generations each: 'flaky' fails half of its, so it gets a hint.
   for (let i = 0; i < 20; i++) {
@@ -121,6 +123,13 @@ async function exercise(sql: TestDatabase['sql']) {
       return client.myCreditBalance(tx);
     }),
   );
+  const asUser = <T>(read: (tx: TestDatabase['sql']) => Promise<T>) =>
+    sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: pro, role: 'authenticated' })}, true)`;
+      return read(tx as unknown as TestDatabase['sql']);
+    }) as Promise<T>;
+  record('public.my_credit_history', await asUser((tx) => client.myCreditHistory(tx)));
+  record('public.my_credit_statement', await asUser((tx) => client.myCreditStatement(tx)));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
   record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));

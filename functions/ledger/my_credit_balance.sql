@@ -14,21 +14,8 @@ stable
 security definer
 set search_path to pg_catalog, pg_temp
 as $$
-declare
-  v_sub text;
 begin
-  begin
-    v_sub := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
-  exception when invalid_text_representation then
-    v_sub := null; -- claims that are not JSON name no user: 42501 below, not a parse error
-  end;
-  if v_sub is null or v_sub !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-    raise exception using errcode = '42501',
-      message = 'no authenticated user',
-      detail = format('request.jwt.claims carries sub %s.', coalesce(quote_literal(v_sub), 'null')),
-      hint = 'Call this function with a user''s JWT (role authenticated).';
-  end if;
-  return credits_private.balance_of(v_sub::uuid);
+  return credits_private.balance_of(credits_private.jwt_user());
 end;
 $$;
 

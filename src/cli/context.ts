@@ -29,6 +29,8 @@ export interface Flags {
   period?: string;
   /** tier: the plan change's idempotency key. */
   key?: string;
+  /** history: the last row of the previous page. */
+  before?: string;
 }
 
 /** What every command gets: where to connect, how to print. */

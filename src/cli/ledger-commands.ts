@@ -3,7 +3,7 @@
 import { migrationStatus } from '../migrate/index.js';
 import * as client from '../generated/client.js';
 import type { CommandContext } from './context.js';
-import { formatRecord } from './format.js';
+import { formatRecord, formatTable } from './format.js';
 
 /** `credits status`: connection, migrations, pending definitions, ledger soundness. Exit 1 when something needs doing. */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
@@ -129,6 +129,34 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
 }
 
 /** `credits balance <user-id>`: one line per figure. */
+export async function historyCommand(ctx: CommandContext): Promise<number> {
+  const userId = ctx.args[0]!;
+  const limit = ctx.flags.limit ?? 50;
+  const sql = ctx.connect();
+  try {
+    const rows = await client.creditHistory(sql, { userId, limit, ...(ctx.flags.before ? { before: ctx.flags.before } : {}) });
+    ctx.print(rows, () => {
+      console.log(rows.length ? formatTable(rows.map((r) => ({ ...r }))) : 'no ledger rows');
+      if (rows.length === limit) console.log(`next page: credits history ${userId} --limit ${limit} --before ${rows.at(-1)!.id}`);
+    });
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+export async function statementCommand(ctx: CommandContext): Promise<number> {
+  const userId = ctx.args[0]!;
+  const sql = ctx.connect();
+  try {
+    const statement = await client.creditStatement(sql, { userId, ...(ctx.flags.period ? { periodStart: ctx.flags.period } : {}) });
+    ctx.print(statement, () => console.log(formatRecord({ user_id: userId, ...statement })));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function tierCommand(ctx: CommandContext): Promise<number> {
   const [userId, tier] = ctx.args as [string, string];
   const sql = ctx.connect();

@@ -1,7 +1,15 @@
 // Every command of `credits`, with its arguments, options and help text.
 import { cleanupCheckCommand } from './cleanup-command.js';
 import { dashboardCommand } from './dashboard-command.js';
-import { allocateCommand, balanceCommand, statusCommand, sweepCommand, tierCommand } from './ledger-commands.js';
+import {
+  allocateCommand,
+  balanceCommand,
+  historyCommand,
+  statementCommand,
+  statusCommand,
+  sweepCommand,
+  tierCommand,
+} from './ledger-commands.js';
 import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateUpCommand } from './migrate-commands.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
@@ -63,6 +71,27 @@ export const commands: CommandSpec[] = [
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [],
     run: balanceCommand,
+  },
+  {
+    name: 'history',
+    summary: "an account's ledger rows, newest first, a page at a time (--limit, --before)",
+    description:
+      "Prints credit_history for the user: --limit rows (default 50, at most 1000), newest first,\nthen the option that prints the next page (--before the last row's id).",
+    arguments: [{ name: 'user-id', required: true, check: uuid }],
+    options: ['limit', 'before'],
+    check: (flags) => {
+      if ((flags.limit ?? 50) > 1000) throw new UsageError('--limit is at most 1000 rows per page', 'history');
+    },
+    run: historyCommand,
+  },
+  {
+    name: 'statement',
+    summary: "an account's month: opening balance, allocated, purchased, used, refunded, expired, closing",
+    description:
+      'Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased - used +\nrefunded - expired + adjusted.',
+    arguments: [{ name: 'user-id', required: true, check: uuid }],
+    options: ['period'],
+    run: statementCommand,
   },
   {
     name: 'tier',

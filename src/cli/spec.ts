@@ -3,7 +3,7 @@
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
-import { connectTimeout, dashboardToken, databaseUrl, periodStart, positiveInteger } from './validate.js';
+import { connectTimeout, dashboardToken, databaseUrl, periodStart, positiveInteger, uuid } from './validate.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -82,9 +82,17 @@ export const optionCatalog = {
   limit: {
     type: 'string',
     value: 'N',
-    help: 'tasks per batch (sweep: 1-100000, default 1000) or per run (reconcile: 1-10000, default 500)',
+    help: 'tasks per batch (sweep: 1-100000, default 1000), per run (reconcile: 1-10000, default 500), rows per page (history: 1-1000, default 50)',
     set: (f, t, n) => {
       f.limit = positiveInteger(t, n, 100_000);
+    },
+  },
+  before: {
+    type: 'string',
+    value: 'ID',
+    help: 'the next page: the id of the last row printed (history)',
+    set: (f, t, n) => {
+      f.before = uuid(t, n);
     },
   },
   key: {

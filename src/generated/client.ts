@@ -192,6 +192,50 @@ export function completeGeneration(sql: Sql, args: CompleteGenerationArgs): Prom
   return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], integers: [] }) as Promise<CompleteGenerationResult>;
 }
 
+export interface CreditHistoryArgs {
+  userId: string;
+  before?: string;
+  limit?: number;
+}
+export interface CreditHistoryResult {
+  id: string;
+  created_at: Timestamp;
+  type: string;
+  amount: number;
+  monthly_amount: number;
+  balance_after: number | null;
+  period_start: string | null;
+  task_id: string | null;
+  description: string | null;
+  origin: string;
+}
+/** An account's ledger rows, newest first, a page at a time (keyset on created_at and id). */
+export function creditHistory(sql: Sql, args: CreditHistoryArgs): Promise<CreditHistoryResult[]> {
+  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin'], integers: ['amount', 'monthly_amount', 'balance_after'] }) as Promise<CreditHistoryResult[]>;
+}
+
+export interface CreditStatementArgs {
+  userId: string;
+  periodStart?: string;
+}
+export interface CreditStatementResult {
+  period_start: string;
+  period_end: string;
+  opening_balance: number;
+  allocated: number;
+  purchased: number;
+  used: number;
+  refunded: number;
+  expired: number;
+  adjusted: number;
+  closing_balance: number;
+  transactions: number;
+}
+/** An account's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
+export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
+  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance'] }) as Promise<CreditStatementResult>;
+}
+
 export interface EnsureCreditAccountArgs {
   userId: string;
   tier?: string;
@@ -338,6 +382,46 @@ export interface MyCreditBalanceResult {
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
   return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
+}
+
+export interface MyCreditHistoryArgs {
+  before?: string;
+  limit?: number;
+}
+export interface MyCreditHistoryResult {
+  id: string;
+  created_at: Timestamp;
+  type: string;
+  amount: number;
+  monthly_amount: number;
+  balance_after: number | null;
+  period_start: string | null;
+  task_id: string | null;
+}
+/** The calling end user's ledger rows, newest first, a page at a time. */
+export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promise<MyCreditHistoryResult[]> {
+  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id'], integers: ['amount', 'monthly_amount', 'balance_after'] }) as Promise<MyCreditHistoryResult[]>;
+}
+
+export interface MyCreditStatementArgs {
+  periodStart?: string;
+}
+export interface MyCreditStatementResult {
+  period_start: string;
+  period_end: string;
+  opening_balance: number;
+  allocated: number;
+  purchased: number;
+  used: number;
+  refunded: number;
+  expired: number;
+  adjusted: number;
+  closing_balance: number;
+  transactions: number;
+}
+/** The calling end user's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
+export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): Promise<MyCreditStatementResult> {
+  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance'] }) as Promise<MyCreditStatementResult>;
 }
 
 export interface RecordProviderResultArgs {

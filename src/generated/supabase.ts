@@ -118,6 +118,44 @@ export type CreditsLedgerDatabase = {
           outcome: string;
         };
       };
+      credit_history: {
+        Args: {
+          p_user_id: string;
+          p_before?: string;
+          p_limit?: number;
+        };
+        Returns: Array<{
+          id: string;
+          created_at: string;
+          type: string;
+          amount: number;
+          monthly_amount: number;
+          balance_after: number | null;
+          period_start: string | null;
+          task_id: string | null;
+          description: string | null;
+          origin: string;
+        }>;
+      };
+      credit_statement: {
+        Args: {
+          p_user_id: string;
+          p_period_start?: string;
+        };
+        Returns: {
+          period_start: string;
+          period_end: string;
+          opening_balance: number;
+          allocated: number;
+          purchased: number;
+          used: number;
+          refunded: number;
+          expired: number;
+          adjusted: number;
+          closing_balance: number;
+          transactions: number;
+        };
+      };
       ensure_credit_account: {
         Args: {
           p_user_id: string;
@@ -241,6 +279,40 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           period_end: string | null;
           pending_tier: string | null;
+        };
+      };
+      my_credit_history: {
+        Args: {
+          p_before?: string;
+          p_limit?: number;
+        };
+        Returns: Array<{
+          id: string;
+          created_at: string;
+          type: string;
+          amount: number;
+          monthly_amount: number;
+          balance_after: number | null;
+          period_start: string | null;
+          task_id: string | null;
+        }>;
+      };
+      my_credit_statement: {
+        Args: {
+          p_period_start?: string;
+        };
+        Returns: {
+          period_start: string;
+          period_end: string;
+          opening_balance: number;
+          allocated: number;
+          purchased: number;
+          used: number;
+          refunded: number;
+          expired: number;
+          adjusted: number;
+          closing_balance: number;
+          transactions: number;
         };
       };
       record_provider_result: {

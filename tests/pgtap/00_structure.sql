@@ -52,20 +52,21 @@ select is_empty($$
    where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and p.prokind = 'p' and (p.prosecdef or p.proconfig is not null) $$,
   'every procedure is SECURITY INVOKER');
 
--- Nothing is executable by PUBLIC or anon; authenticated gets my_credit_balance only.
+-- Nothing is executable by PUBLIC or anon; authenticated gets its own balance, history and statement only.
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and has_function_privilege('anon', p.oid, 'execute') $$,
   'anon executes no function');
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and has_function_privilege('authenticated', p.oid, 'execute') $$,
-  $$ values ('my_credit_balance') $$,
-  'authenticated executes my_credit_balance only');
+   where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private') and has_function_privilege('authenticated', p.oid, 'execute')
+   order by 1 $$,
+  $$ values ('my_credit_balance'), ('my_credit_history'), ('my_credit_statement') $$,
+  'authenticated executes its own balance, history and statement only');
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
-  $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('change_tier'), ('claim_generations_to_reconcile'), ('complete_generation'), ('drain_stale_generations'), ('ensure_credit_account'),
+  $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('change_tier'), ('claim_generations_to_reconcile'), ('complete_generation'), ('credit_history'), ('credit_statement'), ('drain_stale_generations'), ('ensure_credit_account'),
             ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('get_generation'), ('grant_credits'),
             ('mark_generation_submitted'), ('record_provider_result'), ('run_monthly_allocation'), ('start_generation'), ('verify_ledger') $$,
   'credits_service executes the RPC functions');

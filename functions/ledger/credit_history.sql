@@ -1,0 +1,41 @@
+-- credit_history: an account's ledger, newest first, a page at a time, for the service and
+-- support: every row with its type, amount, the part of it in the monthly bucket, the balance
+-- after it, the period, the task and the description. Pages are keyset-paginated on
+-- (created_at, id): pass the last row's id as p_before for the next page (credits_private.history_of).
+-- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),
+-- period_start, task_id, description, origin.
+-- Errors: CR003 invalid argument (null user, p_limit outside 1..1000, p_before not a row of this
+-- user). A user without an account has no history: an empty page, not an error.
+-- Never null: id, created_at, type, amount, monthly_amount, origin.
+-- SECURITY DEFINER: the service role reads the ledger without any privilege on the tables.
+create or replace function public.credit_history(p_user_id uuid, p_before uuid default null, p_limit integer default 50)
+returns table (
+  id uuid,
+  created_at timestamptz,
+  type text,
+  amount bigint,
+  monthly_amount bigint,
+  balance_after bigint,
+  period_start date,
+  task_id uuid,
+  description text,
+  origin text
+)
+language plpgsql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  perform credits_private.require_present('p_user_id', p_user_id);
+  return query
+    select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
+           h.description, h.origin
+      from credits_private.history_of(p_user_id, p_before, p_limit) h;
+end;
+$$;
+
+comment on function public.credit_history(uuid, uuid, integer) is
+  'An account''s ledger rows, newest first, a page at a time (keyset on created_at and id).';
+revoke all on function public.credit_history(uuid, uuid, integer) from public, anon, authenticated;
+grant execute on function public.credit_history(uuid, uuid, integer) to credits_service;

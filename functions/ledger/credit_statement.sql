@@ -1,0 +1,30 @@
+-- credit_statement: an account's statement for one calendar month (UTC; default: this month),
+-- for support and billing pages: opening balance, allocated (allowance and upgrade top-ups),
+-- purchased, used, refunded, expired, adjusted, closing balance and the number of ledger rows,
+-- each the sum of the ledger's rows (credits_private.statement_of says how):
+-- closing_balance = opening_balance + allocated + purchased - used + refunded - expired + adjusted.
+-- Result: one public.period_statement.
+-- Errors: CR003 invalid argument (null user; p_period_start not the first day of a month that has
+-- begun in UTC). A user without an account gets a statement of zeros.
+-- Never null: period_start, period_end, opening_balance, allocated, purchased, used, refunded, expired, adjusted, closing_balance, transactions.
+-- SECURITY DEFINER: the service role reads the ledger without any privilege on the tables.
+create or replace function public.credit_statement(
+  p_user_id uuid,
+  p_period_start date default date_trunc('month', now() at time zone 'UTC')::date
+)
+returns public.period_statement
+language plpgsql
+stable
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  perform credits_private.require_present('p_user_id', p_user_id);
+  return credits_private.statement_of(p_user_id, p_period_start);
+end;
+$$;
+
+comment on function public.credit_statement(uuid, date) is
+  'An account''s statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance.';
+revoke all on function public.credit_statement(uuid, date) from public, anon, authenticated;
+grant execute on function public.credit_statement(uuid, date) to credits_service;

@@ -1,0 +1,54 @@
+-- statement_of: an account's statement for one calendar month (UTC): the balance at its start,
+-- what came in and went out during it by kind, and the balance at its end, each the sum of the
+-- ledger rows created in the month (opening: of those created before it), so that
+--   closing_balance = opening_balance + allocated + purchased - used + refunded - expired + adjusted
+-- holds by construction and equals the account's balance after its last row of the month.
+-- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
+-- grants ('purchase'); used: charges ('usage'); refunded ('refund'); expired: unused monthly
+-- credits at a period's start ('expiration'); adjusted: 'adjustment' rows (legacy refunds of no
+-- charge, operators' corrections). An account whose month has not started for it yet (its first
+-- write of the month, or the allocation, does it) shows no allocation or expiration in it yet.
+-- Shared by credit_statement and my_credit_statement.
+-- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
+-- not begun in UTC.
+create or replace function credits_private.statement_of(p_user_id uuid, p_period_start date)
+returns public.period_statement
+language plpgsql
+stable
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  s public.period_statement;
+  v_from timestamptz;
+  v_to timestamptz;
+begin
+  if p_period_start is null or extract(day from p_period_start) <> 1
+     or p_period_start > date_trunc('month', now() at time zone 'UTC')::date then
+    raise exception using errcode = 'CR003',
+      message = 'p_period_start must be the first day of a month that has begun (UTC)',
+      detail = format('p_period_start was %s.', coalesce(p_period_start::text, 'null')),
+      hint = 'Pass the first of a month, e.g. date_trunc(''month'', now() at time zone ''UTC'')::date.';
+  end if;
+  s.period_start := p_period_start;
+  s.period_end := (p_period_start + interval '1 month')::date;
+  v_from := p_period_start::timestamp at time zone 'UTC';
+  v_to := s.period_end::timestamp at time zone 'UTC';
+  select coalesce(sum(c.amount) filter (where c.created_at < v_from), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
+         coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund'), 0)::bigint,
+         coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'), 0)::bigint,
+         coalesce(sum(c.amount), 0)::bigint,
+         count(*) filter (where c.created_at >= v_from)::integer
+    into s.opening_balance, s.allocated, s.purchased, s.used, s.refunded, s.expired, s.adjusted, s.closing_balance, s.transactions
+    from public.credit_transactions c
+   where c.user_id = p_user_id and c.created_at < v_to;
+  return s;
+end;
+$$;
+
+comment on function credits_private.statement_of(uuid, date) is
+  'An account''s statement for one UTC month: opening balance, movements by kind, closing balance.';
+revoke all on function credits_private.statement_of(uuid, date) from public;
