@@ -8,12 +8,15 @@ create table public.credit_tiers (
   monthly_allowance integer not null,
   description text,
   created_at timestamp with time zone not null default now(),
+  low_balance_threshold integer,
+  constraint credit_tiers_low_balance_threshold_check CHECK (((low_balance_threshold >= 1) AND (low_balance_threshold <= 100000000))),
   constraint credit_tiers_monthly_allowance_check CHECK (((monthly_allowance >= 0) AND (monthly_allowance <= 100000000))),
   constraint credit_tiers_tier_check CHECK (((length(tier) >= 1) AND (length(tier) <= 64))),
   constraint credit_tiers_pkey PRIMARY KEY (tier)
 );
 alter table public.credit_tiers enable row level security;
 create policy credit_tiers_select_service on public.credit_tiers for select to credits_service using (true);
+comment on column public.credit_tiers.low_balance_threshold is 'A charge that takes a balance of this tier below it writes a low-balance event; null: none.';
 
 -- public.credit_transactions
 create table public.credit_transactions (
@@ -107,6 +110,8 @@ create table public.user_credits (
   purchased_credits bigint not null default 0,
   period_start date,
   pending_tier text,
+  low_balance_threshold integer,
+  low_balance_threshold_override integer,
   constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance, period_start)),
   constraint user_credits_pending_tier_fkey FOREIGN KEY (pending_tier) REFERENCES credit_tiers(tier),
   constraint user_credits_tier_fkey FOREIGN KEY (tier) REFERENCES credit_tiers(tier),
@@ -118,6 +123,25 @@ alter table public.user_credits enable row level security;
 create policy user_credits_select_own on public.user_credits for select to authenticated using ((user_id = ( SELECT (NULLIF(((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text), ''::text))::uuid AS "nullif")));
 create policy user_credits_select_service on public.user_credits for select to credits_service using (true);
 comment on column public.user_credits.pending_tier is 'The tier the account''s next period starts on (a scheduled downgrade); null when it stays on tier.';
+comment on column public.user_credits.low_balance_threshold is 'The low-balance threshold in effect: the override, else the tier''s as of the account''s period; null: no events.';
+comment on column public.user_credits.low_balance_threshold_override is 'This account''s own low-balance threshold (set_low_balance_threshold); null: its tier''s.';
+
+-- credits_private.credit_events: The outbox of credit events (low balance): written in the charge's transaction, claimed and completed by consumers.
+create table credits_private.credit_events (
+  id bigint not null,
+  kind text not null,
+  user_id uuid not null,
+  balance bigint not null,
+  threshold integer not null,
+  task_id uuid,
+  created_at timestamp with time zone not null default now(),
+  attempts integer not null default 0,
+  claimed_until timestamp with time zone,
+  done_at timestamp with time zone,
+  constraint credit_events_kind_check CHECK ((kind = 'low_balance'::text)),
+  constraint credit_events_pkey PRIMARY KEY (id)
+);
+CREATE INDEX credit_events_pending_idx ON credits_private.credit_events USING btree (id) WHERE (done_at IS NULL);
 
 -- credits_private.late_results: Results of tasks that had already failed (and been refunded): the spend of a generation the user did not pay for.
 create table credits_private.late_results (

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import { InsufficientCreditsError } from '../src/errors.js';
-import { startGeneration } from '../src/generated/client.js';
+import { claimCreditEvents, completeCreditEvents, startGeneration } from '../src/generated/client.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
@@ -167,7 +167,10 @@ async function main() {
     }
 
     console.log(`\n== A day of ${GENERATIONS} generations through the WaveSpeed glue`);
+    const heard: { user_id: string }[] = [];
+    const listener = await sql.listen('credit_events', (payload) => heard.push(JSON.parse(payload)));
     const { tally, webhooks, reconciled, swept, generated } = await simulateDay(sql, users);
+    await listener.unlisten();
     console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
     console.log(`  refunded at once because the submission failed (refused, or its answer lost): ${tally.refundedAtSubmit}`);
     console.log(`  webhooks applied ${webhooks.delivered} (duplicates and early ones included), refused as forged ${webhooks.refused}`);
@@ -178,6 +181,18 @@ async function main() {
       `  sweepers (two at once) refunded ${swept.length} tasks never submitted (${tally.neverPosted} charged by an app that died before posting), ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`,
     );
     console.log(`  WaveSpeed generated ${generated.count} images for $${generated.costUsd.toFixed(4)}`);
+
+    console.log('\n== Low-balance events');
+    // What an app's worker does: claim, act (here: print), complete. LISTEN told it as they committed.
+    let consumed = 0;
+    for (let events = await claimCreditEvents(sql); events.length > 0; events = await claimCreditEvents(sql)) {
+      consumed += await completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) });
+    }
+    const crossed = new Set(heard.map((h) => h.user_id));
+    console.log(
+      `  ${heard.length} charges took a balance below its tier's threshold (free 3, basic 20, pro 50), ${crossed.size} users: ` +
+        `heard on the channel credit_events as they committed, ${consumed} claimed and completed by a consumer`,
+    );
 
     console.log('\n== Balances');
     const balances = await sql`

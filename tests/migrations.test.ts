@@ -144,6 +144,25 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0021 rolled back and applied again keeps the thresholds and the events', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    await db.sql`update credit_tiers set low_balance_threshold = 30 where tier = 'basic'`;
+    const user = await newAccount(db.sql, 'basic');
+    await db.sql`select set_low_balance_threshold(${user}, 90)`;
+    await startGeneration(db.sql, user, 20); // 100 -> 80: an event
+    const state = () =>
+      db.sql`select (select low_balance_threshold from credit_tiers where tier = 'basic') tier_threshold,
+                    (select low_balance_threshold_override from user_credits where user_id = ${user}) own,
+                    (select count(*)::int from credits_private.credit_events where user_id = ${user} and balance = 80) events`;
+    expect(await state()).toEqual([{ tier_threshold: 30, own: 90, events: 1 }]);
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0021_credit_events') }); // through 0021
+    await migrateUp({ databaseUrl: db.url });
+    expect(await state()).toEqual([{ tier_threshold: 30, own: 90, events: 1 }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });
@@ -250,8 +269,9 @@ describe('0007: bigint credits', () => {
                 ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
          order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
   const snapshot = (sql: Sql) =>
-    // 0019's pending_tier leaves with it too (archived where set, then restored)
-    sql`select (select json_agg(to_jsonb(u) - 'pending_tier' order by u.user_id)::text from user_credits u) accounts,
+    // 0019's pending_tier and 0021's thresholds leave with it too (archived where set, then restored)
+    sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override' order by u.user_id)::text
+                  from user_credits u) accounts,
                (select json_agg(c order by c.id)::text from credit_transactions c) ledger,
                -- 0009's column leaves with it when the roll-back passes 0009 (it is archived, then restored)
                (select json_agg(to_jsonb(t) - 'error_message_normalised' order by t.id)::text from enhancement_tasks t) tasks`;

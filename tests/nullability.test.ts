@@ -93,6 +93,12 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.verify_ledger', await client.verifyLedger(sql));
 
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: pro }));
+  // a threshold at the balance itself: the next charge crosses it
+  await client.setLowBalanceThreshold(sql, { userId: pro, threshold: (await client.getCreditBalance(sql, { userId: pro })).total_credits });
+  await client.startGeneration(sql, { userId: pro, taskType: 'enhance', provider: 'wavespeed', model: 'steady', credits: 1 });
+  const events = await client.claimCreditEvents(sql);
+  record('public.claim_credit_events', events);
+  record('public.complete_credit_events', await client.completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) }), true);
   record('public.get_generation', await client.getGeneration(sql, { taskId: first.task_id })); // completed
   record('public.get_generation', await client.getGeneration(sql, { taskId: stale.task_id })); // swept
   const late = await start(pro, 'steady', 1);

@@ -97,6 +97,8 @@ begin
     credits_granted := v_new_allowance::bigint - v_old_allowance;
     update public.user_credits uc
        set tier = p_tier, pending_tier = null, monthly_allowance = v_new_allowance,
+           low_balance_threshold = coalesce(uc.low_balance_threshold_override,
+                                            (select t.low_balance_threshold from public.credit_tiers t where t.tier = p_tier)),
            monthly_credits = uc.monthly_credits + credits_granted, credits = uc.credits + credits_granted,
            updated_at = now()
      where uc.user_id = p_user_id

@@ -28,11 +28,12 @@ as $$
 #variable_conflict use_column
 declare
   v_allowance integer;
+  v_threshold integer;
   v_period date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
-  select t.monthly_allowance into v_allowance from public.credit_tiers t where t.tier = p_tier;
+  select t.monthly_allowance, t.low_balance_threshold into v_allowance, v_threshold from public.credit_tiers t where t.tier = p_tier;
   if not found then
     raise exception using errcode = 'CR003',
       message = 'unknown tier',
@@ -42,8 +43,8 @@ begin
   end if;
 
   insert into public.user_credits as uc
-    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at)
-  values (p_user_id, p_tier, v_allowance, v_allowance, v_allowance, v_period, now())
+    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold)
+  values (p_user_id, p_tier, v_allowance, v_allowance, v_allowance, v_period, now(), v_threshold)
   on conflict (user_id) do nothing;
   created := found;
   -- An existing account still in an earlier month (UTC) starts this one now (lazy roll-over).

@@ -38,6 +38,7 @@ declare
   v_period date;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
   v_first public.enhancement_tasks;
+  v_threshold integer;
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
   -- error (a helper call per argument cost more than the rest of the check on the hot path).
@@ -69,7 +70,8 @@ begin
   -- The account's row lock comes first: it serialises every charge of this user, so the balance
   -- read here is the one charged, and a concurrent call with the same idempotency key waits,
   -- then finds the first call's task and replays it.
-  select uc.credits, uc.monthly_credits, uc.period_start into v_credits, v_monthly, v_period
+  select uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold
+    into v_credits, v_monthly, v_period, v_threshold
     from public.user_credits uc
    where uc.user_id = p_user_id
      for update;
@@ -80,7 +82,8 @@ begin
   -- just taken (lazy roll-over): the monthly batch need not have reached it yet.
   if v_period < v_current then
     perform credits_private.roll_over(array[p_user_id], v_current);
-    select uc.credits, uc.monthly_credits, uc.period_start into v_credits, v_monthly, v_period
+    select uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold
+      into v_credits, v_monthly, v_period, v_threshold
       from public.user_credits uc
      where uc.user_id = p_user_id;
   end if;
@@ -133,6 +136,11 @@ begin
   values (p_user_id, -p_credits, -v_monthly_part, 'usage', task_id, p_provider, v_credits - p_credits, v_period);
   balance := v_credits - p_credits;
   replayed := false;
+  -- This charge crossed the account's low-balance threshold: one event per crossing (the row
+  -- lock orders the charges, so exactly one sees the balance go from at or above it to below).
+  if balance < v_threshold and v_credits >= v_threshold then
+    perform credits_private.record_low_balance(p_user_id, balance, v_threshold, task_id);
+  end if;
 end;
 $$;
 

@@ -196,6 +196,10 @@ function valueProblem(type: string, value: unknown): string | undefined {
       return (value instanceof Date && !Number.isNaN(value.getTime())) || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
         ? undefined
         : 'must be a valid Date (or an ISO 8601 string)';
+    case 'bigint[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isSafeInteger(v))
+        ? undefined
+        : 'must be an array of whole numbers';
     default:
       return undefined; // interval, jsonb…: the server checks them (a refusal still arrives as InvalidArgumentError)
   }

@@ -21,6 +21,7 @@ const wire: Record<string, string> = {
   interval: 'string',
   jsonb: 'Json',
   'uuid[]': 'string[]',
+  'bigint[]': 'number[]',
 };
 // An argument may also be sent as a decimal string: PostgREST casts it exactly.
 const wireArg: Record<string, string> = { numeric: 'number | string' };

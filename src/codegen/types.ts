@@ -41,6 +41,7 @@ const mappings: Record<string, TypeMapping> = {
   interval: { ts: 'string', select: asText },
   jsonb: { ts: 'JsonValue' },
   'uuid[]': { ts: 'string[]' },
+  'bigint[]': { ts: 'number[]' },
 };
 
 export function mapping(sqlType: string, where: string): TypeMapping {

@@ -161,6 +161,25 @@ export function changeTier(sql: Sql, args: ChangeTierArgs): Promise<ChangeTierRe
   return callFunction(sql, 'public.change_tier', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['tier', 'pending_tier', 'outcome', 'credits_granted', 'balance', 'replayed'], integers: ['credits_granted', 'balance'] }) as Promise<ChangeTierResult>;
 }
 
+export interface ClaimCreditEventsArgs {
+  limit?: number;
+  lease?: string;
+}
+export interface ClaimCreditEventsResult {
+  event_id: number;
+  kind: string;
+  user_id: string;
+  balance: number;
+  threshold: number;
+  task_id: string | null;
+  created_at: Timestamp;
+  attempts: number;
+}
+/** Leases up to p_limit credit events not yet done (low balance) to this consumer, oldest first. */
+export function claimCreditEvents(sql: Sql, args: ClaimCreditEventsArgs = {}): Promise<ClaimCreditEventsResult[]> {
+  return callFunction(sql, 'public.claim_credit_events', [{ name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['event_id', 'kind', 'user_id', 'balance', 'threshold', 'task_id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'attempts'], integers: ['event_id', 'balance'] }) as Promise<ClaimCreditEventsResult[]>;
+}
+
 export interface ClaimGenerationsToReconcileArgs {
   provider: string;
   olderThan?: string;
@@ -175,6 +194,14 @@ export interface ClaimGenerationsToReconcileResult {
 /** Tasks submitted to a provider and unchanged for a while, leased to this reconciliation: ask the provider about them. */
 export function claimGenerationsToReconcile(sql: Sql, args: ClaimGenerationsToReconcileArgs): Promise<ClaimGenerationsToReconcileResult[]> {
   return callFunction(sql, 'public.claim_generations_to_reconcile', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_older_than', key: 'olderThan', type: 'interval' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['task_id', 'external_task_id', 'in_flight_seconds'], integers: [] }) as Promise<ClaimGenerationsToReconcileResult[]>;
+}
+
+export interface CompleteCreditEventsArgs {
+  eventIds: number[];
+}
+/** Marks credit events done; they are not handed out again. */
+export function completeCreditEvents(sql: Sql, args: CompleteCreditEventsArgs): Promise<number> {
+  return callFunction(sql, 'public.complete_credit_events', [{ name: 'p_event_ids', key: 'eventIds', type: 'bigint[]', required: true }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<number>;
 }
 
 export interface CompleteGenerationArgs {
@@ -441,6 +468,15 @@ export interface RecordProviderResultResult {
 /** Applies a provider's final result to the task with that job id (completes it, or fails and refunds it), or stores it until the submission is recorded. */
 export function recordProviderResult(sql: Sql, args: RecordProviderResultArgs): Promise<RecordProviderResultResult> {
   return callFunction(sql, 'public.record_provider_result', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }, { name: 'p_status', key: 'status', type: 'text', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_payload', key: 'payload', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], integers: [] }) as Promise<RecordProviderResultResult>;
+}
+
+export interface SetLowBalanceThresholdArgs {
+  userId: string;
+  threshold: number;
+}
+/** Sets (or, with null, clears) an account's own low-balance threshold; returns the one in effect. */
+export function setLowBalanceThreshold(sql: Sql, args: SetLowBalanceThresholdArgs): Promise<number | null> {
+  return callFunction(sql, 'public.set_low_balance_threshold', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_threshold', key: 'threshold', type: 'integer', required: true }], args, { shape: 'value', select: ['value'], integers: [] }) as Promise<number | null>;
 }
 
 export interface StartGenerationArgs {

@@ -93,6 +93,22 @@ export type CreditsLedgerDatabase = {
           replayed: boolean;
         };
       };
+      claim_credit_events: {
+        Args: {
+          p_limit?: number;
+          p_lease?: string;
+        };
+        Returns: Array<{
+          event_id: number;
+          kind: string;
+          user_id: string;
+          balance: number;
+          threshold: number;
+          task_id: string | null;
+          created_at: string;
+          attempts: number;
+        }>;
+      };
       claim_generations_to_reconcile: {
         Args: {
           p_provider: string;
@@ -105,6 +121,12 @@ export type CreditsLedgerDatabase = {
           external_task_id: string;
           in_flight_seconds: number;
         }>;
+      };
+      complete_credit_events: {
+        Args: {
+          p_event_ids: number[];
+        };
+        Returns: number;
       };
       complete_generation: {
         Args: {
@@ -330,6 +352,13 @@ export type CreditsLedgerDatabase = {
           status: string | null;
           outcome: string;
         };
+      };
+      set_low_balance_threshold: {
+        Args: {
+          p_user_id: string;
+          p_threshold: number;
+        };
+        Returns: number | null;
       };
       start_generation: {
         Args: {

@@ -1,5 +1,6 @@
 -- roll_over: moves the given accounts into period p_period (a calendar month, UTC) if they are
--- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect,
+-- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect, the
+-- tier's low-balance threshold applies (unless the account has its own),
 -- unused monthly credits expire ('expiration' row), the tier's allowance is granted
 -- ('allocation' row), usage this month restarts at 0. Purchased credits are
 -- untouched. An account already in p_period or a later one is left alone, so a period starts
@@ -22,7 +23,8 @@ as $$
 #variable_conflict use_column
 begin
   with due as (
-    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.tier, t.monthly_allowance as allowance
+    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.tier, t.monthly_allowance as allowance,
+           t.low_balance_threshold as threshold
       from public.user_credits uc
       join public.credit_tiers t on t.tier = coalesce(uc.pending_tier, uc.tier)
      where uc.user_id = any(p_user_ids)
@@ -30,6 +32,7 @@ begin
   ), moved as (
     update public.user_credits uc
        set tier = due.tier, pending_tier = null,
+           low_balance_threshold = coalesce(uc.low_balance_threshold_override, due.threshold),
            monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
            monthly_allowance = due.allowance, credits_used_this_month = 0,
            period_start = p_period, last_allocation_at = now(), updated_at = now()

@@ -1,0 +1,61 @@
+-- claim_credit_events: hands a consumer up to p_limit credit events not yet done (today:
+-- 'low_balance', written by start_generation when a charge crosses the account's threshold),
+-- oldest first, each leased for p_lease: a consumer running at the same time gets other events
+-- (rows locked by a concurrent claim are skipped), and an event whose consumer died is handed out
+-- again once its lease has passed. Mark each one done with complete_credit_events after acting on
+-- it (an email sent, a paywall shown): delivery is at least once, so act idempotently by event_id.
+-- LISTEN credit_events to hear of new ones as their charge commits.
+-- Result: event_id, kind, user_id, balance (after the charge), threshold, task_id (the charge),
+-- created_at, attempts (how many times it has been handed out, this one included).
+-- Errors: CR003 invalid argument (p_limit outside 1..1000, p_lease under 1 second or over 1 hour).
+-- Never null: event_id, kind, user_id, balance, threshold, created_at, attempts.
+-- SECURITY DEFINER: the service role consumes the outbox without any privilege on it.
+create or replace function public.claim_credit_events(p_limit integer default 100, p_lease interval default '5 minutes')
+returns table (
+  event_id bigint,
+  kind text,
+  user_id uuid,
+  balance bigint,
+  threshold integer,
+  task_id uuid,
+  created_at timestamptz,
+  attempts integer
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  if p_limit is null or p_limit not between 1 and 1000 then
+    raise exception using errcode = 'CR003',
+      message = 'p_limit must be between 1 and 1000',
+      detail = format('p_limit was %s.', coalesce(p_limit::text, 'null')),
+      hint = 'Claim events in batches; call again while rows come back.';
+  end if;
+  if p_lease is null or p_lease < interval '1 second' or p_lease > interval '1 hour' then
+    raise exception using errcode = 'CR003',
+      message = 'p_lease must be between 1 second and 1 hour',
+      detail = format('p_lease was %s.', coalesce(p_lease::text, 'null')),
+      hint = 'Lease events for longer than acting on one takes, e.g. ''5 minutes''.';
+  end if;
+  return query
+    with claimable as (
+      select e.id from credits_private.credit_events e
+       where e.done_at is null and (e.claimed_until is null or e.claimed_until < now())
+       order by e.id
+       limit p_limit
+         for update skip locked
+    )
+    update credits_private.credit_events e
+       set claimed_until = now() + p_lease, attempts = e.attempts + 1
+      from claimable
+     where e.id = claimable.id
+    returning e.id, e.kind, e.user_id, e.balance, e.threshold, e.task_id, e.created_at, e.attempts;
+end;
+$$;
+
+comment on function public.claim_credit_events(integer, interval) is
+  'Leases up to p_limit credit events not yet done (low balance) to this consumer, oldest first.';
+revoke all on function public.claim_credit_events(integer, interval) from public, anon, authenticated;
+grant execute on function public.claim_credit_events(integer, interval) to credits_service;
