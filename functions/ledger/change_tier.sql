@@ -47,14 +47,7 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
-  select t.monthly_allowance into v_new_allowance from public.credit_tiers t where t.tier = p_tier;
-  if not found then
-    raise exception using errcode = 'CR003',
-      message = 'unknown tier',
-      detail = format('p_tier was %L; known tiers: %s.', p_tier,
-                      (select string_agg(t.tier, ', ' order by t.tier) from public.credit_tiers t)),
-      hint = 'Pass one of the tiers in credit_tiers.';
-  end if;
+  select t.monthly_allowance into v_new_allowance from credits_private.tier_of(p_tier) t;
 
   -- Lock the account first: a concurrent call with the same key waits here, then replays.
   select uc.period_start into v_account from public.user_credits uc where uc.user_id = p_user_id for update;

@@ -33,14 +33,7 @@ declare
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
-  select t.monthly_allowance, t.low_balance_threshold into v_allowance, v_threshold from public.credit_tiers t where t.tier = p_tier;
-  if not found then
-    raise exception using errcode = 'CR003',
-      message = 'unknown tier',
-      detail = format('p_tier was %L; known tiers: %s.', p_tier,
-                      (select string_agg(t.tier, ', ' order by t.tier) from public.credit_tiers t)),
-      hint = 'Pass one of the tiers in credit_tiers.';
-  end if;
+  select t.monthly_allowance, t.low_balance_threshold into v_allowance, v_threshold from credits_private.tier_of(p_tier) t;
 
   insert into public.user_credits as uc
     (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold)
