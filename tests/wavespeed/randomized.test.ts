@@ -4,7 +4,9 @@
 // its grants minus the credits of its completed generations, the ledger is sound, and the spend
 // the platform recorded equals what the provider says it generated.
 // (One case is left out on purpose: an answer lost *and* its webhook lost leaves no trace on our
-// side; only the provider's bill shows it — docs/wavespeed.md, "Failure modes".)
+// side; only the provider's bill shows it — docs/wavespeed.md, "Failure modes". The plans avoid
+// it; a submission that outlasts the client's timeout on a loaded machine can still produce it,
+// and the spend check excuses exactly those predictions: none of their webhooks was delivered.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, SubmitFailedError, submitGeneration, type SubmitConfig } from '../../src/wavespeed/index.js';
@@ -118,7 +120,25 @@ describe('a randomized day through the WaveSpeed glue', () => {
     const [recorded] = await db.sql`
       select (select coalesce(sum(provider_cost_usd), 0) from enhancement_tasks)
            + (select coalesce(sum(cost_usd), 0) from monitoring.unmatched_provider_results where status = 'completed') as usd`;
-    expect(Number(recorded!.usd), `seed ${seed}`).toBeCloseTo(fake.generated().costUsd, 6);
+    // The one gap by design (see the header): a prediction whose answer never reached us and whose
+    // webhook was lost too. The plans keep that out for the lost answers they choose, but on a
+    // loaded machine an accepted submission can also outlast the client's 300 ms timeout; such a
+    // prediction leaves no trace, and is excused only if none of its webhooks was delivered.
+    const traced = new Set(
+      (
+        await db.sql`select external_task_id id from enhancement_tasks where external_task_id is not null
+                      union select external_task_id from credits_private.provider_results`
+      ).map((r) => r.id as string),
+    );
+    const untraced = [...fake.predictions.values()].filter((p) => p.status === 'completed' && !traced.has(p.id));
+    for (const p of untraced) {
+      expect(
+        fake.deliveries.filter((d) => d.prediction === p.id && d.status === 200),
+        `seed ${seed}: ${p.id}`,
+      ).toEqual([]);
+    }
+    const excused = untraced.reduce((sum, p) => sum + p.costUsd, 0);
+    expect(Number(recorded!.usd), `seed ${seed}`).toBeCloseTo(fake.generated().costUsd - excused, 6);
     expect(fake.generated().count, `seed ${seed}`).toBeGreaterThan(100);
   });
 });
