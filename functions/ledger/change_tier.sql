@@ -9,7 +9,8 @@
 -- month first (lazy roll-over), so a change racing the monthly allocation ends the same in either
 -- order: both hold the account's row lock.
 -- The idempotency key is required (the payment provider's event id is a good one): the same key
--- again returns the first call's result (replayed = true) and changes nothing; with another tier
+-- again changes nothing and returns the first call's outcome and credits_granted, with the
+-- account's tier, pending tier and balance as they are now (replayed = true); with another tier
 -- it is refused.
 -- Result: tier (the account's tier now), pending_tier (the tier of its next period, when a
 -- downgrade is scheduled), outcome ('upgraded', 'changed', 'downgrade_scheduled', 'unchanged'),

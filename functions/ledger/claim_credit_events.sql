@@ -47,11 +47,14 @@ begin
        limit p_limit
          for update skip locked
     )
-    update credits_private.credit_events e
-       set claimed_until = now() + p_lease, attempts = e.attempts + 1
-      from claimable
-     where e.id = claimable.id
-    returning e.id, e.kind, e.user_id, e.balance, e.threshold, e.task_id, e.created_at, e.attempts;
+    , claimed as (
+      update credits_private.credit_events e
+         set claimed_until = now() + p_lease, attempts = e.attempts + 1
+        from claimable
+       where e.id = claimable.id
+      returning e.id, e.kind, e.user_id, e.balance, e.threshold, e.task_id, e.created_at, e.attempts
+    )
+    select * from claimed order by claimed.id;
 end;
 $$;
 
