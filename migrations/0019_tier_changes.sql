@@ -68,12 +68,18 @@ $$;
 do $$
 begin
   if to_regclass('archive.m0019_tier_changes') is not null then
-    insert into credits_private.tier_changes (user_id, idempotency_key, from_tier, to_tier, outcome, credits_granted,
+    insert into credits_private.tier_changes (id, user_id, idempotency_key, from_tier, to_tier, outcome, credits_granted,
                                               transaction_id, period_start, created_at)
-    select user_id, idempotency_key, from_tier, to_tier, outcome, credits_granted, transaction_id, period_start, created_at
+    overriding system value
+    select id, user_id, idempotency_key, from_tier, to_tier, outcome, credits_granted, transaction_id, period_start, created_at
       from archive.m0019_tier_changes order by id;
+    perform setval(pg_get_serial_sequence('credits_private.tier_changes', 'id'),
+                   coalesce((select max(id) from credits_private.tier_changes), 0) + 1, false);
+    -- a scheduled downgrade comes back only to an account still in the period it was scheduled in
+    -- (one that started a period meanwhile did so on its current tier: the downgrade is dropped)
     update public.user_credits uc set pending_tier = a.pending_tier
-      from archive.m0019_pending_tiers a where a.user_id = uc.user_id;
+      from archive.m0019_pending_tiers a
+     where a.user_id = uc.user_id and a.period_start is not distinct from uc.period_start;
     update public.credit_transactions c set type = 'tier_upgrade'
       from archive.m0019_tier_upgrades a where a.id = c.id;
     drop table archive.m0019_tier_changes, archive.m0019_pending_tiers, archive.m0019_tier_upgrades;
@@ -86,7 +92,8 @@ $$;
 -- (they become 'adjustment' rows, with their amounts: the balances stay explained).
 drop table if exists archive.m0019_tier_changes, archive.m0019_pending_tiers, archive.m0019_tier_upgrades;
 create table archive.m0019_tier_changes as select * from credits_private.tier_changes;
-create table archive.m0019_pending_tiers as select user_id, pending_tier from public.user_credits where pending_tier is not null;
+create table archive.m0019_pending_tiers as
+  select user_id, pending_tier, period_start from public.user_credits where pending_tier is not null;
 create table archive.m0019_tier_upgrades as select id from public.credit_transactions where type = 'tier_upgrade';
 update public.credit_transactions set type = 'adjustment' where type = 'tier_upgrade';
 

@@ -44,10 +44,14 @@ revoke all on credits_private.credit_events from public;
 do $$
 begin
   if to_regclass('archive.m0021_credit_events') is not null then
+    -- with their ids: consumers deduplicate by event_id, so no id may be handed out twice
     insert into credits_private.credit_events
-      (kind, user_id, balance, threshold, task_id, created_at, attempts, claimed_until, done_at)
-    select kind, user_id, balance, threshold, task_id, created_at, attempts, claimed_until, done_at
+      (id, kind, user_id, balance, threshold, task_id, created_at, attempts, claimed_until, done_at)
+    overriding system value
+    select id, kind, user_id, balance, threshold, task_id, created_at, attempts, claimed_until, done_at
       from archive.m0021_credit_events order by id;
+    perform setval(pg_get_serial_sequence('credits_private.credit_events', 'id'),
+                   coalesce((select max(id) from credits_private.credit_events), 0) + 1, false);
     update public.credit_tiers t set low_balance_threshold = a.low_balance_threshold
       from archive.m0021_tier_thresholds a where a.tier = t.tier;
     update public.user_credits uc set low_balance_threshold = a.low_balance_threshold,

@@ -160,6 +160,12 @@ describe('migrations on an empty database', () => {
     await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0021_credit_events') }); // through 0021
     await migrateUp({ databaseUrl: db.url });
     expect(await state()).toEqual([{ tier_threshold: 30, own: 90, events: 1 }]);
+    // the event keeps its id, and the next one gets a new id: consumers deduplicate by it
+    const [before] = await db.sql`select max(id)::int id from credits_private.credit_events`;
+    await db.sql`select set_low_balance_threshold(${user}, 79)`;
+    await startGeneration(db.sql, user, 5); // 80 -> 75: a new event
+    const [after] = await db.sql`select max(id)::int id, count(*)::int n from credits_private.credit_events`;
+    expect(after).toEqual({ id: before!.id + 1, n: 2 });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 -- change_tier: moves an account to another plan (contract §10). An upgrade (a tier with a larger
--- monthly allowance) applies now and grants the difference between the new and the old
--- allowance for the current period, as one 'tier_upgrade' ledger row into the monthly bucket (it
+-- monthly allowance than the account was given this period) applies now and grants the
+-- difference for the current period, as one 'tier_upgrade' ledger row into the monthly bucket (it
 -- expires with the period, as the allowance does); a change to a tier with the same allowance
 -- applies now and grants nothing; a downgrade applies at the account's next period (the
 -- allocation, or its own first write of the month, starts that period on the new tier), and the
@@ -9,7 +9,7 @@
 -- month first (lazy roll-over), so a change racing the monthly allocation ends the same in either
 -- order: both hold the account's row lock.
 -- The idempotency key is required (the payment provider's event id is a good one): the same key
--- again changes nothing and returns the first call's outcome and credits_granted, with the
+-- again changes the tier no further and returns the first call's outcome and credits_granted, with the
 -- account's tier, pending tier and balance as they are now (replayed = true); with another tier
 -- it is refused.
 -- Result: tier (the account's tier now), pending_tier (the tier of its next period, when a
@@ -41,7 +41,7 @@ declare
   v_from text;
   v_first credits_private.tier_changes;
   v_new_allowance integer;
-  v_old_allowance integer;
+  v_old_allowance bigint;
   v_transaction uuid;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
@@ -76,8 +76,10 @@ begin
     return;
   end if;
 
-  select uc.tier, t.monthly_allowance into v_from, v_old_allowance
-    from public.user_credits uc join public.credit_tiers t on t.tier = uc.tier
+  -- The old allowance is what the account was given this period (user_credits.monthly_allowance),
+  -- not its tier's today: an allowance edited since reaches the account at its next period only.
+  select uc.tier, uc.monthly_allowance into v_from, v_old_allowance
+    from public.user_credits uc
    where uc.user_id = p_user_id;
   tier := v_from;
   credits_granted := 0;
@@ -88,7 +90,7 @@ begin
                   else 'downgrade_scheduled' end;
 
   if outcome in ('upgraded', 'changed') then
-    credits_granted := v_new_allowance::bigint - v_old_allowance;
+    credits_granted := v_new_allowance - v_old_allowance;
     update public.user_credits uc
        set tier = p_tier, pending_tier = null, monthly_allowance = v_new_allowance,
            low_balance_threshold = coalesce(uc.low_balance_threshold_override,

@@ -4,7 +4,8 @@
 -- it will be recorded (the lazy roll-over of allocate_monthly_credits), not last month's
 -- figures. STABLE: PostgREST serves it with GET as well.
 -- Result: one public.credit_balance (total_credits, monthly_credits, purchased_credits, tier,
--- monthly_allowance, used_this_month, period_start, period_end).
+-- monthly_allowance, used_this_month, period_start, period_end, pending_tier: the tier of the
+-- next period when a downgrade is scheduled, change_tier).
 -- Errors: CR002 no account, CR003 null user.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.

@@ -1,6 +1,7 @@
 -- set_low_balance_threshold: an account's own low-balance threshold, overriding its tier's
 -- (credit_tiers.low_balance_threshold, data a DBA updates, which reaches each account at its next
--- period), at once; null returns the account to its tier's. A charge that takes the balance from at or above the threshold to below it writes one
+-- period), at once; null returns the account to its tier's threshold as the tier has it now.
+-- A charge that takes the balance from at or above the threshold to below it writes one
 -- low-balance event (claim_credit_events).
 -- Result: the threshold in effect for the account afterwards (null: no events).
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_threshold outside 1..100,000,000).

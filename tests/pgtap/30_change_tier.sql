@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(24);
+select plan(25);
 
 -- Plan changes (contract §10): tiers free 10, basic 100, pro 500 a month.
 create temp table u (name text primary key, id uuid);
@@ -58,6 +58,15 @@ select results_eq($$ select type, amount from credit_transactions
                      where user_id = pg_temp.id('boundary') and period_start = date_trunc('month', now() at time zone 'UTC')::date order by amount $$,
   $$ values ('expiration', -100::bigint), ('allocation', 100::bigint), ('tier_upgrade', 400::bigint) $$, 'the month''s rows: expiration, allocation, upgrade');
 select is_empty($$ select * from verify_ledger() $$, 'the ledger is sound');
+
+-- An allowance edited mid-period reaches the account at its next period only: an upgrade tops up
+-- from what the account was given this period (basic 100 then), not from the tier's new figure.
+insert into u values ('edited', '00000000-0000-0000-0000-0000000000e4');
+select ensure_credit_account(pg_temp.id('edited'), 'basic');
+update credit_tiers set monthly_allowance = 50 where tier = 'basic';
+select results_eq($$ select outcome, credits_granted, balance from change_tier(pg_temp.id('edited'), 'pro', 'evt-13') $$,
+  $$ values ('upgraded', 400::bigint, 500::bigint) $$, 'the top-up is pro''s 500 less the 100 given this period');
+update credit_tiers set monthly_allowance = 100 where tier = 'basic';
 
 -- Refusals.
 select throws_ok($$ select * from change_tier(pg_temp.id('up'), 'platinum', 'evt-9') $$, 'CR003', 'unknown tier', 'an unknown tier is CR003');

@@ -1,5 +1,6 @@
--- balance_of: the balance row of one account (public.credit_balance), shared by get_credit_balance, my_credit_balance
--- and ensure_credit_account. Periods are calendar months in UTC; period_end is exclusive (the
+-- balance_of: the balance row of one account (public.credit_balance), shared by
+-- get_credit_balance, my_credit_balance and ensure_credit_account; pending_tier is a scheduled
+-- downgrade (change_tier), already applied when the account's month has ended. Periods are calendar months in UTC; period_end is exclusive (the
 -- first day of the next period, when unused monthly credits expire).
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(p_user_id uuid)

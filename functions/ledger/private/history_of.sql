@@ -1,6 +1,8 @@
 -- history_of: one page of an account's ledger, newest first, in (created_at, id) order: one
 -- allocation writes several rows with the same now(), so the id breaks the ties and a page ends
--- exactly where the next begins. p_before is the id of the last row of the previous page (null:
+-- exactly where the next begins. The rows of one transaction share its start time, so among them
+-- the order is the ids' (stable, not the order they were written in: a sequence on the ledger
+-- would rewrite the table to add). p_before is the id of the last row of the previous page (null:
 -- the first page). Pages never repeat or skip a row committed before the first page was read; a
 -- row committed later with an earlier timestamp (its transaction began earlier) appears when the
 -- first pages are read again. credit_transactions_user_id_created_at_idx serves it (the bound on
