@@ -4,7 +4,8 @@
 -- expires with the period, as the allowance does); a change to a tier with the same allowance
 -- applies now and grants nothing; a downgrade applies at the account's next period (the
 -- allocation, or its own first write of the month, starts that period on the new tier), and the
--- balance results show it as pending_tier meanwhile. Asking for the tier the account is on
+-- balance results show it as pending_tier meanwhile. A tier applied now brings its low-balance
+-- threshold with it (unless the account has its own, set_low_balance_threshold). Asking for the tier the account is on
 -- cancels a scheduled downgrade. The account's first write of a new month (UTC) starts that
 -- month first (lazy roll-over), so a change racing the monthly allocation ends the same in either
 -- order: both hold the account's row lock.

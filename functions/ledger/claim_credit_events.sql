@@ -4,6 +4,8 @@
 -- (rows locked by a concurrent claim are skipped), and an event whose consumer died is handed out
 -- again once its lease has passed. Mark each one done with complete_credit_events after acting on
 -- it (an email sent, a paywall shown): delivery is at least once, so act idempotently by event_id.
+-- An event is what happened at its charge: a refund or a grant since may have lifted the balance
+-- again (an event is never withdrawn), so read the balance (get_credit_balance) before acting.
 -- LISTEN credit_events to hear of new ones as their charge commits.
 -- Result: event_id, kind, user_id, balance (after the charge), threshold, task_id (the charge),
 -- created_at, attempts (how many times it has been handed out, this one included).

@@ -86,7 +86,7 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'statement',
-    summary: "an account's month: opening balance, allocated, purchased, used, refunded, expired, closing",
+    summary: "an account's month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing",
     description:
       'Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased - used +\nrefunded - expired + adjusted.',
     arguments: [{ name: 'user-id', required: true, check: uuid }],
@@ -95,7 +95,7 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'tier',
-    summary: "change an account's plan: an upgrade now (topped up for this month), a downgrade next month",
+    summary: "change an account's plan (--key required): an upgrade now (topped up for this month), a downgrade next month",
     description:
       "Calls change_tier: an upgrade applies now and grants the difference of the monthly\nallowances for this month; a downgrade applies when the account's next month starts\n(pending_tier meanwhile). --key is required: the same key again changes nothing.\nExit 1 when refused (CR002 no account, CR003 unknown tier, CR006 key reused for another tier).",
     arguments: [

@@ -107,7 +107,7 @@ export const optionCatalog = {
   period: {
     type: 'string',
     value: 'YYYY-MM-01',
-    help: 'the period to start (default: this month, UTC)',
+    help: 'a month, its first day (allocate: the period to start; statement: the month to report); default: this month, UTC',
     set: (f, t, n) => {
       f.period = periodStart(t, n);
     },
