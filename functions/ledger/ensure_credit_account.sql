@@ -18,7 +18,8 @@ create or replace function public.ensure_credit_account(
   out used_this_month bigint,
   out period_start date,
   out period_end date,
-  out pending_tier text
+  out pending_tier text,
+  out low_balance_threshold integer
 )
 language plpgsql
 volatile
@@ -56,7 +57,7 @@ begin
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-                  used_this_month, period_start, period_end, pending_tier
+                  used_this_month, period_start, period_end, pending_tier, low_balance_threshold
     from credits_private.balance_of(p_user_id) b;
 end;
 $$;

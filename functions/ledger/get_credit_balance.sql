@@ -5,7 +5,8 @@
 -- figures. STABLE: PostgREST serves it with GET as well.
 -- Result: one public.credit_balance (total_credits, monthly_credits, purchased_credits, tier,
 -- monthly_allowance, used_this_month, period_start, period_end, pending_tier: the tier of the
--- next period when a downgrade is scheduled, change_tier).
+-- next period when a downgrade is scheduled, change_tier; low_balance_threshold: a charge below it
+-- raises a low-balance event, null: none).
 -- Errors: CR002 no account, CR003 null user.
 -- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.

@@ -278,10 +278,11 @@ export interface EnsureCreditAccountResult {
   period_start: string | null;
   period_end: string | null;
   pending_tier: string | null;
+  low_balance_threshold: number | null;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
 }
 
 export interface ExpireStaleGenerationsArgs {
@@ -332,10 +333,11 @@ export interface GetCreditBalanceResult {
   period_start: string | null;
   period_end: string | null;
   pending_tier: string | null;
+  low_balance_threshold: number | null;
 }
 /** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GetGenerationArgs {
@@ -405,10 +407,11 @@ export interface MyCreditBalanceResult {
   period_start: string | null;
   period_end: string | null;
   pending_tier: string | null;
+  low_balance_threshold: number | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface MyCreditHistoryArgs {

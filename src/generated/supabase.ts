@@ -194,6 +194,7 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           period_end: string | null;
           pending_tier: string | null;
+          low_balance_threshold: number | null;
         };
       };
       expire_stale_generations: {
@@ -239,6 +240,7 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           period_end: string | null;
           pending_tier: string | null;
+          low_balance_threshold: number | null;
         };
       };
       get_generation: {
@@ -301,6 +303,7 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           period_end: string | null;
           pending_tier: string | null;
+          low_balance_threshold: number | null;
         };
       };
       my_credit_history: {

@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(16);
+select plan(17);
 
 -- Low-balance events: basic (100 a month) with a threshold of 20.
 update credit_tiers set low_balance_threshold = 20 where tier = 'basic';
@@ -28,6 +28,7 @@ select is(set_low_balance_threshold('00000000-0000-0000-0000-0000000000a1', 5), 
 select results_eq($$ select low_balance_threshold, low_balance_threshold_override from user_credits where user_id = '00000000-0000-0000-0000-0000000000a1' $$,
   $$ values (5, 5) $$, 'in effect now');
 select is(set_low_balance_threshold('00000000-0000-0000-0000-0000000000a1', null), 20, 'null returns the account to its tier''s');
+select is((select low_balance_threshold from get_credit_balance('00000000-0000-0000-0000-0000000000a1')), 20, 'the balance shows the threshold in effect');
 select throws_ok($$ select set_low_balance_threshold('00000000-0000-0000-0000-0000000000a1', 0) $$, 'CR003', null, 'a threshold of 0 is CR003');
 select throws_ok($$ select set_low_balance_threshold('00000000-0000-0000-0000-0000000000ff', 5) $$, 'CR002', null, 'no account is CR002');
 

@@ -13,15 +13,19 @@ as $$
 declare
   b public.credit_balance;
   v_pending_allowance integer;
+  v_next_threshold integer;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   -- An account still in an earlier month (UTC) is reported as it will be once that month starts
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
   -- read cannot write, and nobody should see last month's monthly credits.
   select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
-         uc.credits_used_this_month, uc.period_start, uc.pending_tier, p.monthly_allowance
+         uc.credits_used_this_month, uc.period_start, uc.pending_tier, p.monthly_allowance, uc.low_balance_threshold,
+         coalesce(uc.low_balance_threshold_override,
+                  case when uc.pending_tier is not null then p.low_balance_threshold else t.low_balance_threshold end)
     into b.total_credits, b.monthly_credits, b.purchased_credits, b.tier, b.monthly_allowance,
-         b.used_this_month, b.period_start, b.pending_tier, v_pending_allowance
+         b.used_this_month, b.period_start, b.pending_tier, v_pending_allowance, b.low_balance_threshold,
+         v_next_threshold
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
     left join public.credit_tiers p on p.tier = uc.pending_tier
@@ -39,6 +43,7 @@ begin
     b.total_credits := b.purchased_credits + b.monthly_allowance;
     b.used_this_month := 0;
     b.period_start := v_current;
+    b.low_balance_threshold := v_next_threshold; -- as roll_over will set it
   end if;
   b.period_end := (b.period_start + interval '1 month')::date;
   return b;
