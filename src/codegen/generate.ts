@@ -27,7 +27,7 @@ export async function generateSources(databaseUrl: string): Promise<Record<keyof
       client: renderClient(catalog),
       supabase: renderSupabaseTypes(catalog),
       schema: await renderSchemaSnapshot(sql),
-      reference: await renderReference(sql),
+      reference: await renderReference(catalog),
     };
   } finally {
     await sql.end();

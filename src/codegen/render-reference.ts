@@ -1,17 +1,14 @@
-// The API reference (docs/api.md), generated from a migrated database's catalog and the
-// definitions' files, so it cannot drift from them: each function's and procedure's arguments
+// The API reference (docs/api.md), generated from the catalog introspect.ts reads (the one the
+// client is generated from) and the definitions' files, so it cannot drift from them: each function's and procedure's arguments
 // with their defaults, its result, whether it is SECURITY DEFINER and who may call it (from the
 // grants), its `comment on`; each view's columns, comment and readers; and the prose of the
 // file's header (what it does, Arguments, Result, Errors…). The guide around it, with
 // examples, is docs/calling.md (written by hand).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type postgres from 'postgres';
 import { packageRoot } from '../paths.js';
-import { parseAnnotations } from './annotations.js';
-
-/** The roles whose rights the reference shows, in this order. */
-const roles = ['credits_service', 'credits_analyst', 'authenticated'] as const;
+import type { Catalog, CatalogFunction, CatalogView } from './introspect.js';
+import { outputsOf } from './render.js';
 
 /** The reference's chapters: each folder of definitions, in the order a call flows. */
 const chapters = [
@@ -37,29 +34,6 @@ const chapters = [
     intro: "The analysts' views; their questions and example queries are in [monitoring.md](monitoring.md#the-views).",
   },
 ];
-
-interface Routine {
-  file: string;
-  schema: string;
-  name: string;
-  kind: 'f' | 'p';
-  comment: string | null;
-  definer: boolean;
-  args: string;
-  returns_set: boolean;
-  return_type: string;
-  out_names: string[];
-  out_types: string[];
-  callers: string[];
-}
-interface View {
-  file: string;
-  schema: string;
-  name: string;
-  comment: string | null;
-  columns: { name: string; type: string }[];
-  readers: string[];
-}
 
 /** Header lines of a definition file (the comments before its first statement), without the "name: " lead. */
 function headerOf(sql: string, name: string): string[] {
@@ -130,17 +104,18 @@ function splitTopLevel(list: string): string[] {
 /** A default as its file writes it: `NULL::text` is null, `'callback'::text` is 'callback'. */
 const plainDefault = (expr: string) => expr.replace(/^NULL::[\w ]+$/, 'null').replace(/^('(?:[^']|'')*')::[\w ]+$/, '$1');
 
-function signature(r: Routine): string {
-  const args = r.args ? splitTopLevel(r.args).filter((a) => !/^(OUT|TABLE) /.test(a)) : [];
+function signature(r: CatalogFunction): string {
+  const outputs = outputsOf(r);
+  const args = r.argumentText ? splitTopLevel(r.argumentText).filter((a) => !/^(OUT|TABLE) /.test(a)) : [];
   const inArgs = args.map((a) => a.replace(/^IN /, '').replace(/ DEFAULT (.*)$/, (_, d: string) => ` default ${plainDefault(d)}`));
   const head = `${r.schema === 'public' ? '' : `${r.schema}.`}${r.name}(`;
   const argText = inArgs.join(', ').length + head.length > 96 ? `\n  ${inArgs.join(',\n  ')}\n` : inArgs.join(', ');
   const result =
     r.kind === 'p'
       ? ''
-      : r.out_names.length > 0
-        ? ` → ${r.returns_set ? 'setof ' : ''}${r.return_type === 'record' ? '' : `${r.return_type} `}(${r.out_names.map((n, i) => `${n} ${r.out_types[i]}`).join(', ')})`
-        : ` → ${r.returns_set ? 'setof ' : ''}${r.return_type}`;
+      : outputs.length > 0
+        ? ` → ${r.returnsSet ? 'setof ' : ''}${r.returnType === 'record' ? '' : `${r.returnType} `}(${outputs.map((o) => `${o.name} ${o.type}`).join(', ')})`
+        : ` → ${r.returnsSet ? 'setof ' : ''}${r.returnType}`;
   return `${r.kind === 'p' ? 'call ' : ''}${head}${argText})${result}`;
 }
 
@@ -153,9 +128,9 @@ const anchor = (text: string) =>
     .replace(/[^a-z0-9_ -]/g, '')
     .replace(/ /g, '-');
 
-function routineSection(r: Routine, sql: string): string {
+function routineSection(r: CatalogFunction, sql: string): string {
   const title = `${r.schema === 'public' ? '' : `${r.schema}.`}${r.name}`;
-  const notes = parseAnnotations(sql, r.file);
+  const notes = r.annotations;
   const out = [`### ${title}${r.kind === 'p' ? ' (procedure)' : ''}`, ''];
   if (r.comment) out.push(`> ${r.comment}`, '');
   out.push('```', signature(r), '```', '');
@@ -164,26 +139,30 @@ function routineSection(r: Routine, sql: string): string {
   const facts = [
     `[\`${r.file}\`](../${r.file})`,
     rights(r.callers, r.kind === 'p' ? 'callable' : 'executable'),
-    security ? `${security.label}${security.colon ? ':' : ''} ${security.text}` : r.definer ? 'SECURITY DEFINER' : 'SECURITY INVOKER',
+    security
+      ? `${security.label}${security.colon ? ':' : ''} ${security.text}`
+      : r.securityDefiner
+        ? 'SECURITY DEFINER'
+        : 'SECURITY INVOKER',
   ];
   out.push(facts.join(' · '), '');
   out.push(...renderParagraphs(list, ['Never null', 'Document type', 'SECURITY DEFINER', 'SECURITY INVOKER']));
-  if (r.out_names.length > 0) {
+  const outputs = outputsOf(r);
+  if (outputs.length > 0) {
     out.push('| result column | type | never null |', '|---|---|---|');
-    for (const [i, n] of r.out_names.entries())
-      out.push(`| \`${n}\` | \`${r.out_types[i]}\` | ${notes.neverNull.includes(n) ? 'yes' : ''} |`);
+    for (const o of outputs) out.push(`| \`${o.name}\` | \`${o.type}\` | ${notes.neverNull.includes(o.name) ? 'yes' : ''} |`);
     out.push('');
   } else if (r.kind === 'f') {
     out.push(
-      `Result: \`${r.return_type}\`${notes.neverNull.includes('the result') ? ', never null' : ''}${notes.documentType ? ` (TypeScript: \`${notes.documentType}\`, src/client/documents.ts)` : ''}.`,
+      `Result: \`${r.returnType}\`${notes.neverNull.includes('the result') ? ', never null' : ''}${notes.documentType ? ` (TypeScript: \`${notes.documentType}\`, src/client/documents.ts)` : ''}.`,
       '',
     );
   }
   return out.join('\n');
 }
 
-function viewSection(v: View, sql: string): string {
-  const notes = parseAnnotations(sql, v.file);
+function viewSection(v: CatalogView, sql: string): string {
+  const notes = v.annotations;
   const out = [`### ${v.schema}.${v.name}`, ''];
   if (v.comment) out.push(`> ${v.comment}`, '');
   out.push(`[\`${v.file}\`](../${v.file}) · ${rights(v.readers, 'readable')}`, '');
@@ -194,53 +173,11 @@ function viewSection(v: View, sql: string): string {
   return out.join('\n');
 }
 
-export async function renderReference(sql: postgres.Sql): Promise<string> {
-  const routines = await sql<Routine[]>`
-    select d.name as file, n.nspname as schema, p.proname as name, p.prokind as kind,
-           obj_description(p.oid, 'pg_proc') as comment, p.prosecdef as definer,
-           pg_get_function_arguments(p.oid) as args,
-           p.proretset as returns_set, format_type(p.prorettype, null) as return_type,
-           coalesce(array(select p.proargnames[i] from generate_subscripts(p.proargmodes, 1) i
-                           where p.proargmodes[i] in ('o', 't', 'b') order by i), '{}')
-             || array(select a.attname::text from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0
-                       where ty.oid = p.prorettype and ty.typtype = 'c' and p.proargmodes is null order by a.attnum) as out_names,
-           coalesce(array(select format_type(p.proallargtypes[i], null) from generate_subscripts(p.proargmodes, 1) i
-                           where p.proargmodes[i] in ('o', 't', 'b') order by i), '{}')
-             || array(select format_type(a.atttypid, null) from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0
-                       where ty.oid = p.prorettype and ty.typtype = 'c' and p.proargmodes is null order by a.attnum) as out_types,
-           array(select r from unnest(${roles as unknown as string[]}::text[]) with ordinality u(r, o)
-                  where has_function_privilege(r, p.oid, 'execute') order by o) as callers
-      from pg_proc p
-      join pg_namespace n on n.oid = p.pronamespace
-      join credits_meta.definitions d on d.kind = 'function' and d.schema = n.nspname and d.object = p.proname
-     where n.nspname in ('public', 'monitoring')
-     order by d.name, p.oid`;
-  const viewRows = await sql<
-    { file: string; schema: string; name: string; comment: string | null; readers: string[]; column: string; type: string }[]
-  >`
-    select d.name as file, n.nspname as schema, c.relname as name, obj_description(c.oid, 'pg_class') as comment,
-           array(select r from unnest(${roles as unknown as string[]}::text[]) with ordinality u(r, o)
-                  where has_table_privilege(r, c.oid, 'select') or has_any_column_privilege(r, c.oid, 'select') order by o) as readers,
-           a.attname as column, format_type(a.atttypid, a.atttypmod) as type
-      from pg_class c
-      join pg_namespace n on n.oid = c.relnamespace
-      join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-      join credits_meta.definitions d on d.kind = 'view' and d.schema = n.nspname and d.object = c.relname
-     where n.nspname in ('public', 'monitoring') and c.relkind = 'v'
-     order by d.name, a.attnum`;
-  const views = new Map<string, View>();
-  for (const row of viewRows) {
-    const view = views.get(row.file) ?? {
-      file: row.file,
-      schema: row.schema,
-      name: row.name,
-      comment: row.comment,
-      readers: row.readers,
-      columns: [],
-    };
-    view.columns.push({ name: row.column, type: row.type });
-    views.set(row.file, view);
-  }
+/** The reference of the catalog's functions, procedures and views, in their files' order. */
+export async function renderReference(catalog: Catalog): Promise<string> {
+  const byFile = <T extends { file: string }>(a: T, b: T) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  const routines = [...catalog.functions, ...catalog.procedures].sort(byFile);
+  const views = [...catalog.views].sort(byFile);
   const text = async (file: string) => readFile(path.join(packageRoot, file), 'utf8');
 
   const out = [
@@ -270,7 +207,7 @@ export async function renderReference(sql: postgres.Sql): Promise<string> {
       );
       body.push(routineSection(r, await text(r.file)));
     }
-    for (const v of [...views.values()].filter((x) => inChapter(x.file))) {
+    for (const v of views.filter((x) => inChapter(x.file))) {
       index.push(`| [\`${v.schema}.${v.name}\`](#${anchor(`${v.schema}.${v.name}`)}) | ${chapter.title} | ${v.comment ?? ''} |`);
       body.push(viewSection(v, await text(v.file)));
     }
