@@ -5,14 +5,14 @@
 -- applies now and grants nothing; a downgrade applies at the account's next period (the
 -- allocation, or its own first write of the month, starts that period on the new tier), and the
 -- balance results show it as pending_tier meanwhile. A tier applied now brings its low-balance
--- threshold with it (unless the account has its own, set_low_balance_threshold). Asking for the tier the account is on
--- cancels a scheduled downgrade. The account's first write of a new month (UTC) starts that
+-- threshold with it (unless the account has its own, set_low_balance_threshold). Asking for the
+-- tier the account is on cancels a scheduled downgrade. The account's first write of a new month (UTC) starts that
 -- month first (lazy roll-over), so a change racing the monthly allocation ends the same in either
 -- order: both hold the account's row lock.
 -- The idempotency key is required (the payment provider's event id is a good one): the same key
--- again changes the tier no further and returns the first call's outcome and credits_granted, with the
--- account's tier, pending tier and balance as they are now (replayed = true); with another tier
--- it is refused.
+-- again changes the tier no further and returns the first call's outcome and credits_granted,
+-- with the account's tier, pending tier and balance as they are now (replayed = true); with
+-- another tier it is refused.
 -- Result: tier (the account's tier now), pending_tier (the tier of its next period, when a
 -- downgrade is scheduled), outcome ('upgraded', 'changed', 'downgrade_scheduled', 'unchanged'),
 -- credits_granted (the upgrade's top-up, else 0), balance (total afterwards), replayed.
@@ -42,6 +42,7 @@ declare
   v_from text;
   v_first credits_private.tier_changes;
   v_new_allowance integer;
+  v_new_threshold integer;
   v_old_allowance bigint;
   v_transaction uuid;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
@@ -49,7 +50,7 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
-  select t.monthly_allowance into v_new_allowance from credits_private.tier_of(p_tier) t;
+  select t.monthly_allowance, t.low_balance_threshold into v_new_allowance, v_new_threshold from credits_private.tier_of(p_tier) t;
 
   -- Lock the account first: a concurrent call with the same key waits here, then replays.
   select uc.period_start into v_account from public.user_credits uc where uc.user_id = p_user_id for update;
@@ -94,8 +95,7 @@ begin
     credits_granted := v_new_allowance - v_old_allowance;
     update public.user_credits uc
        set tier = p_tier, pending_tier = null, monthly_allowance = v_new_allowance,
-           low_balance_threshold = coalesce(uc.low_balance_threshold_override,
-                                            (select t.low_balance_threshold from public.credit_tiers t where t.tier = p_tier)),
+           low_balance_threshold = coalesce(uc.low_balance_threshold_override, v_new_threshold),
            monthly_credits = uc.monthly_credits + credits_granted, credits = uc.credits + credits_granted,
            updated_at = now()
      where uc.user_id = p_user_id

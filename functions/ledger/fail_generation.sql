@@ -4,10 +4,10 @@
 -- reports 'already_failed', a completed one 'ignored_already_completed', and nothing changes.
 -- Arguments: p_source says where the failure was seen: callback (the provider's webhook),
 -- api_error (the provider refused the call), timeout (a sweep), admin (a person decided).
--- p_error_message is never a
--- reason to refuse the refund: null or blank (only whitespace) is stored as 'no error message
--- given', more than 10,000 characters as its first 10,000; the task's error_message_normalised
--- says which ('defaulted', 'truncated'; null when stored as given).
+-- p_error_message is never a reason to refuse the refund: null or blank (only whitespace) is
+-- stored as 'no error message given', more than 10,000 characters as its first 10,000; the
+-- task's error_message_normalised says which ('defaulted', 'truncated'; null when stored as
+-- given).
 -- Result: task_id, status, refunded_credits, balance (the account's total afterwards; null when
 -- the task's user has no account), outcome
 -- ('refunded', 'already_failed', 'ignored_already_completed').

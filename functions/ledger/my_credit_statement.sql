@@ -1,6 +1,7 @@
 -- my_credit_statement: credit_statement for the calling end user (the JWT claim 'sub'), for the
--- user's own billing page; the figures carry nothing internal. Opening balance, allocated (allowance and upgrade top-ups),
--- purchased, used, refunded, expired, adjusted, closing balance and the number of ledger rows,
+-- user's own billing page; the figures carry nothing internal. Opening balance, allocated
+-- (allowance and upgrade top-ups), purchased, used, refunded, expired, adjusted, closing balance
+-- and the number of ledger rows,
 -- each the sum of the ledger's rows (credits_private.statement_of says how):
 -- closing_balance = opening_balance + allocated + purchased - used + refunded - expired + adjusted.
 -- Result: one public.period_statement.

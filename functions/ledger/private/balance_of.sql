@@ -1,7 +1,8 @@
 -- balance_of: the balance row of one account (public.credit_balance), shared by
 -- get_credit_balance, my_credit_balance and ensure_credit_account; pending_tier is a scheduled
--- downgrade (change_tier), already applied when the account's month has ended. Periods are calendar months in UTC; period_end is exclusive (the
--- first day of the next period, when unused monthly credits expire).
+-- downgrade (change_tier), already applied when the account's month has ended. Periods are
+-- calendar months in UTC; period_end is exclusive (the first day of the next period, when unused
+-- monthly credits expire).
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(p_user_id uuid)
 returns public.credit_balance
@@ -12,38 +13,36 @@ as $$
 #variable_conflict use_column
 declare
   b public.credit_balance;
-  v_pending_allowance integer;
-  v_next_threshold integer;
+  v_next public.credit_tiers; -- the tier the next period starts on
+  v_override integer;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   -- An account still in an earlier month (UTC) is reported as it will be once that month starts
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
   -- read cannot write, and nobody should see last month's monthly credits.
+  -- n: the tier the next period starts on (the scheduled one, if any), as roll_over joins it.
   select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
-         uc.credits_used_this_month, uc.period_start, uc.pending_tier, p.monthly_allowance, uc.low_balance_threshold,
-         coalesce(uc.low_balance_threshold_override,
-                  case when uc.pending_tier is not null then p.low_balance_threshold else t.low_balance_threshold end)
+         uc.credits_used_this_month, uc.period_start, uc.pending_tier, uc.low_balance_threshold,
+         uc.low_balance_threshold_override, n.tier, n.monthly_allowance, n.low_balance_threshold
     into b.total_credits, b.monthly_credits, b.purchased_credits, b.tier, b.monthly_allowance,
-         b.used_this_month, b.period_start, b.pending_tier, v_pending_allowance, b.low_balance_threshold,
-         v_next_threshold
+         b.used_this_month, b.period_start, b.pending_tier, b.low_balance_threshold,
+         v_override, v_next.tier, v_next.monthly_allowance, v_next.low_balance_threshold
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
-    left join public.credit_tiers p on p.tier = uc.pending_tier
+    join public.credit_tiers n on n.tier = coalesce(uc.pending_tier, uc.tier)
    where uc.user_id = p_user_id;
   if not found then
     perform credits_private.raise_no_account(p_user_id);
   end if;
   if b.period_start < v_current then
-    if b.pending_tier is not null then -- the new month starts on the scheduled tier
-      b.tier := b.pending_tier;
-      b.monthly_allowance := v_pending_allowance;
-      b.pending_tier := null;
-    end if;
+    b.tier := v_next.tier; -- the new month starts on the scheduled tier, if any
+    b.monthly_allowance := v_next.monthly_allowance;
+    b.pending_tier := null;
     b.monthly_credits := b.monthly_allowance::bigint;
     b.total_credits := b.purchased_credits + b.monthly_allowance;
     b.used_this_month := 0;
     b.period_start := v_current;
-    b.low_balance_threshold := v_next_threshold; -- as roll_over will set it
+    b.low_balance_threshold := coalesce(v_override, v_next.low_balance_threshold); -- as roll_over will set it
   end if;
   b.period_end := (b.period_start + interval '1 month')::date;
   return b;
