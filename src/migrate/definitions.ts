@@ -248,13 +248,13 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
         [d.name, d.kind, d.sha256, d.schema, d.object],
       );
     }
-    for (const d of plan.unchanged) {
-      await client.query(`update credits_meta.definitions set schema = $2, object = $3 where name = $1 and schema is distinct from $2`, [
-        d.name,
-        d.schema,
-        d.object,
-      ]);
-    }
+    // Rows recorded before schema and object were (a deploy from before issue 14): one statement.
+    await client.query(
+      `update credits_meta.definitions d set schema = u.schema, object = u.object
+         from unnest($1::text[], $2::text[], $3::text[]) u (name, schema, object)
+        where d.name = u.name and (d.schema, d.object) is distinct from (u.schema, u.object)`,
+      [plan.unchanged.map((d) => d.name), plan.unchanged.map((d) => d.schema), plan.unchanged.map((d) => d.object)],
+    );
     await client.query('commit');
     return plan;
   } catch (error) {
