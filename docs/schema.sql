@@ -35,6 +35,7 @@ create table public.credit_transactions (
   idempotency_key text,
   legacy_type text,
   origin text not null default 'rpc'::text,
+  promotional_amount bigint not null default 0,
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );
@@ -46,6 +47,7 @@ CREATE UNIQUE INDEX credit_transactions_user_id_period_start_type_key ON public.
 alter table public.credit_transactions enable row level security;
 create policy credit_transactions_select_own on public.credit_transactions for select to authenticated using ((user_id = ( SELECT (NULLIF(((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text), ''::text))::uuid AS "nullif")));
 create policy credit_transactions_select_service on public.credit_transactions for select to credits_service using (true);
+comment on column public.credit_transactions.promotional_amount is 'The part of amount that moved the promotional bucket (a grant, a charge or refund of promotional credits, their expiry).';
 
 -- public.enhancement_tasks
 create table public.enhancement_tasks (
@@ -112,7 +114,8 @@ create table public.user_credits (
   pending_tier text,
   low_balance_threshold integer,
   low_balance_threshold_override integer,
-  constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, credits_used_this_month, monthly_allowance, period_start)),
+  promotional_credits bigint not null default 0,
+  constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, promotional_credits, credits_used_this_month, period_start)),
   constraint user_credits_pending_tier_fkey FOREIGN KEY (pending_tier) REFERENCES credit_tiers(tier),
   constraint user_credits_tier_fkey FOREIGN KEY (tier) REFERENCES credit_tiers(tier),
   constraint user_credits_pkey PRIMARY KEY (user_id)
@@ -125,6 +128,7 @@ create policy user_credits_select_service on public.user_credits for select to c
 comment on column public.user_credits.pending_tier is 'The tier the account''s next period starts on (a scheduled downgrade); null when it stays on tier.';
 comment on column public.user_credits.low_balance_threshold is 'The low-balance threshold in effect: the override, else the tier''s as of the account''s period; null: no events.';
 comment on column public.user_credits.low_balance_threshold_override is 'This account''s own low-balance threshold (set_low_balance_threshold); null: its tier''s.';
+comment on column public.user_credits.promotional_credits is 'Promotional credits: what is left of the account''s grants that expire on their own date (credits_private.promotional_lots).';
 
 -- credits_private.credit_events: The outbox of credit events (low balance): written in the charge's transaction, claimed and completed by consumers.
 create table credits_private.credit_events (
@@ -152,6 +156,37 @@ create table credits_private.late_results (
   constraint late_results_pkey PRIMARY KEY (task_id)
 );
 CREATE INDEX late_results_recorded_at_idx ON credits_private.late_results USING btree (recorded_at);
+
+-- credits_private.promotional_lots: Promotional grants, one lot each: what is left of it and when it expires (grant_promotional_credits).
+create table credits_private.promotional_lots (
+  id bigint not null,
+  user_id uuid not null,
+  granted bigint not null,
+  remaining bigint not null,
+  valid_for interval not null,
+  expires_at timestamp with time zone not null,
+  reason text not null,
+  idempotency_key text not null,
+  transaction_id uuid not null,
+  created_at timestamp with time zone not null default now(),
+  expired_at timestamp with time zone,
+  constraint promotional_lots_remaining_check CHECK (((granted > 0) AND ((remaining >= 0) AND (remaining <= granted)))),
+  constraint promotional_lots_pkey PRIMARY KEY (id),
+  constraint promotional_lots_user_id_idempotency_key_key UNIQUE (user_id, idempotency_key)
+);
+CREATE INDEX promotional_lots_due_idx ON credits_private.promotional_lots USING btree (expires_at, id) WHERE (expired_at IS NULL);
+CREATE INDEX promotional_lots_live_idx ON credits_private.promotional_lots USING btree (user_id, expires_at, id) WHERE (expired_at IS NULL);
+
+-- credits_private.promotional_spends: The promotional credits a charge took from each lot, so that its refund returns them there.
+create table credits_private.promotional_spends (
+  task_id uuid not null,
+  lot_id bigint not null,
+  credits bigint not null,
+  constraint promotional_spends_credits_check CHECK ((credits > 0)),
+  constraint promotional_spends_lot_id_fkey FOREIGN KEY (lot_id) REFERENCES credits_private.promotional_lots(id),
+  constraint promotional_spends_pkey PRIMARY KEY (task_id, lot_id)
+);
+CREATE INDEX promotional_spends_lot_id_idx ON credits_private.promotional_spends USING btree (lot_id);
 
 -- credits_private.provider_results: Provider results (webhooks) received before their task recorded the job id; applied by mark_generation_submitted.
 create table credits_private.provider_results (

@@ -169,6 +169,35 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0023 rolled back keeps every promotional credit as purchased, and applied again keeps the grants and their keys', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    const grant = (key: string, credits: number, validFor: string) =>
+      db.sql`select * from grant_promotional_credits(${user}, ${credits}, ${validFor}::interval, 'launch', ${key})`;
+    await grant('promo-1', 30, '7 days');
+    const { task_id } = await startGeneration(db.sql, user, 10); // 10 of the lot's 30
+    await grant('promo-2', 5, '1 day');
+    const account = () =>
+      db.sql`select credits::int, monthly_credits::int monthly, purchased_credits::int purchased,
+                    (select sum(amount)::int from credit_transactions where user_id = ${user}) ledger,
+                    (select sum(amount - monthly_amount)::int from credit_transactions where user_id = ${user}) ledger_not_monthly
+               from user_credits where user_id = ${user}`;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0023_promotional_credits') }); // through 0023
+    // the 25 promotional credits left are the user's as purchased ones, and the ledger says so
+    expect(await account()).toEqual([{ credits: 125, monthly: 100, purchased: 25, ledger: 125, ledger_not_monthly: 25 }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await account()).toEqual([{ credits: 125, monthly: 100, purchased: 25, ledger: 125, ledger_not_monthly: 25 }]);
+    expect(await db.sql`select type from credit_transactions where user_id = ${user} and type = 'promotion'`).toHaveLength(2);
+    const [replay] = await grant('promo-1', 30, '7 days');
+    expect(replay).toMatchObject({ replayed: true });
+    // the charge's refund: its lot was closed by the roll-back, so the credits come back as purchased
+    await db.sql`select * from fail_generation(${task_id}, 'provider error')`;
+    expect(await account()).toEqual([{ credits: 135, monthly: 100, purchased: 35, ledger: 135, ledger_not_monthly: 35 }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });
@@ -275,10 +304,12 @@ describe('0007: bigint credits', () => {
                 ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
          order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
   const snapshot = (sql: Sql) =>
-    // 0019's pending_tier and 0021's thresholds leave with it too (archived where set, then restored)
-    sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override' order by u.user_id)::text
+    // 0019's pending_tier, 0021's thresholds and 0023's promotional columns leave with it too
+    // (archived where set, then restored)
+    sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override'
+                                - 'promotional_credits' order by u.user_id)::text
                   from user_credits u) accounts,
-               (select json_agg(c order by c.id)::text from credit_transactions c) ledger,
+               (select json_agg(to_jsonb(c) - 'promotional_amount' order by c.id)::text from credit_transactions c) ledger,
                -- 0009's column leaves with it when the roll-back passes 0009 (it is archived, then restored)
                (select json_agg(to_jsonb(t) - 'error_message_normalised' order by t.id)::text from enhancement_tasks t) tasks`;
 

@@ -36,6 +36,14 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'pro', idempotencyKey: 't1' })); // upgraded
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // scheduled
   record('public.change_tier', await client.changeTier(sql, { userId: planned, tier: 'free', idempotencyKey: 't2' })); // replayed
+  const promotion = { userId: planned, credits: 20, validFor: '7 days', reason: 'launch', idempotencyKey: 'p1' };
+  record('public.grant_promotional_credits', await client.grantPromotionalCredits(sql, promotion));
+  record('public.grant_promotional_credits', await client.grantPromotionalCredits(sql, promotion)); // replayed
+  await client.grantPromotionalCredits(sql, { ...promotion, credits: 3, validFor: '1 hour', idempotencyKey: 'p2' });
+  await sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second' where idempotency_key = 'p2'`;
+  record('public.expire_promotional_credits', await client.expirePromotionalCredits(sql)); // one lot
+  record('public.expire_promotional_credits', await client.expirePromotionalCredits(sql)); // none left
+  record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: planned })); // with promotional credits
   record('public.credit_history', await client.creditHistory(sql, { userId: planned }));
   record('public.credit_statement', await client.creditStatement(sql, { userId: planned }));
 

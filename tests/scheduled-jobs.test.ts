@@ -41,11 +41,12 @@ afterAll(async () => {
 });
 
 describe('the pg_cron jobs of the guides', () => {
-  it('are the sweeper, the allocation and the rollups, everywhere they are documented', () => {
+  const names = ['credits-sweeper', 'credits-allocation', 'credits-rollups', 'credits-promotions'];
+  it('are the sweeper, the allocation, the rollups and the promotional expiry, everywhere they are documented', () => {
     const packageJobs = jobs.filter((j) => !j.command.includes('cron.'));
-    expect(new Set(packageJobs.map((j) => j.name))).toEqual(new Set(['credits-sweeper', 'credits-allocation', 'credits-rollups']));
+    expect(new Set(packageJobs.map((j) => j.name))).toEqual(new Set(names));
     // One definition per job, whichever guide shows it.
-    for (const name of ['credits-sweeper', 'credits-allocation', 'credits-rollups']) {
+    for (const name of names) {
       expect(new Set(packageJobs.filter((j) => j.name === name).map((j) => j.command)).size, name).toBe(1);
     }
   });
@@ -58,6 +59,9 @@ describe('the pg_cron jobs of the guides', () => {
     const behind = await newAccount(db.sql, 'pro');
     await db.sql`update user_credits set period_start = (period_start - interval '1 month')::date where user_id = ${behind}`;
     await db.sql`update credit_transactions set period_start = (period_start - interval '1 month')::date where user_id = ${behind}`;
+    const promoted = await newAccount(db.sql, 'free');
+    await db.sql`select grant_promotional_credits(${promoted}, 5, '1 hour', 'flash sale', 'job-test')`;
+    await db.sql`update credits_private.promotional_lots set expires_at = now() - interval '1 minute' where user_id = ${promoted}`;
 
     const job = await db.sql.reserve();
     try {
@@ -80,6 +84,8 @@ describe('the pg_cron jobs of the guides', () => {
     expect(account!.current).toBe(true);
     const [refresh] = await db.sql`select refreshed_at from monitoring.rollup_state where name = 'rollups'`;
     expect(refresh?.refreshed_at).toBeTruthy();
+    const [expired] = await db.sql`select credits::int, promotional_credits::int from user_credits where user_id = ${promoted}`;
+    expect({ ...expired }).toEqual({ credits: 10, promotional_credits: 0 });
     expect(await db.sql`select * from verify_ledger()`).toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
 -- credit_history: an account's ledger, newest first, a page at a time, for the service and
--- support: every row with its type, amount, the part of it in the monthly bucket, the balance
--- after it, the period, the task and the description. Pages are keyset-paginated on
+-- support: every row with its type, amount, the parts of it in the monthly and promotional
+-- buckets, the balance after it, the period, the task and the description. Pages are keyset-paginated on
 -- (created_at, id): pass the last row's id as p_before for the next page (credits_private.history_of).
 -- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),
--- period_start, task_id, description, origin.
+-- period_start, task_id, description, origin, promotional_amount.
 -- Errors: CR003 invalid argument (null user, p_limit outside 1..1000, p_before not a row of this
 -- user). A user without an account has no history: an empty page, not an error.
--- Never null: id, created_at, type, amount, monthly_amount, origin.
+-- Never null: id, created_at, type, amount, monthly_amount, origin, promotional_amount.
 -- SECURITY DEFINER: the service role reads the ledger without any privilege on the tables.
 create or replace function public.credit_history(p_user_id uuid, p_before uuid default null, p_limit integer default 50)
 returns table (
@@ -19,7 +19,8 @@ returns table (
   period_start date,
   task_id uuid,
   description text,
-  origin text
+  origin text,
+  promotional_amount bigint
 )
 language plpgsql
 stable
@@ -30,7 +31,7 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.description, h.origin
+           h.description, h.origin, h.promotional_amount
       from credits_private.history_of(p_user_id, p_before, p_limit) h;
 end;
 $$;

@@ -4,7 +4,7 @@
 -- current month first, as on its first charge: safe to call on every sign-in.
 -- Result: created, then the columns of public.credit_balance (get_credit_balance's result).
 -- Errors: CR003 invalid argument or unknown tier.
--- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.ensure_credit_account(
   p_user_id uuid,
@@ -19,7 +19,9 @@ create or replace function public.ensure_credit_account(
   out period_start date,
   out period_end date,
   out pending_tier text,
-  out low_balance_threshold integer
+  out low_balance_threshold integer,
+  out promotional_credits bigint,
+  out promotional_expires_at timestamptz
 )
 language plpgsql
 volatile
@@ -57,7 +59,8 @@ begin
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
-                  used_this_month, period_start, period_end, pending_tier, low_balance_threshold
+                  used_this_month, period_start, period_end, pending_tier, low_balance_threshold,
+                  promotional_credits, promotional_expires_at
     from credits_private.balance_of(p_user_id) b;
 end;
 $$;

@@ -1,4 +1,4 @@
--- get_credit_balance: an account's spendable total, its two buckets, tier, allowance, usage this
+-- get_credit_balance: an account's spendable total, its three buckets, tier, allowance, usage this
 -- month and current period (period_end exclusive: monthly credits expire then). For an account
 -- whose UTC month has ended and that has not been written to since, it reports the new month as
 -- it will be recorded (the lazy roll-over of allocate_monthly_credits), not last month's
@@ -6,9 +6,10 @@
 -- Result: one public.credit_balance (total_credits, monthly_credits, purchased_credits, tier,
 -- monthly_allowance, used_this_month, period_start, period_end, pending_tier: the tier of the
 -- next period when a downgrade is scheduled, change_tier; low_balance_threshold: a charge below it
--- raises a low-balance event, null: none).
+-- raises a low-balance event, null: none; promotional_credits, the credits of promotional grants
+-- not yet expired, and promotional_expires_at, the soonest expiry among them).
 -- Errors: CR002 no account, CR003 null user.
--- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
+-- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.get_credit_balance(p_user_id uuid)
 returns public.credit_balance

@@ -4,7 +4,7 @@
 -- Result: one public.credit_balance, as get_credit_balance.
 -- Errors: 42501 when the request carries no user id (no claims, claims that are not JSON, a
 -- 'sub' that is not a uuid), CR002 when the user has no account.
--- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month.
+-- Never null: total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits.
 -- SECURITY DEFINER: end users read their balance without any privilege beyond this function;
 -- the user id comes only from the JWT, never from an argument.
 create or replace function public.my_credit_balance()

@@ -1,5 +1,7 @@
 -- start_generation: creates a generation task ('pending') and charges its credits, atomically.
--- Monthly credits are spent first, then purchased ones. With an idempotency key, a repeated call
+-- Promotional credits are spent first (the lot that expires soonest first), then monthly credits,
+-- then purchased ones; lots whose expiry has passed expire first (lazy expiry, as the
+-- expiry job would: expire_promotional_credits). With an idempotency key, a repeated call
 -- returns the first call's task and balance (replayed = true) and charges nothing again; the same
 -- key with other arguments is refused; concurrent retries with one key wait for the first call
 -- and replay it. The key is scoped to the user and to this function. The first charge of a new
@@ -35,6 +37,7 @@ declare
   v_credits bigint;
   v_monthly bigint;
   v_monthly_part bigint;
+  v_promotional bigint;
   v_period date;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
   v_first public.enhancement_tasks;
@@ -70,8 +73,8 @@ begin
   -- The account's row lock comes first: it serialises every charge of this user, so the balance
   -- read here is the one charged, and a concurrent call with the same idempotency key waits,
   -- then finds the first call's task and replays it.
-  select uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold
-    into v_credits, v_monthly, v_period, v_threshold
+  select uc.credits, uc.monthly_credits, uc.promotional_credits, uc.period_start, uc.low_balance_threshold
+    into v_credits, v_monthly, v_promotional, v_period, v_threshold
     from public.user_credits uc
    where uc.user_id = p_user_id
      for update;
@@ -112,29 +115,33 @@ begin
   end if;
 
   if v_credits < p_credits then
-    raise exception using errcode = 'CR001',
-      message = format('insufficient credits: the generation costs %s, the account holds %s', p_credits, v_credits),
-      -- DETAIL is a JSON object (docs/error-codes.md): callers read the numbers without parsing prose.
-      detail = json_build_object('required', p_credits, 'available', v_credits, 'user_id', p_user_id)::text,
-      hint = 'Buy or grant credits, or wait for the next monthly allocation.';
+    perform credits_private.raise_insufficient_credits(p_user_id, p_credits, v_credits);
   end if;
 
-  -- Monthly credits are spent first; the usage row records the split, which a refund returns.
-  v_monthly_part := least(v_monthly, p_credits);
   insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
   values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
   returning t.id into task_id;
-  update public.user_credits uc
-     set credits = v_credits - p_credits,
-         monthly_credits = v_monthly - v_monthly_part,
-         purchased_credits = uc.purchased_credits - (p_credits - v_monthly_part),
-         credits_used_this_month = uc.credits_used_this_month + p_credits,
-         updated_at = now()
-   where uc.user_id = p_user_id;
-  insert into public.credit_transactions
-    (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
-  values (p_user_id, -p_credits, -v_monthly_part, 'usage', task_id, p_provider, v_credits - p_credits, v_period);
-  balance := v_credits - p_credits;
+  -- An account holding promotional credits is charged by charge_promotional: its lots past their
+  -- date expire first (lazy expiry), then promotional credits go first, soonest expiry first.
+  -- Any other account: monthly credits first, then purchased; the usage row records the split,
+  -- which a refund returns.
+  if v_promotional > 0 then
+    select c.credits_before, c.balance into v_credits, balance
+      from credits_private.charge_promotional(p_user_id, task_id, p_credits, p_provider) c;
+  else
+    v_monthly_part := least(v_monthly, p_credits);
+    update public.user_credits uc
+       set credits = v_credits - p_credits,
+           monthly_credits = v_monthly - v_monthly_part,
+           purchased_credits = uc.purchased_credits - (p_credits - v_monthly_part),
+           credits_used_this_month = uc.credits_used_this_month + p_credits,
+           updated_at = now()
+     where uc.user_id = p_user_id;
+    insert into public.credit_transactions
+      (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
+    values (p_user_id, -p_credits, -v_monthly_part, 'usage', task_id, p_provider, v_credits - p_credits, v_period);
+    balance := v_credits - p_credits;
+  end if;
   replayed := false;
   -- This charge crossed the account's low-balance threshold: one event per crossing (the row
   -- lock orders the charges, so exactly one sees the balance go from at or above it to below).

@@ -1,9 +1,13 @@
 -- verify_ledger: checks the invariants of contract §5 over the whole ledger and returns one row
 -- per violation (no rows: the ledger is sound). It reads every ledger row: run it from
 -- monitoring jobs, not per request.
---   balance_mismatch       credits <> monthly + purchased, or a balance or bucket differs from
---                          the sum of the account's ledger rows
+--   balance_mismatch       credits <> monthly + purchased + promotional, or a balance or bucket
+--                          differs from the sum of the account's ledger rows
 --   negative_balance       a balance, bucket or usage counter below zero
+--   promotional_mismatch   promotional credits differ from what the account's live lots hold
+--   promotional_spend_mismatch
+--                          a charge's promotional part differs from the lots it spent, or its
+--                          refund gave back more promotional credits than it took
 --   ledger_without_account ledger rows whose user has no account
 --   duplicate_charge       a task with more than one 'usage' row
 --   duplicate_refund       a task with more than one 'refund' row
@@ -22,31 +26,57 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
   with sums as (
-    select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly
+    select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional
       from public.credit_transactions c
      group by c.user_id
   ), charges as (
     select c.task_id, count(*) filter (where c.type = 'usage') as usages,
            count(*) filter (where c.type = 'refund') as refunds,
-           sum(-c.amount) filter (where c.type = 'usage') as charged
+           sum(-c.amount) filter (where c.type = 'usage') as charged,
+           sum(-c.promotional_amount) filter (where c.type = 'usage') as promotional_charged,
+           sum(c.promotional_amount) filter (where c.type = 'refund') as promotional_refunded
       from public.credit_transactions c
      where c.task_id is not null and c.type in ('usage', 'refund')
      group by c.task_id
+  ), lots as (
+    select l.user_id, sum(l.remaining) as remaining
+      from credits_private.promotional_lots l
+     where l.expired_at is null
+     group by l.user_id
+  ), spends as (
+    select s.task_id, sum(s.credits) as credits from credits_private.promotional_spends s group by s.task_id
   )
   select 'balance_mismatch', uc.user_id, null::uuid,
-         format('credits %s, monthly %s + purchased %s; ledger sums to %s (monthly %s)',
-                uc.credits, uc.monthly_credits, uc.purchased_credits, coalesce(s.total, 0), coalesce(s.monthly, 0))
+         format('credits %s, monthly %s + purchased %s + promotional %s; ledger sums to %s (monthly %s, promotional %s)',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, coalesce(s.total, 0),
+                coalesce(s.monthly, 0), coalesce(s.promotional, 0))
     from public.user_credits uc
     left join sums s on s.user_id = uc.user_id
    where uc.credits <> coalesce(s.total, 0)
       or uc.monthly_credits <> coalesce(s.monthly, 0)
-      or uc.credits <> uc.monthly_credits + uc.purchased_credits
+      or uc.promotional_credits <> coalesce(s.promotional, 0)
+      or uc.credits <> uc.monthly_credits + uc.purchased_credits + uc.promotional_credits
   union all
   select 'negative_balance', uc.user_id, null,
-         format('credits %s, monthly %s, purchased %s, used this month %s',
-                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.credits_used_this_month)
+         format('credits %s, monthly %s, purchased %s, promotional %s, used this month %s',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.credits_used_this_month)
     from public.user_credits uc
-   where least(uc.credits, uc.monthly_credits, uc.purchased_credits, uc.credits_used_this_month) < 0
+   where least(uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.credits_used_this_month) < 0
+  union all
+  select 'promotional_mismatch', uc.user_id, null,
+         format('promotional credits %s; the live lots hold %s', uc.promotional_credits, coalesce(l.remaining, 0))
+    from public.user_credits uc
+    left join lots l on l.user_id = uc.user_id
+   where uc.promotional_credits <> coalesce(l.remaining, 0)
+  union all
+  select 'promotional_spend_mismatch', t.user_id, ch.task_id,
+         format('charged %s promotional credits, spent %s from lots, refunded %s to lots',
+                coalesce(ch.promotional_charged, 0), coalesce(sp.credits, 0), coalesce(ch.promotional_refunded, 0))
+    from charges ch
+    left join spends sp on sp.task_id = ch.task_id
+    join public.enhancement_tasks t on t.id = ch.task_id
+   where coalesce(ch.promotional_charged, 0) <> coalesce(sp.credits, 0)
+      or coalesce(ch.promotional_refunded, 0) > coalesce(ch.promotional_charged, 0)
   union all
   select 'ledger_without_account', s.user_id, null, format('ledger rows sum to %s', s.total)
     from sums s

@@ -235,10 +235,11 @@ export interface CreditHistoryResult {
   task_id: string | null;
   description: string | null;
   origin: string;
+  promotional_amount: number;
 }
 /** An account's ledger rows, newest first, a page at a time (keyset on created_at and id). */
 export function creditHistory(sql: Sql, args: CreditHistoryArgs): Promise<CreditHistoryResult[]> {
-  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin'], integers: ['amount', 'monthly_amount', 'balance_after'] }) as Promise<CreditHistoryResult[]>;
+  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin', 'promotional_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<CreditHistoryResult[]>;
 }
 
 export interface CreditStatementArgs {
@@ -257,10 +258,11 @@ export interface CreditStatementResult {
   adjusted: number;
   closing_balance: number;
   transactions: number;
+  promoted: number;
 }
 /** An account's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
 export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
-  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance'] }) as Promise<CreditStatementResult>;
+  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted'] }) as Promise<CreditStatementResult>;
 }
 
 export interface EnsureCreditAccountArgs {
@@ -279,10 +281,25 @@ export interface EnsureCreditAccountResult {
   period_end: string | null;
   pending_tier: string | null;
   low_balance_threshold: number | null;
+  promotional_credits: number;
+  promotional_expires_at: Timestamp | null;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<EnsureCreditAccountResult>;
+}
+
+export interface ExpirePromotionalCreditsArgs {
+  limit?: number;
+}
+export interface ExpirePromotionalCreditsResult {
+  lots: number;
+  accounts: number;
+  credits_expired: number;
+}
+/** Expires the promotional lots whose date has passed (an expiration row each); safe to run concurrently. */
+export function expirePromotionalCredits(sql: Sql, args: ExpirePromotionalCreditsArgs = {}): Promise<ExpirePromotionalCreditsResult> {
+  return callFunction(sql, 'public.expire_promotional_credits', [{ name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'row', select: ['lots', 'accounts', 'credits_expired'], integers: ['credits_expired'] }) as Promise<ExpirePromotionalCreditsResult>;
 }
 
 export interface ExpireStaleGenerationsArgs {
@@ -334,10 +351,12 @@ export interface GetCreditBalanceResult {
   period_end: string | null;
   pending_tier: string | null;
   low_balance_threshold: number | null;
+  promotional_credits: number;
+  promotional_expires_at: Timestamp | null;
 }
 /** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GetGenerationArgs {
@@ -383,6 +402,25 @@ export function grantCredits(sql: Sql, args: GrantCreditsArgs): Promise<GrantCre
   return callFunction(sql, 'public.grant_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'balance', 'replayed'], integers: ['balance'] }) as Promise<GrantCreditsResult>;
 }
 
+export interface GrantPromotionalCreditsArgs {
+  userId: string;
+  credits: number;
+  validFor: string;
+  reason: string;
+  idempotencyKey: string;
+}
+export interface GrantPromotionalCreditsResult {
+  transaction_id: string;
+  lot_id: number;
+  expires_at: Timestamp;
+  balance: number;
+  replayed: boolean;
+}
+/** Adds promotional credits that expire after p_valid_for, spent before any other; idempotent per key. */
+export function grantPromotionalCredits(sql: Sql, args: GrantPromotionalCreditsArgs): Promise<GrantPromotionalCreditsResult> {
+  return callFunction(sql, 'public.grant_promotional_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_valid_for', key: 'validFor', type: 'interval', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'lot_id', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'balance', 'replayed'], integers: ['lot_id', 'balance'] }) as Promise<GrantPromotionalCreditsResult>;
+}
+
 export interface MarkGenerationSubmittedArgs {
   taskId: string;
   externalTaskId: string;
@@ -408,10 +446,12 @@ export interface MyCreditBalanceResult {
   period_end: string | null;
   pending_tier: string | null;
   low_balance_threshold: number | null;
+  promotional_credits: number;
+  promotional_expires_at: Timestamp | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month'] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface MyCreditHistoryArgs {
@@ -427,10 +467,11 @@ export interface MyCreditHistoryResult {
   balance_after: number | null;
   period_start: string | null;
   task_id: string | null;
+  promotional_amount: number;
 }
 /** The calling end user's ledger rows, newest first, a page at a time. */
 export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promise<MyCreditHistoryResult[]> {
-  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id'], integers: ['amount', 'monthly_amount', 'balance_after'] }) as Promise<MyCreditHistoryResult[]>;
+  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<MyCreditHistoryResult[]>;
 }
 
 export interface MyCreditStatementArgs {
@@ -448,10 +489,11 @@ export interface MyCreditStatementResult {
   adjusted: number;
   closing_balance: number;
   transactions: number;
+  promoted: number;
 }
 /** The calling end user's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
 export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): Promise<MyCreditStatementResult> {
-  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance'] }) as Promise<MyCreditStatementResult>;
+  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted'] }) as Promise<MyCreditStatementResult>;
 }
 
 export interface RecordProviderResultArgs {

@@ -22,6 +22,7 @@ export type CreditsLedgerDatabase = {
           balance_after: number | null;
           period_start: string | null;
           created_at: string;
+          promotional_amount: number;
         };
         Relationships: [];
       };
@@ -157,6 +158,7 @@ export type CreditsLedgerDatabase = {
           task_id: string | null;
           description: string | null;
           origin: string;
+          promotional_amount: number;
         }>;
       };
       credit_statement: {
@@ -176,6 +178,7 @@ export type CreditsLedgerDatabase = {
           adjusted: number;
           closing_balance: number;
           transactions: number;
+          promoted: number;
         };
       };
       ensure_credit_account: {
@@ -195,6 +198,18 @@ export type CreditsLedgerDatabase = {
           period_end: string | null;
           pending_tier: string | null;
           low_balance_threshold: number | null;
+          promotional_credits: number;
+          promotional_expires_at: string | null;
+        };
+      };
+      expire_promotional_credits: {
+        Args: {
+          p_limit?: number;
+        };
+        Returns: {
+          lots: number;
+          accounts: number;
+          credits_expired: number;
         };
       };
       expire_stale_generations: {
@@ -241,6 +256,8 @@ export type CreditsLedgerDatabase = {
           period_end: string | null;
           pending_tier: string | null;
           low_balance_threshold: number | null;
+          promotional_credits: number;
+          promotional_expires_at: string | null;
         };
       };
       get_generation: {
@@ -280,6 +297,22 @@ export type CreditsLedgerDatabase = {
           replayed: boolean;
         };
       };
+      grant_promotional_credits: {
+        Args: {
+          p_user_id: string;
+          p_credits: number;
+          p_valid_for: string;
+          p_reason: string;
+          p_idempotency_key: string;
+        };
+        Returns: {
+          transaction_id: string;
+          lot_id: number;
+          expires_at: string;
+          balance: number;
+          replayed: boolean;
+        };
+      };
       mark_generation_submitted: {
         Args: {
           p_task_id: string;
@@ -304,6 +337,8 @@ export type CreditsLedgerDatabase = {
           period_end: string | null;
           pending_tier: string | null;
           low_balance_threshold: number | null;
+          promotional_credits: number;
+          promotional_expires_at: string | null;
         };
       };
       my_credit_history: {
@@ -320,6 +355,7 @@ export type CreditsLedgerDatabase = {
           balance_after: number | null;
           period_start: string | null;
           task_id: string | null;
+          promotional_amount: number;
         }>;
       };
       my_credit_statement: {
@@ -338,6 +374,7 @@ export type CreditsLedgerDatabase = {
           adjusted: number;
           closing_balance: number;
           transactions: number;
+          promoted: number;
         };
       };
       record_provider_result: {

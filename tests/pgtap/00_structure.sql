@@ -68,7 +68,8 @@ select results_eq($$
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
   $$ values ('admin_credit_stats'), ('allocate_monthly_credits'), ('backfill_missing_refunds'), ('change_tier'), ('claim_credit_events'), ('claim_generations_to_reconcile'),
             ('complete_credit_events'), ('complete_generation'), ('credit_history'), ('credit_statement'), ('drain_stale_generations'), ('ensure_credit_account'),
-            ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('get_generation'), ('grant_credits'), ('mark_generation_submitted'),
+            ('expire_promotional_credits'), ('expire_stale_generations'), ('fail_generation'), ('get_credit_balance'), ('get_generation'), ('grant_credits'),
+            ('grant_promotional_credits'), ('mark_generation_submitted'),
             ('record_provider_result'), ('run_monthly_allocation'), ('set_low_balance_threshold'), ('start_generation'), ('verify_ledger') $$,
   'credits_service executes the RPC functions');
 select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'execute')

@@ -2,7 +2,7 @@
 -- naming the rule; NULLs pass as they did in separate CHECKs; legacy rows keep their exemptions.
 begin;
 set local search_path to public, tap;
-select plan(26);
+select plan(29);
 
 -- Tasks: a valid row to break one rule at a time.
 create temp table task_row as
@@ -49,7 +49,7 @@ select throws_like($$ update enhancement_tasks set status = 'completed' where st
 select lives_ok($$ insert into credit_transactions (user_id, amount, monthly_amount, type) values (gen_random_uuid(), -3, -2, 'usage') $$,
   'a charge split between the buckets passes');
 select throws_ok($$ insert into credit_transactions (user_id, amount, type) values (gen_random_uuid(), 5, 'gift') $$,
-  '23514', 'credit_transactions row refused: type must be usage, refund, allocation, expiration, purchase, adjustment or tier_upgrade, not ''gift''',
+  '23514', 'credit_transactions row refused: type must be usage, refund, allocation, expiration, purchase, adjustment, tier_upgrade or promotion, not ''gift''',
   'an unknown ledger type is refused, by name');
 select throws_like($$ insert into credit_transactions (user_id, amount, type, origin) values (gen_random_uuid(), 5, 'purchase', 'import') $$,
   '%origin must be legacy, rpc, sweeper, adoption or backfill%', 'an unknown ledger origin is refused');
@@ -61,6 +61,8 @@ select throws_like($$ insert into credit_transactions (user_id, amount, type) va
   '%wrong sign%', 'an adjustment of nothing is refused');
 select throws_like($$ insert into credit_transactions (user_id, amount, monthly_amount, type) values (gen_random_uuid(), -3, -4, 'usage') $$,
   '%monthly_amount -4 must lie between 0 and amount -3%', 'a monthly part larger than the amount is refused');
+select lives_ok($$ insert into credit_transactions (user_id, amount, monthly_amount, promotional_amount, type) values (gen_random_uuid(), -5, -2, -3, 'usage') $$,
+  'a charge split among the three buckets passes');
 select lives_ok($$ insert into credit_transactions (user_id, amount, type, origin) values (gen_random_uuid(), 7, 'usage', 'legacy') $$,
   'legacy ledger rows keep their original signs');
 
@@ -68,7 +70,11 @@ select lives_ok($$ insert into credit_transactions (user_id, amount, type, origi
 select lives_ok($$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits, period_start) values (gen_random_uuid(), 5, 2, 3, '2026-11-01') $$,
   'an account whose buckets add up passes');
 select throws_like($$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits) values (gen_random_uuid(), 5, 1, 1) $$,
-  '%credits 5 must equal monthly_credits 1 + purchased_credits 1%', 'buckets that do not add up are refused');
+  '%credits 5 must equal monthly_credits 1 + purchased_credits 1 + promotional_credits 0%', 'buckets that do not add up are refused');
+select throws_like($$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits, promotional_credits) values (gen_random_uuid(), 5, 1, 1, 2) $$,
+  '%credits 5 must equal monthly_credits 1 + purchased_credits 1 + promotional_credits 2%', 'the promotional bucket is part of the sum');
+select throws_like($$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits, promotional_credits) values (gen_random_uuid(), 0, 1, 0, -1) $$,
+  '%no balance or counter may be negative%', 'a negative promotional bucket is refused');
 select throws_like($$ insert into user_credits (user_id, credits, monthly_credits, purchased_credits) values (gen_random_uuid(), -1, 0, -1) $$,
   '%no balance or counter may be negative%', 'a negative balance is refused');
 select throws_like($$ insert into user_credits (user_id, period_start) values (gen_random_uuid(), '2026-11-02') $$,

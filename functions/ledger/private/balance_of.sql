@@ -1,6 +1,9 @@
 -- balance_of: the balance row of one account (public.credit_balance), shared by
 -- get_credit_balance, my_credit_balance and ensure_credit_account; pending_tier is a scheduled
--- downgrade (change_tier), already applied when the account's month has ended. Periods are
+-- downgrade (change_tier), already applied when the account's month has ended;
+-- promotional_credits counts the lots not past their expiry (a lot past it is reported expired
+-- before the job or the account's next charge records it), promotional_expires_at is the soonest
+-- expiry among those holding credits. Periods are
 -- calendar months in UTC; period_end is exclusive (the first day of the next period, when unused
 -- monthly credits expire).
 -- Errors: CR002 when the account does not exist.
@@ -21,10 +24,10 @@ begin
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
   -- read cannot write, and nobody should see last month's monthly credits.
   -- n: the tier the next period starts on (the scheduled one, if any), as roll_over joins it.
-  select uc.credits, uc.monthly_credits, uc.purchased_credits, uc.tier, t.monthly_allowance,
+  select uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.tier, t.monthly_allowance,
          uc.credits_used_this_month, uc.period_start, uc.pending_tier, uc.low_balance_threshold,
          uc.low_balance_threshold_override, n.tier, n.monthly_allowance, n.low_balance_threshold
-    into b.total_credits, b.monthly_credits, b.purchased_credits, b.tier, b.monthly_allowance,
+    into b.monthly_credits, b.purchased_credits, b.promotional_credits, b.tier, b.monthly_allowance,
          b.used_this_month, b.period_start, b.pending_tier, b.low_balance_threshold,
          v_override, v_next.tier, v_next.monthly_allowance, v_next.low_balance_threshold
     from public.user_credits uc
@@ -39,11 +42,17 @@ begin
     b.monthly_allowance := v_next.monthly_allowance;
     b.pending_tier := null;
     b.monthly_credits := b.monthly_allowance::bigint;
-    b.total_credits := b.purchased_credits + b.monthly_allowance;
     b.used_this_month := 0;
     b.period_start := v_current;
     b.low_balance_threshold := coalesce(v_override, v_next.low_balance_threshold); -- as roll_over will set it
   end if;
+  if b.promotional_credits > 0 then
+    select coalesce(sum(l.remaining), 0)::bigint, min(l.expires_at) filter (where l.remaining > 0)
+      into b.promotional_credits, b.promotional_expires_at
+      from credits_private.promotional_lots l
+     where l.user_id = p_user_id and l.expired_at is null and l.expires_at > now();
+  end if;
+  b.total_credits := b.monthly_credits + b.purchased_credits + b.promotional_credits;
   b.period_end := (b.period_start + interval '1 month')::date;
   return b;
 end;

@@ -2,8 +2,8 @@
 -- charge is refunded. A task still in flight ('pending' or 'processing') becomes 'failed' with
 -- its source, message and provider cost, and the credits it was charged go back, exactly once,
 -- in the same transaction: monthly credits to the monthly bucket while the period of the charge
--- is still the account's period, otherwise as purchased credits (nothing is lost at a period
--- change). A finished task is left alone. With p_source null the task has failed already (a
+-- is still the account's period, promotional credits to the lots they came from while those are
+-- live, otherwise as purchased credits (nothing is lost at a period change or an expiry). A finished task is left alone. With p_source null the task has failed already (a
 -- legacy failure the backfill repays; the caller holds its row lock): refund only.
 -- Callers: fail_generation (the application's callbacks, the webhook, the reconciliation),
 -- expire_stale_generations (the sweeper), backfill_missing_refunds.
@@ -31,6 +31,7 @@ as $$
 declare
   v_user uuid;
   v_monthly bigint;
+  v_promotional_back bigint;
   v_period date;
   v_account_period date;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
@@ -53,8 +54,12 @@ begin
   -- UPDATE above or the backfill's FOR UPDATE, so no other refund of this task can run in
   -- between; the unique index would refuse one anyway).
   -- A charge fits an integer: start_generation takes at most 1,000,000 credits, legacy ones were integer.
-  select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start
-    into v_user, refunded_credits, v_monthly, v_period
+  -- Promotional credits go back to the lots they came from while these are live
+  -- (return_promotional, under the account's lock), here rather than in a statement of their own:
+  -- each statement costs every refund instructions, and few charges spend promotional credits.
+  select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start,
+         case when c.promotional_amount < 0 then credits_private.return_promotional(c.user_id, p_task_id) else 0 end
+    into v_user, refunded_credits, v_monthly, v_period, v_promotional_back
     from public.credit_transactions c
    where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
      and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
@@ -67,7 +72,9 @@ begin
     exit when v_user is null;
     update public.user_credits uc
        set monthly_credits = uc.monthly_credits + case when uc.period_start = v_period then v_monthly else 0 end,
-           purchased_credits = uc.purchased_credits + refunded_credits - case when uc.period_start = v_period then v_monthly else 0 end,
+           promotional_credits = uc.promotional_credits + v_promotional_back,
+           purchased_credits = uc.purchased_credits + refunded_credits - v_promotional_back
+                               - case when uc.period_start = v_period then v_monthly else 0 end,
            credits = uc.credits + refunded_credits,
            -- Usage this month goes down only for a charge of the account's current period; a
            -- charge of no known period (legacy, never allocated) cannot be attributed to it.
@@ -79,9 +86,9 @@ begin
     returning uc.credits, uc.period_start into balance, v_account_period;
     if found then
       insert into public.credit_transactions
-        (user_id, amount, monthly_amount, type, task_id, balance_after, period_start, origin)
-      values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, 'refund',
-              p_task_id, balance, v_account_period, p_origin);
+        (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin)
+      values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back,
+              'refund', p_task_id, balance, v_account_period, p_origin);
       return;
     end if;
     exit when v_round = 2;

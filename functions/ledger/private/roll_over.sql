@@ -1,11 +1,11 @@
 -- roll_over: moves the given accounts into period p_period (a calendar month, UTC) if they are
 -- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect, the
--- tier's low-balance threshold applies (unless the account has its own),
--- unused monthly credits expire ('expiration' row), the tier's allowance is granted
--- ('allocation' row), usage this month restarts at 0. Purchased credits are
--- untouched. An account already in p_period or a later one is left alone, so a period starts
--- once per account whoever gets there first: the allocation batch or the account's own first
--- charge, grant or refund of the month (the lazy roll-over).
+-- tier's low-balance threshold applies (unless the account has its own), unused monthly credits
+-- expire ('expiration' row), the tier's allowance is granted ('allocation' row), usage this month
+-- restarts at 0. Purchased and promotional credits are untouched (a lot expires on its own date,
+-- not with the period). An account already in p_period or a later one is left alone, so a period
+-- starts once per account whoever gets there first: the allocation batch or the account's own
+-- first charge, grant or refund of the month (the lazy roll-over).
 -- The caller must hold the accounts' row locks (FOR UPDATE): the buckets read here are the ones
 -- written.
 -- Result: accounts (how many moved), credits_allocated, credits_expired.
@@ -23,7 +23,8 @@ as $$
 #variable_conflict use_column
 begin
   with due as (
-    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits, t.tier, t.monthly_allowance as allowance,
+    select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits + uc.promotional_credits as kept,
+           t.tier, t.monthly_allowance as allowance,
            t.low_balance_threshold as threshold
       from public.user_credits uc
       join public.credit_tiers t on t.tier = coalesce(uc.pending_tier, uc.tier)
@@ -33,24 +34,24 @@ begin
     update public.user_credits uc
        set tier = due.tier, pending_tier = null,
            low_balance_threshold = coalesce(uc.low_balance_threshold_override, due.threshold),
-           monthly_credits = due.allowance, credits = due.purchased_credits + due.allowance,
+           monthly_credits = due.allowance, credits = due.kept + due.allowance,
            monthly_allowance = due.allowance, credits_used_this_month = 0,
            period_start = p_period, last_allocation_at = now(), updated_at = now()
       from due
      where uc.user_id = due.user_id
-    returning uc.user_id, due.expiring, due.purchased_credits, due.allowance
+    returning uc.user_id, due.expiring, due.kept, due.allowance
   ), expired as (
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, type, description, balance_after, period_start)
     select m.user_id, -m.expiring, -m.expiring, 'expiration', 'unused monthly credits expired',
-           m.purchased_credits, p_period
+           m.kept, p_period
       from moved m where m.expiring > 0
   ), allocated as (
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, type, description, balance_after, period_start)
     select m.user_id, m.allowance, m.allowance, 'allocation',
            format('monthly allowance for %s', to_char(p_period, 'YYYY-MM')),
-           m.purchased_credits + m.allowance, p_period
+           m.kept + m.allowance, p_period
       from moved m where m.allowance > 0
   )
   select count(*)::integer, coalesce(sum(m.allowance), 0)::bigint, coalesce(sum(m.expiring), 0)::bigint

@@ -1,11 +1,12 @@
 -- statement_of: an account's statement for one calendar month (UTC): the balance at its start,
 -- what came in and went out during it by kind, and the balance at its end, each the sum of the
 -- ledger rows created in the month (opening: of those created before it), so that
---   closing_balance = opening_balance + allocated + purchased - used + refunded - expired + adjusted
+--   closing_balance = opening_balance + allocated + purchased + promoted - used + refunded - expired + adjusted
 -- holds by construction and equals the account's balance after its last row of the month.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
--- grants ('purchase'); used: charges ('usage'); refunded ('refund'); expired: unused monthly
--- credits at a period's start ('expiration'); adjusted: 'adjustment' rows (legacy refunds of no
+-- grants ('purchase'); promoted: promotional grants ('promotion'); used: charges ('usage');
+-- refunded ('refund'); expired: unused monthly credits at a period's start and promotional lots
+-- past their date ('expiration'); adjusted: 'adjustment' rows (legacy refunds of no
 -- charge, operators' corrections). An account whose month has not started for it yet (its first
 -- write of the month, or the allocation, does it) shows no allocation or expiration in it yet.
 -- Shared by credit_statement and my_credit_statement.
@@ -36,13 +37,14 @@ begin
   select coalesce(sum(c.amount) filter (where c.created_at < v_from), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'promotion'), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund'), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
          count(*) filter (where c.created_at >= v_from)::integer
-    into s.opening_balance, s.allocated, s.purchased, s.used, s.refunded, s.expired, s.adjusted, s.closing_balance, s.transactions
+    into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.expired, s.adjusted, s.closing_balance, s.transactions
     from public.credit_transactions c
    where c.user_id = p_user_id and c.created_at < v_to;
   return s;

@@ -1,0 +1,36 @@
+-- spend_promotional: takes up to p_credits from the account's live promotional lots, soonest
+-- expiry first (then the oldest lot), and records what it took from each (promotional_spends),
+-- so that the charge's refund returns each credit to its lot. Called by start_generation for an
+-- account holding promotional credits, after the lazy expiry: every live lot is unexpired.
+-- The caller holds the account's row lock and updates the account's buckets itself.
+-- Result: the credits taken (at most p_credits; less when the lots hold less).
+create or replace function credits_private.spend_promotional(p_user_id uuid, p_task_id uuid, p_credits bigint)
+returns bigint
+language plpgsql
+volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_left bigint := p_credits;
+  v_lot record;
+  v_take bigint;
+begin
+  for v_lot in
+    select l.id, l.remaining from credits_private.promotional_lots l
+     where l.user_id = p_user_id and l.expired_at is null and l.remaining > 0
+     order by l.expires_at, l.id
+       for update
+  loop
+    v_take := least(v_lot.remaining, v_left);
+    update credits_private.promotional_lots l set remaining = l.remaining - v_take where l.id = v_lot.id;
+    insert into credits_private.promotional_spends (task_id, lot_id, credits) values (p_task_id, v_lot.id, v_take);
+    v_left := v_left - v_take;
+    exit when v_left = 0;
+  end loop;
+  return p_credits - v_left;
+end;
+$$;
+
+comment on function credits_private.spend_promotional(uuid, uuid, bigint) is
+  'Spends promotional credits from the account''s live lots, soonest expiry first; records the spends.';
+revoke all on function credits_private.spend_promotional(uuid, uuid, bigint) from public;
