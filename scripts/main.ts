@@ -8,7 +8,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import { InsufficientCreditsError } from '../src/errors.js';
-import { claimCreditEvents, completeCreditEvents, startGeneration } from '../src/generated/client.js';
+import {
+  claimCreditEvents,
+  completeCreditEvents,
+  expirePromotionalCredits,
+  grantPromotionalCredits,
+  startGeneration,
+} from '../src/generated/client.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
@@ -166,6 +172,31 @@ async function main() {
       );
     }
 
+    console.log('\n== Promotions');
+    // A launch-week grant for every third user, a one-hour flash sale for every fifth: spent before
+    // any other credits, the one that expires soonest first. The keys are the campaigns': a second
+    // run on this database replays them.
+    let promoted = 0;
+    for (const [i, user] of users.entries()) {
+      for (const [campaign, credits, validFor, every] of [
+        ['launch week', 15, '7 days', 3],
+        ['flash sale', 30, '1 hour', 5],
+      ] as const) {
+        if (i % every !== 0) continue;
+        const grant = await grantPromotionalCredits(sql, {
+          userId: user,
+          credits,
+          validFor,
+          reason: campaign,
+          idempotencyKey: `demo-${campaign.replace(' ', '-')}-${user}`,
+        });
+        if (!grant.replayed) promoted += credits;
+      }
+    }
+    console.log(
+      `  launch week: 15 credits for 7 days to every third user; flash sale: 30 credits for an hour to every fifth (${promoted} granted)`,
+    );
+
     console.log(`\n== A day of ${GENERATIONS} generations through the WaveSpeed glue`);
     const heard: { user_id: string }[] = [];
     const listener = await sql.listen('credit_events', (payload) => heard.push(JSON.parse(payload)));
@@ -194,17 +225,34 @@ async function main() {
         `heard on the channel credit_events as they committed, ${consumed} claimed and completed by a consumer`,
     );
 
+    console.log('\n== Promotional credits expire');
+    // The flash sale's hour passes (its lots' expiry moved back: the demo cannot wait), then two
+    // expiry jobs run at once, as two schedulers would: each lot expires once.
+    await sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second'
+               where reason = 'flash sale' and expired_at is null and user_id = any(${users})`;
+    const expiries = await Promise.all([expirePromotionalCredits(sql), expirePromotionalCredits(sql)]);
+    const [spent] = await sql`
+      select coalesce(-sum(promotional_amount) filter (where type in ('usage', 'refund')), 0)::int spent
+        from credit_transactions where user_id = any(${users})`;
+    console.log(
+      `  the day's charges spent ${spent!.spent} promotional credits (refunds returned to their grants); ` +
+        `the flash sale's end: two jobs at once closed ${expiries.reduce((n, e) => n + e.lots, 0)} lots, ` +
+        `${expiries.reduce((n, e) => n + e.credits_expired, 0)} unspent credits expired (an expiration row each)`,
+    );
+
     console.log('\n== Balances');
     const balances = await sql`
       select u.user_id, b.tier, coalesce(b.pending_tier, '') next, b.total_credits total, b.monthly_credits monthly, b.purchased_credits purchased,
+             b.promotional_credits promo,
              b.used_this_month used,
              (select count(*)::int from credit_transactions c where c.user_id = u.user_id and c.type = 'refund') refunds
         from unnest(${users}::uuid[]) u(user_id), get_credit_balance(u.user_id) b order by b.tier, u.user_id`;
     console.table(balances.map(({ user_id, ...b }) => ({ user: String(user_id).slice(0, 8), ...b })));
-    const [statement] = await sql`select * from credit_statement(${users[1]!})`;
+    const [statement] = await sql`select * from credit_statement(${users[0]!})`;
     console.log(
-      `  ${users[1]!.slice(0, 8)}'s month (credit_statement): opened at ${statement!.opening_balance}, allocated ${statement!.allocated} ` +
-        `(its upgrade included), purchased ${statement!.purchased}, used ${statement!.used}, refunded ${statement!.refunded}: ` +
+      `  ${users[0]!.slice(0, 8)}'s month (credit_statement): opened at ${statement!.opening_balance}, allocated ${statement!.allocated}, ` +
+        `purchased ${statement!.purchased}, promoted ${statement!.promoted}, used ${statement!.used}, ` +
+        `refunded ${statement!.refunded}, expired ${statement!.expired}: ` +
         `closes at ${statement!.closing_balance}, ${statement!.transactions} ledger rows`,
     );
 

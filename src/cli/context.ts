@@ -27,8 +27,11 @@ export interface Flags {
   /** reconcile: the provider's API, from WAVESPEED_API_KEY and WAVESPEED_BASE_URL. */
   wavespeed?: { apiKey: string; baseUrl?: string };
   period?: string;
-  /** tier: the plan change's idempotency key. */
+  /** tier, promote: the change's or the grant's idempotency key. */
   key?: string;
+  /** promote: how long the credits stay valid (valid interval input) and the grant's reason. */
+  validFor?: string;
+  reason?: string;
   /** history: the last row of the previous page. */
   before?: string;
 }

@@ -169,6 +169,49 @@ export async function tierCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
+export async function promoteCommand(ctx: CommandContext): Promise<number> {
+  const [userId, credits] = ctx.args as [string, string];
+  const sql = ctx.connect();
+  try {
+    const grant = await client.grantPromotionalCredits(sql, {
+      userId,
+      credits: Number(credits),
+      validFor: ctx.flags.validFor!,
+      reason: ctx.flags.reason!,
+      idempotencyKey: ctx.flags.key!,
+    });
+    ctx.print(grant, () => console.log(formatRecord({ user_id: userId, ...grant })));
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** `credits expire-promotions`: the expiry job, in batches until no lot is due. */
+export async function expirePromotionsCommand(ctx: CommandContext): Promise<number> {
+  const sql = ctx.connect();
+  try {
+    const total = { lots: 0, accounts: 0, creditsExpired: 0 };
+    for (;;) {
+      const run = await client.expirePromotionalCredits(sql, { limit: ctx.flags.limit ?? 1000 });
+      if (!run.lots) break;
+      total.lots += run.lots;
+      total.accounts += run.accounts;
+      total.creditsExpired += run.credits_expired;
+    }
+    ctx.print(total, () =>
+      console.log(
+        total.lots
+          ? `closed ${total.lots} promotional lots past their date: ${total.creditsExpired} credits expired on ${total.accounts} accounts`
+          : 'no promotional lot is past its date',
+      ),
+    );
+    return 0;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function balanceCommand(ctx: CommandContext): Promise<number> {
   const userId = ctx.args[0]!;
   const sql = ctx.connect();

@@ -4,7 +4,9 @@ import { dashboardCommand } from './dashboard-command.js';
 import {
   allocateCommand,
   balanceCommand,
+  expirePromotionsCommand,
   historyCommand,
+  promoteCommand,
   statementCommand,
   statusCommand,
   sweepCommand,
@@ -107,6 +109,34 @@ export const commands: CommandSpec[] = [
       if (flags.key === undefined) throw new UsageError('--key is required (the same key again changes nothing)', 'tier');
     },
     run: tierCommand,
+  },
+  {
+    name: 'promote',
+    summary: 'grant promotional credits that expire after --valid-for (--reason and --key required)',
+    description: `Calls grant_promotional_credits: CREDITS credits (1 to 100,000,000) spent before any other,\nuntil --valid-for has passed; then what is left expires (credits expire-promotions). --key is\nrequired: the same key again grants nothing. Exit 1 when refused (CR002 no account, CR006 key\nreused for another grant).\n\nINTERVAL: ${intervalSyntax}.`,
+    arguments: [
+      { name: 'user-id', required: true, check: uuid },
+      { name: 'credits', required: true, check: (t, n) => String(positiveInteger(t, n, 100_000_000)) },
+    ],
+    options: ['valid-for', 'reason', 'key'],
+    check: (flags) => {
+      for (const [flag, value] of [
+        ['--valid-for', flags.validFor],
+        ['--reason', flags.reason],
+        ['--key', flags.key],
+      ] as const)
+        if (value === undefined) throw new UsageError(`${flag} is required`, 'promote');
+    },
+    run: promoteCommand,
+  },
+  {
+    name: 'expire-promotions',
+    summary: 'expire the promotional credits past their date, in batches until none is left',
+    description:
+      'Calls expire_promotional_credits until it closes no lot: what is left of each promotional\ngrant past its date leaves the balance (an expiration row). Safe to run twice at once.',
+    arguments: [],
+    options: ['limit'],
+    run: expirePromotionsCommand,
   },
   {
     name: 'migrate up',

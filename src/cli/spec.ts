@@ -82,7 +82,7 @@ export const optionCatalog = {
   limit: {
     type: 'string',
     value: 'N',
-    help: 'tasks per batch (sweep: 1-100000, default 1000), per run (reconcile: 1-10000, default 500), rows per page (history: 1-1000, default 50)',
+    help: 'tasks per batch (sweep: 1-100000, default 1000), per run (reconcile: 1-10000, default 500), rows per page (history: 1-1000, default 50), accounts per batch (expire-promotions: default 1000)',
     set: (f, t, n) => {
       f.limit = positiveInteger(t, n, 100_000);
     },
@@ -102,6 +102,23 @@ export const optionCatalog = {
     set: (f, t, n) => {
       if (t.trim() === '' || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
       f.key = t;
+    },
+  },
+  'valid-for': {
+    type: 'string',
+    value: 'INTERVAL',
+    help: "how long the promotional credits stay valid, 1 minute to 366 days (promote), e.g. '7 days'",
+    set: (f, t, n) => {
+      f.validFor = parseInterval(t, n).interval;
+    },
+  },
+  reason: {
+    type: 'string',
+    value: 'TEXT',
+    help: 'why the credits are granted, shown in the ledger (promote)',
+    set: (f, t, n) => {
+      if (t.trim() === '' || t.length > 1000) throw new UsageError(`${n} must be 1 to 1000 characters, not blank`);
+      f.reason = t;
     },
   },
   period: {
