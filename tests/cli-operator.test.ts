@@ -258,6 +258,35 @@ describe('output shapes', () => {
     expect(await db.sql`select tier, credits::int from user_credits where user_id = ${userId}`).toEqual([{ tier: 'pro', credits: 500 }]);
   });
 
+  it('grants promotional credits with promote and expires them with expire-promotions', async () => {
+    const userId = '44444444-4444-4444-8444-444444444444';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;
+    const args = ['promote', userId, '25', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'];
+    const granted = await runCli([...args, '--json'], { DATABASE_URL: db.url });
+    expect(granted.code).toBe(0);
+    expect(JSON.parse(granted.stdout)).toMatchObject({ balance: 35, replayed: false, expires_at: expect.stringMatching(/\+00:00$/) });
+    expect((await runCli(args, { DATABASE_URL: db.url })).stdout).toMatch(/^replayed +true$/m);
+    const reused = await runCli(['promote', userId, '30', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'], {
+      DATABASE_URL: db.url,
+    });
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toContain('CR006');
+    const missing = await runCli(['promote', userId, '25', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--valid-for is required');
+    const tooLong = await runCli(['promote', userId, '25', '--valid-for', '400d', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
+    expect(tooLong.code).toBe(2);
+
+    await db.sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second' where user_id = ${userId}::uuid`;
+    const expired = await runCli(['expire-promotions', '--json'], { DATABASE_URL: db.url });
+    expect(expired.code).toBe(0);
+    expect(JSON.parse(expired.stdout)).toEqual({ lots: 1, accounts: 1, creditsExpired: 25 });
+    expect((await runCli(['expire-promotions'], { DATABASE_URL: db.url })).stdout).toContain('no promotional lot is past its date');
+    expect(await db.sql`select credits::int, promotional_credits::int from user_credits where user_id = ${userId}::uuid`).toEqual([
+      { credits: 10, promotional_credits: 0 },
+    ]);
+  });
+
   it("pages through a history and prints a month's statement", async () => {
     const userId = '33333333-3333-4333-8333-333333333333';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
