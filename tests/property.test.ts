@@ -1,6 +1,8 @@
 // Property-based: random operation sequences against a plain TypeScript model of the ledger.
 // Sequentially, every balance, bucket and usage counter must equal the model's after every step;
 // in concurrent batches, the invariants must hold (verify_ledger() empty, nothing negative).
+// The model knows promotional lots: granted, spent soonest first, lapsed (their date moved into
+// the past: the test cannot wait), expired by the next charge or by the expiry job.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -10,7 +12,10 @@ type Op =
   | { kind: 'start'; user: number; credits: number }
   | { kind: 'submit' | 'complete' | 'fail' | 'sweep'; task: number }
   | { kind: 'grant'; user: number; credits: number }
-  | { kind: 'rollover'; user: number };
+  | { kind: 'promote'; user: number; credits: number }
+  | { kind: 'rollover'; user: number }
+  | { kind: 'lapse'; user: number }
+  | { kind: 'expire' };
 
 const USERS = 3;
 const ALLOWANCE = 10; // tier free
@@ -29,22 +34,65 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('grant' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 20 }) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollover' as const), user: fc.nat(USERS - 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('promote' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 15 }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lapse' as const), user: fc.nat(USERS - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
 );
 
+interface ModelLot {
+  id: number;
+  remaining: number;
+  /** Its date has passed (moved back by a 'lapse'); expired: the expiry was recorded. */
+  lapsed: boolean;
+  expired: boolean;
+}
 interface ModelUser {
   id: string;
   monthly: number;
   purchased: number;
   used: number;
   period: number;
+  /** In grant order, which is expiry order: every grant is valid for the same day. */
+  lots: ModelLot[];
 }
 interface ModelTask {
   id: string;
   user: ModelUser;
   credits: number;
   monthlyPart: number;
+  spends: { lot: ModelLot; credits: number }[];
   period: number;
   status: string;
+}
+
+const newModelUser = async (sql: Sql): Promise<ModelUser> => ({
+  id: await newAccount(sql, 'free'),
+  monthly: ALLOWANCE,
+  purchased: 0,
+  used: 0,
+  period: 0,
+  lots: [],
+});
+const promotional = (u: ModelUser) => u.lots.reduce((n, l) => n + (l.expired ? 0 : l.remaining), 0);
+/** The expiry of what lapsed lots still hold (the job, or a charge before it spends). */
+function expireLapsed(u: ModelUser) {
+  for (const lot of u.lots.filter((l) => l.lapsed && !l.expired)) {
+    lot.remaining = 0;
+    lot.expired = true;
+  }
+}
+const promote = (sql: Sql, u: ModelUser, credits: number) =>
+  sql`select lot_id::int from grant_promotional_credits(${u.id}, ${credits}, '1 day', 'promotion', ${crypto.randomUUID()})`;
+/** Moves the user's oldest live lot's expiry into the past; its id, if it had one. */
+async function lapse(sql: Sql, userId: string) {
+  const rows = await sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second'
+                          where id = (select min(id) from credits_private.promotional_lots
+                                       where user_id = ${userId} and expired_at is null and expires_at > now())
+                      returning id::int`;
+  return rows[0]?.id as number | undefined;
 }
 
 /** Moves an account one period back in time, then lets allocate_monthly_credits start the current one. */
@@ -57,12 +105,19 @@ async function rollover(sql: Sql, userId: string) {
 
 function refund(task: ModelTask) {
   const u = task.user;
+  // promotional credits to their lots while these are live, else as purchased credits
+  let rest = task.credits;
+  for (const spend of task.spends) {
+    if (spend.lot.lapsed) continue;
+    spend.lot.remaining += spend.credits;
+    rest -= spend.credits;
+  }
   if (task.period === u.period) {
     u.monthly += task.monthlyPart;
-    u.purchased += task.credits - task.monthlyPart;
+    u.purchased += rest - task.monthlyPart;
     u.used = Math.max(u.used - task.credits, 0);
   } else {
-    u.purchased += task.credits;
+    u.purchased += rest;
   }
   task.status = 'failed';
 }
@@ -72,17 +127,30 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
   switch (op.kind) {
     case 'start': {
       const u = users[op.user]!;
+      // what the charge can spend: lapsed lots expire first (a refused charge rolls that back)
+      const spendable =
+        u.monthly + u.purchased + promotional(u) - u.lots.reduce((n, l) => n + (l.lapsed && !l.expired ? l.remaining : 0), 0);
       try {
         const [r] = await sql`select * from start_generation(${u.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
-        const monthlyPart = Math.min(u.monthly, op.credits);
-        expect(u.monthly + u.purchased).toBeGreaterThanOrEqual(op.credits);
+        expect(spendable).toBeGreaterThanOrEqual(op.credits);
+        expireLapsed(u);
+        const spends: ModelTask['spends'] = [];
+        let left = op.credits;
+        for (const lot of u.lots.filter((l) => !l.expired && l.remaining > 0)) {
+          const take = Math.min(lot.remaining, left);
+          if (take === 0) break;
+          lot.remaining -= take;
+          left -= take;
+          spends.push({ lot, credits: take });
+        }
+        const monthlyPart = Math.min(u.monthly, left);
         u.monthly -= monthlyPart;
-        u.purchased -= op.credits - monthlyPart;
+        u.purchased -= left - monthlyPart;
         u.used += op.credits;
-        tasks.push({ id: r!.task_id, user: u, credits: op.credits, monthlyPart, period: u.period, status: 'pending' });
+        tasks.push({ id: r!.task_id, user: u, credits: op.credits, monthlyPart, spends, period: u.period, status: 'pending' });
       } catch (error) {
         expect((error as { code?: string }).code).toBe('CR001');
-        expect(u.monthly + u.purchased).toBeLessThan(op.credits);
+        expect(spendable).toBeLessThan(op.credits);
       }
       return;
     }
@@ -95,9 +163,28 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
     case 'rollover': {
       const u = users[op.user]!;
       await rollover(sql, u.id);
-      u.monthly = ALLOWANCE;
+      u.monthly = ALLOWANCE; // promotional credits keep their own date
       u.used = 0;
       u.period += 1;
+      return;
+    }
+    case 'promote': {
+      const u = users[op.user]!;
+      const [r] = await promote(sql, u, op.credits);
+      u.lots.push({ id: r!.lot_id, remaining: op.credits, lapsed: false, expired: false });
+      return;
+    }
+    case 'lapse': {
+      const u = users[op.user]!;
+      const lotId = await lapse(sql, u.id);
+      expect(lotId).toBe(u.lots.find((l) => !l.lapsed)?.id);
+      const lot = u.lots.find((l) => l.id === lotId);
+      if (lot) lot.lapsed = true;
+      return;
+    }
+    case 'expire': {
+      await sql`select * from expire_promotional_credits()`;
+      for (const u of users) expireLapsed(u);
       return;
     }
     default: {
@@ -138,21 +225,24 @@ describe('property: the ledger matches a model under random operations', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
         const users: ModelUser[] = [];
-        for (let i = 0; i < USERS; i++) {
-          users.push({ id: await newAccount(db.sql, 'free'), monthly: ALLOWANCE, purchased: 0, used: 0, period: 0 });
-        }
+        for (let i = 0; i < USERS; i++) users.push(await newModelUser(db.sql));
         const tasks: ModelTask[] = [];
         for (const op of ops) {
           await apply(db.sql, op, users, tasks);
           for (const u of users) {
-            const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, credits_used_this_month::int
+            const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, promotional_credits::int,
+                                              credits_used_this_month::int
                                          from user_credits where user_id = ${u.id}`;
             expect(row).toEqual({
-              credits: u.monthly + u.purchased,
+              credits: u.monthly + u.purchased + promotional(u),
               monthly_credits: u.monthly,
               purchased_credits: u.purchased,
+              promotional_credits: promotional(u),
               credits_used_this_month: u.used,
             });
+            const lots = await db.sql`select id::int, remaining::int, expired_at is not null expired
+                                        from credits_private.promotional_lots where user_id = ${u.id} order by id`;
+            expect(lots).toEqual(u.lots.map((l) => ({ id: l.id, remaining: l.remaining, expired: l.expired })));
           }
         }
         expect(await ledgerViolations(db.sql)).toEqual([]);
@@ -165,9 +255,7 @@ describe('property: the ledger matches a model under random operations', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 8 }), async (batches) => {
         const users: ModelUser[] = [];
-        for (let i = 0; i < USERS; i++) {
-          users.push({ id: await newAccount(db.sql, 'free'), monthly: ALLOWANCE, purchased: 0, used: 0, period: 0 });
-        }
+        for (let i = 0; i < USERS; i++) users.push(await newModelUser(db.sql));
         const taskIds: string[] = [];
         for (const batch of batches) {
           await Promise.allSettled(
@@ -180,6 +268,12 @@ describe('property: the ledger matches a model under random operations', () => {
                 await db.sql`select grant_credits(${users[op.user]!.id}, ${op.credits}, 'top-up', ${crypto.randomUUID()})`;
               } else if (op.kind === 'rollover') {
                 await rollover(db.sql, users[op.user]!.id);
+              } else if (op.kind === 'promote') {
+                await promote(db.sql, users[op.user]!, op.credits);
+              } else if (op.kind === 'lapse') {
+                await lapse(db.sql, users[op.user]!.id);
+              } else if (op.kind === 'expire') {
+                await db.sql`select * from expire_promotional_credits()`;
               } else {
                 const id = taskIds[op.task % Math.max(taskIds.length, 1)];
                 if (!id) return;
@@ -193,7 +287,7 @@ describe('property: the ledger matches a model under random operations', () => {
         }
         expect(await ledgerViolations(db.sql)).toEqual([]);
         const [neg] = await db.sql`select count(*)::int n from user_credits
-                                    where least(credits, monthly_credits, purchased_credits, credits_used_this_month) < 0`;
+                                    where least(credits, monthly_credits, purchased_credits, promotional_credits, credits_used_this_month) < 0`;
         expect(neg!.n).toBe(0);
       }),
       { numRuns: 40 },
