@@ -133,7 +133,7 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
       try {
         const [r] = await sql`select * from start_generation(${u.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
         expect(spendable).toBeGreaterThanOrEqual(op.credits);
-        expireLapsed(u);
+        if (promotional(u) > 0) expireLapsed(u); // an account holding none reads no lot: the job marks spent ones
         const spends: ModelTask['spends'] = [];
         let left = op.credits;
         for (const lot of u.lots.filter((l) => !l.expired && l.remaining > 0)) {
