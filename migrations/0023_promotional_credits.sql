@@ -7,7 +7,11 @@
 --    nothing.
 -- 2. The accounts' row check takes the new column (credits = monthly + purchased + promotional,
 --    none negative): its function gains an argument, so the check is dropped and re-added, one
---    scan of user_credits to validate it. The ledger type 'promotion' (a grant, positive).
+--    scan of user_credits to validate it. The ledger's check is unchanged: a grant is an
+--    'adjustment' row (the contract's "everything else") whose promotional_amount is its amount,
+--    and the check does not read promotional_amount (each column a CHECK reads costs about 6,000
+--    instructions per inserted row on PostgreSQL 15, docs/promotional-credits.md; only the
+--    package's functions write the ledger, and verify_ledger proves the promotional parts).
 -- 3. credits_private.promotional_lots: one row per grant, with its expiry and what is left of it;
 --    credits_private.promotional_spends: which lots a charge spent, so that its refund returns
 --    each credit to the lot it came from.
@@ -57,42 +61,6 @@ begin
 end;
 $$;
 
--- The ledger's check keeps its arguments and gains the type 'promotion'. It does not read
--- promotional_amount: each column a CHECK reads costs about 6,000 instructions per inserted row
--- on PostgreSQL 15 (docs/promotional-credits.md), and only the package's functions write the
--- ledger; verify_ledger proves the promotional parts (promotional_mismatch,
--- promotional_spend_mismatch, balance_mismatch). The same signature: no scan of the ledger.
-create or replace function credits_private.credit_transaction_is_valid(
-  type text, origin text, amount bigint, monthly_amount bigint)
-returns boolean
-language plpgsql
-immutable
-set search_path to pg_catalog, pg_temp
-as $$
-declare
-  broken integer := case
-    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment', 'tier_upgrade', 'promotion')) then 1
-    when not (origin in ('legacy', 'rpc', 'sweeper', 'adoption', 'backfill')) then 2
-    -- rows the package writes have the sign of their type and a bucket split inside the amount
-    when not (origin = 'legacy'
-              or (amount < 0 and type in ('usage', 'expiration'))
-              or (amount > 0 and type in ('refund', 'allocation', 'purchase', 'tier_upgrade', 'promotion'))
-              or (amount <> 0 and type = 'adjustment')) then 3
-    when not (monthly_amount between least(amount, 0) and greatest(amount, 0)) then 4
-  end;
-begin
-  if broken is null then
-    return true;
-  end if;
-  raise exception using errcode = 'check_violation', table = 'credit_transactions',
-    constraint = 'credit_transactions_row_check', message = 'credit_transactions row refused: ' || case broken
-      when 1 then format('type must be usage, refund, allocation, expiration, purchase, adjustment, tier_upgrade or promotion, not %L', type)
-      when 2 then format('origin must be legacy, rpc, sweeper, adoption or backfill, not %L', origin)
-      when 3 then format('amount %s has the wrong sign for type %L', amount, type)
-      else format('monthly_amount %s must lie between 0 and amount %s', monthly_amount, amount)
-    end;
-end;
-$$;
 revoke all on function credits_private.credit_account_is_valid(bigint, bigint, bigint, bigint, bigint, date) from public;
 
 alter table public.user_credits
@@ -142,7 +110,7 @@ alter type public.credit_balance add attribute promotional_credits bigint, add a
 alter type public.period_statement add attribute promoted bigint;
 
 -- What a down migration took away comes back (archive.m0023_*): the lots and spends, and the
--- ledger rows' promotional parts and types. The down expired every lot (its credits stayed the
+-- ledger rows' promotional parts. The down expired every lot (its credits stayed the
 -- user's as purchased ones, in the ledger), so no account holds promotional credits again.
 do $$
 begin
@@ -156,7 +124,7 @@ begin
                    coalesce((select max(id) from credits_private.promotional_lots), 0) + 1, false);
     insert into credits_private.promotional_spends (task_id, lot_id, credits)
     select task_id, lot_id, credits from archive.m0023_spends;
-    update public.credit_transactions c set promotional_amount = a.promotional_amount, type = a.type
+    update public.credit_transactions c set promotional_amount = a.promotional_amount
       from archive.m0023_ledger a where a.id = c.id;
     drop table archive.m0023_lots, archive.m0023_spends, archive.m0023_ledger;
   end if;
@@ -164,21 +132,38 @@ end;
 $$;
 
 -- Down Migration
--- Nothing is lost: each lot still holding credits expires now and its credits come back as
--- purchased ones (an 'expiration' row and an 'adjustment' row that say so), so every balance
--- stays what it was and the ledger explains it without the promotional columns. Kept in archive:
--- the lots, the spends, and each ledger row's promotional part and type (grants become
--- 'adjustment' rows, with their amounts).
+-- Nothing is lost: a lot past its date expires (as the job would), each lot still valid closes
+-- and its credits come back as purchased ones (an 'expiration' row and an 'adjustment' row that
+-- say so), so every balance stays what its reads showed and the ledger explains it without the
+-- promotional columns. Kept in archive:
+-- the lots, the spends, and each ledger row's promotional part.
+-- (The package's functions are dropped before a down migration runs: this block writes what
+-- credits_private.expire_promotional_lots would.)
 do $$
 declare
   v_lot record;
   v_balance bigint;
 begin
   for v_lot in
-    select l.id, l.user_id, l.remaining from credits_private.promotional_lots l
+    select l.id, l.user_id, l.remaining, l.granted, l.reason, l.expires_at <= now() as lapsed
+      from credits_private.promotional_lots l
      where l.expired_at is null and l.remaining > 0
-     order by l.user_id, l.id
+     order by l.user_id, l.expires_at, l.id
   loop
+    if v_lot.lapsed then
+      -- past its date: it expires, as the job would have expired it (balance reads leave it out)
+      update public.user_credits uc
+         set promotional_credits = uc.promotional_credits - v_lot.remaining, credits = uc.credits - v_lot.remaining,
+             updated_at = now()
+       where uc.user_id = v_lot.user_id
+      returning uc.credits into v_balance;
+      insert into public.credit_transactions
+        (user_id, amount, promotional_amount, type, description, balance_after)
+      values (v_lot.user_id, -v_lot.remaining, -v_lot.remaining, 'expiration',
+              format('promotional credits expired: %s of %s (%s), lot %s', v_lot.remaining, v_lot.granted, v_lot.reason, v_lot.id),
+              v_balance);
+      continue;
+    end if;
     update public.user_credits uc
        set promotional_credits = uc.promotional_credits - v_lot.remaining,
            purchased_credits = uc.purchased_credits + v_lot.remaining, updated_at = now()
@@ -200,8 +185,7 @@ drop table if exists archive.m0023_lots, archive.m0023_spends, archive.m0023_led
 create table archive.m0023_lots as select * from credits_private.promotional_lots;
 create table archive.m0023_spends as select * from credits_private.promotional_spends;
 create table archive.m0023_ledger as
-  select id, promotional_amount, type from public.credit_transactions where promotional_amount <> 0 or type = 'promotion';
-update public.credit_transactions set type = 'adjustment' where type = 'promotion';
+  select id, promotional_amount from public.credit_transactions where promotional_amount <> 0;
 
 -- The row checks as 0019 left them.
 alter table public.user_credits drop constraint user_credits_row_check;
@@ -234,37 +218,6 @@ begin
 end;
 $$;
 
-create or replace function credits_private.credit_transaction_is_valid(
-  type text, origin text, amount bigint, monthly_amount bigint)
-returns boolean
-language plpgsql
-immutable
-set search_path to pg_catalog, pg_temp
-as $$
-declare
-  broken integer := case
-    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment', 'tier_upgrade')) then 1
-    when not (origin in ('legacy', 'rpc', 'sweeper', 'adoption', 'backfill')) then 2
-    -- rows the package writes have the sign of their type and a bucket split inside the amount
-    when not (origin = 'legacy'
-              or (amount < 0 and type in ('usage', 'expiration'))
-              or (amount > 0 and type in ('refund', 'allocation', 'purchase', 'tier_upgrade'))
-              or (amount <> 0 and type = 'adjustment')) then 3
-    when not (monthly_amount between least(amount, 0) and greatest(amount, 0)) then 4
-  end;
-begin
-  if broken is null then
-    return true;
-  end if;
-  raise exception using errcode = 'check_violation', table = 'credit_transactions',
-    constraint = 'credit_transactions_row_check', message = 'credit_transactions row refused: ' || case broken
-      when 1 then format('type must be usage, refund, allocation, expiration, purchase, adjustment or tier_upgrade, not %L', type)
-      when 2 then format('origin must be legacy, rpc, sweeper, adoption or backfill, not %L', origin)
-      when 3 then format('amount %s has the wrong sign for type %L', amount, type)
-      else format('monthly_amount %s must lie between 0 and amount %s', monthly_amount, amount)
-    end;
-end;
-$$;
 revoke all on function credits_private.credit_account_is_valid(bigint, bigint, bigint, bigint, bigint, date) from public;
 
 alter table public.user_credits

@@ -178,6 +178,8 @@ describe('migrations on an empty database', () => {
     await grant('promo-1', 30, '7 days');
     const { task_id } = await startGeneration(db.sql, user, 10); // 10 of the lot's 30
     await grant('promo-2', 5, '1 day');
+    await grant('promo-3', 8, '1 day'); // past its date at the roll-back: it expires, it is not kept
+    await db.sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second' where idempotency_key = 'promo-3'`;
     const account = () =>
       db.sql`select credits::int, monthly_credits::int monthly, purchased_credits::int purchased,
                     (select sum(amount)::int from credit_transactions where user_id = ${user}) ledger,
@@ -185,11 +187,16 @@ describe('migrations on an empty database', () => {
                from user_credits where user_id = ${user}`;
     const all = await migrationFiles();
     await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0023_promotional_credits') }); // through 0023
-    // the 25 promotional credits left are the user's as purchased ones, and the ledger says so
+    // the 25 promotional credits still valid are the user's as purchased ones, and the ledger says so
     expect(await account()).toEqual([{ credits: 125, monthly: 100, purchased: 25, ledger: 125, ledger_not_monthly: 25 }]);
     await migrateUp({ databaseUrl: db.url });
     expect(await account()).toEqual([{ credits: 125, monthly: 100, purchased: 25, ledger: 125, ledger_not_monthly: 25 }]);
-    expect(await db.sql`select type from credit_transactions where user_id = ${user} and type = 'promotion'`).toHaveLength(2);
+    // the grants' rows have their promotional parts back
+    expect(await db.sql`select type from credit_transactions where user_id = ${user} and promotional_amount > 0`).toEqual([
+      { type: 'adjustment' },
+      { type: 'adjustment' },
+      { type: 'adjustment' },
+    ]);
     const [replay] = await grant('promo-1', 30, '7 days');
     expect(replay).toMatchObject({ replayed: true });
     // the charge's refund: its lot was closed by the roll-back, so the credits come back as purchased

@@ -67,6 +67,21 @@ describe('promotional credits under concurrency', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it("skips an account locked by a charge without using up the job's batch, and never waits for it", async () => {
+    const [busy, idle] = [await newAccount(db.sql, 'free'), await newAccount(db.sql, 'free')];
+    const lots = [await grant(busy, 4, '1 hour'), await grant(idle, 6, '1 hour')];
+    await lapse(lots.map((l) => l.lot_id));
+    await db.sql.begin(async (tx) => {
+      await tx`select 1 from user_credits where user_id = ${busy} for update`; // a charge in flight
+      const run = await client.expirePromotionalCredits(db.sql, { limit: 1 });
+      expect(run).toMatchObject({ accounts: 1, credits_expired: 6 });
+    });
+    expect(await buckets(idle)).toEqual({ credits: 10, monthly: 10, purchased: 0, promotional: 0 });
+    expect(await buckets(busy)).toEqual({ credits: 14, monthly: 10, purchased: 0, promotional: 4 }); // the next run's
+    expect(await client.expirePromotionalCredits(db.sql, { limit: 1 })).toMatchObject({ accounts: 1, credits_expired: 4 });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('expires each lot once when two jobs and the accounts own charges race over 100 accounts', async () => {
     const users = await Promise.all(Array.from({ length: 100 }, () => newAccount(db.sql, 'free'))); // 10 monthly each
     const lots = await Promise.all(users.map((u) => grant(u, 5, '1 hour')));

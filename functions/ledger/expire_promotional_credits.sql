@@ -1,13 +1,15 @@
--- expire_promotional_credits: the promotional lots' expiry job. Takes the lots whose expiry has
--- passed, soonest first (at most p_limit), locks their accounts in user order, SKIP LOCKED (an
--- account being charged is skipped: its charge expires its own lots first, or a later run takes
--- it), and expires every due lot of those accounts: what remains of each leaves the balance as
--- one 'expiration' row (credits_private.expire_promotional_lots). Two schedulers share the work
--- and never expire a lot twice; no run waits for a lock, so none deadlocks with the charges, the
--- sweeper or the allocation. Schedule it every minute and call it again while it returns
--- lots > 0; balance reads already leave a lot out once its expiry has passed.
+-- expire_promotional_credits: the promotional lots' expiry job. Locks at most p_limit accounts
+-- that hold a lot whose expiry has passed, in user order, SKIP LOCKED (an account being charged
+-- is skipped: its charge expires its own lots first, or a later run takes it; skipped accounts do
+-- not count against p_limit), and expires every due lot of those accounts: what remains of each
+-- leaves the balance as one 'expiration' row, and an expiry that takes a balance below its
+-- low-balance threshold writes the low-balance event (credits_private.expire_promotional_lots).
+-- Two schedulers share the work and never expire a lot twice; no run waits for a lock, so none
+-- deadlocks with the charges, the sweeper or the allocation. Schedule it every minute and call it
+-- again while it returns lots > 0 (0: nothing is due but on accounts locked right now); balance
+-- reads already leave a lot out once its expiry has passed.
 -- Result: lots (how many it closed, spent ones included), accounts (how many lost credits),
--- credits_expired.
+-- credits_expired. p_limit counts accounts.
 -- Errors: CR003 when p_limit is outside 1..100000.
 -- Never null: lots, accounts, credits_expired.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
@@ -34,16 +36,16 @@ begin
   end if;
 
   -- The accounts first, then their lots: every writer of lots holds the account's lock first.
+  -- LIMIT applies to the rows locked, so accounts skipped do not use up the batch.
   select array_agg(uc.user_id order by uc.user_id) into v_users
     from (select uc.user_id from public.user_credits uc
            where uc.user_id in (select l.user_id from credits_private.promotional_lots l
-                                 where l.expired_at is null and l.expires_at <= now()
-                                 order by l.expires_at, l.id
-                                 limit p_limit)
+                                 where l.expired_at is null and l.expires_at <= now())
            order by uc.user_id
+           limit p_limit
              for update skip locked) uc;
   select e.lots, e.accounts, e.credits_expired into lots, accounts, credits_expired
-    from credits_private.expire_promotional_lots(coalesce(v_users, '{}')) e;
+    from credits_private.expire_promotional_lots(coalesce(v_users, '{}'), true) e;
 end;
 $$;
 

@@ -1,6 +1,7 @@
 -- grant_promotional_credits: adds promotional credits that expire on their own date ("50 credits,
--- valid 7 days", contract §10): one lot (credits_private.promotional_lots) and its 'promotion'
--- ledger row with the reason. Charges spend promotional credits first, the lot that expires
+-- valid 7 days", contract §10): one lot (credits_private.promotional_lots) and its ledger row,
+-- an 'adjustment' (the contract's type for every other grant) whose promotional_amount is its
+-- amount, with the reason and the expiry. Charges spend promotional credits first, the lot that expires
 -- soonest first; at p_valid_for after the grant what is left of the lot expires
 -- (expire_promotional_credits, or the account's next charge: an 'expiration' row). A refund
 -- returns a charge's credits to their lot while it is live, as purchased credits once it has
@@ -8,10 +9,11 @@
 -- session's TimeZone). The idempotency key is required (the campaign's or the payment's id for
 -- this user): the same key again returns the first grant (replayed = true) and adds nothing;
 -- with another amount, validity or reason it is refused. Keys are apart from grant_credits' keys.
--- Result: transaction_id (the 'promotion' ledger row), lot_id, expires_at, balance (total
+-- Result: transaction_id (the grant's ledger row), lot_id, expires_at, balance (total
 -- afterwards; on a replay, the total the first call left), replayed.
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_credits outside
--- 1..100,000,000, p_valid_for outside 1 minute..366 days, blank reason or key), CR006 the key was
+-- 1..100,000,000, an expiry less than 1 minute or more than 366 days ahead, blank reason or
+-- key), CR006 the key was
 -- used with another amount, validity or reason.
 -- Never null: transaction_id, lot_id, expires_at, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
@@ -40,10 +42,14 @@ declare
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
-  if p_valid_for is null or p_valid_for < interval '1 minute' or p_valid_for > interval '366 days' then
+  -- The expiry itself is checked, not the interval: '1 month -29 days' compares as 1 day but
+  -- lands in the past on the 1st of March.
+  expires_at := ((now() at time zone 'UTC') + p_valid_for) at time zone 'UTC';
+  if expires_at is null or expires_at < now() + interval '1 minute' or expires_at > now() + interval '366 days' then
     raise exception using errcode = 'CR003',
       message = 'p_valid_for must be between 1 minute and 366 days',
-      detail = format('p_valid_for was %s.', coalesce(p_valid_for::text, 'null')),
+      detail = format('p_valid_for was %s: the credits would expire at %s.', coalesce(p_valid_for::text, 'null'),
+                      coalesce(expires_at::text, 'no time')),
       hint = 'Pass how long the credits stay valid, e.g. ''7 days''.';
   end if;
   perform credits_private.require_text('p_reason', p_reason, 1000);
@@ -85,10 +91,9 @@ begin
          updated_at = now()
    where uc.user_id = p_user_id
   returning uc.credits, uc.period_start into balance, v_period;
-  expires_at := ((now() at time zone 'UTC') + p_valid_for) at time zone 'UTC';
   insert into public.credit_transactions
     (user_id, amount, promotional_amount, type, description, balance_after, period_start)
-  values (p_user_id, p_credits, p_credits, 'promotion',
+  values (p_user_id, p_credits, p_credits, 'adjustment',
           format('%s (valid until %s)', p_reason, to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
           balance, v_period)
   returning id into transaction_id;

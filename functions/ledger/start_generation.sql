@@ -115,7 +115,11 @@ begin
   end if;
 
   if v_credits < p_credits then
-    perform credits_private.raise_insufficient_credits(p_user_id, p_credits, v_credits);
+    -- an account holding promotional credits is refused by charge_promotional, after its lazy
+    -- expiry, with the figure that leaves (v_credits may still count a lot past its date)
+    if v_promotional = 0 then
+      perform credits_private.raise_insufficient_credits(p_user_id, p_credits, v_credits);
+    end if;
   end if;
 
   insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
@@ -126,8 +130,7 @@ begin
   -- Any other account: monthly credits first, then purchased; the usage row records the split,
   -- which a refund returns.
   if v_promotional > 0 then
-    select c.credits_before, c.balance into v_credits, balance
-      from credits_private.charge_promotional(p_user_id, task_id, p_credits, p_provider) c;
+    balance := credits_private.charge_promotional(p_user_id, task_id, p_credits, p_provider);
   else
     v_monthly_part := least(v_monthly, p_credits);
     update public.user_credits uc
@@ -144,7 +147,8 @@ begin
   end if;
   replayed := false;
   -- This charge crossed the account's low-balance threshold: one event per crossing (the row
-  -- lock orders the charges, so exactly one sees the balance go from at or above it to below).
+  -- lock orders the charges, so exactly one sees the balance go from at or above it to below;
+  -- v_credits is the balance before any lazy expiry, so a crossing the expiry began counts too).
   if balance < v_threshold and v_credits >= v_threshold then
     perform credits_private.record_low_balance(p_user_id, balance, v_threshold, task_id);
   end if;

@@ -4,10 +4,12 @@
 --   balance_mismatch       credits <> monthly + purchased + promotional, or a balance or bucket
 --                          differs from the sum of the account's ledger rows
 --   negative_balance       a balance, bucket or usage counter below zero
---   promotional_mismatch   promotional credits differ from what the account's live lots hold
+--   promotional_mismatch   promotional credits differ from what the account's live lots hold,
+--                          or an expired lot still holds credits
 --   promotional_spend_mismatch
---                          a charge's promotional part differs from the lots it spent, or its
---                          refund gave back more promotional credits than it took
+--                          a charge's promotional part differs from the lots it spent, its
+--                          refund gave back more promotional credits than it took, or it spent a
+--                          lot of another account
 --   ledger_without_account ledger rows whose user has no account
 --   duplicate_charge       a task with more than one 'usage' row
 --   duplicate_refund       a task with more than one 'refund' row
@@ -45,6 +47,12 @@ as $$
      group by l.user_id
   ), spends as (
     select s.task_id, sum(s.credits) as credits from credits_private.promotional_spends s group by s.task_id
+  ), foreign_spends as (
+    select s.task_id, t.user_id, l.user_id as lot_user_id, s.lot_id
+      from credits_private.promotional_spends s
+      join credits_private.promotional_lots l on l.id = s.lot_id
+      join public.enhancement_tasks t on t.id = s.task_id
+     where l.user_id <> t.user_id
   )
   select 'balance_mismatch', uc.user_id, null::uuid,
          format('credits %s, monthly %s + purchased %s + promotional %s; ledger sums to %s (monthly %s, promotional %s)',
@@ -68,6 +76,13 @@ as $$
     from public.user_credits uc
     left join lots l on l.user_id = uc.user_id
    where uc.promotional_credits <> coalesce(l.remaining, 0)
+  union all
+  select 'promotional_mismatch', l.user_id, null, format('lot %s expired at %s with %s credits left', l.id, l.expired_at, l.remaining)
+    from credits_private.promotional_lots l
+   where l.expired_at is not null and l.remaining <> 0
+  union all
+  select 'promotional_spend_mismatch', f.user_id, f.task_id, format('spent lot %s of account %s', f.lot_id, f.lot_user_id)
+    from foreign_spends f
   union all
   select 'promotional_spend_mismatch', t.user_id, ch.task_id,
          format('charged %s promotional credits, spent %s from lots, refunded %s to lots',

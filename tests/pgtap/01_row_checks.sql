@@ -49,7 +49,7 @@ select throws_like($$ update enhancement_tasks set status = 'completed' where st
 select lives_ok($$ insert into credit_transactions (user_id, amount, monthly_amount, type) values (gen_random_uuid(), -3, -2, 'usage') $$,
   'a charge split between the buckets passes');
 select throws_ok($$ insert into credit_transactions (user_id, amount, type) values (gen_random_uuid(), 5, 'gift') $$,
-  '23514', 'credit_transactions row refused: type must be usage, refund, allocation, expiration, purchase, adjustment, tier_upgrade or promotion, not ''gift''',
+  '23514', 'credit_transactions row refused: type must be usage, refund, allocation, expiration, purchase, adjustment or tier_upgrade, not ''gift''',
   'an unknown ledger type is refused, by name');
 select throws_like($$ insert into credit_transactions (user_id, amount, type, origin) values (gen_random_uuid(), 5, 'purchase', 'import') $$,
   '%origin must be legacy, rpc, sweeper, adoption or backfill%', 'an unknown ledger origin is refused');

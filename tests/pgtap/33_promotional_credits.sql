@@ -1,13 +1,14 @@
 begin;
 set local search_path to public, tap;
-select plan(40);
+select plan(44);
 
 -- Promotional credits (contract §10): lots that expire on their own date, spent first.
 -- The test runs in one transaction, so now() stands still: a lot "expires" by moving its date back.
 create temp table u (name text primary key, id uuid);
 insert into u values ('order', '00000000-0000-0000-0000-0000000000f1'), ('refund', '00000000-0000-0000-0000-0000000000f2'),
   ('lazy', '00000000-0000-0000-0000-0000000000f3'), ('job', '00000000-0000-0000-0000-0000000000f4'),
-  ('month', '00000000-0000-0000-0000-0000000000f5');
+  ('month', '00000000-0000-0000-0000-0000000000f5'), ('event', '00000000-0000-0000-0000-0000000000f6'),
+  ('lazy event', '00000000-0000-0000-0000-0000000000f7');
 select ensure_credit_account(id, 'basic') from u;
 create function pg_temp.id(p_name text) returns uuid language sql as $$ select id from u where name = p_name $$;
 create function pg_temp.charge(p_name text, p_credits integer) returns uuid language sql as $$
@@ -22,8 +23,8 @@ select results_eq($$ select balance, replayed, expires_at = now() + interval '7 
                       from grant_promotional_credits(pg_temp.id('order'), 50, '7 days', 'launch week', 'promo-1') $$,
   $$ values (150::bigint, false, true) $$, 'a grant adds to the balance and expires after p_valid_for');
 select results_eq($$ select type, amount, monthly_amount, promotional_amount, balance_after from credit_transactions
-                     where user_id = pg_temp.id('order') and type = 'promotion' $$,
-  $$ values ('promotion', 50::bigint, 0::bigint, 50::bigint, 150::bigint) $$, 'one promotion row, all of it promotional');
+                     where user_id = pg_temp.id('order') and promotional_amount > 0 $$,
+  $$ values ('adjustment', 50::bigint, 0::bigint, 50::bigint, 150::bigint) $$, 'one adjustment row, all of it promotional');
 select results_eq($$ select replayed, balance from grant_promotional_credits(pg_temp.id('order'), 50, '7 days', 'launch week', 'promo-1') $$,
   $$ values (true, 150::bigint) $$, 'the same key again replays the grant');
 select is((select count(*)::int from credits_private.promotional_lots where user_id = pg_temp.id('order')), 1, 'and adds no lot');
@@ -90,6 +91,8 @@ select pg_temp.lapse(id) from credits_private.promotional_lots where user_id = p
 select results_eq($$ select total_credits, promotional_credits from get_credit_balance(pg_temp.id('lazy')) $$,
   $$ values (100::bigint, 0::bigint) $$, 'a balance read leaves out a lot past its date');
 select throws_ok($$ select pg_temp.charge('lazy', 101) $$, 'CR001', null, 'expired credits cannot be spent');
+select throws_like($$ select pg_temp.charge('lazy', 136) $$, '%the account holds 100%',
+  'a refusal counts what the account holds once the expired lots are gone');
 select pg_temp.charge('lazy', 10);
 select results_eq($$ select amount, promotional_amount, balance_after from credit_transactions
                      where user_id = pg_temp.id('lazy') and type = 'expiration' order by amount $$,
@@ -109,6 +112,20 @@ select results_eq($$ select lots, accounts, credits_expired from expire_promotio
 select results_eq($$ select * from pg_temp.buckets('job') $$, $$ values (107::bigint, 100::bigint, 0::bigint, 7::bigint) $$,
   'the later lot is untouched');
 select throws_ok($$ select * from expire_promotional_credits(0) $$, 'CR003', 'p_limit must be between 1 and 100000', 'p_limit 0 is CR003');
+
+-- An expiry that takes a balance below its low-balance threshold is a crossing: one event, from
+-- the job (no task), or from the charge that expired the lot first (with its task).
+select set_low_balance_threshold(id, 110) from u where name in ('event', 'lazy event');
+select grant_promotional_credits(id, 30, '1 day', 'soon gone', 'e-1') from u where name in ('event', 'lazy event');
+select pg_temp.lapse(l.id) from credits_private.promotional_lots l where l.user_id = pg_temp.id('event');
+select expire_promotional_credits();
+select results_eq($$ select balance, threshold, task_id is null from credits_private.credit_events where user_id = pg_temp.id('event') $$,
+  $$ values (100::bigint, 110, true) $$, 'the job''s expiry that crosses the threshold writes the event');
+select pg_temp.lapse(l.id) from credits_private.promotional_lots l where l.user_id = pg_temp.id('lazy event');
+create temp table lazy_task as select pg_temp.charge('lazy event', 5) task; -- 130 -> 100 (expiry) -> 95
+select results_eq($$ select balance, threshold, task_id = (select task from lazy_task) from credits_private.credit_events
+                     where user_id = pg_temp.id('lazy event') $$,
+  $$ values (95::bigint, 110, true) $$, 'a charge whose lazy expiry began the crossing writes one event, with its task');
 
 -- A new month expires monthly credits only: promotional ones keep their own date.
 select grant_promotional_credits(pg_temp.id('month'), 25, '60 days', 'quarter', 'm-1');
@@ -132,6 +149,10 @@ select is_empty($$ select * from verify_ledger() $$, 'the ledger is sound');
 update credits_private.promotional_lots set remaining = remaining - 1 where user_id = pg_temp.id('job') and expired_at is null;
 select results_eq($$ select invariant from verify_ledger() $$, $$ values ('promotional_mismatch') $$,
   'a lot that lost a credit outside the ledger is reported');
+update credits_private.promotional_lots set remaining = remaining + 1 where user_id = pg_temp.id('job') and expired_at is null;
+update credits_private.promotional_lots set remaining = 3 where user_id = pg_temp.id('job') and reason = 'due';
+select results_eq($$ select invariant, detail ~ 'expired at .* with 3 credits left' from verify_ledger() $$,
+  $$ values ('promotional_mismatch', true) $$, 'so is an expired lot that still holds credits');
 
 select * from finish();
 rollback;

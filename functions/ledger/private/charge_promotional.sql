@@ -6,35 +6,35 @@
 -- purchased, and the usage row records the split. Apart from start_generation because every
 -- statement a call runs costs instructions: an account without promotional credits runs none
 -- of this (start_generation charges it itself, monthly then purchased).
--- Result: credits_before (the account's total after the expiry, before the charge), balance (after).
--- Errors: CR001 insufficient credits.
+-- Result: the account's balance after the charge.
+-- Errors: CR001 insufficient credits (with the balance the expiry left).
 create or replace function credits_private.charge_promotional(
   p_user_id uuid,
   p_task_id uuid,
   p_credits integer,
-  p_provider text,
-  out credits_before bigint,
-  out balance bigint
+  p_provider text
 )
+returns bigint
 language plpgsql
 volatile
 set search_path to pg_catalog, pg_temp
 as $$
-#variable_conflict use_column
 declare
+  v_credits bigint;
+  v_balance bigint;
   v_monthly bigint;
   v_promotional bigint;
   v_period date;
   v_promotional_part bigint;
   v_monthly_part bigint;
 begin
-  perform credits_private.expire_promotional_lots(array[p_user_id]);
+  perform credits_private.expire_promotional_lots(array[p_user_id], false);
   select uc.credits, uc.monthly_credits, uc.promotional_credits, uc.period_start
-    into credits_before, v_monthly, v_promotional, v_period
+    into v_credits, v_monthly, v_promotional, v_period
     from public.user_credits uc
    where uc.user_id = p_user_id;
-  if credits_before < p_credits then
-    perform credits_private.raise_insufficient_credits(p_user_id, p_credits, credits_before);
+  if v_credits < p_credits then
+    perform credits_private.raise_insufficient_credits(p_user_id, p_credits, v_credits);
   end if;
 
   v_promotional_part := 0;
@@ -42,9 +42,9 @@ begin
     v_promotional_part := credits_private.spend_promotional(p_user_id, p_task_id, p_credits);
   end if;
   v_monthly_part := least(v_monthly, p_credits - v_promotional_part);
-  balance := credits_before - p_credits;
+  v_balance := v_credits - p_credits;
   update public.user_credits uc
-     set credits = balance,
+     set credits = v_balance,
          promotional_credits = v_promotional - v_promotional_part,
          monthly_credits = v_monthly - v_monthly_part,
          purchased_credits = uc.purchased_credits - (p_credits - v_promotional_part - v_monthly_part),
@@ -53,7 +53,8 @@ begin
    where uc.user_id = p_user_id;
   insert into public.credit_transactions
     (user_id, amount, monthly_amount, promotional_amount, type, task_id, provider, balance_after, period_start)
-  values (p_user_id, -p_credits, -v_monthly_part, -v_promotional_part, 'usage', p_task_id, p_provider, balance, v_period);
+  values (p_user_id, -p_credits, -v_monthly_part, -v_promotional_part, 'usage', p_task_id, p_provider, v_balance, v_period);
+  return v_balance;
 end;
 $$;
 

@@ -4,11 +4,12 @@
 --   closing_balance = opening_balance + allocated + purchased + promoted - used + refunded - expired + adjusted
 -- holds by construction and equals the account's balance after its last row of the month.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
--- grants ('purchase'); promoted: promotional grants ('promotion'); used: charges ('usage');
--- refunded ('refund'); expired: unused monthly credits at a period's start and promotional lots
--- past their date ('expiration'); adjusted: 'adjustment' rows (legacy refunds of no
--- charge, operators' corrections). An account whose month has not started for it yet (its first
--- write of the month, or the allocation, does it) shows no allocation or expiration in it yet.
+-- grants ('purchase'); promoted: promotional grants (the 'adjustment' rows that granted
+-- promotional credits); used: charges ('usage'); refunded ('refund'); expired: unused monthly
+-- credits at a period's start and promotional lots past their date ('expiration'); adjusted: the
+-- other 'adjustment' rows (legacy refunds of no charge, operators' corrections). An account whose
+-- month has not started for it yet (its first write of the month, or the allocation, does it)
+-- shows no allocation or expiration in it yet.
 -- Shared by credit_statement and my_credit_statement.
 -- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
 -- not begun in UTC.
@@ -37,11 +38,11 @@ begin
   select coalesce(sum(c.amount) filter (where c.created_at < v_from), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
-         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'promotion'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount > 0), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund'), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
-         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount = 0), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
          count(*) filter (where c.created_at >= v_from)::integer
     into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.expired, s.adjusted, s.closing_balance, s.transactions
