@@ -201,7 +201,6 @@ async function main() {
     const heard: { user_id: string }[] = [];
     const listener = await sql.listen('credit_events', (payload) => heard.push(JSON.parse(payload)));
     const { tally, webhooks, reconciled, swept, generated } = await simulateDay(sql, users);
-    await listener.unlisten();
     console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
     console.log(`  refunded at once because the submission failed (refused, or its answer lost): ${tally.refundedAtSubmit}`);
     console.log(`  webhooks applied ${webhooks.delivered} (duplicates and early ones included), refused as forged ${webhooks.refused}`);
@@ -212,18 +211,6 @@ async function main() {
       `  sweepers (two at once) refunded ${swept.length} tasks never submitted (${tally.neverPosted} charged by an app that died before posting), ${swept.reduce((n, r) => n + r.refunded_credits, 0)} credits`,
     );
     console.log(`  WaveSpeed generated ${generated.count} images for $${generated.costUsd.toFixed(4)}`);
-
-    console.log('\n== Low-balance events');
-    // What an app's worker does: claim, act (here: print), complete. LISTEN told it as they committed.
-    let consumed = 0;
-    for (let events = await claimCreditEvents(sql); events.length > 0; events = await claimCreditEvents(sql)) {
-      consumed += await completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) });
-    }
-    const crossed = new Set(heard.map((h) => h.user_id));
-    console.log(
-      `  ${heard.length} charges took a balance below its tier's threshold (free 3, basic 20, pro 50), ${crossed.size} users: ` +
-        `heard on the channel credit_events as they committed, ${consumed} claimed and completed by a consumer`,
-    );
 
     console.log('\n== Promotional credits expire');
     // The flash sale's hour passes (its lots' expiry moved back: the demo cannot wait), then two
@@ -238,6 +225,19 @@ async function main() {
       `  the day's charges spent ${spent!.spent} promotional credits (refunds returned to their grants); ` +
         `the flash sale's end: two jobs at once closed ${expiries.reduce((n, e) => n + e.lots, 0)} lots, ` +
         `${expiries.reduce((n, e) => n + e.credits_expired, 0)} unspent credits expired (an expiration row each)`,
+    );
+    await listener.unlisten();
+
+    console.log('\n== Low-balance events');
+    // What an app's worker does: claim, act (here: print), complete. LISTEN told it as they committed.
+    let consumed = 0;
+    for (let events = await claimCreditEvents(sql); events.length > 0; events = await claimCreditEvents(sql)) {
+      consumed += await completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) });
+    }
+    const crossed = new Set(heard.map((h) => h.user_id));
+    console.log(
+      `  ${heard.length} charges or expiries took a balance below its tier's threshold (free 3, basic 20, pro 50), ${crossed.size} users: ` +
+        `heard on the channel credit_events as they committed, ${consumed} claimed and completed by a consumer`,
     );
 
     console.log('\n== Balances');
