@@ -1,13 +1,15 @@
 -- claim_credit_events: hands a consumer up to p_limit credit events not yet done (today:
--- 'low_balance', written by start_generation when a charge crosses the account's threshold),
+-- 'low_balance', written when a charge, or the expiry of promotional credits, takes a balance
+-- from at or above the account's threshold to below),
 -- oldest first, each leased for p_lease: a consumer running at the same time gets other events
 -- (rows locked by a concurrent claim are skipped), and an event whose consumer died is handed out
 -- again once its lease has passed. Mark each one done with complete_credit_events after acting on
 -- it (an email sent, a paywall shown): delivery is at least once, so act idempotently by event_id.
--- An event is what happened at its charge: a refund or a grant since may have lifted the balance
--- again (an event is never withdrawn), so read the balance (get_credit_balance) before acting.
--- LISTEN credit_events to hear of new ones as their charge commits.
--- Result: event_id, kind, user_id, balance (after the charge), threshold, task_id (the charge),
+-- An event is what happened at its charge or expiry: a refund or a grant since may have lifted
+-- the balance again (an event is never withdrawn), so read the balance (get_credit_balance)
+-- before acting. LISTEN credit_events to hear of new ones as their transaction commits.
+-- Result: event_id, kind, user_id, balance (after the charge or expiry), threshold, task_id (the
+-- charge; null for an expiry by expire_promotional_credits),
 -- created_at, attempts (how many times it has been handed out, this one included).
 -- Errors: CR003 invalid argument (p_limit outside 1..1000, p_lease under 1 second or over 1 hour).
 -- Never null: event_id, kind, user_id, balance, threshold, created_at, attempts.

@@ -43,9 +43,11 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
   -- The expiry itself is checked, not the interval: '1 month -29 days' compares as 1 day but
-  -- lands in the past on the 1st of March.
+  -- lands in the past on the 1st of March. Both bounds are computed in UTC, as the expiry is (a
+  -- session's daylight-saving change would otherwise move the upper one by an hour).
   expires_at := ((now() at time zone 'UTC') + p_valid_for) at time zone 'UTC';
-  if expires_at is null or expires_at < now() + interval '1 minute' or expires_at > now() + interval '366 days' then
+  if expires_at is null or expires_at < now() + interval '1 minute'
+     or expires_at > ((now() at time zone 'UTC') + interval '366 days') at time zone 'UTC' then
     raise exception using errcode = 'CR003',
       message = 'p_valid_for must be between 1 minute and 366 days',
       detail = format('p_valid_for was %s: the credits would expire at %s.', coalesce(p_valid_for::text, 'null'),

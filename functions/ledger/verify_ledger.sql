@@ -8,8 +8,8 @@
 --                          or an expired lot still holds credits
 --   promotional_spend_mismatch
 --                          a charge's promotional part differs from the lots it spent, its
---                          refund gave back more promotional credits than it took, or it spent a
---                          lot of another account
+--                          refund gave back more promotional credits than it took, it spent a
+--                          lot of another account, or a spend belongs to no charge
 --   ledger_without_account ledger rows whose user has no account
 --   duplicate_charge       a task with more than one 'usage' row
 --   duplicate_refund       a task with more than one 'refund' row
@@ -83,6 +83,10 @@ as $$
   union all
   select 'promotional_spend_mismatch', f.user_id, f.task_id, format('spent lot %s of account %s', f.lot_id, f.lot_user_id)
     from foreign_spends f
+  union all
+  select 'promotional_spend_mismatch', null, sp.task_id, format('%s credits spent from lots by no charge', sp.credits)
+    from spends sp
+   where not exists (select 1 from charges ch where ch.task_id = sp.task_id and ch.usages > 0)
   union all
   select 'promotional_spend_mismatch', t.user_id, ch.task_id,
          format('charged %s promotional credits, spent %s from lots, refunded %s to lots',

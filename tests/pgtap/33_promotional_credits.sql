@@ -1,6 +1,6 @@
 begin;
 set local search_path to public, tap;
-select plan(44);
+select plan(45);
 
 -- Promotional credits (contract §10): lots that expire on their own date, spent first.
 -- The test runs in one transaction, so now() stands still: a lot "expires" by moving its date back.
@@ -18,7 +18,7 @@ create function pg_temp.buckets(p_name text) returns table (credits bigint, mont
 create function pg_temp.lapse(p_lot bigint) returns void language sql as $$
   update credits_private.promotional_lots set expires_at = now() - interval '1 second' where id = p_lot $$;
 
--- The grant: a lot and its 'promotion' row, idempotent per key.
+-- The grant: a lot and its ledger row (an adjustment, all of it promotional), idempotent per key.
 select results_eq($$ select balance, replayed, expires_at = now() + interval '7 days'
                       from grant_promotional_credits(pg_temp.id('order'), 50, '7 days', 'launch week', 'promo-1') $$,
   $$ values (150::bigint, false, true) $$, 'a grant adds to the balance and expires after p_valid_for');
@@ -153,6 +153,11 @@ update credits_private.promotional_lots set remaining = remaining + 1 where user
 update credits_private.promotional_lots set remaining = 3 where user_id = pg_temp.id('job') and reason = 'due';
 select results_eq($$ select invariant, detail ~ 'expired at .* with 3 credits left' from verify_ledger() $$,
   $$ values ('promotional_mismatch', true) $$, 'so is an expired lot that still holds credits');
+update credits_private.promotional_lots set remaining = 0 where user_id = pg_temp.id('job') and reason = 'due';
+insert into credits_private.promotional_spends (task_id, lot_id, credits)
+  select gen_random_uuid(), id, 2 from credits_private.promotional_lots where user_id = pg_temp.id('job') and reason = 'later';
+select results_eq($$ select invariant, detail from verify_ledger() $$,
+  $$ values ('promotional_spend_mismatch', '2 credits spent from lots by no charge') $$, 'and a spend that belongs to no charge');
 
 select * from finish();
 rollback;
