@@ -1,7 +1,8 @@
 -- credit_history: an account's ledger, newest first, a page at a time, for the service and
 -- support: every row with its type, amount, the parts of it in the monthly and promotional
--- buckets, the balance after it, the period, the task and the description. Pages are keyset-paginated on
--- (created_at, id): pass the last row's id as p_before for the next page (credits_private.history_of).
+-- buckets, the balance after it, the period, the task and the description. Pages are
+-- keyset-paginated on (created_at, id): pass the last row's id as p_before for the next page
+-- (credits_private.history_of).
 -- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),
 -- period_start, task_id, description, origin, promotional_amount.
 -- Errors: CR003 invalid argument (null user, p_limit outside 1..1000, p_before not a row of this

@@ -1,8 +1,8 @@
 -- grant_promotional_credits: adds promotional credits that expire on their own date ("50 credits,
 -- valid 7 days", contract §10): one lot (credits_private.promotional_lots) and its ledger row,
 -- an 'adjustment' (the contract's type for every other grant) whose promotional_amount is its
--- amount, with the reason and the expiry. Charges spend promotional credits first, the lot that expires
--- soonest first; at p_valid_for after the grant what is left of the lot expires
+-- amount, with the reason and the expiry. Charges spend promotional credits first, the lot that
+-- expires soonest first; at p_valid_for after the grant what is left of the lot expires
 -- (expire_promotional_credits, or the account's next charge: an 'expiration' row). A refund
 -- returns a charge's credits to their lot while it is live, as purchased credits once it has
 -- expired. The expiry is computed in UTC (a month is a calendar month in UTC, whatever the
@@ -13,8 +13,7 @@
 -- afterwards; on a replay, the total the first call left), replayed.
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_credits outside
 -- 1..100,000,000, an expiry less than 1 minute or more than 366 days ahead, blank reason or
--- key), CR006 the key was
--- used with another amount, validity or reason.
+-- key), CR006 the key was used with another amount, validity or reason.
 -- Never null: transaction_id, lot_id, expires_at, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_promotional_credits(

@@ -1,7 +1,7 @@
 -- start_generation: creates a generation task ('pending') and charges its credits, atomically.
 -- Promotional credits are spent first (the lot that expires soonest first), then monthly credits,
--- then purchased ones; lots whose expiry has passed expire first (lazy expiry, as the
--- expiry job would: expire_promotional_credits). With an idempotency key, a repeated call
+-- then purchased ones; lots whose expiry has passed expire first (lazy expiry, as the expiry job
+-- would: expire_promotional_credits). With an idempotency key, a repeated call
 -- returns the first call's task and balance (replayed = true) and charges nothing again; the same
 -- key with other arguments is refused; concurrent retries with one key wait for the first call
 -- and replay it. The key is scoped to the user and to this function. The first charge of a new

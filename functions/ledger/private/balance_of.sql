@@ -3,9 +3,8 @@
 -- downgrade (change_tier), already applied when the account's month has ended;
 -- promotional_credits counts the lots not past their expiry (a lot past it is reported expired
 -- before the job or the account's next charge records it), promotional_expires_at is the soonest
--- expiry among those holding credits. Periods are
--- calendar months in UTC; period_end is exclusive (the first day of the next period, when unused
--- monthly credits expire).
+-- expiry among those holding credits. Periods are calendar months in UTC; period_end is
+-- exclusive (the first day of the next period, when unused monthly credits expire).
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(p_user_id uuid)
 returns public.credit_balance

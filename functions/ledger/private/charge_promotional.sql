@@ -37,10 +37,7 @@ begin
     perform credits_private.raise_insufficient_credits(p_user_id, p_credits, v_credits);
   end if;
 
-  v_promotional_part := 0;
-  if v_promotional > 0 then -- none left when the expiry took them all
-    v_promotional_part := credits_private.spend_promotional(p_user_id, p_task_id, p_credits);
-  end if;
+  v_promotional_part := credits_private.spend_promotional(p_user_id, p_task_id, p_credits); -- 0 when the expiry took all
   v_monthly_part := least(v_monthly, p_credits - v_promotional_part);
   v_balance := v_credits - p_credits;
   update public.user_credits uc

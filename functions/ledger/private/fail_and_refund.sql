@@ -3,8 +3,9 @@
 -- its source, message and provider cost, and the credits it was charged go back, exactly once,
 -- in the same transaction: monthly credits to the monthly bucket while the period of the charge
 -- is still the account's period, promotional credits to the lots they came from while those are
--- live, otherwise as purchased credits (nothing is lost at a period change or an expiry). A finished task is left alone. With p_source null the task has failed already (a
--- legacy failure the backfill repays; the caller holds its row lock): refund only.
+-- live, otherwise as purchased credits (nothing is lost at a period change or an expiry). A
+-- finished task is left alone. With p_source null the task has failed already (a legacy failure
+-- the backfill repays; the caller holds its row lock): refund only.
 -- Callers: fail_generation (the application's callbacks, the webhook, the reconciliation),
 -- expire_stale_generations (the sweeper), backfill_missing_refunds.
 -- Arguments: p_origin, who writes the refund row ('rpc', 'sweeper' or 'backfill'); p_message as

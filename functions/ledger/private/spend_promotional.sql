@@ -1,7 +1,7 @@
 -- spend_promotional: takes up to p_credits from the account's live promotional lots, soonest
 -- expiry first (then the oldest lot), and records what it took from each (promotional_spends),
--- so that the charge's refund returns each credit to its lot. Called by start_generation for an
--- account holding promotional credits, after the lazy expiry: every live lot is unexpired.
+-- so that the charge's refund returns each credit to its lot. Called by charge_promotional after
+-- its lazy expiry: every live lot is unexpired.
 -- The caller holds the account's row lock and updates the account's buckets itself.
 -- Result: the credits taken (at most p_credits; less when the lots hold less).
 create or replace function credits_private.spend_promotional(p_user_id uuid, p_task_id uuid, p_credits bigint)
