@@ -84,7 +84,7 @@ describe('the packed package in an application', () => {
       path.join(app, 'dashboard.mjs'),
       `
       import { dashboardRoute } from 'pg-credits-ledger/dashboard';
-      const route = dashboardRoute({});
+      const route = dashboardRoute({}, { basePath: '/admin/dashboard' });
       const status = async (name) => (await route(new Request('http://app/admin/dashboard/' + name))).status;
       const page = await (await route(new Request('http://app/admin/dashboard/'))).text();
       console.log(JSON.stringify({ page: page.includes('uPlot.iife.min.js'), files: await Promise.all(['dashboard.js', 'dashboard.css', 'uPlot.iife.min.js', 'uPlot.min.css'].map(status)) }));`,

@@ -42,6 +42,12 @@ async function asset(name: string): Promise<Buffer> {
 export interface DashboardOptions {
   /** The clock the periods are counted from (tests); default: now. */
   now?: () => Date;
+  /**
+   * The path the dashboard is mounted at, as the request's URL shows it: '/admin/dashboard' for a
+   * Next.js route app/admin/dashboard/[[...path]]/route.ts. Default '/' (dashboardRoute) or the
+   * router's mount point, req.baseUrl (dashboardExpress). Any other path answers 404.
+   */
+  basePath?: string;
 }
 
 /** The page, its files resolved against the folder of `pathname` (a mount point without its slash included). */
@@ -57,54 +63,75 @@ async function page(pathname: string): Promise<string> {
 }
 
 /**
+ * What `pathname` names under the mount point `basePath`: 'index.html' for the page (the mount
+ * point, with or without its slash, or its index.html), a file's or the data's name, or null for
+ * anything else (a deeper path, another name, outside the mount point).
+ */
+function routeName(pathname: string, basePath: string): string | null {
+  const base = basePath.replace(/\/+$/, '');
+  if (pathname !== base && !pathname.startsWith(`${base}/`)) return null;
+  const rest = pathname.slice(base.length);
+  if (rest === '' || rest === '/') return 'index.html';
+  const name = rest.slice(1);
+  return name === 'index.html' || name === 'stats.json' || Object.hasOwn(assets, name) ? name : null;
+}
+
+// Says where the page is: a route mounted elsewhere without its basePath answers 404 everywhere.
+const notFound = (basePath: string) =>
+  new Response(`not found: the dashboard is at ${basePath} (its mount point: the option basePath)\n`, {
+    status: 404,
+    headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' },
+  });
+
+/**
  * GET <mount> or <mount>/ → the page; <mount>/stats.json?days=N (1–1080, today and the N-1 days
  * before) or ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive UTC days) → admin_credit_stats as of the
- * last refresh; 400 {code, message} for a bad range; the page's files by name. Routed by the last
- * segment of the path, so the mount point's prefix does not matter: any other name without an
- * extension is the page, with one 404.
+ * last refresh; 400 {code, message} for a bad range; <mount>/<name> → the page's files; 404 for
+ * every other path. The mount point is options.basePath, '/' by default.
  */
 export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}): (request: Request) => Promise<Response> {
-  return async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return new Response('method not allowed', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
+  return (request) => answer(sql, options, request, options.basePath ?? '/');
+}
+
+async function answer(sql: postgres.Sql, options: DashboardOptions, request: Request, basePath: string): Promise<Response> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return new Response('method not allowed', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
+  }
+  const url = new URL(request.url);
+  const name = routeName(url.pathname, basePath);
+  if (name === null) return notFound(basePath);
+  if (name === 'stats.json') {
+    let range: { from: Date; to: Date };
+    try {
+      range = dashboardRange(url.searchParams, options.now?.() ?? new Date());
+    } catch (error) {
+      return Response.json({ code: 'CR003', message: (error as Error).message }, { status: 400, headers: securityHeaders });
     }
-    const url = new URL(request.url);
-    const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
-    if (name === 'stats.json') {
-      let range: { from: Date; to: Date };
-      try {
-        range = dashboardRange(url.searchParams, options.now?.() ?? new Date());
-      } catch (error) {
-        return Response.json({ code: 'CR003', message: (error as Error).message }, { status: 400, headers: securityHeaders });
-      }
-      try {
-        const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
-        return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
-      } catch (error) {
-        // The page shows the message: say what to do when the database is not ready for it.
-        const e = error as { code?: string; message?: string };
-        const message =
-          e.code === '42883' || e.code === '3F000'
-            ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
-            : (e.message ?? String(error));
-        return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
-      }
+    try {
+      const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
+      return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
+    } catch (error) {
+      // The page shows the message: say what to do when the database is not ready for it.
+      const e = error as { code?: string; message?: string };
+      const message =
+        e.code === '42883' || e.code === '3F000'
+          ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
+          : (e.message ?? String(error));
+      return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
     }
-    // The page names its files relatively, under a <base> set to its folder: no redirect to add a
-    // trailing slash (frameworks that remove it would loop).
-    const isPage = name === 'index.html' || !name.includes('.');
-    if (isPage || Object.hasOwn(assets, name)) {
-      const body = isPage ? await page(url.pathname) : new Uint8Array(await asset(name));
-      return new Response(request.method === 'HEAD' ? null : body, {
-        headers: { ...securityHeaders, 'content-type': assets[isPage ? 'index.html' : name]!.type, 'cache-control': 'no-cache' },
-      });
-    }
-    return new Response('not found', { status: 404, headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' } });
-  };
+  }
+  // The page names its files relatively, under a <base> set to its folder: no redirect to add a
+  // trailing slash (frameworks that remove it would loop).
+  const body = name === 'index.html' ? await page(url.pathname) : new Uint8Array(await asset(name));
+  return new Response(request.method === 'HEAD' ? null : body, {
+    headers: { ...securityHeaders, 'content-type': assets[name]!.type, 'cache-control': 'no-cache' },
+  });
 }
 
 interface ExpressLikeRequest {
   method?: string;
+  /** The router's mount point ('' at the root). */
+  baseUrl?: string;
   originalUrl?: string;
   url?: string;
   headers?: Record<string, string | string[] | undefined>;
@@ -118,11 +145,13 @@ interface ExpressLikeResponse {
 
 /** The same for Express (and Connect-style routers): app.use('/admin/dashboard', requireAdmin, dashboardExpress(sql)). */
 export function dashboardExpress(sql: postgres.Sql, options: DashboardOptions = {}) {
-  const route = dashboardRoute(sql, options);
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
-      const response = await route(
+      const response = await answer(
+        sql,
+        options,
         new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET' }),
+        options.basePath ?? (req.baseUrl || '/'),
       );
       res.status(response.status);
       for (const [header, value] of response.headers) res.set(header, value);

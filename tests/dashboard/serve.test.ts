@@ -118,7 +118,7 @@ describe('credits dashboard --serve', () => {
 describe('the handlers', () => {
   it('answers a bad period with 400 and what to send, and other methods with 405', async () => {
     const route = dashboardRoute(db.sql);
-    const bad = await route(new Request('http://x/admin/dashboard/stats.json?from=2026-13-01&to=2026-12-01'));
+    const bad = await route(new Request('http://x/stats.json?from=2026-13-01&to=2026-12-01'));
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'CR003', message: expect.stringContaining('from') });
     for (const query of ['days=0', 'days=abc', 'from=2026-12-05&to=2026-12-01', 'from=2026-01-01']) {
@@ -136,6 +136,35 @@ describe('the handlers', () => {
       to: '2026-12-01T00:00:00+00:00',
       as_of_refresh: true,
     });
+  });
+
+  it('answers the page at its mount point only, its files and data under it, and 404 anywhere else', async () => {
+    const status = async (route: (request: Request) => Promise<Response>, path: string, method = 'GET') =>
+      (await route(new Request(`http://x${path}`, { method }))).status;
+    const root = dashboardRoute(db.sql); // credits dashboard --serve: mounted at /
+    for (const path of ['/', '/index.html', '/dashboard.js', '/stats.json?days=1']) expect(await status(root, path), path).toBe(200);
+    for (const path of ['/nowhere', '/admin/dashboard', '/admin/dashboard/', '/nowhere/index.html', '/stats.json/x', '/dashboard.js/']) {
+      expect(await status(root, path), path).toBe(404);
+    }
+    expect(await status(root, '/nowhere', 'HEAD')).toBe(404);
+    const unknown = await root(new Request('http://x/nowhere'));
+    expect(unknown.headers.get('content-type')).toContain('text/plain');
+    expect(await unknown.text()).toContain('not found');
+
+    const mounted = dashboardRoute(db.sql, { basePath: '/admin/dashboard/' });
+    for (const path of ['/admin/dashboard', '/admin/dashboard/', '/admin/dashboard/index.html', '/admin/dashboard/stats.json?days=1']) {
+      expect(await status(mounted, path), path).toBe(200);
+    }
+    for (const path of [
+      '/',
+      '/admin/dashboard/nowhere',
+      '/admin/dashboard/a/',
+      '/admin/dashboardx',
+      '/admin/stats.json',
+      '/other/dashboard.js',
+    ]) {
+      expect(await status(mounted, path), path).toBe(404);
+    }
   });
 
   it("mounts under an Express admin path, behind the app's own authentication", async () => {
@@ -162,6 +191,8 @@ describe('the handlers', () => {
       const stats = await fetch(`${base}/stats.json?days=30`, admin);
       expect(stats.status).toBe(200);
       expect((await stats.json()).daily).toHaveLength(30);
+      // the mount point is Express's: nothing else under it is the page
+      for (const path of ['/nowhere', '/nowhere/', '/a/index.html']) expect((await fetch(base + path, admin)).status, path).toBe(404);
     } finally {
       await new Promise((resolve) => http.close(resolve));
     }
