@@ -57,10 +57,11 @@ export class NoCreditAccountError extends CreditsError {}
  * CR003: an argument is null, blank, oversized, out of range or unknown. Also a value the server
  * cannot read as its parameter's type (22P02 invalid text, 22003 out of range, 22007/22008 bad
  * date or time, 22P05 bad character; `code` keeps the SQLSTATE), and a value the typed client
- * refuses before sending it (code CR003, `parameter` naming the argument).
+ * refuses before sending it (code CR003). From the typed client, `parameter` and the message
+ * name the argument by its key in the call's object (`limit`, not `p_limit`).
  */
 export class InvalidArgumentError extends CreditsError {
-  /** The argument's key (e.g. `userId`) when known. */
+  /** The argument's key in the call's object (e.g. `userId`) when known, so a form can show the error by its field. */
   readonly parameter: string | undefined;
 
   constructor(source: ServerError, options?: { cause?: unknown; parameter?: string }) {
@@ -97,9 +98,56 @@ const classes: Record<string, new (source: ServerError, options?: { cause?: unkn
   '22P05': InvalidArgumentError,
 };
 
-/** The typed error for a contract SQLSTATE; anything else is returned unchanged. */
-export function toCreditsError(error: unknown): unknown {
+/** An argument of a typed call: its SQL name (`p_limit`), its key in the call's object (`limit`), its SQL type. */
+export interface CallArgument {
+  name: string;
+  key: string;
+  type: string;
+}
+
+/**
+ * The typed error for a contract SQLSTATE; anything else is returned unchanged. With the call's
+ * arguments (the typed client passes them), a refused argument is named by its key.
+ */
+export function toCreditsError(error: unknown, call?: { arguments: readonly CallArgument[]; given: readonly CallArgument[] }): unknown {
   const code = (error as ServerError | null)?.code;
   const Class = code ? classes[code] : undefined;
+  if (Class === InvalidArgumentError && call) return refusedArgument(error as ServerError, call.arguments, call.given);
   return Class ? new Class(error as ServerError, { cause: error }) : error;
+}
+
+const sqlName = /\bp_[a-z0-9_]+\b/g;
+
+/**
+ * Which argument the server refused, by its key. CR003: the one argument its MESSAGE names (of
+ * several, the one the caller gave, if only one was: the others had their valid defaults), or if
+ * it names none, the one its DETAIL names the same way (the functions write "p_tier was …");
+ * none when that leaves a doubt. The message then says each SQL name as its key. A value the
+ * server could not read as its type ("invalid input syntax for type interval"): the one argument
+ * given of that type, if only one was.
+ */
+function refusedArgument(source: ServerError, all: readonly CallArgument[], given: readonly CallArgument[]): InvalidArgumentError {
+  const named = (text: string | undefined) => all.filter((a) => [...(text ?? '').matchAll(sqlName)].some(([name]) => name === a.name));
+  const theOne = (candidates: CallArgument[]) => {
+    const gave = candidates.filter((a) => given.some((g) => g.name === a.name));
+    return candidates.length === 1 ? candidates[0] : gave.length === 1 ? gave[0] : undefined;
+  };
+  let message = source.message ?? 'invalid argument';
+  let argument: CallArgument | undefined;
+  if (source.code === 'CR003') {
+    const inMessage = named(message);
+    argument = theOne(inMessage.length ? inMessage : named(source.detail));
+    message = message.replace(sqlName, (name) => all.find((a) => a.name === name)?.key ?? name);
+  } else {
+    const type = /for type ([^:]+)/.exec(message)?.[1]?.trim();
+    const ofType = given.filter((a) => a.type === type);
+    if (ofType.length === 1) {
+      argument = ofType[0]!;
+      message = `${argument.key}: ${message}`;
+    }
+  }
+  return new InvalidArgumentError(
+    { code: source.code, message, detail: source.detail, hint: source.hint },
+    { cause: source, ...(argument ? { parameter: argument.key } : {}) },
+  );
 }

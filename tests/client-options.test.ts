@@ -6,6 +6,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import * as client from '../src/generated/client.js';
+import { WaveSpeedApi } from '../src/wavespeed/api.js';
+import { reconcileGenerations } from '../src/wavespeed/reconcile.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 let db: TestDatabase;
@@ -99,9 +101,88 @@ describe('values the server cannot read as their parameter type', () => {
     expect(await invalid(client.adminCreditStats(db.sql, { from: new Date('nope') }))).toMatchObject({ parameter: 'from' });
   });
 
-  it("are InvalidArgumentError with the server's SQLSTATE when only the server can tell", async () => {
+  it("are InvalidArgumentError with the server's SQLSTATE when only the server can tell, naming the argument of that type", async () => {
     const error = await invalid(client.expireStaleGenerations(db.sql, { olderThan: 'banana' }));
     expect(error.code).toBe('22007');
-    expect(error.parameter).toBeUndefined();
+    expect(error.parameter).toBe('olderThan');
+    expect(error.message).toMatch(/^olderThan: invalid input syntax for type interval/);
+    const lease = await invalid(client.claimCreditEvents(db.sql, { limit: 5, lease: 'banana' }));
+    expect(lease.parameter).toBe('lease');
+    // two intervals given: the server's message cannot tell which one, so none is named
+    const ambiguous = await invalid(
+      client.claimGenerationsToReconcile(db.sql, { provider: 'wavespeed', olderThan: 'banana', lease: '1 minute' }),
+    );
+    expect(ambiguous.parameter).toBeUndefined();
+  });
+
+  it("say a fractional number is not a whole number, without quoting the integer type's range as if it were the argument's", async () => {
+    const userId = crypto.randomUUID();
+    const error = await invalid(
+      client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits: 1.5 }),
+    );
+    expect(error).toMatchObject({ code: 'CR003', parameter: 'credits' });
+    expect(error.message).toMatch(/credits must be a whole number/);
+    expect(error.message).not.toMatch(/2147483647/);
+  });
+});
+
+describe("the database's refusals of an argument", () => {
+  const refused = async (call: Promise<unknown>) => {
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).code).toBe('CR003');
+    return error as InvalidArgumentError;
+  };
+  const userId = crypto.randomUUID();
+  beforeAll(() => client.ensureCreditAccount(db.sql, { userId, tier: 'basic' }));
+
+  it.each([
+    ['credit_history, limit 0', () => client.creditHistory(db.sql, { userId, limit: 0 }), 'limit', /^limit must be between 1 and 1000/],
+    [
+      'start_generation, a blank taskType',
+      () => client.startGeneration(db.sql, { userId, taskType: ' ', provider: 'wavespeed', model: 'm', credits: 1 }),
+      'taskType',
+      /^taskType is required/,
+    ],
+    [
+      'start_generation, credits over its range (the range the database defines)',
+      () => client.startGeneration(db.sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'm', credits: 5_000_000 }),
+      'credits',
+      /^credits must be a whole number of credits between 1 and 1000000/,
+    ],
+    [
+      'change_tier, an unknown tier (named by the DETAIL)',
+      () => client.changeTier(db.sql, { userId, tier: 'platinum', idempotencyKey: 'k' }),
+      'tier',
+      /unknown tier/,
+    ],
+    [
+      'grant_promotional_credits, a validity of a day over a year',
+      () => client.grantPromotionalCredits(db.sql, { userId, credits: 5, validFor: '367 days', reason: 'r', idempotencyKey: 'k' }),
+      'validFor',
+      /^validFor must be/,
+    ],
+  ])('%s: parameter is the option, and the message names it', async (_, call, parameter, message) => {
+    const error = await refused(call());
+    expect(error.parameter).toBe(parameter);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toMatch(/\bp_[a-z]/);
+    expect(error.detail).toMatch(/\bp_[a-z]/); // the server's DETAIL, as the server wrote it
+  });
+
+  it("reconcileGenerations names its own option (olderThanSeconds), not the SQL function's p_older_than", async () => {
+    const api = new WaveSpeedApi({ apiKey: 'unused', baseUrl: 'http://127.0.0.1:9' });
+    const error = await refused(reconcileGenerations(db.sql, { api, olderThanSeconds: 0 }));
+    expect(error.parameter).toBe('olderThanSeconds');
+    expect(error.message).toMatch(/^olderThanSeconds /);
+    expect(error.message).not.toMatch(/p_older_than|olderThan\b/);
+    // the claim refuses three arguments in one message: named as this function's options
+    const limit = await refused(reconcileGenerations(db.sql, { api, limit: 0 }));
+    expect(limit.message).toMatch(/\blimit between 1 and 10000/);
+    expect(limit.message).not.toMatch(/p_|olderThan\b|\blease\b/);
+    expect(['limit', undefined]).toContain(limit.parameter); // never another option
   });
 });

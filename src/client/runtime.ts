@@ -172,9 +172,10 @@ function valueProblem(type: string, value: unknown): string | undefined {
     case 'uuid':
       return typeof value === 'string' && uuid.test(value) ? undefined : 'must be a UUID';
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647
-        ? undefined
-        : 'must be a whole number between -2147483648 and 2147483647';
+      // The argument's own range is the function's to say (CR003, naming it by its key): here, a
+      // whole number, and one the SQL integer it is sent as can hold.
+      if (!(typeof value === 'number' && Number.isInteger(value))) return 'must be a whole number';
+      return value >= -2_147_483_648 && value <= 2_147_483_647 ? undefined : 'is out of range (the function takes a 32-bit integer)';
     case 'bigint':
       return (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) ||
         (typeof value === 'number' && Number.isSafeInteger(value))
@@ -239,7 +240,7 @@ export async function callFunction(
     if (result.shape === 'value') return rows[0]?.value ?? null;
     return result.shape === 'row' ? (rows[0] ?? null) : rows;
   } catch (error) {
-    throw toCreditsError(error);
+    throw toCreditsError(error, { arguments: specs, given });
   }
 }
 

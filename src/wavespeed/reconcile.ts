@@ -7,6 +7,7 @@
 // it only refunds what this could not settle. Bounded concurrency, a per-run limit, and leases
 // (claim_generations_to_reconcile) so two schedulers at once ask about different tasks.
 import type { Sql } from '../client/runtime.js';
+import { InvalidArgumentError } from '../errors.js';
 import { claimGenerationsToReconcile, failGeneration, recordProviderResult } from '../generated/client.js';
 import type { WaveSpeedApi } from './api.js';
 import { providerResult } from './webhook.js';
@@ -15,7 +16,7 @@ export interface ReconcileOptions {
   api: WaveSpeedApi;
   /** The provider name the tasks were recorded with (default 'wavespeed'). */
   provider?: string;
-  /** Ask about tasks unchanged for longer than this, in seconds (default 120). */
+  /** Ask about tasks unchanged for longer than this, in seconds (default 120; at least 1). */
   olderThanSeconds?: number;
   /** Expire and refund a task the provider still has in flight after this long, in seconds (default 1200: 20 minutes). */
   hardLimitSeconds?: number;
@@ -23,7 +24,7 @@ export interface ReconcileOptions {
   limit?: number;
   /** Requests to the provider at once (default 8). */
   concurrency?: number;
-  /** How long a task asked about is left to this run, in seconds (default 4 × the API's timeout, at least 60). */
+  /** How long a task asked about is left to this run, in seconds (default 4 × the API's timeout, at least 60; at least 1). */
   leaseSeconds?: number;
   /** Called after each task, for a progress line. */
   onProgress?: (done: number, total: number) => void;
@@ -47,6 +48,19 @@ export interface ReconcileReport {
   tasks: { taskId: string; predictionId: string; outcome: ReconcileOutcome; detail?: string }[];
 }
 
+/** The claim's arguments that are options of another name here (the others keep theirs). */
+const optionOf: Record<string, string> = { olderThan: 'olderThanSeconds', lease: 'leaseSeconds' };
+
+/** A refused argument of the claim, named as the caller's option (olderThanSeconds, not olderThan). */
+function asOptions(error: unknown): unknown {
+  if (!(error instanceof InvalidArgumentError)) return error;
+  const rename = (text: string) => text.replace(/\b(olderThan|lease)\b/g, (key) => optionOf[key]!);
+  return new InvalidArgumentError(
+    { code: error.code, message: rename(error.message), detail: error.detail, hint: error.hint },
+    { cause: error.cause, ...(error.parameter ? { parameter: optionOf[error.parameter] ?? error.parameter } : {}) },
+  );
+}
+
 /** Which count of the report each outcome adds to. */
 const counters = {
   completed: 'completed',
@@ -58,6 +72,16 @@ const counters = {
 } as const;
 
 export async function reconcileGenerations(sql: Sql, options: ReconcileOptions): Promise<ReconcileReport> {
+  // Seconds become interval text here: this function's own options, checked by their own names.
+  for (const key of ['olderThanSeconds', 'leaseSeconds'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 1)) {
+      throw new InvalidArgumentError(
+        { code: 'CR003', message: `${key} must be a number of seconds, at least 1`, detail: `${key} was ${String(value)}.` },
+        { parameter: key },
+      );
+    }
+  }
   const provider = options.provider ?? 'wavespeed';
   const hardLimit = options.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
   const claimed = await claimGenerationsToReconcile(sql, {
@@ -67,6 +91,8 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     // Long enough for most runs; a run that outlasts it only lets another reconciliation ask
     // about the same tasks again (harmless: results apply once).
     lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
+  }).catch((error: unknown) => {
+    throw asOptions(error);
   });
   const report: ReconcileReport = {
     checked: 0,
