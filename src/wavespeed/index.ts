@@ -11,6 +11,7 @@ export {
   type WaveSpeedApiOptions,
 } from './api.js';
 export {
+  maxSignatureEntries,
   verifyWebhookSignature,
   webhookHeaders,
   type WebhookRejection,

@@ -3,7 +3,7 @@
 //   printf '%s' 'msg_2Qm6vZ.1764547200.<body>' | openssl dgst -sha256 -hmac 'c2VjcmV0LWtleS1mb3ItdGVzdHM=' -hex
 // and the mistake it must not make: the same secret base64-decoded gives another signature:
 //   ... | openssl dgst -sha256 -mac HMAC -macopt hexkey:<the decoded secret in hex> -hex
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../src/wavespeed/signature.js';
 
 const secret = 'whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=';
@@ -28,6 +28,29 @@ describe('verifyWebhookSignature', () => {
 
   it('accepts one matching entry among several (a secret rotation)', async () => {
     expect((await verify({ signature: `v3,${'0'.repeat(64)} v3,${opensslSignature}` })).ok).toBe(true);
+  });
+
+  it('computes the HMAC once whatever the number of entries, and refuses more than 8 unread', async () => {
+    const wrong = `v3,${'0'.repeat(64)}`;
+    const right = `v3,${opensslSignature}`;
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const check = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      // 8 entries, the matching one last: one HMAC over the body, compared with each entry
+      expect(await verify({ signature: [...Array(7).fill(wrong), right].join(' ') })).toEqual({ ok: true, id, timestamp: 1764547200 });
+      expect(await verify({ signature: Array(8).fill(wrong).join(' ') })).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(sign.mock.calls.length + check.mock.calls.length).toBe(2);
+      // more than 8 (a rotation needs two): refused before any HMAC, even with the right one among them
+      sign.mockClear();
+      check.mockClear();
+      expect(await verify({ signature: [right, ...Array(8).fill(wrong)].join(' ') })).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(await verify({ signature: [...Array(239).fill(wrong), right].join(' ') })).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(await verify({ signature: `${right}${' x'.repeat(100_000)}` })).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(sign.mock.calls.length + check.mock.calls.length).toBe(0);
+    } finally {
+      sign.mockRestore();
+      check.mockRestore();
+    }
   });
 
   it('refuses a key taken base64-decoded, an altered body, another id or timestamp, another version', async () => {
