@@ -16,8 +16,8 @@
 -- schedulers share the work, an account being charged is taken by a later batch, and nothing
 -- is allocated twice (periods only move forward; one allocation row per account and period).
 -- Result: period_start, accounts (how many this call moved), credits_allocated, credits_expired.
--- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
--- not begun in UTC (whatever the session's TimeZone).
+-- Errors: CR003 when p_period_start is null, infinite, not the first day of a month, before 1970,
+-- or a month that has not begun in UTC (whatever the session's TimeZone).
 -- Never null: period_start, accounts, credits_allocated, credits_expired.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.allocate_monthly_credits(
@@ -36,14 +36,7 @@ as $$
 declare
   v_batch uuid[];
 begin
-  if p_period_start is null or extract(day from p_period_start) <> 1
-     or p_period_start > date_trunc('month', now() at time zone 'UTC')::date then
-    raise exception using errcode = 'CR003',
-      message = 'p_period_start must be the first day of a month that has begun (UTC)',
-      detail = format('p_period_start was %s; the current month (UTC) began on %s.',
-                      coalesce(p_period_start::text, 'null'), date_trunc('month', now() at time zone 'UTC')::date),
-      hint = 'Omit the argument for the current month (UTC).';
-  end if;
+  perform credits_private.require_period('p_period_start', p_period_start);
 
   -- coalesce puts never-allocated accounts first and matches the index user_credits_period_idx.
   select array_agg(b.user_id) into v_batch

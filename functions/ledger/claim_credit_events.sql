@@ -11,7 +11,7 @@
 -- Result: event_id, kind, user_id, balance (after the charge or expiry), threshold, task_id (the
 -- charge; null for an expiry by expire_promotional_credits),
 -- created_at, attempts (how many times it has been handed out, this one included).
--- Errors: CR003 invalid argument (p_limit outside 1..1000, p_lease under 1 second or over 1 hour).
+-- Errors: CR003 invalid argument (p_limit outside 1..1000, p_lease under 1 second, over 1 hour or infinite).
 -- Never null: event_id, kind, user_id, balance, threshold, created_at, attempts.
 -- SECURITY DEFINER: the service role consumes the outbox without any privilege on it.
 create or replace function public.claim_credit_events(p_limit integer default 100, p_lease interval default '5 minutes')
@@ -37,12 +37,7 @@ begin
       detail = format('p_limit was %s.', coalesce(p_limit::text, 'null')),
       hint = 'Claim events in batches; call again while rows come back.';
   end if;
-  if p_lease is null or p_lease < interval '1 second' or p_lease > interval '1 hour' then
-    raise exception using errcode = 'CR003',
-      message = 'p_lease must be between 1 second and 1 hour',
-      detail = format('p_lease was %s.', coalesce(p_lease::text, 'null')),
-      hint = 'Lease events for longer than acting on one takes, e.g. ''5 minutes''.';
-  end if;
+  perform credits_private.require_interval('p_lease', p_lease, interval '1 second', interval '1 hour', '1 second and 1 hour');
   return query
     with claimable as (
       select e.id from credits_private.credit_events e

@@ -9,7 +9,7 @@
 -- (no write this month, the allocation not there yet), this month shows no allocation or
 -- expiration, and its closing balance is the ledger's, not what get_credit_balance reports.
 -- Errors: CR003 invalid argument (null user; p_period_start not the first day of a month that has
--- begun in UTC). A user without an account gets a statement of zeros.
+-- begun in UTC, from January 1970: infinite dates included). A user without an account gets a statement of zeros.
 -- Never null: period_start, period_end, opening_balance, allocated, purchased, used, refunded, expired, adjusted, closing_balance, transactions, promoted.
 -- SECURITY DEFINER: the service role reads the ledger without any privilege on the tables.
 create or replace function public.credit_statement(

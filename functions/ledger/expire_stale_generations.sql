@@ -15,7 +15,7 @@
 -- Each task fails through credits_private.fail_and_refund; its refund row's origin is 'sweeper'.
 -- Result: one row per task it failed: task_id, user_id, previous_status, stuck_since,
 -- refunded_credits, balance.
--- Errors: CR003 invalid argument (p_older_than under 1 second, p_limit outside 1..100000).
+-- Errors: CR003 invalid argument (p_older_than outside 1 second..10 years, p_limit outside 1..100000).
 -- Never null: task_id, user_id, previous_status, stuck_since, refunded_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.expire_stale_generations(
@@ -41,12 +41,8 @@ declare
   v_refund record;
   v_since timestamptz;
 begin
-  if p_older_than is null or p_older_than < interval '1 second' then
-    raise exception using errcode = 'CR003',
-      message = 'p_older_than must be at least 1 second',
-      detail = format('p_older_than was %s.', coalesce(p_older_than::text, 'null')),
-      hint = 'Pass how long a task may stay in flight, e.g. ''30 minutes''.';
-  end if;
+  perform credits_private.require_interval('p_older_than', p_older_than, interval '1 second', interval '10 years',
+                                          '1 second and 10 years');
   if p_limit is null or p_limit not between 1 and 100000 then
     raise exception using errcode = 'CR003',
       message = 'p_limit must be between 1 and 100000',

@@ -44,9 +44,9 @@ begin
     perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
   end if;
   -- An API-error handler passes the provider's text through: normalise it rather than refuse
-  -- the refund (blank as in credits_private.require_text). One test when the message is fine.
-  if not coalesce(btrim(p_error_message, E' \t\n\r\f\x0B') <> '' and length(p_error_message) <= 10000, false) then
-    if coalesce(btrim(p_error_message, E' \t\n\r\f\x0B'), '') = '' then
+  -- the refund (blank: the set of credits_private.require_text). One test when the message is fine.
+  if not coalesce(btrim(p_error_message, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_error_message) <= 10000, false) then
+    if coalesce(btrim(p_error_message, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF'), '') = '' then
       v_message := 'no error message given';
       v_normalised := 'defaulted';
     else

@@ -41,9 +41,12 @@ declare
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
-  -- The expiry itself is checked, not the interval: '1 month -29 days' compares as 1 day but
-  -- lands in the past on the 1st of March. Both bounds are computed in UTC, as the expiry is (a
-  -- session's daylight-saving change would otherwise move the upper one by an hour).
+  -- An infinite or absurd interval first (its expiry could not be computed), then the expiry
+  -- itself, not the interval: '1 month -29 days' compares as 1 day but lands in the past on the
+  -- 1st of March. Both bounds are computed in UTC, as the expiry is (a session's daylight-saving
+  -- change would otherwise move the upper one by an hour).
+  perform credits_private.require_interval('p_valid_for', p_valid_for, interval '-367 days', interval '367 days',
+                                          '1 minute and 366 days');
   expires_at := ((now() at time zone 'UTC') + p_valid_for) at time zone 'UTC';
   if expires_at is null or expires_at < now() + interval '1 minute'
      or expires_at > ((now() at time zone 'UTC') + interval '366 days') at time zone 'UTC' then

@@ -29,7 +29,7 @@ declare
   v_result record;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
-  if not (p_task_id is not null and coalesce(btrim(p_external_task_id, E' \t\n\r\f\x0B') <> '' and length(p_external_task_id) <= 500, false)) then
+  if not (p_task_id is not null and coalesce(btrim(p_external_task_id, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_external_task_id) <= 500, false)) then
     perform credits_private.require_present('p_task_id', p_task_id);
     perform credits_private.require_text('p_external_task_id', p_external_task_id, 500);
   end if;

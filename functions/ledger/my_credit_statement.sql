@@ -7,7 +7,7 @@
 -- + adjusted.
 -- Result: one public.period_statement.
 -- Errors: 42501 when the request carries no user id, CR003 (p_period_start not the first day of a
--- month that has begun in UTC).
+-- month that has begun in UTC, from January 1970: infinite dates included).
 -- Never null: period_start, period_end, opening_balance, allocated, purchased, used, refunded, expired, adjusted, closing_balance, transactions, promoted.
 -- SECURITY DEFINER: end users read their own statement; the user id comes only from the JWT.
 create or replace function public.my_credit_statement(

@@ -7,7 +7,7 @@
 --   select cron.schedule('credits-allocation', '5 * 1 * *', 'call public.run_monthly_allocation()');
 -- Arguments: p_period_start (default: the current month, UTC), p_max_duration.
 -- Reports what it did in a NOTICE.
--- Errors: CR003 as allocate_monthly_credits, or p_max_duration not positive.
+-- Errors: CR003 as allocate_monthly_credits, or p_max_duration not positive or over 1 day.
 -- SECURITY INVOKER and no pinned search_path: a procedure with a SET clause cannot COMMIT, so
 -- every name is qualified, and it runs with the caller's rights (EXECUTE on
 -- allocate_monthly_credits, which credits_service has); it can do nothing its caller cannot.
@@ -19,19 +19,24 @@ language plpgsql
 as $$
 declare
   v_period date := coalesce(p_period_start, pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC')::date);
-  v_deadline timestamptz := pg_catalog.clock_timestamp() + p_max_duration;
+  v_deadline timestamptz;
   v_batch record;
   v_accounts integer := 0;
   v_allocated bigint := 0::bigint;
   v_expired bigint := 0::bigint;
   v_batches integer := 0;
 begin
-  if p_max_duration is null or p_max_duration <= interval '0' then
+  -- Read as seconds (infinite on PostgreSQL 17+ is Infinity): the deadline is then a number of
+  -- seconds away, so no value, however its parts cancel out, carries it out of range.
+  if not coalesce(pg_catalog.date_part('epoch', p_max_duration) > 0
+                  and pg_catalog.date_part('epoch', p_max_duration) <= 86400, false) then
     raise exception using errcode = 'CR003',
-      message = 'p_max_duration must be positive',
+      message = 'p_max_duration must be positive, at most 1 day',
       detail = pg_catalog.format('p_max_duration was %s.', coalesce(p_max_duration::text, 'null')),
       hint = 'Pass how long one run may take, e.g. ''15 minutes''.';
   end if;
+  v_deadline := pg_catalog.clock_timestamp()
+                + pg_catalog.date_part('epoch', p_max_duration) * interval '1 second';
   loop
     select b.accounts, b.credits_allocated, b.credits_expired into v_batch
       from public.allocate_monthly_credits(v_period) b;

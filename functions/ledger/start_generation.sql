@@ -45,16 +45,17 @@ declare
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
   -- error (a helper call per argument cost more than the rest of the check on the hot path).
-  -- Blank text is empty or only whitespace, as in credits_private.require_text. The limits stand
+  -- Blank text is empty or only Unicode white space, the set of credits_private.require_text
+  -- (tests/hostile-arguments.test.ts holds every copy of it to that one). The limits stand
   -- here and in the helpers' calls below, as literals: PL/pgSQL constants cost 1.6 % of a
   -- charge's instructions (initialised on every call), and a constant function would be inlined
   -- only without the pinned search_path every function of the package has.
   if not (p_user_id is not null
           and coalesce(p_credits between 1 and 1000000, false)
-          and coalesce(btrim(p_task_type, E' \t\n\r\f\x0B') <> '' and length(p_task_type) <= 100, false)
-          and coalesce(btrim(p_provider, E' \t\n\r\f\x0B') <> '' and length(p_provider) <= 100, false)
-          and coalesce(btrim(p_model, E' \t\n\r\f\x0B') <> '' and length(p_model) <= 200, false)
-          and (p_idempotency_key is null or coalesce(btrim(p_idempotency_key, E' \t\n\r\f\x0B') <> '' and length(p_idempotency_key) <= 200, false))
+          and coalesce(btrim(p_task_type, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_task_type) <= 100, false)
+          and coalesce(btrim(p_provider, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_provider) <= 100, false)
+          and coalesce(btrim(p_model, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_model) <= 200, false)
+          and (p_idempotency_key is null or coalesce(btrim(p_idempotency_key, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_idempotency_key) <= 200, false))
           and coalesce(jsonb_typeof(p_metadata) = 'object' and pg_column_size(p_metadata) <= 8192, false)) then
     perform credits_private.require_present('p_user_id', p_user_id);
     perform credits_private.require_text('p_task_type', p_task_type, 100);

@@ -5,7 +5,8 @@
 -- within the lease, is given other tasks (rows locked by a concurrent claim are skipped). It
 -- reads tasks created since the sweeper's low-water mark, as the sweeper does.
 -- Result: task_id, external_task_id, in_flight_seconds (since its last status change).
--- Errors: CR003 invalid argument (blank provider, an interval under 1 second, p_limit outside 1..10000).
+-- Errors: CR003 invalid argument (blank provider, p_older_than outside 1 second..10 years, p_lease
+-- outside 1 second..1 day, p_limit outside 1..10000).
 -- Never null: task_id, external_task_id, in_flight_seconds.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.claim_generations_to_reconcile(
@@ -23,14 +24,16 @@ as $$
 #variable_conflict use_column
 begin
   perform credits_private.require_text('p_provider', p_provider, 100);
-  if p_older_than is null or p_older_than < interval '1 second' or p_lease is null or p_lease < interval '1 second'
-     or p_limit is null or p_limit not between 1 and 10000 then
+  perform credits_private.require_interval('p_older_than', p_older_than, interval '1 second', interval '10 years',
+                                          '1 second and 10 years');
+  if p_limit is null or p_limit not between 1 and 10000 then
     raise exception using errcode = 'CR003',
-      message = 'p_older_than and p_lease must be at least 1 second, p_limit between 1 and 10000',
-      detail = format('p_older_than was %s, p_lease %s, p_limit %s.', coalesce(p_older_than::text, 'null'),
-                      coalesce(p_lease::text, 'null'), coalesce(p_limit::text, 'null')),
+      message = 'p_limit must be between 1 and 10000',
+      detail = format('p_limit was %s.', coalesce(p_limit::text, 'null')),
       hint = 'For example claim_generations_to_reconcile(''wavespeed'', ''2 minutes'', 100).';
   end if;
+  -- leases older than a day are cleared below: a longer one would not hold
+  perform credits_private.require_interval('p_lease', p_lease, interval '1 second', interval '1 day', '1 second and 1 day');
 
   delete from credits_private.reconcile_leases l where l.taken_at < now() - interval '1 day';
   return query

@@ -58,7 +58,7 @@ begin
   -- A provider's result is never refused for its size: a result URL longer than a task keeps
   -- (4096 characters, e.g. inline base64) is not recorded, and only a stored result keeps its
   -- document, up to 64 kB (WaveSpeed repeats the input, images included).
-  v_url := case when length(p_result_url) <= 4096 and btrim(p_result_url, E' \t\n\r\f\x0B') <> '' then p_result_url end;
+  v_url := case when length(p_result_url) <= 4096 and btrim(p_result_url, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' then p_result_url end;
 
   perform pg_advisory_xact_lock(hashtextextended('credits.provider_job:' || p_external_task_id, 0));
   select t.id into v_task from public.enhancement_tasks t

@@ -11,8 +11,8 @@
 -- month has not started for it yet (its first write of the month, or the allocation, does it)
 -- shows no allocation or expiration in it yet.
 -- Shared by credit_statement and my_credit_statement.
--- Errors: CR003 when p_period_start is null, not the first day of a month, or a month that has
--- not begun in UTC.
+-- Errors: CR003 when p_period_start is null, infinite, not the first day of a month, before 1970,
+-- or a month that has not begun in UTC.
 create or replace function credits_private.statement_of(p_user_id uuid, p_period_start date)
 returns public.period_statement
 language plpgsql
@@ -24,13 +24,7 @@ declare
   v_from timestamptz;
   v_to timestamptz;
 begin
-  if p_period_start is null or extract(day from p_period_start) <> 1
-     or p_period_start > date_trunc('month', now() at time zone 'UTC')::date then
-    raise exception using errcode = 'CR003',
-      message = 'p_period_start must be the first day of a month that has begun (UTC)',
-      detail = format('p_period_start was %s.', coalesce(p_period_start::text, 'null')),
-      hint = 'Pass the first of a month, e.g. date_trunc(''month'', now() at time zone ''UTC'')::date.';
-  end if;
+  perform credits_private.require_period('p_period_start', p_period_start);
   s.period_start := p_period_start;
   s.period_end := (p_period_start + interval '1 month')::date;
   v_from := p_period_start::timestamp at time zone 'UTC';
