@@ -198,7 +198,7 @@ async function main() {
     );
 
     console.log(`\n== A day of ${GENERATIONS} generations through the WaveSpeed glue`);
-    const heard: { user_id: string }[] = [];
+    const heard: { event_id: number }[] = [];
     const listener = await sql.listen('credit_events', (payload) => heard.push(JSON.parse(payload)));
     const { tally, webhooks, reconciled, swept, generated } = await simulateDay(sql, users);
     console.log(`  started ${tally.started}, refused for lack of credits ${tally.refused} (nothing charged)`);
@@ -230,11 +230,13 @@ async function main() {
 
     console.log('\n== Low-balance events');
     // What an app's worker does: claim, act (here: print), complete. LISTEN told it as they committed.
+    // The notification carries the event's id alone: who and how much come with the claim.
     let consumed = 0;
+    const crossed = new Set<string>();
     for (let events = await claimCreditEvents(sql); events.length > 0; events = await claimCreditEvents(sql)) {
+      for (const e of events) crossed.add(e.user_id);
       consumed += await completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) });
     }
-    const crossed = new Set(heard.map((h) => h.user_id));
     console.log(
       `  ${heard.length} charges or expiries took a balance below its tier's threshold (free 3, basic 20, pro 50), ${crossed.size} users: ` +
         `heard on the channel credit_events as they committed, ${consumed} claimed and completed by a consumer`,
