@@ -102,8 +102,10 @@ begin
 end;
 $$;
 
--- Functions written from now on are not executable by PUBLIC unless granted.
-alter default privileges revoke execute on functions from public;
+-- The installer's default privileges are not the package's to change (they are global): each
+-- function the package creates revokes EXECUTE from PUBLIC itself, in the transaction that
+-- creates it. (Releases before issue 22 ran a global `alter default privileges revoke execute on
+-- functions from public` here, and 0008 a grant back: see docs/operations.md.)
 
 create schema credits_private;
 comment on schema credits_private is 'Internal helpers of the credits ledger; not an API.';
@@ -410,4 +412,3 @@ drop index if exists public.user_credits_tier_idx;
 drop table public.provider_prices;
 drop table public.credit_tiers;
 drop schema credits_private cascade;
-alter default privileges grant execute on functions to public;

@@ -1,14 +1,10 @@
 -- Up Migration
 -- Privileges (issue 10, items 10-13) and legacy refunds the ledger cannot explain (item 5).
 
--- ---------------------------------------------------------------------------------------------
--- The installer's default privileges. 0002 ran `alter default privileges revoke execute on
--- functions from public` without a schema: every function the installing role created later,
--- in any schema of the database, was no longer executable by PUBLIC. Give the installer its
--- default back. The package's own functions do not need it: each file revokes EXECUTE
--- explicitly in the transaction that creates it (a per-schema default cannot take back a
--- global one, so the package's schemas cannot have their own).
-alter default privileges grant execute on functions to public;
+-- (Releases before issue 22 changed the installer's global default privileges here, granting
+-- EXECUTE on functions back to PUBLIC after 0002 had revoked it; neither does so any more: the
+-- package sets default privileges in its own schemas only. docs/operations.md says how a
+-- database that ran the old 0008 restores a hardened default.)
 
 -- ---------------------------------------------------------------------------------------------
 -- The ledger is written only through the package's functions (which run as the tables' owner):
@@ -145,9 +141,7 @@ update monitoring.rollup_state set watermark = '-infinity'
 revoke select on public.enhancement_tasks, public.credit_transactions from authenticated;
 grant select on public.enhancement_tasks, public.credit_transactions to authenticated;
 
--- Back to 0002's default (0002's own down gives the installer PUBLIC's EXECUTE back). Revoked
--- write privileges stay revoked: nobody but the owner was ever meant to write the ledger.
-alter default privileges revoke execute on functions from public;
+-- Revoked write privileges stay revoked: nobody but the owner was ever meant to write the ledger.
 
 -- Legacy refunds back to what they were. A re-typed row whose task has been refunded since (the
 -- sweeper or the backfill paid the task's real refund) stays an adjustment: two refunds of one
