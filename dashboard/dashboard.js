@@ -5,12 +5,15 @@
 // decimal strings (rounded as text), never summed or divided in floating point here.
 
 const DAY_MS = 86_400_000;
-// The period to open on: ?days=N or ?from=&to= in the page's address (a link to a view), else 30 days.
-const opened = new URLSearchParams(location.search);
-const state =
-  opened.get('from') && opened.get('to')
-    ? { days: 30, from: opened.get('from'), to: opened.get('to') }
-    : { days: Number(opened.get('days')) || 30, from: null, to: null };
+/** The period a page address names: ?days=N or ?from=&to= (a link to a view), else 30 days. */
+function periodOf(search) {
+  const params = new URLSearchParams(search);
+  return params.get('from') && params.get('to')
+    ? { days: null, from: params.get('from'), to: params.get('to') }
+    : { days: Number(params.get('days')) || 30, from: null, to: null };
+}
+// The period shown (or being loaded): the address's, and the address follows every choice.
+const state = periodOf(location.search);
 /** The charts by name, with the values they plot (read by the browser tests). */
 const charts = {};
 window.dashboard = { charts, document: null };
@@ -105,13 +108,28 @@ const isoDay = (date) => date.toISOString().slice(0, 10);
 function query() {
   return state.from ? `from=${state.from}&to=${state.to}` : `days=${state.days}`;
 }
+/** The page's address for the current period, its other parameters kept (a token, an app's own). */
+function address() {
+  const params = new URLSearchParams(location.search);
+  for (const name of ['days', 'from', 'to']) params.delete(name);
+  for (const [name, value] of new URLSearchParams(query())) params.set(name, value);
+  return `?${params}`;
+}
+/** The chosen period on the selector: its preset pressed, the others not; a custom range in the form. */
+function syncPresets() {
+  const form = document.getElementById('period');
+  for (const button of form.querySelectorAll('[data-days]')) {
+    button.setAttribute('aria-pressed', String(!state.from && Number(button.dataset.days) === state.days));
+  }
+  if (state.from) {
+    form.elements.from.value = state.from;
+    form.elements.to.value = state.to;
+  }
+}
 function syncForm(doc) {
   const form = document.getElementById('period');
   form.elements.from.value = doc.period.from.slice(0, 10);
   form.elements.to.value = isoDay(new Date(Date.parse(doc.period.to) - DAY_MS));
-  for (const button of form.querySelectorAll('[data-days]')) {
-    button.setAttribute('aria-pressed', String(!state.from && Number(button.dataset.days) === state.days));
-  }
 }
 
 // ---------- the sections ----------
@@ -211,17 +229,18 @@ function renderHealth(doc) {
         { class: `state-${r.state}` },
         el('th', { scope: 'row' }, r.check),
         valued('td', r.stateField, r.state, label[r.state] ?? r.state, { class: 'state' }),
-        valued('td', r.todayField, r.todayValue, r.today, { class: 'num' }),
+        // data-label: the column's name, shown above each figure where a phone stacks the row
+        valued('td', r.todayField, r.todayValue, r.today, { class: 'num', 'data-label': 'Today' }),
         r.periodField
           ? valued(
               'td',
               r.periodField,
               r.periodValue,
               r.period + (r.periodState === 'alert' ? periodNote.alert(r.check === 'Success rate') : ''),
-              { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState },
+              { class: `num${r.periodState ? ` period-${r.periodState}` : ''}`, 'data-state': r.periodState, 'data-label': 'Period' },
             )
-          : el('td', { class: 'num' }, '–'),
-        el('td', {}, r.threshold),
+          : el('td', { class: 'num', 'data-label': 'Period' }, '–'),
+        el('td', { 'data-label': 'Threshold' }, r.threshold),
       ),
     ),
   );
@@ -287,6 +306,9 @@ function drawThreshold(u, value) {
   ctx.stroke();
   ctx.restore();
 }
+
+/** uPlot's time steps (seconds) from a day up: 1–15 days, months, years. */
+const DAY_TICKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 30, 60, 90, 120, 180, 365, 730, 1825].map((days) => days * 86_400);
 
 /** The trend charts: one point per day of the range per series, each with its table. */
 const chartSpecs = [
@@ -383,7 +405,8 @@ function renderCharts(doc) {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the days are UTC days
         scales: { x: { time: true }, y: spec.range ? { range: (_u, min, max) => spec.range(min, max) } : {} },
         axes: [
-          {},
+          // ticks a whole number of days apart: one point a day, never hours between them
+          { incrs: DAY_TICKS },
           {
             values: (_u, ticks) => ticks.map((v) => (spec.percent ? percentTick(v, ticks) : spec.series[0].decimal ? `$${v}` : count(v))),
             size: 60,
@@ -497,9 +520,14 @@ function renderUsers(doc) {
           cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)),
         },
         {
-          label: 'Credits',
+          label: 'Charged',
           numeric: true,
           cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)),
+        },
+        {
+          label: 'Refunded',
+          numeric: true,
+          cell: (u, i) => valued('td', `${key}.${i}.credits_refunded`, u.credits_refunded, count(u.credits_refunded)),
         },
         {
           label: 'Spend',
@@ -526,6 +554,7 @@ function renderHints(doc) {
 function render(doc) {
   window.dashboard.document = doc;
   syncForm(doc);
+  document.getElementById('dashboard').hidden = false;
   renderHealth(doc);
   renderHeadline(doc);
   renderCharts(doc);
@@ -547,7 +576,18 @@ function render(doc) {
 
 // ---------- loading ----------
 
+/** No figures: those on the page belong to another period than the one chosen. */
+function clearFigures() {
+  window.dashboard.document = null;
+  document.getElementById('dashboard').hidden = true;
+  document.getElementById('stale').hidden = true;
+  document.getElementById('footer').textContent = '';
+}
+
+let loading = 0; // the latest load: an answer to an earlier choice that arrives late is dropped
 async function load() {
+  const current = ++loading;
+  syncPresets();
   const status = document.getElementById('status');
   status.textContent = 'Loading…';
   document.body.setAttribute('data-state', 'loading');
@@ -555,30 +595,41 @@ async function load() {
     const response = await fetch(`stats.json?${query()}`, { headers: { accept: 'application/json' } });
     const json = (response.headers.get('content-type') ?? '').includes('application/json');
     const body = json ? await response.json() : { message: (await response.text()).trim() };
+    if (current !== loading) return;
     if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-    document.getElementById('dashboard').hidden = false;
     render(body);
     status.textContent = '';
+    status.classList.remove('error');
     document.body.setAttribute('data-state', 'ready');
   } catch (error) {
+    if (current !== loading) return;
+    clearFigures();
     status.textContent = `Could not load the figures: ${error.message}`;
     status.classList.add('error');
     document.body.setAttribute('data-state', 'error');
-    return;
   }
-  status.classList.remove('error');
+}
+
+/** A period chosen on the page: into the address (a new history entry), then its figures. */
+function choose(period) {
+  Object.assign(state, period);
+  if (address() !== location.search) history.pushState(null, '', address());
+  void load();
 }
 
 document.getElementById('period').addEventListener('click', (event) => {
   const days = event.target.closest('[data-days]')?.dataset.days;
   if (!days) return;
-  Object.assign(state, { days: Number(days), from: null, to: null });
-  void load();
+  choose({ days: Number(days), from: null, to: null });
 });
 document.getElementById('period').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.currentTarget;
-  Object.assign(state, { from: form.elements.from.value, to: form.elements.to.value });
+  choose({ days: null, from: form.elements.from.value, to: form.elements.to.value });
+});
+// Back and forward: the period of the address returned to.
+window.addEventListener('popstate', () => {
+  Object.assign(state, periodOf(location.search));
   void load();
 });
 let resizeTimer;

@@ -1,10 +1,11 @@
 // The admin dashboard page in a real headless Chromium, served by dashboardRoute from a seeded
 // database: no console error or failed request; every figure, cell and threshold state equals
 // admin_credit_stats' value for the same range (the page keeps the value it shows in
-// data-value); the alerts of a bad day; "no data" on an empty database; the period selector;
-// each chart's plotted points against its table; no horizontal scroll at laptop and phone
-// widths. Screenshots go to test-results/; DOCS_SCREENSHOT=1 (npm run docs:screenshot) also
-// refreshes docs/images/dashboard.png.
+// data-value); the alerts of a bad day; "no data" on an empty database; the period selector,
+// the period in the address (reload, back, forward) and a refused range; the top users' labels;
+// each chart's plotted points against its table, on an axis of whole days; no horizontal scroll
+// at laptop and phone widths, the health table whole at both. Screenshots go to test-results/;
+// DOCS_SCREENSHOT=1 (npm run docs:screenshot) also refreshes docs/images/dashboard.png.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -207,6 +208,129 @@ describe('the dashboard page', () => {
     await page.close();
   });
 
+  it('says what the top users tables count: credits charged and refunded, not "spent"', async () => {
+    const { page } = await open(`${seeded.server.url}/?days=1`);
+    const doc = await page.evaluate(() => (window as any).dashboard.document);
+    // today's failures refunded some of the leaders' credits: charged and spent differ
+    expect(doc.top_users.some((u: any) => u.credits_refunded > 0)).toBe(true);
+    expect(await page.locator('#top-users').locator('xpath=../preceding-sibling::h3').innerText()).toBe('By credits charged');
+    for (const [id, key] of [
+      ['top-users', 'top_users'],
+      ['top-users-by-cost', 'top_users_by_cost'],
+      ['top-users-by-generations', 'top_users_by_generations'],
+    ]) {
+      expect(await page.$$eval(`#${id} thead th`, (cells) => cells.map((c) => c.textContent))).toEqual([
+        'User',
+        'Generations',
+        'Charged',
+        'Refunded',
+        'Spend',
+      ]);
+      const refunded = await page.$$eval(`#${id} td[data-field$=".credits_refunded"]`, (cells) => cells.map((c) => c.textContent));
+      expect(refunded, id).toEqual(doc[key!].map((u: any) => count(u.credits_refunded)));
+    }
+    // at a laptop width every column of the three rankings is in view, none scrolls
+    const scrolls = await page.$$eval('#top-users, #top-users-by-cost, #top-users-by-generations', (tables) =>
+      tables.map((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth),
+    );
+    expect(scrolls).toEqual([0, 0, 0]);
+    await page.close();
+  });
+
+  it('labels the x axis with whole days: one tick for today, never hours', async () => {
+    const ticks = async (page: Page) =>
+      page.evaluate(() =>
+        Object.values((window as any).dashboard.charts).map((c: any) => ({
+          splits: c.plot.axes[0]._splits,
+          values: c.plot.axes[0]._values,
+          xs: c.plot.data[0],
+        })),
+      );
+    const { page } = await open(`${seeded.server.url}/?days=1`, 1280);
+    for (const chart of await ticks(page)) {
+      expect(chart.splits).toEqual(chart.xs); // the day's own midnight, under its point
+      expect(chart.values).toHaveLength(1);
+      expect(chart.values[0]).toContain(`${today().getUTCMonth() + 1}/${today().getUTCDate()}`);
+    }
+    for (const days of ['7', '30']) {
+      await page.click(`button[data-days="${days}"]`);
+      await page.waitForFunction((n) => (window as any).dashboard.document?.daily.length === n, Number(days));
+      for (const chart of await ticks(page)) {
+        expect(chart.splits.length).toBeGreaterThan(1);
+        expect(chart.splits.every((s: number) => s % 86_400 === 0)).toBe(true);
+        expect(chart.values.join(' ')).not.toMatch(/am|pm/);
+      }
+    }
+    await page.close();
+  });
+
+  it('clears the figures and the preset when a custom range is refused', async () => {
+    const { page } = await open(`${seeded.server.url}/`);
+    await page.click('button[data-days="7"]');
+    await page.waitForFunction(() => (window as any).dashboard.document?.daily.length === 7);
+    await page.fill('input[name="from"]', isoDay(new Date(today().getTime() - 2 * DAY)));
+    await page.fill('input[name="to"]', isoDay(new Date(today().getTime() - 5 * DAY)));
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.locator('#status').innerText()).toMatch(/is before from/);
+    // no figure of the previous period stays on the page as if it were this one's
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+    expect(await page.locator('#footer').innerText()).toBe('');
+    expect(await page.evaluate(() => (window as any).dashboard.document)).toBeNull();
+    expect(await page.$$eval('[data-days]', (b) => b.map((x) => x.getAttribute('aria-pressed')))).toEqual(['false', 'false', 'false']);
+    // the range typed stays in the form to be corrected, and a preset brings the figures back
+    expect(await page.inputValue('input[name="to"]')).toBe(isoDay(new Date(today().getTime() - 5 * DAY)));
+    await page.click('button[data-days="1"]');
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('#dashboard').isVisible()).toBe(true);
+    expect(await page.locator('#status').innerText()).toBe('');
+    await page.close();
+  });
+
+  it('keeps the period in the address: shared, reloaded, back and forward', async () => {
+    const { page, problems } = await open(`${seeded.server.url}/?lang=en`);
+    const shown = () =>
+      page.evaluate(() => ({
+        from: (window as any).dashboard.document?.period.from.slice(0, 10),
+        days: (window as any).dashboard.document?.daily.length,
+        pressed: [...document.querySelectorAll('[data-days][aria-pressed="true"]')].map((b) => (b as HTMLElement).dataset.days),
+        search: location.search,
+      }));
+    const settled = (search: string) =>
+      page.waitForFunction(
+        (q) => location.search === q && document.body.dataset.state === 'ready' && (window as any).dashboard.document,
+        search,
+      );
+    const first = isoDay(new Date(today().getTime() - 20 * DAY));
+    const last = isoDay(new Date(today().getTime() - 10 * DAY));
+    expect(await shown()).toEqual({ from: isoDay(new Date(today().getTime() - 29 * DAY)), days: 30, pressed: ['30'], search: '?lang=en' });
+    await page.click('button[data-days="1"]');
+    await settled('?lang=en&days=1');
+    expect(await shown()).toEqual({ from: isoDay(today()), days: 1, pressed: ['1'], search: '?lang=en&days=1' });
+    await page.fill('input[name="from"]', first);
+    await page.fill('input[name="to"]', last);
+    await page.click('button[type="submit"]');
+    await settled(`?lang=en&from=${first}&to=${last}`);
+    expect(await shown()).toMatchObject({ from: first, days: 11, pressed: [] });
+    // reloaded (or the link opened elsewhere): the same period
+    await page.reload();
+    await settled(`?lang=en&from=${first}&to=${last}`);
+    expect(await shown()).toMatchObject({ from: first, days: 11, pressed: [] });
+    expect([await page.inputValue('input[name="from"]'), await page.inputValue('input[name="to"]')]).toEqual([first, last]);
+    // back to today, back to the 30 days the page opened on, forward to today again
+    await page.goBack();
+    await settled('?lang=en&days=1');
+    expect(await shown()).toMatchObject({ from: isoDay(today()), days: 1, pressed: ['1'] });
+    await page.goBack();
+    await settled('?lang=en');
+    expect(await shown()).toMatchObject({ days: 30, pressed: ['30'] });
+    await page.goForward();
+    await settled('?lang=en&days=1');
+    expect(await shown()).toMatchObject({ days: 1, pressed: ['1'] });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("plots one point per day per series, the values of the chart's own table", async () => {
     const { page } = await open(`${seeded.server.url}/`);
     const doc = await documentFor(seeded.db, new Date(today().getTime() - 29 * DAY), new Date(today().getTime() + DAY));
@@ -297,6 +421,14 @@ describe('the dashboard page', () => {
       const { page } = await open(`${seeded.server.url}/`, width);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `${name}: the page scrolls sideways`).toBeLessThanOrEqual(0);
+      // the health table is read at a glance: every column in view, none behind a scroll
+      const health = await page.$eval('#health .scroll', (box) => {
+        const right = box.getBoundingClientRect().right;
+        const cut = [...box.querySelectorAll('tbody th, tbody td')].filter((c) => c.getBoundingClientRect().right > right + 0.5);
+        return { scrolls: box.scrollWidth - box.clientWidth, cut: cut.map((c) => c.textContent) };
+      });
+      expect(health, `${name}: the health table is cut`).toEqual({ scrolls: 0, cut: [] });
+      expect(await page.locator('#health-rows').innerText()).toContain('max 500 a day');
       await page.screenshot({ path: path.join(out, `dashboard-${name}.png`), fullPage: true });
       if (name === 'desktop' && process.env.DOCS_SCREENSHOT) {
         await mkdir(path.join(packageRoot, 'docs', 'images'), { recursive: true });
