@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './client/admin-stats.js';
 export type * from './client/documents.js';
 export type { CreditsLedgerDatabase } from './generated/supabase.js';
+export type { WithCreditsLedger } from './client/with-credits-ledger.js';
 export {
   adoptBaseline,
   migrateDown,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import type { AdminCreditStats } from '../src/client/documents.js';
 import { InsufficientCreditsError } from '../src/errors.js';
 import * as client from '../src/generated/client.js';
+import type { WithCreditsLedger } from '../src/client/with-credits-ledger.js';
 import type { CreditsLedgerDatabase } from '../src/generated/supabase.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -111,6 +112,54 @@ describe('the supabase-js fragment (CreditsLedgerDatabase)', () => {
     type Calls = ReturnType<typeof calls>;
     expectTypeOf<NonNullable<Awaited<ReturnType<Calls['profiles']>>['data']>[number]['name']>().toEqualTypeOf<string>();
     expectTypeOf<NonNullable<Awaited<ReturnType<Calls['start']>>['data']>['balance']>().toEqualTypeOf<number>();
+    expect(typeof calls).toBe('function');
+  });
+});
+
+describe("WithCreditsLedger: the application's Database already holds the package's functions", () => {
+  type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[];
+  /** What `supabase gen types typescript` writes for a database the package is migrated into. */
+  interface GeneratedDatabase {
+    public: {
+      Tables: {
+        profiles: { Row: { id: string; name: string }; Insert: { id: string; name: string }; Update: { name?: string }; Relationships: [] };
+      };
+      Views: {
+        my_generations: { Row: { id: string | null; status: string | null }; Relationships: [] };
+      };
+      Functions: {
+        is_admin: { Args: Record<PropertyKey, never>; Returns: boolean };
+        start_generation: {
+          Args: {
+            p_credits: number;
+            p_idempotency_key?: string;
+            p_metadata?: Json;
+            p_model: string;
+            p_provider: string;
+            p_task_type: string;
+            p_user_id: string;
+          };
+          Returns: { balance: number; replayed: boolean; task_id: string }[];
+        };
+      };
+      Enums: { [_ in never]: never };
+      CompositeTypes: { [_ in never]: never };
+    };
+  }
+
+  it("replaces the generated entries with the package's and keeps the application's own", () => {
+    const calls = (supabase: SupabaseClient<WithCreditsLedger<GeneratedDatabase>>) => ({
+      start: () => supabase.rpc('start_generation', { p_user_id: 'u', p_task_type: 'e', p_provider: 'p', p_model: 'm', p_credits: 1 }),
+      admin: () => supabase.rpc('is_admin'),
+      profiles: () => supabase.from('profiles').select('name'),
+      generations: () => supabase.from('my_generations').select('*'),
+    });
+    type Calls = ReturnType<typeof calls>;
+    type Data<K extends keyof Calls> = Awaited<ReturnType<Calls[K]>>['data'];
+    expectTypeOf<Data<'start'>>().toEqualTypeOf<{ task_id: string; balance: number; replayed: boolean } | null>();
+    expectTypeOf<Data<'admin'>>().toEqualTypeOf<boolean | null>();
+    expectTypeOf<NonNullable<Data<'profiles'>>[number]['name']>().toEqualTypeOf<string>();
+    expectTypeOf<NonNullable<Data<'generations'>>[number]['status']>().toEqualTypeOf<string>();
     expect(typeof calls).toBe('function');
   });
 });

@@ -1,7 +1,7 @@
 // Renders the package's part of a supabase-js `Database` type: the public RPC functions and the
 // end users' views, in the shape `supabase gen types typescript` writes, typed as PostgREST sends
 // them over JSON (so numeric and bigint are JSON numbers there, unlike the typed client's exact
-// strings). Merge it with your own generated types: createClient<Database & CreditsLedgerDatabase>.
+// strings). Merge it with your own generated types: createClient<WithCreditsLedger<Database>>.
 import type { CatalogFunction, CatalogView } from './introspect.js';
 import { inputsOf, outputsOf } from './render.js';
 import { neverNullColumns } from './types.js';
