@@ -1,6 +1,6 @@
 // Ready route handlers for the admin dashboard's document (admin_credit_stats, typed as
 // AdminCreditStats in documents.ts and returned by the generated adminCreditStats).
-import type postgres from 'postgres';
+import type { Sql } from './runtime.js';
 import { adminCreditStats } from '../generated/client.js';
 
 function parseDate(value: string | null, name: string): Date | undefined {
@@ -21,7 +21,7 @@ function requestedRange(params: URLSearchParams): { from: Date; to: Date } {
  * the document as JSON; 400 with {code, message} for a bad range. Put it behind your admin
  * authentication: it answers whoever reaches it.
  */
-export function adminCreditStatsRoute(sql: postgres.Sql): (request: Request) => Promise<Response> {
+export function adminCreditStatsRoute(sql: Sql): (request: Request) => Promise<Response> {
   return async (request) => {
     const params = new URL(request.url).searchParams;
     try {
@@ -48,7 +48,7 @@ interface ExpressLikeResponse {
 }
 
 /** The same handler for Express (and Connect-style routers): app.get('/admin/credit-stats', requireAdmin, handler). */
-export function adminCreditStatsExpress(sql: postgres.Sql) {
+export function adminCreditStatsExpress(sql: Sql) {
   const route = adminCreditStatsRoute(sql);
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {

@@ -2,10 +2,23 @@
 // function call or view read, arguments cast to their SQL types, results as plain JSON data
 // (int8 as safe-integer numbers, money as decimal strings, timestamps as UTC ISO strings: the
 // selects of src/codegen/types.ts), and contract errors turned into typed errors.
-import type postgres from 'postgres';
 import { InvalidArgumentError, toCreditsError } from '../errors.js';
 
-export type Sql = postgres.Sql<Record<string, unknown>> | postgres.TransactionSql<Record<string, unknown>>;
+/**
+ * What every call takes as `sql`: a postgres.js pool, transaction (`sql.begin`) or reserved
+ * connection, of `postgres` 3.4 or later or 4 (the package's peer dependency). Typed by the one
+ * method the client uses rather than as postgres.Sql, so that the application's copy of the
+ * driver fits whichever major it is, and even when the package's types see another copy (a
+ * folder install links to a checkout that has its own).
+ */
+export interface Sql {
+  unsafe(query: string, parameters: never[], options: { prepare: boolean }): SqlQuery;
+}
+
+/** A query as postgres.js returns it: its rows when awaited, or the wire's text with `.raw()`. */
+export interface SqlQuery extends PromiseLike<readonly Record<string, unknown>[]> {
+  raw(): PromiseLike<unknown>;
+}
 
 /** Any JSON value, for jsonb arguments and results. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -132,8 +145,8 @@ function runQuery(
   select: string[],
   integers: string[],
   prepare: boolean,
-): Promise<Record<string, unknown>[]> {
-  const query = sql.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare });
+): PromiseLike<Record<string, unknown>[]> {
+  const query = sql.unsafe(text, values as never[], { prepare });
   return mode === 'driver'
     ? query.then((rows) => rows.map((row) => convert({ ...row }, integers)))
     : query.raw().then((raw) => parseRows(raw as unknown as RawResult, namesOf(select), integers));
@@ -244,12 +257,14 @@ export async function callFunction(
   }
 }
 
+// Each option may be given as undefined (left out), as the generated Args are: an application
+// compiled with exactOptionalPropertyTypes can pass a value it may not have.
 export interface ViewQuery<Row> {
-  /** Equality filters, by column. */
-  where?: Partial<Row>;
-  orderBy?: keyof Row & string;
-  descending?: boolean;
-  limit?: number;
+  /** Equality filters, by column; a column whose value is undefined is not filtered on. */
+  where?: { [Column in keyof Row]?: Row[Column] | undefined } | undefined;
+  orderBy?: (keyof Row & string) | undefined;
+  descending?: boolean | undefined;
+  limit?: number | undefined;
 }
 
 /**

@@ -36,8 +36,10 @@ function renderFunction(f: CatalogFunction): string {
     return m.arg ?? m.ts;
   };
 
+  // An optional argument may be given as undefined (the call leaves it out): an application
+  // compiled with exactOptionalPropertyTypes can pass a value it may not have.
   const argsType = inputs.length
-    ? `export interface ${base}Args {\n${inputs.map((a, i) => `  ${key(a)}${i >= firstOptional ? '?' : ''}: ${argType(a)};`).join('\n')}\n}\n`
+    ? `export interface ${base}Args {\n${inputs.map((a, i) => `  ${key(a)}${i >= firstOptional ? `?: ${argType(a)} | undefined` : `: ${argType(a)}`};`).join('\n')}\n}\n`
     : '';
   const specs = `[${inputs.map((a, i) => `{ name: ${quote(a.name)}, key: ${quote(key(a))}, type: ${quote(a.type)}${i < firstOptional ? ', required: true' : ''} }`).join(', ')}]`;
   const argParam = inputs.length ? `args: ${base}Args${firstOptional === 0 ? ' = {}' : ''}` : 'args: Record<string, never> = {}';

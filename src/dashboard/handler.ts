@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type postgres from 'postgres';
+import type { Sql } from '../client/runtime.js';
 import { adminCreditStats } from '../generated/client.js';
 import { packageRoot } from '../paths.js';
 import { dashboardRange } from './range.js';
@@ -89,11 +89,11 @@ const notFound = (basePath: string) =>
  * last refresh; 400 {code, message} for a bad range; <mount>/<name> → the page's files; 404 for
  * every other path. The mount point is options.basePath, '/' by default.
  */
-export function dashboardRoute(sql: postgres.Sql, options: DashboardOptions = {}): (request: Request) => Promise<Response> {
+export function dashboardRoute(sql: Sql, options: DashboardOptions = {}): (request: Request) => Promise<Response> {
   return (request) => answer(sql, options, request, options.basePath ?? '/');
 }
 
-async function answer(sql: postgres.Sql, options: DashboardOptions, request: Request, basePath: string): Promise<Response> {
+async function answer(sql: Sql, options: DashboardOptions, request: Request, basePath: string): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return new Response('method not allowed', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
   }
@@ -144,7 +144,7 @@ interface ExpressLikeResponse {
 }
 
 /** The same for Express (and Connect-style routers): app.use('/admin/dashboard', requireAdmin, dashboardExpress(sql)). */
-export function dashboardExpress(sql: postgres.Sql, options: DashboardOptions = {}) {
+export function dashboardExpress(sql: Sql, options: DashboardOptions = {}) {
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
       const response = await answer(

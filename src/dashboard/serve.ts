@@ -1,7 +1,7 @@
 // `credits dashboard --serve`: the page and its data over node:http, on loopback unless told
 // otherwise; with a token, every request must carry it (token-gate.ts).
 import { hostname } from 'node:os';
-import type postgres from 'postgres';
+import type { Sql } from '../client/runtime.js';
 import { serveFetch, type ServedHandler } from '../serve-fetch.js';
 import { dashboardRoute } from './handler.js';
 import { requireToken } from './token-gate.js';
@@ -34,7 +34,7 @@ function loopbackHostOnly(handler: (request: Request) => Promise<Response>): (re
 }
 
 /** Serves the dashboard until closed; `pageUrl` is the page's address (with ?token= when there is one). */
-export async function serveDashboard(sql: postgres.Sql, options: ServeDashboardOptions = {}): Promise<ServedHandler & { pageUrl: string }> {
+export async function serveDashboard(sql: Sql, options: ServeDashboardOptions = {}): Promise<ServedHandler & { pageUrl: string }> {
   const route = dashboardRoute(sql);
   const handler = options.token ? requireToken(options.token, route) : loopbackHostOnly(route);
   const served = await serveFetch(handler, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1');

@@ -26,7 +26,7 @@ export function monitoringProviderPerformanceLast7Days(sql: Sql, args: Record<st
 }
 
 export interface MonitoringRefreshRollupsArgs {
-  full?: boolean;
+  full?: boolean | undefined;
 }
 export interface MonitoringRefreshRollupsResult {
   refreshed: boolean;
@@ -71,7 +71,7 @@ export function monitoringTodaysGenerations(sql: Sql, args: Record<string, never
 }
 
 export interface MonitoringTodaysHealthArgs {
-  asOfRefresh?: boolean;
+  asOfRefresh?: boolean | undefined;
 }
 export interface MonitoringTodaysHealthResult {
   day: string;
@@ -101,9 +101,9 @@ export function monitoringTodaysHealth(sql: Sql, args: MonitoringTodaysHealthArg
 }
 
 export interface AdminCreditStatsArgs {
-  from?: Date | Timestamp;
-  to?: Date | Timestamp;
-  asOfRefresh?: boolean;
+  from?: Date | Timestamp | undefined;
+  to?: Date | Timestamp | undefined;
+  asOfRefresh?: boolean | undefined;
 }
 /** One JSON document for the admin dashboard: totals, success rate, providers, failures, refunds, top users, health. */
 export function adminCreditStats(sql: Sql, args: AdminCreditStatsArgs = {}): Promise<AdminCreditStats> {
@@ -111,7 +111,7 @@ export function adminCreditStats(sql: Sql, args: AdminCreditStatsArgs = {}): Pro
 }
 
 export interface AllocateMonthlyCreditsArgs {
-  periodStart?: string;
+  periodStart?: string | undefined;
 }
 export interface AllocateMonthlyCreditsResult {
   period_start: string;
@@ -125,9 +125,9 @@ export function allocateMonthlyCredits(sql: Sql, args: AllocateMonthlyCreditsArg
 }
 
 export interface BackfillMissingRefundsArgs {
-  dryRun?: boolean;
-  limit?: number;
-  after?: string;
+  dryRun?: boolean | undefined;
+  limit?: number | undefined;
+  after?: string | undefined;
 }
 export interface BackfillMissingRefundsResult {
   task_id: string;
@@ -162,8 +162,8 @@ export function changeTier(sql: Sql, args: ChangeTierArgs): Promise<ChangeTierRe
 }
 
 export interface ClaimCreditEventsArgs {
-  limit?: number;
-  lease?: string;
+  limit?: number | undefined;
+  lease?: string | undefined;
 }
 export interface ClaimCreditEventsResult {
   event_id: number;
@@ -182,9 +182,9 @@ export function claimCreditEvents(sql: Sql, args: ClaimCreditEventsArgs = {}): P
 
 export interface ClaimGenerationsToReconcileArgs {
   provider: string;
-  olderThan?: string;
-  limit?: number;
-  lease?: string;
+  olderThan?: string | undefined;
+  limit?: number | undefined;
+  lease?: string | undefined;
 }
 export interface ClaimGenerationsToReconcileResult {
   task_id: string;
@@ -206,8 +206,8 @@ export function completeCreditEvents(sql: Sql, args: CompleteCreditEventsArgs): 
 
 export interface CompleteGenerationArgs {
   taskId: string;
-  providerCostUsd?: Decimal;
-  resultUrl?: string;
+  providerCostUsd?: Decimal | undefined;
+  resultUrl?: string | undefined;
 }
 export interface CompleteGenerationResult {
   task_id: string;
@@ -221,8 +221,8 @@ export function completeGeneration(sql: Sql, args: CompleteGenerationArgs): Prom
 
 export interface CreditHistoryArgs {
   userId: string;
-  before?: string;
-  limit?: number;
+  before?: string | undefined;
+  limit?: number | undefined;
 }
 export interface CreditHistoryResult {
   id: string;
@@ -244,7 +244,7 @@ export function creditHistory(sql: Sql, args: CreditHistoryArgs): Promise<Credit
 
 export interface CreditStatementArgs {
   userId: string;
-  periodStart?: string;
+  periodStart?: string | undefined;
 }
 export interface CreditStatementResult {
   period_start: string;
@@ -267,7 +267,7 @@ export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<Cr
 
 export interface EnsureCreditAccountArgs {
   userId: string;
-  tier?: string;
+  tier?: string | undefined;
 }
 export interface EnsureCreditAccountResult {
   created: boolean;
@@ -290,7 +290,7 @@ export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Pr
 }
 
 export interface ExpirePromotionalCreditsArgs {
-  limit?: number;
+  limit?: number | undefined;
 }
 export interface ExpirePromotionalCreditsResult {
   lots: number;
@@ -303,8 +303,8 @@ export function expirePromotionalCredits(sql: Sql, args: ExpirePromotionalCredit
 }
 
 export interface ExpireStaleGenerationsArgs {
-  olderThan?: string;
-  limit?: number;
+  olderThan?: string | undefined;
+  limit?: number | undefined;
 }
 export interface ExpireStaleGenerationsResult {
   task_id: string;
@@ -322,8 +322,8 @@ export function expireStaleGenerations(sql: Sql, args: ExpireStaleGenerationsArg
 export interface FailGenerationArgs {
   taskId: string;
   errorMessage: string;
-  source?: string;
-  providerCostUsd?: Decimal;
+  source?: string | undefined;
+  providerCostUsd?: Decimal | undefined;
 }
 export interface FailGenerationResult {
   task_id: string;
@@ -455,8 +455,8 @@ export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Pro
 }
 
 export interface MyCreditHistoryArgs {
-  before?: string;
-  limit?: number;
+  before?: string | undefined;
+  limit?: number | undefined;
 }
 export interface MyCreditHistoryResult {
   id: string;
@@ -475,7 +475,7 @@ export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promi
 }
 
 export interface MyCreditStatementArgs {
-  periodStart?: string;
+  periodStart?: string | undefined;
 }
 export interface MyCreditStatementResult {
   period_start: string;
@@ -500,10 +500,10 @@ export interface RecordProviderResultArgs {
   provider: string;
   externalTaskId: string;
   status: string;
-  providerCostUsd?: Decimal;
-  resultUrl?: string;
-  errorMessage?: string;
-  payload?: JsonValue;
+  providerCostUsd?: Decimal | undefined;
+  resultUrl?: string | undefined;
+  errorMessage?: string | undefined;
+  payload?: JsonValue | undefined;
 }
 export interface RecordProviderResultResult {
   task_id: string | null;
@@ -530,8 +530,8 @@ export interface StartGenerationArgs {
   provider: string;
   model: string;
   credits: number;
-  idempotencyKey?: string;
-  metadata?: JsonValue;
+  idempotencyKey?: string | undefined;
+  metadata?: JsonValue | undefined;
 }
 export interface StartGenerationResult {
   task_id: string;

@@ -9,8 +9,7 @@
 //      a result that beats the submission's commit is stored and applied by it;
 //      created / processing → acknowledged, nothing written.
 // Duplicate and out-of-order deliveries are harmless: each outcome is reported, none raises.
-import type postgres from 'postgres';
-import type { Decimal, JsonValue } from '../client/runtime.js';
+import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
 import { CreditsError } from '../errors.js';
 import { recordProviderResult } from '../generated/client.js';
 import { parsePrediction, type Prediction } from './api.js';
@@ -56,7 +55,7 @@ const tooLarge = () => json(413, { ok: false, code: 'invalid_payload', reason: '
 
 /** Handles one delivery: its headers and raw body. The core of both handlers. */
 export async function handleWebhook(
-  sql: postgres.Sql,
+  sql: Sql,
   config: WebhookConfig,
   headers: { get(name: string): string | null },
   body: Uint8Array,
@@ -110,7 +109,7 @@ export async function handleWebhook(
 }
 
 /** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
-export function wavespeedWebhookRoute(sql: postgres.Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
+export function wavespeedWebhookRoute(sql: Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
   if (!config.secret) throw new TypeError('wavespeedWebhookRoute: secret is required (WAVESPEED_WEBHOOK_SECRET)');
   return async (request) => {
     if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
@@ -138,7 +137,7 @@ interface ExpressLikeResponse {
  * another middleware already parsed (express.json()) is not the bytes that were signed: it is
  * refused with a 401 whose reason says to mount express.raw, and nothing is written.
  */
-export function wavespeedWebhookExpress(sql: postgres.Sql, config: WebhookConfig) {
+export function wavespeedWebhookExpress(sql: Sql, config: WebhookConfig) {
   if (!config.secret) throw new TypeError('wavespeedWebhookExpress: secret is required (WAVESPEED_WEBHOOK_SECRET)');
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
