@@ -37,7 +37,8 @@ function loopbackHostOnly(handler: (request: Request) => Promise<Response>): (re
 export async function serveDashboard(sql: Sql, options: ServeDashboardOptions = {}): Promise<ServedHandler & { pageUrl: string }> {
   const route = dashboardRoute(sql);
   const handler = options.token ? requireToken(options.token, route) : loopbackHostOnly(route);
-  const served = await serveFetch(handler, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1');
+  // The page answers GET and HEAD: no request body is ever read (a 401 or 405 comes at once).
+  const served = await serveFetch(handler, options.port ?? defaultDashboardPort, options.host ?? '127.0.0.1', { bodies: false });
   // Listening on every address: the link names this machine, the way others reach it.
   const base = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(served.url)
     ? served.url.replace(/^http:\/\/[^/]+:/, `http://${hostname()}:`)

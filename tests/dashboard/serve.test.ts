@@ -2,6 +2,7 @@
 // a token for any other address, 401 without it), the Fetch handler's routes, and the Express
 // form mounted under an admin path.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpress, dashboardRoute } from '../../src/dashboard/handler.js';
 import { cliPath, runCli, tsx } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { streamUntilAnswered } from '../helpers/streaming.js';
 
 let db: TestDatabase;
 const TOKEN = 'test-token-0123456789abcdef';
@@ -37,6 +39,15 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<{ chil
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
 }
+
+/** The node process under tsx that serves (tsx runs the CLI in a child of its own). */
+function servingProcess(pid: number): number {
+  const children = (p: number) => readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  const cli = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('cli.ts');
+  const below = children(pid).filter(cli);
+  return below.length ? servingProcess(below[0]!) : pid;
+}
+const residentBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 const stopped = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
@@ -111,6 +122,46 @@ describe('credits dashboard --serve', () => {
     const sneaky = await fetch(`${base}/.//evil.example/x?token=${TOKEN}`, { redirect: 'manual' });
     expect(sneaky.headers.get('location')).toBe('./x');
     expect((await fetch(`${base}/stats.json?days=1`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+    expect(await stopped(child)).toBe(0);
+  });
+});
+
+describe('credits dashboard --serve, given a body', () => {
+  // The page answers GET and HEAD: a body is never read, whatever its size. 48 MB offered, paced
+  // while the first 2 MB go (so that the server has time to answer between two chunks).
+  const hostile = { limit: 48 << 20, paceBytes: 2 << 20, pauseMs: 5, timeoutMs: 60_000 };
+
+  it('answers at once without reading it: 401 without the token, 405 with it, before 1 MB is sent', async () => {
+    const { child, url } = await serve(['--host', '0.0.0.0'], { CREDITS_DASHBOARD_TOKEN: TOKEN });
+    const base = `http://127.0.0.1:${new URL(url).port}`;
+    const server = servingProcess(child.pid!);
+    expect((await fetch(`${base}/stats.json`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    const before = residentBytes(server);
+
+    const answers = {
+      unauthenticated: await streamUntilAnswered(`${base}/stats.json`, hostile),
+      withToken: await streamUntilAnswered(`${base}/stats.json`, { ...hostile, headers: { authorization: `Bearer ${TOKEN}` } }),
+      getWithBody: await streamUntilAnswered(`${base}/`, { ...hostile, method: 'GET' }),
+      putWithToken: await streamUntilAnswered(`${base}/`, { ...hostile, method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } }),
+    };
+    expect(answers).toMatchObject({
+      unauthenticated: { status: 401, sentAll: false },
+      withToken: { status: 405, sentAll: false },
+      getWithBody: { status: 401, sentAll: false },
+      putWithToken: { status: 405, sentAll: false },
+    });
+    for (const [name, answer] of Object.entries(answers)) expect(answer.sentBeforeAnswer, name).toBeLessThan(1 << 20);
+    expect(residentBytes(server) - before).toBeLessThan(20 << 20);
+    // and it still serves
+    expect((await fetch(`${base}/stats.json`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect(await stopped(child)).toBe(0);
+  });
+
+  it('on loopback without a token: 405 before 1 MB is sent', async () => {
+    const { child, url } = await serve([]);
+    const answer = await streamUntilAnswered(new URL('stats.json', url).href, hostile);
+    expect(answer).toMatchObject({ status: 405, sentAll: false });
+    expect(answer.sentBeforeAnswer).toBeLessThan(1 << 20);
     expect(await stopped(child)).toBe(0);
   });
 });
