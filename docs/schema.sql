@@ -246,7 +246,7 @@ create table monitoring.activity_rollup_weekly (
   constraint activity_rollup_weekly_pkey PRIMARY KEY (week)
 );
 
--- monitoring.failure_rollup_daily: Failed tasks by start day, provider, model, source and error (digits and ids folded to #).
+-- monitoring.failure_rollup_daily: Failed tasks by start day, provider, model, source and error (monitoring_private.error_group: ids, times, long numbers folded to #).
 create table monitoring.failure_rollup_daily (
   day date not null,
   provider text not null,

@@ -205,6 +205,28 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0024 regroups the errors of past days at the next refresh, after up and after down', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const user = await newAccount(db.sql, 'basic');
+    const { task_id } = await startGeneration(db.sql, user, 5);
+    await db.sql`select fail_generation(${task_id}, 'WaveSpeed answered 502 to POST /api/v3/edit', 'api_error')`;
+    // three days ago: a refresh that is not a full one leaves that day alone
+    await db.sql`update enhancement_tasks set created_at = created_at - interval '3 days', updated_at = updated_at - interval '3 days',
+                   completed_at = completed_at - interval '3 days' where id = ${task_id}`;
+    await db.sql`update credit_transactions set created_at = created_at - interval '3 days' where task_id = ${task_id}`;
+    await db.sql`select * from monitoring.refresh_rollups(true)`;
+    // the rollup as the rule before 0024 wrote it, refreshed since: only a full refresh changes it
+    await db.sql`update monitoring.failure_rollup_daily set error = 'WaveSpeed answered # to POST /api/v#/edit'`;
+    const errors = async () => (await db.sql`select error from monitoring.failure_rollup_daily`).map((r) => r.error);
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    expect(await errors()).toEqual(['WaveSpeed answered # to POST /api/v#/edit']);
+    await migrateDown({ databaseUrl: db.url, count: 1 });
+    await migrateUp({ databaseUrl: db.url });
+    await db.sql`select * from monitoring.refresh_rollups()`;
+    expect(await errors()).toEqual(['WaveSpeed answered 502 to POST /api/v3/edit']);
+  });
+
   it('refuses to roll back the baseline and changes nothing', async () => {
     const db = await emptyDatabase();
     await migrateUp({ databaseUrl: db.url, count: 1 });

@@ -2,6 +2,7 @@
 // computed by hand (in the comments), including the thresholds' edges, empty periods and
 // divisions by zero. Block A sits at fixed dates in June/July 2026 (the period views); block B
 // is recent (the views over the last 7 or 30 days, and today's health).
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import type { Sql } from './helpers/ledger.js';
@@ -450,13 +451,13 @@ describe('monitoring, on the June fixture', () => {
       { day: '2026-06-01', provider: 'nanobanana', task_type: 'upscale', generations: 20, success_rate: 0.95, credits_charged: 100 },
       { day: '2026-06-01', provider: 'wavespeed', task_type: 'enhance', generations: 20, success_rate: 0.9, credits_charged: 40 },
     ]);
-    // Ids and numbers fold to '#': both content-filter failures are one error
+    // Ids and long numbers fold to '#': both content-filter failures are one error; 123 stays
     expect(
       await all(`select provider, failure_source, error, sum(failures)::int n from monitoring.failures_by_provider_error
                        where day between '2026-06-01' and '2026-06-30' group by 1, 2, 3 order by 1, 2, 3`),
     ).toEqual([
       { provider: 'nanobanana', failure_source: 'timeout', error: 'no result after # minutes', n: 1 },
-      { provider: 'wavespeed', failure_source: 'api_error', error: 'bad input #', n: 1 },
+      { provider: 'wavespeed', failure_source: 'api_error', error: 'bad input 123', n: 1 },
       { provider: 'wavespeed', failure_source: 'callback', error: 'content filter job #', n: 2 },
     ]);
     expect(
@@ -805,5 +806,37 @@ describe('monitoring, on the June fixture', () => {
       await db.sql`select has_function_privilege('credits_service', 'monitoring.refresh_rollups(boolean)', 'execute') refresh,
                                          has_function_privilege('credits_analyst', 'public.admin_credit_stats(timestamptz,timestamptz,boolean)', 'execute') stats`;
     expect(grants).toEqual({ refresh: true, stats: true });
+  });
+});
+
+describe('error groups: ids, times and long numbers fold, status codes and short numbers stay', () => {
+  it('groups failures by their message with what tells them apart kept', async () => {
+    const user = randomUUID();
+    await db.sql`select created from ensure_credit_account(${user}, 'pro')`;
+    const messages = [
+      'WaveSpeed answered 502 to POST /api/v3/google/nano-banana/edit',
+      'WaveSpeed answered 429 to POST /api/v3/google/nano-banana/edit',
+      'timeout after 31s (job 8f3a9c21)',
+      'timeout after 45s (job 77c1d2e4)',
+      'task 6b1f1a52-6c1e-4b8e-9d55-0e6c2a1f3b77 failed at 2026-12-07T03:54:28.123Z',
+      'task 0c9d8e7f-1a2b-4c3d-8e9f-a0b1c2d3e4f5 failed at 2026-12-08T11:02:59Z',
+      'image too large: 12582912 bytes (max 10 MB)',
+      'HTTP 400: width must be <= 4096, got 5000',
+    ];
+    for (const message of messages) {
+      const [task] = await db.sql`select task_id from start_generation(${user}, 'enhance', 'error-groups', 'm', 1)`;
+      await db.sql`select outcome from fail_generation(${task!.task_id}, ${message}, 'api_error')`;
+    }
+    const groups = await db.sql`
+      select error, sum(failures)::int n from monitoring_private.failure_rollup_source(now() - interval '1 hour', now() + interval '1 hour')
+       where provider = 'error-groups' group by 1 order by 1`;
+    expect(groups).toEqual([
+      { error: 'HTTP 400: width must be <= #, got #', n: 1 },
+      { error: 'WaveSpeed answered 429 to POST /api/v3/google/nano-banana/edit', n: 1 },
+      { error: 'WaveSpeed answered 502 to POST /api/v3/google/nano-banana/edit', n: 1 },
+      { error: 'image too large: # bytes (max # MB)', n: 1 },
+      { error: 'task # failed at #', n: 2 },
+      { error: 'timeout after #s (job #)', n: 2 },
+    ]);
   });
 });

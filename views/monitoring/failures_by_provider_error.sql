@@ -1,5 +1,6 @@
 -- failures_by_provider_error: failed generations per UTC day, provider, model, source (callback,
--- api_error, timeout, admin) and error (ids and numbers folded to '#').
+-- api_error, timeout, admin) and error (grouped by monitoring_private.error_group: ids, times and
+-- long numbers folded to '#').
 -- Never null: day, provider, model, failure_source, error, failures.
 create or replace view monitoring.failures_by_provider_error as
 select r.day, r.provider, r.model, r.failure_source, r.error, r.failures

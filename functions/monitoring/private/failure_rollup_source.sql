@@ -1,6 +1,6 @@
 -- failure_rollup_source: the definition of monitoring.failure_rollup_daily for the tasks started
--- in [p_from, p_to). Errors are grouped after folding ids and numbers to '#', so that
--- "timeout after 31s (job 8f3a…)" and "timeout after 45s (job 77c1…)" count as one error.
+-- in [p_from, p_to). Errors are grouped by monitoring_private.error_group (ids, times and long
+-- numbers folded to '#'; statuses and short numbers kept).
 create or replace function monitoring_private.failure_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (day date, provider text, model text, failure_source text, error text, failures integer)
 language plpgsql
@@ -17,7 +17,7 @@ begin
   return query execute $q$
       select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'),
              coalesce(t.failure_source, 'unknown'),
-             left(regexp_replace(coalesce(t.error_message, '(no message)'), '[0-9a-fA-F]{8,}(-[0-9a-fA-F]{4,})*|[0-9]+', '#', 'g'), 200),
+             monitoring_private.error_group(t.error_message),
              count(*)::integer
         from public.enhancement_tasks t
        where t.status = 'failed' and t.created_at >= $1 and t.created_at < $2
