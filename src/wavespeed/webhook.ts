@@ -1,9 +1,10 @@
 // The webhook WaveSpeed calls when a prediction finishes, as a Fetch-API handler (Next.js route
 // handlers, Hono, Bun, Deno…) and for Express. In this order, and nothing is written before
-// the first two pass:
-//   1. the signature and timestamp over the raw body (signature.ts): 401 when they fail;
-//   2. the body is a prediction (its `id` and `status`): 400 when it is not;
-//   3. completed / failed → record_provider_result: the task with that prediction id (the signed
+// the first three pass:
+//   1. the body, read up to `maxBodyBytes` (1 MB) and no further, whatever the headers say: 413;
+//   2. the signature and timestamp over the raw body (signature.ts): 401 when they fail;
+//   3. the body is a prediction (its `id` and `status`): 400 when it is not;
+//   4. completed / failed → record_provider_result: the task with that prediction id (the signed
 //      body's `id`, never anything unsigned such as the URL) is completed with its result URL and
 //      cost (the price table's, unless `costOf` finds one in the payload), or failed and refunded;
 //      a result that beats the submission's commit is stored and applied by it;
@@ -12,6 +13,7 @@
 import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
 import { CreditsError } from '../errors.js';
 import { recordProviderResult } from '../generated/client.js';
+import { readAtMost, type ReadableLike, type RequestBody } from '../request-body.js';
 import { parsePrediction, type Prediction } from './api.js';
 import { verifyWebhookSignature, webhookHeaders } from './signature.js';
 
@@ -24,6 +26,11 @@ export interface WebhookConfig {
   costOf?: (prediction: Prediction) => Decimal | number | null | undefined;
   /** Seconds a timestamp may differ from now (default 300). */
   toleranceSeconds?: number;
+  /**
+   * The largest body accepted, in bytes (default maxWebhookBytes, 1 MB): a larger one is answered
+   * 413, its reading stopped at this many bytes, whatever its headers say.
+   */
+  maxBodyBytes?: number;
 }
 
 /** What the handler answered, as its JSON body says. */
@@ -47,20 +54,33 @@ export function providerResult(
   };
 }
 
-/** A prediction is a few kB (more with its input repeated); anything larger than this is refused. */
+/** The default of maxBodyBytes: a prediction is a few kB (more with its input repeated). */
 export const maxWebhookBytes = 1 << 20;
 
-const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
-const tooLarge = () => json(413, { ok: false, code: 'invalid_payload', reason: 'the body is larger than 1 MB' });
+/** The configured cap; a TypeError for one that is not a positive whole number of bytes. */
+function capOf(config: WebhookConfig): number {
+  const cap = config.maxBodyBytes ?? maxWebhookBytes;
+  if (!Number.isSafeInteger(cap) || cap < 1) throw new TypeError(`maxBodyBytes: a positive whole number of bytes, not ${cap}`);
+  return cap;
+}
 
-/** Handles one delivery: its headers and raw body. The core of both handlers. */
+const json = (status: number, body: WebhookOutcome) => Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
+const tooLarge = (cap: number) => json(413, { ok: false, code: 'invalid_payload', reason: `the body is larger than ${cap} bytes` });
+
+/**
+ * Handles one delivery: its headers and raw body. The core of both handlers. The body is the
+ * bytes that arrived, or better the stream they arrive on (a Request's body, a node:http request):
+ * it is then read up to the cap and no further.
+ */
 export async function handleWebhook(
   sql: Sql,
   config: WebhookConfig,
   headers: { get(name: string): string | null },
-  body: Uint8Array,
+  raw: RequestBody,
 ): Promise<Response> {
-  if (body.length > maxWebhookBytes) return tooLarge();
+  const cap = capOf(config);
+  const body = await readAtMost(raw, cap);
+  if (!body) return tooLarge(cap);
   const verified = await verifyWebhookSignature({
     secret: config.secret,
     ...webhookHeaders(headers),
@@ -111,19 +131,26 @@ export async function handleWebhook(
 /** The Fetch-API handler: export it as POST from a route (`export const POST = wavespeedWebhookRoute(sql, { secret })`). */
 export function wavespeedWebhookRoute(sql: Sql, config: WebhookConfig): (request: Request) => Promise<Response> {
   if (!config.secret) throw new TypeError('wavespeedWebhookRoute: secret is required (WAVESPEED_WEBHOOK_SECRET)');
+  const cap = capOf(config);
   return async (request) => {
     if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
-    // Refused before reading when the request says its size; otherwise handleWebhook checks what arrived.
-    if (Number(request.headers.get('content-length') ?? 0) > maxWebhookBytes) return tooLarge();
-    return handleWebhook(sql, config, request.headers, new Uint8Array(await request.arrayBuffer()));
+    // Refused unread when the request says its size; otherwise read up to the cap.
+    if (Number(request.headers.get('content-length') ?? 0) > cap) return tooLarge(cap);
+    return handleWebhook(sql, config, request.headers, request.body ?? new Uint8Array(0));
   };
 }
 
-interface ExpressLikeRequest {
+interface ExpressLikeRequest extends Partial<ReadableLike> {
   method?: string;
   body?: unknown;
   get?(name: string): string | undefined;
   headers?: Record<string, string | string[] | undefined>;
+}
+
+/** The request itself, when no body parser has read it: the handler reads it, up to its cap. */
+function unread(req: ExpressLikeRequest): ReadableLike | undefined {
+  const { on, off, pause } = req;
+  return on && off && pause && req.readableEnded === false ? (req as ReadableLike) : undefined;
 }
 interface ExpressLikeResponse {
   status(code: number): ExpressLikeResponse;
@@ -132,20 +159,23 @@ interface ExpressLikeResponse {
 }
 
 /**
- * The same for Express. It needs the raw body: mount it with express.raw({ type: 'application/json' })
- * (app.post('/webhooks/wavespeed', express.raw({ type: 'application/json' }), handler)). A body
- * another middleware already parsed (express.json()) is not the bytes that were signed: it is
- * refused with a 401 whose reason says to mount express.raw, and nothing is written.
+ * The same for Express. Mount it without a body parser (app.post('/webhooks/wavespeed', handler)):
+ * it reads the raw body itself, up to its cap. Behind express.raw({ type: 'application/json' })
+ * it takes the bytes express.raw read (express.raw's limit first, then its own cap). A
+ * body another middleware already parsed (express.json()) is not the bytes that were signed: it
+ * is refused with a 401 whose reason says so, and nothing is written.
  */
 export function wavespeedWebhookExpress(sql: Sql, config: WebhookConfig) {
   if (!config.secret) throw new TypeError('wavespeedWebhookExpress: secret is required (WAVESPEED_WEBHOOK_SECRET)');
+  capOf(config);
   return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
     try {
       const header = (name: string) => {
         const value = req.get?.(name) ?? req.headers?.[name];
         return (Array.isArray(value) ? value[0] : value) ?? null;
       };
-      const raw = req.body instanceof Uint8Array ? req.body : typeof req.body === 'string' ? new TextEncoder().encode(req.body) : undefined;
+      const raw =
+        req.body instanceof Uint8Array ? req.body : typeof req.body === 'string' ? new TextEncoder().encode(req.body) : unread(req);
       // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
       const response = raw
         ? await handleWebhook(sql, config, { get: header }, raw)
@@ -153,7 +183,7 @@ export function wavespeedWebhookExpress(sql: Sql, config: WebhookConfig) {
             ok: false,
             code: 'invalid_signature',
             reason:
-              "no raw body: it was parsed before this handler, or not read at all (re-serialised JSON is not what was signed): mount express.raw({ type: 'application/json' }) on this route",
+              "no raw body: it was parsed before this handler (re-serialised JSON is not what was signed): mount this route before any body parser, or behind express.raw({ type: 'application/json' })",
           });
       res
         .status(response.status)

@@ -1,6 +1,7 @@
-// The webhook handler in a real Express app: with express.raw({ type: 'application/json' }) it
-// verifies the bytes that were signed; behind express.json() the body arrives parsed, which is
-// not what was signed: 401, with the fix in the reason, and nothing written.
+// The webhook handler in a real Express app: mounted without a body parser it reads the body
+// itself, stopping at its cap; with express.raw({ type: 'application/json' }) it verifies the
+// bytes that were signed; behind express.json() the body arrives parsed, which is not what was
+// signed: 401, with the fix in the reason, and nothing written.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -10,6 +11,7 @@ import { submitGeneration, WaveSpeedApi, wavespeedWebhookExpress } from '../../s
 import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { newAccount } from '../helpers/ledger.js';
+import { streamUntilAnswered } from '../helpers/streaming.js';
 
 let db: TestDatabase;
 let fake: FakeWaveSpeed;
@@ -20,6 +22,7 @@ beforeAll(async () => {
   db = await createTestDatabase({ max: 4 });
   fake = await startFakeWaveSpeed();
   const app = express();
+  app.post('/bare/webhooks/wavespeed', wavespeedWebhookExpress(db.sql, { secret: fake.secret }));
   app.post('/raw/webhooks/wavespeed', express.raw({ type: 'application/json' }), wavespeedWebhookExpress(db.sql, { secret: fake.secret }));
   app.post('/parsed/webhooks/wavespeed', express.json(), wavespeedWebhookExpress(db.sql, { secret: fake.secret }));
   server = await new Promise<Server>((resolve) => {
@@ -34,7 +37,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const submit = (userId: string, mount: 'raw' | 'parsed') =>
+const submit = (userId: string, mount: 'bare' | 'raw' | 'parsed') =>
   submitGeneration(
     db.sql,
     {
@@ -45,6 +48,27 @@ const submit = (userId: string, mount: 'raw' | 'parsed') =>
   );
 
 describe('wavespeedWebhookExpress', () => {
+  it('without a body parser: reads the body itself, verifies and completes the task', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const { taskId, predictionId } = await submit(user, 'bare');
+    await fake.settled();
+    expect(fake.deliveries.find((d) => d.prediction === predictionId)?.status).toBe(200);
+    expect((await client.getGeneration(db.sql, { taskId })).status).toBe('completed');
+  });
+
+  it('without a body parser: stops reading a chunked body at the cap, 413 before 2 MB are sent', async () => {
+    const answer = await streamUntilAnswered(`${base}/bare/webhooks/wavespeed`, {
+      headers: { 'content-type': 'application/json' },
+      limit: 48 << 20,
+      chunkBytes: 64 * 1024,
+      paceBytes: 3 << 20,
+      pauseMs: 2,
+      timeoutMs: 60_000,
+    });
+    expect(answer).toMatchObject({ status: 413, sentAll: false });
+    expect(answer.sentBeforeAnswer).toBeLessThan(2 << 20);
+  });
+
   it('behind express.raw: verifies and completes the task', async () => {
     const user = await newAccount(db.sql, 'pro');
     const { taskId, predictionId } = await submit(user, 'raw');

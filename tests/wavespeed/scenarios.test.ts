@@ -2,14 +2,24 @@
 // on one port, the package's webhook route on another, a real PostgreSQL behind. One scenario
 // per way a submission or a webhook can go: for each, the user's balance, the task's status and
 // failure source, the recorded cost and verify_ledger().
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
-import { SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
+import {
+  handleWebhook,
+  SubmitFailedError,
+  submitGeneration,
+  WaveSpeedApi,
+  wavespeedWebhookRoute,
+  type SubmitConfig,
+} from '../../src/wavespeed/index.js';
 import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
 import { serveFetch } from '../../src/serve-fetch.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
 import { newAccount } from '../helpers/ledger.js';
+import { lazyBody, streamUntilAnswered } from '../helpers/streaming.js';
 
 const model = glueModel;
 let bench: GlueBench;
@@ -268,10 +278,81 @@ describe('webhooks', () => {
 });
 
 describe("the webhook route's limits", () => {
-  it('refuses a body over 1 MB unread (413), and writes nothing', async () => {
+  // A chunked body says no length: the cap holds as the bytes arrive. 48 MB offered, at most.
+  const hostile = { limit: 48 << 20, chunkBytes: 64 * 1024, paceBytes: 3 << 20, pauseMs: 2, timeoutMs: 60_000 };
+
+  it('refuses a body over 1 MB (413), unread when Content-Length says so, and writes nothing', async () => {
     const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
     const big = await route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: 'x'.repeat((1 << 20) + 1) }));
     expect(big.status).toBe(413);
+    const said = lazyBody(48 << 20);
+    const announced = await route(
+      new Request('http://app/webhooks/wavespeed', {
+        method: 'POST',
+        headers: { 'content-length': String(48 << 20) },
+        body: said.stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(announced.status).toBe(413);
+    expect(said.pulled()).toBe(0);
+  });
+
+  it('stops reading a body that says no length at the cap: 413 before 2 MB are read (Fetch route, handleWebhook)', async () => {
+    const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret });
+    const body = lazyBody(48 << 20);
+    const refused = await route(
+      new Request('http://app/webhooks/wavespeed', { method: 'POST', body: body.stream, duplex: 'half' } as RequestInit),
+    );
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ ok: false, code: 'invalid_payload' });
+    expect(body.pulled()).toBeLessThan(2 << 20);
+
+    const direct = lazyBody(48 << 20);
+    const answer = await handleWebhook(db.sql, { secret: fake.secret }, new Headers(), direct.stream);
+    expect(answer.status).toBe(413);
+    expect(direct.pulled()).toBeLessThan(2 << 20);
+  });
+
+  it('over HTTP, chunked: the route served by serveFetch and handleWebhook given a node:http request answer 413 before 2 MB are sent', async () => {
+    const served = await streamUntilAnswered(`${bench.receiver.url}/webhooks/wavespeed`, hostile);
+    expect(served).toMatchObject({ status: 413, sentAll: false });
+    expect(served.sentBeforeAnswer).toBeLessThan(2 << 20);
+
+    // docs/wavespeed.md's plain node:http example: the request itself is the body
+    let readWhenAnswered = 0;
+    const server = createServer(async (req, res) => {
+      const answer = await handleWebhook(
+        db.sql,
+        { secret: fake.secret },
+        { get: (name) => (req.headers[name] as string | undefined) ?? null },
+        req,
+      );
+      readWhenAnswered = req.socket.bytesRead;
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const plain = await streamUntilAnswered(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, hostile);
+      expect(plain).toMatchObject({ status: 413, sentAll: false });
+      expect(plain.sentBeforeAnswer).toBeLessThan(2 << 20);
+      expect(readWhenAnswered).toBeLessThan(2 << 20); // what the server read, headers included
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('takes its cap from maxBodyBytes', async () => {
+    const route = wavespeedWebhookRoute(db.sql, { secret: fake.secret, maxBodyBytes: 1000 });
+    const post = (bytes: number) => route(new Request('http://app/webhooks/wavespeed', { method: 'POST', body: 'x'.repeat(bytes) }));
+    expect((await post(1000)).status).toBe(401); // read, then refused for its signature
+    const over = await post(1001);
+    expect(over.status).toBe(413);
+    expect((await over.json()).reason).toMatch(/1000 bytes/);
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN]) {
+      expect(() => wavespeedWebhookRoute(db.sql, { secret: fake.secret, maxBodyBytes }), String(maxBodyBytes)).toThrow(TypeError);
+    }
   });
 
   it('a retry of a task completed by other means posts nothing', async () => {
