@@ -8,9 +8,10 @@
 //   `npx credits migrate up` migrates a database from the installed files, whose dashboard
 //   route serves the page and whose WaveSpeed subpaths import alone.
 // In both, tests/package-app/every-function.ts, which calls every function of the generated
-// client, compiles under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes (the
-// package's own .d.ts files checked too, in the tarball's app) and runs against a database: the
-// two majors return the same values. The embedded server stays out of the app's dependencies.
+// client, compiles under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes (with
+// Node's module resolution in the tarball's app, the package's own .d.ts files checked too; with a
+// bundler's in the other) and runs against a database: the two majors return the same values.
+// The embedded server stays out of the app's dependencies.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -143,17 +144,18 @@ describe('an application calling every generated function, on postgres 3.4 and 4
   const outputs: Partial<Record<keyof typeof apps, { returned: Record<string, unknown>; checks: Record<string, unknown> }>> = {};
 
   it('compiles under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes with either driver', async () => {
-    // The package's .d.ts files are checked once, in the tarball's app (skipLibCheck costs 6 s of CPU a run).
-    const compile = async (app: string, skipLibCheck: boolean) => {
+    // Node's resolution in one app, a bundler's (Next.js, Vite) in the other; the package's .d.ts
+    // files are checked once, in the tarball's app (checking the libraries costs 6 s of CPU a run).
+    const node = { module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false };
+    const bundler = { module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true };
+    const compile = async (app: string, resolution: typeof node) => {
       await copyFile(path.join(packageRoot, 'tests/package-app/every-function.ts'), path.join(app, 'every-function.ts'));
       const compilerOptions = {
         strict: true,
         noUncheckedIndexedAccess: true,
         exactOptionalPropertyTypes: true,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
+        ...resolution,
         target: 'ES2022',
-        skipLibCheck,
         types: ['node'],
         outDir: 'out',
       };
@@ -164,7 +166,7 @@ describe('an application calling every generated function, on postgres 3.4 and 4
         (error: { stdout: string }) => error.stdout,
       );
     };
-    expect(await Promise.all([compile(apps.v3, true), compile(apps.v4, false)])).toEqual(['', '']);
+    expect(await Promise.all([compile(apps.v3, bundler), compile(apps.v4, node)])).toEqual(['', '']);
   });
 
   it('runs against a database it migrates, the two majors returning the same values', async () => {
