@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
 import { cliPath, runCli, tsx } from './helpers/cli.js';
@@ -274,8 +275,15 @@ describe('output shapes', () => {
     const missing = await runCli(['promote', userId, '25', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--valid-for is required');
+    // --valid-for is read by PostgreSQL, as the typed client's validFor: the database says what it refuses, naming the option
     const tooLong = await runCli(['promote', userId, '25', '--valid-for', '400d', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
-    expect(tooLong.code).toBe(2);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/credits: --valid-for must be between .*\(CR003\)/);
+    const unreadable = await runCli(['promote', userId, '25', '--valid-for', '1 mnth', '--reason', 'x', '--key', 'k'], {
+      DATABASE_URL: db.url,
+    });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('credits: --valid-for: invalid input syntax for type interval');
 
     await db.sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second' where user_id = ${userId}::uuid`;
     const expired = await runCli(['expire-promotions', '--json'], { DATABASE_URL: db.url });
@@ -285,6 +293,23 @@ describe('output shapes', () => {
     expect(await db.sql`select credits::int, promotional_credits::int from user_credits where user_id = ${userId}::uuid`).toEqual([
       { credits: 10, promotional_credits: 0 },
     ]);
+  });
+
+  it("takes --valid-for as PostgreSQL reads an interval: '1 month', '2 weeks', as the typed client does", async () => {
+    const userId = '55555555-5555-4555-8555-555555555555';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;
+    const grant = async (validFor: string, key: string) => {
+      const result = await runCli(['promote', userId, '5', '--valid-for', validFor, '--reason', 'promo', '--key', key, '--json'], {
+        DATABASE_URL: db.url,
+      });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      return (Date.parse(JSON.parse(result.stdout).expires_at) - Date.now()) / 86_400_000;
+    };
+    const month = await grant('1 month', 'month');
+    expect(month).toBeGreaterThan(27);
+    expect(month).toBeLessThan(32);
+    expect(await grant('2 weeks', 'weeks')).toBeCloseTo(14, 1);
+    expect(await grant('12 hours', 'hours')).toBeCloseTo(0.5, 1);
   });
 
   it("pages through a history and prints a month's statement", async () => {
@@ -312,6 +337,62 @@ describe('output shapes', () => {
       closing_balance: 106,
       transactions: 4,
     });
+  });
+
+  it('prints history lines within 100 columns, the description last and cut; --json keeps every column', async () => {
+    const userId = '66666666-6666-4666-8666-666666666666';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
+    const reason = `goodwill after the outage of the image provider on the first of the month, ticket ${'x'.repeat(150)}`;
+    await db.sql`select grant_credits(${userId}::uuid, 1000000, ${reason}, 'big-goodwill')`;
+    const text = await runCli(['history', userId], { DATABASE_URL: db.url });
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^created_at +type +amount +balance +description$/);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines[2]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +purchase +1000000 +1000100 +goodwill after the outage.*…$/);
+    const json = JSON.parse((await runCli(['history', userId, '--json'], { DATABASE_URL: db.url })).stdout) as Record<string, unknown>[];
+    expect(Object.keys(json[0]!).sort()).toEqual(
+      [
+        'amount',
+        'balance_after',
+        'created_at',
+        'description',
+        'id',
+        'monthly_amount',
+        'origin',
+        'period_start',
+        'promotional_amount',
+        'task_id',
+        'type',
+      ].sort(),
+    );
+    expect(json[0]!.description).toBe(reason);
+  });
+
+  it("prints a statement's figures in the order of its sum: promoted with the other amounts, not after transactions", async () => {
+    const userId = '77777777-7777-4777-8777-777777777777';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
+    const text = await runCli(['statement', userId], { DATABASE_URL: db.url });
+    expect(text.code).toBe(0);
+    const keys = text.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split(/ +/)[0]);
+    expect(keys).toEqual([
+      'user_id',
+      'period_start',
+      'period_end',
+      'opening_balance',
+      'allocated',
+      'purchased',
+      'promoted',
+      'used',
+      'refunded',
+      'expired',
+      'adjusted',
+      'closing_balance',
+      'transactions',
+    ]);
   });
 
   it('gives dashboard --json figures the shapes admin_credit_stats gives them', async () => {
@@ -349,6 +430,74 @@ describe('output shapes', () => {
       cost_usd: expect.stringMatching(/^0\.039/),
     });
     expect(stats.totals.provider_cost_usd).toBe('15.600000');
+  });
+
+  it('writes the keys docs/cli.md documents, and only those (sweep, allocate, expire-promotions)', async () => {
+    const shapes = readFileSync(path.join(packageRoot, 'docs/cli.md'), 'utf8');
+    const documented = (command: string) => {
+      const line = new RegExp(`^${command} +(\\{.*\\})$`, 'm').exec(shapes)?.[1];
+      expect(line, `docs/cli.md documents ${command} --json`).toBeDefined();
+      return [...line!.replace(/"[^"]*"/g, '').matchAll(/(\w+)\s*(?=[:,}])/g)].map((m) => m[1]).sort();
+    };
+    for (const command of ['sweep', 'allocate', 'expire-promotions']) {
+      const result = await runCli([command, '--json'], { DATABASE_URL: db.url });
+      expect(Object.keys(JSON.parse(result.stdout)).sort(), command).toEqual(documented(command));
+    }
+    expect(documented('sweep')).toEqual(expect.arrayContaining(['submitted', 'neverSubmitted']));
+  });
+
+  it("checks each command's --limit against the range its SQL function accepts: its maximum passes, one more is CR003", async () => {
+    const { limits, maxPromotionalCredits } = await import('../src/cli/spec.js');
+    type Tx = postgres.TransactionSql;
+    const calls: Record<keyof typeof limits, (tx: Tx, n: number) => Promise<unknown>> = {
+      sweep: (tx, n) => tx`select count(*) from expire_stale_generations(p_limit => ${n})`,
+      reconcile: (tx, n) => tx`select count(*) from claim_generations_to_reconcile(p_provider => 'none', p_limit => ${n})`,
+      history: (tx, n) => tx`select count(*) from credit_history(p_user_id => gen_random_uuid(), p_limit => ${n})`,
+      'expire-promotions': (tx, n) => tx`select * from expire_promotional_credits(p_limit => ${n})`,
+    };
+    const promote = async (tx: Tx, n: number) => {
+      const user = crypto.randomUUID();
+      await tx`select ensure_credit_account(${user}::uuid, 'free')`;
+      return tx`select * from grant_promotional_credits(${user}::uuid, ${n}, '1 day', 'range check', 'range')`;
+    };
+    const outcome = (call: (tx: Tx) => Promise<unknown>) =>
+      db.sql
+        .begin(async (tx) => {
+          await call(tx);
+          throw new Error('rolled back');
+        })
+        .catch((e: { code?: string; message: string }) => e.code ?? e.message);
+    for (const [command, { max }] of Object.entries(limits) as [keyof typeof limits, { max: number }][]) {
+      expect(await outcome((tx) => calls[command](tx, max)), `${command} --limit ${max}`).toBe('rolled back');
+      expect(await outcome((tx) => calls[command](tx, max + 1)), `${command} --limit ${max + 1}`).toBe('CR003');
+    }
+    expect(await outcome((tx) => promote(tx, maxPromotionalCredits))).toBe('rolled back');
+    expect(await outcome((tx) => promote(tx, maxPromotionalCredits + 1))).toBe('CR003');
+  });
+
+  it('says what migrate up did in one line; --verbose lists each migration, file and privilege statement', async () => {
+    const empty = await createTestDatabase({ empty: true, max: 1 });
+    try {
+      const up = await runCli(['migrate', 'up', '2'], { DATABASE_URL: empty.url });
+      expect(up).toMatchObject({ code: 0, stderr: '' });
+      // privilege statements where the cluster has Supabase's service_role (it is granted what credits_service holds)
+      expect(up.stdout).toMatch(
+        /^ran 2 migrations \(0001_legacy_baseline to 0002_credits_ledger\); functions and views left as they are until the latest migration has run(; \d+ privilege statements?)? \(--verbose lists them\)\n$/,
+      );
+      const rest = await runCli(['migrate', 'up'], { DATABASE_URL: empty.url });
+      expect(rest.code).toBe(0);
+      expect(rest.stdout.trimEnd().split('\n')).toHaveLength(1);
+      expect(rest.stdout).toMatch(/^ran \d+ migrations \(0003_archive_platform_pools to \d{4}_\w+\); applied \d+ functions and views/);
+      expect(rest.stdout).not.toMatch(/^(grant|revoke) /m);
+      expect((await runCli(['migrate', 'up'], { DATABASE_URL: empty.url })).stdout).toBe('up to date\n');
+      await runCli(['migrate', 'down'], { DATABASE_URL: empty.url });
+      const verbose = await runCli(['migrate', 'up', '--verbose'], { DATABASE_URL: empty.url });
+      expect(verbose.stdout).toMatch(/^migrated up: \d{4}_\w+$/m);
+      expect(verbose.stdout).toMatch(/^applied: functions\/ledger\/start_generation\.sql$/m);
+      expect(verbose.stdout.trimEnd().split('\n').at(-1)).toMatch(/^ran 1 migration \(\d{4}_\w+\); applied \d+ functions and views/);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('writes credit sums in --json as numbers (sweep, allocate)', async () => {

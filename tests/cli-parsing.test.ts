@@ -70,3 +70,82 @@ describe('help texts', () => {
     for (const spec of commands) expect(commandHelp(spec), spec.name).not.toMatch(/\$\{/);
   });
 });
+
+describe('each command its own options (issue 22)', () => {
+  const env = { DATABASE_URL: 'postgres://operator@127.0.0.1:5432/ledger' };
+  const user = '44444444-4444-4444-8444-444444444444';
+  const parse = async (...argv: string[]) => (await import('../src/cli/parse.js')).parseCommandLine(argv, env);
+  const usageError = async (...argv: string[]) => {
+    const error = await parse(...argv).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as UsageError).message;
+  };
+  const help = async (name: string) => {
+    const { commands } = await import('../src/cli/registry.js');
+    const { commandHelp } = await import('../src/cli/help.js');
+    return commandHelp(commands.find((c) => c.name === name)!);
+  };
+
+  it.each(['1 month', '30 days', '2 weeks', '12 hours', '7d', '1 year', 'P1M', '1 mon 2 days'])(
+    'promote takes --valid-for %j as PostgreSQL reads an interval (the typed client passes it on too)',
+    async (validFor) => {
+      const parsed = await parse('promote', user, '5', '--valid-for', validFor, '--reason', 'launch', '--key', 'k1');
+      expect(parsed).toMatchObject({ kind: 'run', flags: { validFor } });
+    },
+  );
+
+  it('refuses a blank --valid-for before connecting', async () => {
+    expect(await usageError('promote', user, '5', '--valid-for', '  ', '--reason', 'launch', '--key', 'k1')).toContain('--valid-for');
+  });
+
+  it('shows required options without brackets and optional ones with, in the usage line', async () => {
+    const { commands } = await import('../src/cli/registry.js');
+    const { synopsis } = await import('../src/cli/spec.js');
+    const usage = (name: string) => synopsis(commands.find((c) => c.name === name)!);
+    expect(usage('tier')).toBe('tier <user-id> <tier> --key KEY');
+    expect(usage('promote')).toBe('promote <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY');
+    expect(usage('history')).toBe('history <user-id> [--limit N] [--before ID]');
+    expect(usage('sweep')).toBe('sweep [--older-than INTERVAL] [--limit N]');
+    expect(await usageError('tier', user, 'pro')).toBe('--key is required');
+  });
+
+  it.each([
+    ['history', 1000],
+    ['sweep', 100_000],
+    ['reconcile', 10_000],
+    ['expire-promotions', 100_000],
+  ])('%s --limit quotes its own range, 1 to %d', async (command, max) => {
+    const argv = command === 'history' ? [command, user] : [command];
+    const env2 = { ...env, WAVESPEED_API_KEY: 'k' };
+    const { parseCommandLine } = await import('../src/cli/parse.js');
+    const refused = (limit: string) => {
+      try {
+        parseCommandLine([...argv, '--limit', limit], env2);
+      } catch (e) {
+        return (e as UsageError).message;
+      }
+      return undefined;
+    };
+    expect(refused('0')).toBe(`--limit takes a whole number from 1 to ${max}, got "0"`);
+    expect(refused(String(max + 1))).toContain(`from 1 to ${max}`);
+    expect(refused(String(max))).toBeUndefined();
+    expect(await help(command)).toContain(`1-${max}`);
+  });
+
+  it("describes in a command's help only that command's options", async () => {
+    const { commands } = await import('../src/cli/registry.js');
+    const sweep = await help('sweep');
+    const options = sweep.slice(sweep.indexOf('Options:'), sweep.indexOf('Common options:'));
+    expect(options).toMatch(/--limit N +tasks per batch, 1-100000 \(default 1000\)/);
+    expect(options).toMatch(/--older-than INTERVAL .*default '30 minutes'/);
+    for (const spec of commands) {
+      const text = await help(spec.name);
+      const own = text.slice(text.indexOf('Options:'), text.indexOf('Common options:'));
+      for (const other of commands.filter((c) => c !== spec && !c.name.includes(' ')))
+        expect(own, `${spec.name}'s options mention ${other.name}`).not.toMatch(new RegExp(`\\b${other.name}[:)]`));
+    }
+  });
+});

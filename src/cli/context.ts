@@ -10,6 +10,8 @@ export interface Flags {
   json: boolean;
   apply: boolean;
   refresh: boolean;
+  /** migrate up: every statement as it runs, not only the summary. */
+  verbose?: boolean;
   /** dashboard --serve and where: host, port, and the token every request must carry. */
   serve?: boolean;
   host?: string;

@@ -1,7 +1,11 @@
 // Plain-text tables for the terminal: a header, aligned columns, numbers to the right.
 const utcTimestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
 
-export function formatTable(rows: Record<string, unknown>[]): string {
+/**
+ * Rows as aligned columns. With maxWidth, the last column (put the long text there) is cut with
+ * "…" so that every line fits, keeping at least 20 of its characters.
+ */
+export function formatTable(rows: Record<string, unknown>[], options: { maxWidth?: number } = {}): string {
   if (rows.length === 0) return '(none)';
   const columns = Object.keys(rows[0]!);
   // A timestamp (the typed client's UTC ISO string, or a Date from plain SQL) to the second.
@@ -15,6 +19,17 @@ export function formatTable(rows: Record<string, unknown>[]): string {
           : String(v);
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || /^-?\d+(\.\d+)?%?$/.test(cell(r[c]))));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  if (options.maxWidth !== undefined) {
+    const last = columns.length - 1;
+    const room = Math.max(20, options.maxWidth - widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0));
+    if (widths[last]! > room) {
+      const cut = (text: string) => (text.length > room ? `${text.slice(0, room - 1)}…` : text);
+      return formatTable(
+        rows.map((r) => ({ ...r, [columns[last]!]: cut(cell(r[columns[last]!])) })),
+        {},
+      );
+    }
+  }
   const line = (values: string[]) =>
     values
       .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))

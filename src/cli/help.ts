@@ -4,14 +4,26 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { commands } from './registry.js';
-import { commonOptions, optionCatalog, synopsis, type CommandSpec, type OptionName, type OptionSpec } from './spec.js';
+import {
+  commonOptions,
+  optionCatalog,
+  optionUses,
+  synopsis,
+  type CommandSpec,
+  type OptionName,
+  type OptionSpec,
+  type OptionUse,
+} from './spec.js';
+
+const named = (names: OptionName[]): OptionUse[] => names.map((name) => ({ name }));
 
 const exitCodes = 'Exit codes: 0 done, 1 refused, failed or not reachable, 2 usage error (nothing was run).';
 
-function optionLines(names: OptionName[]): string {
-  const rows = names.map((name) => {
-    const o: OptionSpec = optionCatalog[name];
-    return [`${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const;
+function optionLines(uses: OptionUse[]): string {
+  const rows = uses.map((use) => {
+    const o: OptionSpec = optionCatalog[use.name];
+    const help = `${use.required ? 'required: ' : ''}${use.help ?? o.help}`;
+    return [`${o.short ? `-${o.short}, ` : ''}--${use.name}${o.value ? ` ${o.value}` : ''}`, help] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
@@ -32,7 +44,7 @@ Commands:
 ${commandLines(commands)}
 
 Common options (every command):
-${optionLines([...commonOptions, 'version'])}
+${optionLines(named([...commonOptions, 'version']))}
 
 Run \`credits help <command>\` (or \`credits <command> --help\`) for a command's options.
 ${exitCodes}
@@ -55,9 +67,9 @@ export function commandHelp(spec: CommandSpec): string {
   return `Usage: credits ${synopsis(spec)} [common options]
 
 ${spec.description}
-${spec.options.length ? `\nOptions:\n${optionLines(spec.options)}\n` : ''}
+${spec.options.length ? `\nOptions:\n${optionLines(optionUses(spec))}\n` : ''}
 Common options:
-${optionLines(commonOptions)}
+${optionLines(named(commonOptions))}
 
 ${exitCodes}
 `;

@@ -4,6 +4,7 @@ import { migrationStatus } from '../migrate/index.js';
 import * as client from '../generated/client.js';
 import type { CommandContext } from './context.js';
 import { formatRecord, formatTable } from './format.js';
+import { limits } from './spec.js';
 
 /** `credits status`: connection, migrations, pending definitions, ledger soundness. Exit 1 when something needs doing. */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
@@ -65,7 +66,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
 export async function sweepCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   const olderThan = ctx.flags.olderThan ?? '30 minutes';
-  const limit = ctx.flags.limit ?? 1000;
+  const limit = ctx.flags.limit ?? limits.sweep.default;
   try {
     let tasks = 0;
     let submitted = 0;
@@ -128,15 +129,24 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `credits balance <user-id>`: one line per figure. */
+/** A history line: what a person reads, within 100 columns (--json keeps every column). */
+const historyLine = (r: client.CreditHistoryResult) => ({
+  created_at: r.created_at,
+  type: r.type,
+  amount: r.amount,
+  balance: r.balance_after,
+  description: r.description,
+});
+
+/** `credits history <user-id>`: a page of the ledger, newest first, and the command for the next one. */
 export async function historyCommand(ctx: CommandContext): Promise<number> {
   const userId = ctx.args[0]!;
-  const limit = ctx.flags.limit ?? 50;
+  const limit = ctx.flags.limit ?? limits.history.default;
   const sql = ctx.connect();
   try {
     const rows = await client.creditHistory(sql, { userId, limit, ...(ctx.flags.before ? { before: ctx.flags.before } : {}) });
     ctx.print(rows, () => {
-      console.log(rows.length ? formatTable(rows.map((r) => ({ ...r }))) : 'no ledger rows');
+      console.log(rows.length ? formatTable(rows.map(historyLine), { maxWidth: 100 }) : 'no ledger rows');
       if (rows.length === limit) console.log(`next page: credits history ${userId} --limit ${limit} --before ${rows.at(-1)!.id}`);
     });
     return 0;
@@ -145,11 +155,40 @@ export async function historyCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
+/**
+ * A statement's figures in the order of its sum (closing = opening + allocated + purchased +
+ * promoted - used + refunded - expired + adjusted), not the SQL type's, where promoted came last
+ * (0023 added it); a column added later follows them.
+ */
+const statementOrder = [
+  'period_start',
+  'period_end',
+  'opening_balance',
+  'allocated',
+  'purchased',
+  'promoted',
+  'used',
+  'refunded',
+  'expired',
+  'adjusted',
+  'closing_balance',
+  'transactions',
+];
+
+function inStatementOrder(statement: client.CreditStatementResult): Record<string, unknown> {
+  const entries = Object.entries(statement);
+  const rank = (key: string) => (statementOrder.includes(key) ? statementOrder.indexOf(key) : statementOrder.length);
+  return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b)));
+}
+
+/** `credits statement <user-id>`: a month's figures, one per line. */
 export async function statementCommand(ctx: CommandContext): Promise<number> {
   const userId = ctx.args[0]!;
   const sql = ctx.connect();
   try {
-    const statement = await client.creditStatement(sql, { userId, ...(ctx.flags.period ? { periodStart: ctx.flags.period } : {}) });
+    const statement = inStatementOrder(
+      await client.creditStatement(sql, { userId, ...(ctx.flags.period ? { periodStart: ctx.flags.period } : {}) }),
+    );
     ctx.print(statement, () => console.log(formatRecord({ user_id: userId, ...statement })));
     return 0;
   } finally {
@@ -193,7 +232,7 @@ export async function expirePromotionsCommand(ctx: CommandContext): Promise<numb
   try {
     const total = { lots: 0, accounts: 0, creditsExpired: 0 };
     for (;;) {
-      const run = await client.expirePromotionalCredits(sql, { limit: ctx.flags.limit ?? 1000 });
+      const run = await client.expirePromotionalCredits(sql, { limit: ctx.flags.limit ?? limits['expire-promotions'].default });
       if (!run.lots) break;
       total.lots += run.lots;
       total.accounts += run.accounts;

@@ -1,13 +1,40 @@
 // `credits migrate up|down|status|adopt`: the deploy, through src/migrate (node-pg-migrate's own
 // connections, opened once a connection with the timeout has shown the server answers).
 import { adoptBaseline, migrateDown, migrateUp, migrationStatus } from '../migrate/index.js';
+import type { DefinitionPlan } from '../migrate/definitions.js';
 import type { CommandContext } from './context.js';
 
 const count = (ctx: CommandContext) => (ctx.args[0] === undefined ? undefined : Number(ctx.args[0]));
 const log = (ctx: CommandContext) => (ctx.flags.json ? undefined : (line: string) => console.log(line));
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What migrate up did, in one line: migrations run, functions and views applied, privilege statements. */
+export function upSummary(result: { migrations: string[]; definitions: DefinitionPlan | null }, privilegeStatements: number): string {
+  const m = result.migrations;
+  const d = result.definitions;
+  const parts = [
+    ...(m.length ? [`ran ${plural(m.length, 'migration', 'migrations')} (${m.length === 1 ? m[0] : `${m[0]} to ${m.at(-1)}`})`] : []),
+    ...(d === null
+      ? ['functions and views left as they are until the latest migration has run']
+      : [
+          ...(d.changed.length ? [`applied ${plural(d.changed.length, 'function or view', 'functions and views')}`] : []),
+          ...(d.removed.length ? [`dropped ${plural(d.removed.length, 'function or view', 'functions and views')}`] : []),
+        ]),
+    ...(privilegeStatements ? [plural(privilegeStatements, 'privilege statement', 'privilege statements')] : []),
+  ];
+  return parts.length ? parts.join('; ') : 'up to date';
+}
+
 export async function migrateUpCommand(ctx: CommandContext): Promise<number> {
-  const result = await migrateUp({ databaseUrl: await ctx.reachableDatabaseUrl(), count: count(ctx), log: log(ctx) });
+  // Each line the deploy logs is printed with --verbose only; the summary counts its privilege
+  // statements (src/migrate/privileges.ts: the grants and revokes it ran).
+  let privilegeStatements = 0;
+  const detail = (line: string) => {
+    if (/^(grant|revoke) /.test(line)) privilegeStatements++;
+    if (ctx.flags.verbose && !ctx.flags.json) console.log(line);
+  };
+  const result = await migrateUp({ databaseUrl: await ctx.reachableDatabaseUrl(), count: count(ctx), log: detail });
   const d = result.definitions;
   // Names and hashes, never the definitions' SQL text.
   const report = {
@@ -18,7 +45,10 @@ export async function migrateUpCommand(ctx: CommandContext): Promise<number> {
       unchanged: d.unchanged.length,
     },
   };
-  ctx.print(report, () => console.log(result.migrations.length === 0 && !d?.changed.length && !d?.removed.length ? 'up to date' : 'done'));
+  ctx.print(report, () => {
+    const summary = upSummary(result, privilegeStatements);
+    console.log(ctx.flags.verbose || summary === 'up to date' ? summary : `${summary} (--verbose lists them)`);
+  });
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Flags } from './context.js';
 import { commandHelp, globalUsage, groupHelp } from './help.js';
 import { commands } from './registry.js';
-import { commonOptions, optionCatalog, type CommandSpec, type OptionName, type OptionSpec } from './spec.js';
+import { commonOptions, optionCatalog, optionUses, type CommandSpec, type OptionSpec, type OptionUse } from './spec.js';
 import { UsageError } from './usage-error.js';
 import { connectTimeout, databaseUrl } from './validate.js';
 
@@ -62,19 +62,22 @@ type OptionToken = { name: string; rawName: string; value?: string };
 /** The command's options (only those it takes), the environment's defaults, then its arguments. */
 function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[], env: NodeJS.ProcessEnv): { args: string[]; flags: Flags } {
   const flags: Flags = { databaseUrl: '', connectTimeout: defaultConnectTimeout, json: false, apply: false, refresh: false };
-  const allowed = new Set<string>([...commonOptions, ...spec.options]);
+  const uses = new Map<string, OptionUse>([...commonOptions.map((name) => ({ name })), ...optionUses(spec)].map((u) => [u.name, u]));
   for (const t of options) {
-    const option: OptionSpec | undefined = allowed.has(t.name) ? optionCatalog[t.name as OptionName] : undefined;
-    if (!option) throw new UsageError(`${spec.name} does not take ${t.rawName}`, spec.name);
+    const use = uses.get(t.name);
+    if (!use) throw new UsageError(`${spec.name} does not take ${t.rawName}`, spec.name);
+    const option: OptionSpec = optionCatalog[use.name];
     if (option.type === 'boolean') {
       if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`, spec.name);
-      if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh' || t.name === 'serve') flags[t.name] = true;
+      if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh' || t.name === 'serve' || t.name === 'verbose')
+        flags[t.name] = true;
     } else {
       if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value`, spec.name);
-      option.set!(flags, t.value, t.rawName);
+      option.set!(flags, t.value, t.rawName, use);
     }
   }
   const explicit = (name: string) => options.some((t) => t.name === name);
+  for (const use of uses.values()) if (use.required && !explicit(use.name)) throw new UsageError(`--${use.name} is required`, spec.name);
   if (!explicit('database-url')) {
     if (!env.DATABASE_URL) throw new UsageError('no database: set DATABASE_URL or pass --database-url URL', spec.name);
     flags.databaseUrl = databaseUrl(env.DATABASE_URL, 'DATABASE_URL');

@@ -15,7 +15,7 @@ import {
 import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateUpCommand } from './migrate-commands.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
-import type { ArgumentSpec, CommandSpec } from './spec.js';
+import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
 import { dashboardToken, positiveInteger, uuid } from './validate.js';
@@ -39,7 +39,10 @@ export const commands: CommandSpec[] = [
     summary: 'fail and refund generations stuck longer than --older-than (default 30 minutes)',
     description: `Calls expire_stale_generations in batches of --limit until fewer come back: every task\nin flight (pending or processing) for longer than --older-than is failed and refunded.\n\nINTERVAL: ${intervalSyntax}.\nExamples: '45 minutes', '1 hour 30 minutes', 90s, 1.5h, 00:45:00.`,
     arguments: [],
-    options: ['older-than', 'limit'],
+    options: [
+      { name: 'older-than', help: "fail and refund the tasks in flight for longer than this (default '30 minutes'), 1 second to a year" },
+      limitOption('sweep'),
+    ],
     run: sweepCommand,
   },
   {
@@ -47,13 +50,22 @@ export const commands: CommandSpec[] = [
     summary: 'ask WaveSpeed about submitted generations in flight for over --older-than (default 2 minutes) and settle them',
     description: `For each task submitted to WaveSpeed (it has a prediction id) and unchanged for longer than\n--older-than, asks the provider for the result: completed → completed with its cost,\nfailed → failed and refunded, still processing → left alone until --hard-limit, then\nexpired and refunded. At most --limit tasks per run, --concurrency requests at once; two runs\nat once ask about different tasks. Reads WAVESPEED_API_KEY (and WAVESPEED_BASE_URL, default\nhttps://api.wavespeed.ai). Run it every minute, from cron or a worker (it calls the provider over\nHTTP: not from pg_cron); schedule credits sweep with a longer --older-than as the backstop.\nExit 1 when some task could not be settled (the provider could not be asked, or its\nanswer recorded): it is leased for --lease, then asked again.\n\nINTERVAL: ${intervalSyntax}.`,
     arguments: [],
-    options: ['older-than', 'hard-limit', 'limit', 'concurrency', 'lease', 'provider'],
+    options: [
+      {
+        name: 'older-than',
+        help: "ask about the tasks submitted and unchanged for longer than this (default '2 minutes'), 1 second to a year",
+      },
+      'hard-limit',
+      limitOption('reconcile'),
+      'concurrency',
+      'lease',
+      'provider',
+    ],
     check: (flags, env) => {
       if (!env.WAVESPEED_API_KEY) throw new UsageError('no provider key: set WAVESPEED_API_KEY', 'reconcile');
       flags.wavespeed = { apiKey: env.WAVESPEED_API_KEY, ...(env.WAVESPEED_BASE_URL ? { baseUrl: env.WAVESPEED_BASE_URL } : {}) };
       if ((flags.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds) <= (flags.olderThanSeconds ?? reconcileDefaults.olderThanSeconds))
         throw new UsageError('--hard-limit must be longer than --older-than', 'reconcile');
-      if ((flags.limit ?? 500) > 10_000) throw new UsageError('--limit is at most 10000 tasks per reconcile run', 'reconcile');
     },
     run: reconcileCommand,
   },
@@ -63,7 +75,7 @@ export const commands: CommandSpec[] = [
     description:
       "Calls allocate_monthly_credits: expires unused monthly credits and grants each tier's\nallowance. Idempotent per account and period; periods only move forward.",
     arguments: [],
-    options: ['period'],
+    options: [{ name: 'period', help: 'the month to start, its first day (default: this month, UTC)' }],
     run: allocateCommand,
   },
   {
@@ -78,55 +90,49 @@ export const commands: CommandSpec[] = [
     name: 'history',
     summary: "an account's ledger rows, newest first, a page at a time (--limit, --before)",
     description:
-      "Prints credit_history for the user: --limit rows (default 50, at most 1000), newest first,\nthen the option that prints the next page (--before the last row's id).",
+      "Prints credit_history for the user: --limit rows, newest first, one line each (when, type,\namount, balance after, description; --json gives every column: ids, buckets, period, task,\norigin), then the command that prints the next page (--before the last row's id).",
     arguments: [{ name: 'user-id', required: true, check: uuid }],
-    options: ['limit', 'before'],
-    check: (flags) => {
-      if ((flags.limit ?? 50) > 1000) throw new UsageError('--limit is at most 1000 rows per page', 'history');
-    },
+    options: [limitOption('history'), 'before'],
     run: historyCommand,
   },
   {
     name: 'statement',
-    summary: "an account's month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing",
+    summary: "an account's month: opening balance, allocated, purchased, promoted, used, refunded, expired, adjusted, closing",
     description:
-      'Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased - used +\nrefunded - expired + adjusted.',
+      'Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased + promoted -\nused + refunded - expired + adjusted.',
     arguments: [{ name: 'user-id', required: true, check: uuid }],
-    options: ['period'],
+    options: [{ name: 'period', help: 'the month to report, its first day (default: this month, UTC)' }],
     run: statementCommand,
   },
   {
     name: 'tier',
-    summary: "change an account's plan (--key required): an upgrade now (topped up for this month), a downgrade next month",
+    summary: "change an account's plan: an upgrade now (topped up for this month), a downgrade next month",
     description:
       "Calls change_tier: an upgrade applies now and grants the difference of the monthly\nallowances for this month; a downgrade applies when the account's next month starts\n(pending_tier meanwhile). --key is required: the same key again changes nothing.\nExit 1 when refused (CR002 no account, CR003 unknown tier, CR006 key reused for another tier).",
     arguments: [
       { name: 'user-id', required: true, check: uuid },
       { name: 'tier', required: true, check: (t) => t },
     ],
-    options: ['key'],
-    check: (flags) => {
-      if (flags.key === undefined) throw new UsageError('--key is required (the same key again changes nothing)', 'tier');
-    },
+    options: [{ name: 'key', required: true }],
     run: tierCommand,
   },
   {
     name: 'promote',
-    summary: 'grant promotional credits that expire after --valid-for (--reason and --key required)',
-    description: `Calls grant_promotional_credits: CREDITS credits (1 to 100,000,000) spent before any other,\nuntil --valid-for has passed; then what is left expires (credits expire-promotions). --key is\nrequired: the same key again grants nothing. Exit 1 when refused (CR002 no account, CR006 key\nreused for another grant).\n\nINTERVAL: ${intervalSyntax}.`,
+    summary: 'grant promotional credits that expire after --valid-for',
+    description: `Calls grant_promotional_credits: <credits> credits (1 to ${maxPromotionalCredits.toLocaleString('en-US')}) spent before any other,\nuntil --valid-for has passed; then what is left expires (credits expire-promotions). The same\n--key again grants nothing. Exit 1 when refused (CR002 no account; CR003 an interval\nPostgreSQL cannot read, or an expiry less than 1 minute or more than 366 days ahead; CR006 key\nreused for another grant).\n\nINTERVAL: what PostgreSQL reads as an interval, passed on as written: '7 days', '1 month',\n'2 weeks', '12 hours', '1 month 15 days', 'P1M' (ISO 8601).`,
     arguments: [
       { name: 'user-id', required: true, check: uuid },
-      { name: 'credits', required: true, check: (t, n) => String(positiveInteger(t, n, 100_000_000)) },
+      { name: 'credits', required: true, check: (t, n) => String(positiveInteger(t, n, maxPromotionalCredits)) },
     ],
-    options: ['valid-for', 'reason', 'key'],
-    check: (flags) => {
-      for (const [flag, value] of [
-        ['--valid-for', flags.validFor],
-        ['--reason', flags.reason],
-        ['--key', flags.key],
-      ] as const)
-        if (value === undefined) throw new UsageError(`${flag} is required`, 'promote');
-    },
+    options: [
+      { name: 'valid-for', required: true },
+      { name: 'reason', required: true },
+      {
+        name: 'key',
+        required: true,
+        help: "the grant's idempotency key, e.g. the campaign's or the payment's id: the same key again grants nothing",
+      },
+    ],
     run: promoteCommand,
   },
   {
@@ -135,16 +141,16 @@ export const commands: CommandSpec[] = [
     description:
       'Calls expire_promotional_credits until it closes no lot: what is left of each promotional\ngrant past its date leaves the balance (an expiration row). Safe to run twice at once.',
     arguments: [],
-    options: ['limit'],
+    options: [limitOption('expire-promotions')],
     run: expirePromotionsCommand,
   },
   {
     name: 'migrate up',
     summary: 'run pending migrations (N at most), then apply changed functions and views',
     description:
-      'Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed. --json reports their names and hashes.',
+      "Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed, then restores the package's privileges.\nPrints what it did in one line (--verbose: each migration, file and privilege statement).\n--json reports their names and hashes.",
     arguments: [count],
-    options: [],
+    options: ['verbose'],
     run: migrateUpCommand,
   },
   {

@@ -1,5 +1,6 @@
 // What a command declares: its name, arguments, the options it takes (from one catalog, so an
 // option means the same everywhere) and the text of its help.
+import { reconcileDefaults } from '../wavespeed/reconcile.js';
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
@@ -10,9 +11,42 @@ export interface OptionSpec {
   short?: string;
   /** The value's placeholder in the help, for string options. */
   value?: string;
+  /** The help where a command says nothing of its own (OptionUse.help). */
   help: string;
-  /** Validates the text and stores it in the flags. */
-  set?: (flags: Flags, text: string, name: string) => void;
+  /** Validates the text and stores it in the flags; `use` is how this command takes the option. */
+  set?: (flags: Flags, text: string, name: string, use: OptionUse) => void;
+}
+
+/** How one command takes an option: the catalog's meaning, with this command's help and range. */
+export interface OptionUse {
+  name: OptionName;
+  /** The command does not run without it (no brackets around it in the usage line). */
+  required?: boolean;
+  /** What the option means for this command, its range and default. */
+  help?: string;
+  /** A count's largest value for this command (--limit: the SQL function's own bound). */
+  max?: number;
+}
+
+/**
+ * --limit of each command that takes it: what it counts, its range and its default. The ranges
+ * are the SQL functions' own (expire_stale_generations, claim_generations_to_reconcile,
+ * credit_history, expire_promotional_credits), checked before connecting;
+ * tests/cli-operator.test.ts holds them against the database.
+ */
+export const limits = {
+  sweep: { counts: 'tasks per batch', max: 100_000, default: 1000 },
+  reconcile: { counts: 'tasks per run', max: 10_000, default: reconcileDefaults.limit },
+  history: { counts: 'rows per page', max: 1000, default: 50 },
+  'expire-promotions': { counts: 'accounts per batch', max: 100_000, default: 1000 },
+} as const;
+
+/** The credits promote grants at most: grant_promotional_credits' bound (1 to 100,000,000). */
+export const maxPromotionalCredits = 100_000_000;
+
+export function limitOption(command: keyof typeof limits): OptionUse {
+  const { counts, max, default: byDefault } = limits[command];
+  return { name: 'limit', max, help: `${counts}, 1-${max} (default ${byDefault})` };
 }
 
 export const optionCatalog = {
@@ -38,7 +72,7 @@ export const optionCatalog = {
   'older-than': {
     type: 'string',
     value: 'INTERVAL',
-    help: `how long a task may stay in flight before this handles it (sweep: default '30 minutes'; reconcile: '2 minutes'), 1 second to a year`,
+    help: 'how long a task may stay in flight before this handles it, 1 second to a year',
     set: (f, t, n) => {
       const parsed = parseInterval(t, n);
       f.olderThan = parsed.interval;
@@ -82,15 +116,16 @@ export const optionCatalog = {
   limit: {
     type: 'string',
     value: 'N',
-    help: 'tasks per batch (sweep: 1-100000, default 1000), per run (reconcile: 1-10000, default 500), rows per page (history: 1-1000, default 50), accounts per batch (expire-promotions: default 1000)',
-    set: (f, t, n) => {
-      f.limit = positiveInteger(t, n, 100_000);
+    help: 'how many at most',
+    set: (f, t, n, use) => {
+      if (use.max === undefined) throw new Error(`${n}: the command gives no range`); // limitOption() does
+      f.limit = positiveInteger(t, n, use.max);
     },
   },
   before: {
     type: 'string',
     value: 'ID',
-    help: 'the next page: the id of the last row printed (history)',
+    help: 'the next page: the id of the last row printed',
     set: (f, t, n) => {
       f.before = uuid(t, n);
     },
@@ -107,15 +142,18 @@ export const optionCatalog = {
   'valid-for': {
     type: 'string',
     value: 'INTERVAL',
-    help: "how long the promotional credits stay valid, 1 minute to 366 days (promote), e.g. '7 days'",
+    help: "how long the promotional credits stay valid, as PostgreSQL reads an interval ('7 days', '1 month', '2 weeks', '12 hours'); the expiry must fall 1 minute to 366 days ahead",
+    // Passed on as written, as the typed client passes validFor: the database reads it and
+    // refuses (exit 1, naming --valid-for) what it cannot read or what is out of range.
     set: (f, t, n) => {
-      f.validFor = parseInterval(t, n).interval;
+      if (t.trim() === '' || t.length > 100) throw new UsageError(`${n} must be an interval such as '7 days', 1 to 100 characters`);
+      f.validFor = t;
     },
   },
   reason: {
     type: 'string',
     value: 'TEXT',
-    help: 'why the credits are granted, shown in the ledger (promote)',
+    help: 'why the credits are granted, shown in the ledger',
     set: (f, t, n) => {
       if (t.trim() === '' || t.length > 1000) throw new UsageError(`${n} must be 1 to 1000 characters, not blank`);
       f.reason = t;
@@ -124,7 +162,7 @@ export const optionCatalog = {
   period: {
     type: 'string',
     value: 'YYYY-MM-01',
-    help: 'a month, its first day (allocate: the period to start; statement: the month to report); default: this month, UTC',
+    help: 'a month, its first day; default: this month, UTC',
     set: (f, t, n) => {
       f.period = periodStart(t, n);
     },
@@ -138,7 +176,8 @@ export const optionCatalog = {
       f.batchSize = positiveInteger(t, n, 100_000);
     },
   },
-  refresh: { type: 'boolean', help: 'refresh the monitoring rollups first (dashboard --serve: and every minute while it serves)' },
+  refresh: { type: 'boolean', help: 'refresh the monitoring rollups first (with --serve: and every minute while it serves)' },
+  verbose: { type: 'boolean', help: 'list every migration, function, view and privilege statement run, as it runs them' },
   serve: { type: 'boolean', help: 'serve the dashboard page over HTTP until Ctrl-C, instead of printing' },
   host: {
     type: 'string',
@@ -187,18 +226,25 @@ export interface CommandSpec {
   /** Paragraphs after the usage line. */
   description: string;
   arguments: ArgumentSpec[];
-  options: OptionName[];
+  /** The options it takes: a name (the catalog's help), or how this command takes it. */
+  options: (OptionName | OptionUse)[];
   /** Validation across options (and what the command reads from the environment), before connecting. */
   check?: (flags: Flags, env: NodeJS.ProcessEnv) => void;
   run: (ctx: CommandContext) => Promise<number>;
 }
 
-/** "sweep [--older-than INTERVAL] [--limit N]" */
+/** A command's options as uses, in its order. */
+export function optionUses(spec: CommandSpec): OptionUse[] {
+  return spec.options.map((o) => (typeof o === 'string' ? { name: o } : o));
+}
+
+/** "tier <user-id> <tier> --key KEY", "sweep [--older-than INTERVAL] [--limit N]": brackets around what may be left out. */
 export function synopsis(spec: CommandSpec): string {
   const args = spec.arguments.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`));
-  const options = spec.options.map((name) => {
-    const o: OptionSpec = optionCatalog[name];
-    return `[--${name}${o.value ? ` ${o.value}` : ''}]`;
+  const options = optionUses(spec).map((use) => {
+    const o: OptionSpec = optionCatalog[use.name];
+    const text = `--${use.name}${o.value ? ` ${o.value}` : ''}`;
+    return use.required ? text : `[${text}]`;
   });
   return [spec.name, ...args, ...options].join(' ');
 }
