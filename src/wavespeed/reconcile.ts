@@ -24,7 +24,7 @@ export interface ReconcileOptions {
   limit?: number;
   /** Requests to the provider at once (default 8). */
   concurrency?: number;
-  /** How long a task asked about is left to this run, in seconds (default 4 × the API's timeout, at least 60; at least 1). */
+  /** How long a task asked about is left to this run, in seconds, at least 1 (default 4 × the API's timeout, at least 60). */
   leaseSeconds?: number;
   /** Called after each task, for a progress line. */
   onProgress?: (done: number, total: number) => void;
