@@ -179,9 +179,9 @@ describe("the database's refusals of an argument", () => {
     expect(error.parameter).toBe('olderThanSeconds');
     expect(error.message).toMatch(/^olderThanSeconds /);
     expect(error.message).not.toMatch(/p_older_than|olderThan\b/);
-    // the claim refuses three arguments in one message: named as this function's options
+    // named as this function's options, whether the claim refuses it alone or in one message with olderThan and lease
     const limit = await refused(reconcileGenerations(db.sql, { api, limit: 0 }));
-    expect(limit.message).toMatch(/\blimit between 1 and 10000/);
+    expect(limit.message).toMatch(/\blimit (must be )?between 1 and 10000/);
     expect(limit.message).not.toMatch(/p_|olderThan\b|\blease\b/);
     expect(['limit', undefined]).toContain(limit.parameter); // never another option
   });
