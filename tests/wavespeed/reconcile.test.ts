@@ -1,11 +1,14 @@
 // Reconcile before refunding: tasks whose webhook never came are settled by asking the (fake)
 // provider — completed at its cost, failed and refunded, left alone while it still works on them,
 // expired past the hard limit — and two reconciliations at once ask about different tasks.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, submitGeneration, WaveSpeedApi, type SubmitConfig } from '../../src/wavespeed/index.js';
 import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { packageRoot } from '../../src/paths.js';
 import { serveFetch } from '../../src/serve-fetch.js';
 import { runCli } from '../helpers/cli.js';
 import type { TestDatabase } from '../helpers/db.js';
@@ -23,6 +26,27 @@ beforeAll(async () => {
   ({ db, fake, config } = bench);
 });
 afterAll(() => bench?.close());
+
+/**
+ * The keys docs/cli.md's JSON shapes give `reconcile`: the document's, and a task's (a key
+ * written `name?` is there only sometimes).
+ */
+async function documentedReport() {
+  const doc = await readFile(path.join(packageRoot, 'docs/cli.md'), 'utf8');
+  const entry = /^reconcile +(\{.*(?:\n {2,}.*)*)/m.exec(doc)?.[1] ?? '';
+  const keys = (list: string) =>
+    list
+      .split(',')
+      .map((key) => key.trim())
+      .filter(Boolean);
+  const task = keys(/tasks: \[\{([^}]*)\}\]/.exec(entry)?.[1] ?? '');
+  const document = keys(entry.replace(/tasks: \[\{[^}]*\}\]/, 'tasks').replace(/^\{|\}[^}]*$/g, ''));
+  return {
+    document,
+    taskRequired: task.filter((k) => !k.endsWith('?')),
+    taskAll: task.map((k) => k.replace(/\?$/, '')),
+  };
+}
 
 /** Submits with the given webhook behaviour, then ages the task as if it had been in flight for `minutes`. */
 async function inFlight(userId: string, webhook: 'lost' | 'lost-failed' | 'stays-processing', minutes: number) {
@@ -131,7 +155,17 @@ describe('reconcileGenerations', () => {
     expect((await runCli(['reconcile', '--older-than', '10 minutes', '--hard-limit', '5 minutes'], env)).code).toBe(2);
     const run = await runCli(['reconcile', '--json'], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ checked: 1, failed: 1, tasks: [{ taskId, outcome: 'failed' }] });
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ checked: 1, failed: 1, tasks: [{ taskId, outcome: 'failed' }] });
+    // the shape docs/cli.md gives it, key for key
+    const documented = await documentedReport();
+    expect(Object.keys(report).sort()).toEqual([...documented.document].sort());
+    for (const t of report.tasks) {
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(documented.taskRequired));
+      expect(documented.taskAll).toEqual(expect.arrayContaining(Object.keys(t)));
+    }
+    const { completed, failed, expired, stillProcessing, unchanged, errors } = report;
+    expect(completed + failed + expired + stillProcessing + unchanged + errors).toBe(report.checked);
     expect((await client.getGeneration(db.sql, { taskId })).status).toBe('failed');
     const again = await runCli(['reconcile'], env);
     expect(again.stdout).toMatch(/nothing to reconcile/);

@@ -4,6 +4,7 @@
 // failure source, the recorded cost and verify_ledger().
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import {
@@ -49,6 +50,12 @@ const failure = (work: Promise<unknown>) =>
     },
   );
 const task = (taskId: string) => client.getGeneration(db.sql, { taskId });
+/** `work` as the service role (credits_service), in a transaction of its own. */
+const asService = <T>(work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> =>
+  db.sql.begin(async (tx) => {
+    await tx`set local role credits_service`;
+    return work(tx);
+  }) as Promise<T>;
 const balance = async (userId: string) => (await client.getCreditBalance(db.sql, { userId })).total_credits;
 async function sound() {
   expect(await client.verifyLedger(db.sql)).toEqual([]);
@@ -118,13 +125,21 @@ describe('submitting', () => {
     expect(await stored(created!.id)).toEqual({ status: 'completed', applied: false, task_id: null });
     expect(await balance(user)).toBe(500);
     await sound();
+    // As docs/wavespeed.md says: not counted yet (a submission may still record it), and the service
+    // role reads the count through admin_credit_stats, not the stored results themselves.
+    const unmatchedCount = () =>
+      asService(
+        async (tx) => (await client.adminCreditStats(tx, { from: new Date(Date.now() - 3_600_000) })).unmatched_provider_results.count,
+      );
+    const before = await unmatchedCount();
+    expect(await db.sql`select 1 from monitoring.unmatched_provider_results where external_task_id = ${created!.id}`).toHaveLength(0);
+    await expect(asService((tx) => tx`select 1 from credits_private.provider_results`)).rejects.toMatchObject({ code: '42501' });
     // Ten minutes on, no submission has claimed it: monitoring counts it as spend without a task.
     await db.sql`update credits_private.provider_results set received_at = now() - interval '11 minutes' where external_task_id = ${created!.id}`;
     const [unmatched] =
       await db.sql`select model, cost_usd::text from monitoring.unmatched_provider_results where external_task_id = ${created!.id}`;
     expect(unmatched).toEqual({ model, cost_usd: '0.039000' });
-    const stats = await client.adminCreditStats(db.sql, { from: new Date(Date.now() - 3_600_000) });
-    expect(stats.unmatched_provider_results.count).toBeGreaterThanOrEqual(1);
+    expect(await unmatchedCount()).toBe(before + 1);
   });
 
   it('a late success after the sweeper refunded: the refund stays, the cost of the generation is recorded as spend without revenue', async () => {
@@ -151,6 +166,12 @@ describe('submitting', () => {
     expect(Number(today!.failed_cost_usd)).toBeGreaterThanOrEqual(0.039);
     const stats = await client.adminCreditStats(db.sql);
     expect(stats.totals.failed_cost_usd).toBe(today!.failed_cost_usd);
+    // The service role's way to it (docs/wavespeed.md): get_generation, not credits_private.late_results.
+    expect(await asService((tx) => client.getGeneration(tx, { taskId: submitted.taskId }))).toMatchObject({
+      status: 'failed',
+      provider_cost_usd: '0.039000',
+    });
+    await expect(asService((tx) => tx`select 1 from credits_private.late_results`)).rejects.toMatchObject({ code: '42501' });
     // A second late result of the same task records nothing more.
     expect(await client.completeGeneration(db.sql, { taskId: submitted.taskId, providerCostUsd: '9' })).toMatchObject({
       outcome: 'ignored_already_failed',
@@ -177,7 +198,14 @@ describe('retrying with the same idempotency key', () => {
     await failure(submit(user, { idempotencyKey: 'req-2' }));
     const posted = fake.predictions.size;
     const error = await failure(submit(user, { idempotencyKey: 'req-2' }));
-    expect(error).toMatchObject({ reason: 'already_failed', refunded: true });
+    // no balance read on this path (docs/wavespeed.md's example answers it apart: retry with a new key)
+    expect(error).toMatchObject({
+      reason: 'already_failed',
+      refunded: true,
+      refundedCredits: 5,
+      balance: null,
+      mayHaveReachedProvider: false,
+    });
     expect(fake.predictions.size).toBe(posted);
     expect(await balance(user)).toBe(500);
   });
