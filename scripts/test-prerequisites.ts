@@ -4,10 +4,14 @@
 // - the server extensions pgTAP and plpgsql_check, installed from Debian's packages
 //   (postgresql-<major>-pgtap, postgresql-<major>-plpgsql-check);
 // - a headless Chromium for the dashboard page's tests: Debian's chromium package (/usr/bin/chromium,
-//   or CHROMIUM_PATH), driven by playwright-core, which downloads no browser.
+//   or CHROMIUM_PATH), driven by playwright-core, which downloads no browser;
+// - the Supabase CLI, pinned (its `db lint` is part of the suite: tests/supabase-lint.test.ts),
+//   installed from npm into node_modules/.cache/supabase-cli rather than as a devDependency: it
+//   weighs 136 MB, which an install from git (whose `prepare` needs the devDependencies) would
+//   otherwise download for every user.
 // As root on a local server it does all of it; otherwise it stops at once with the command to run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import postgres from 'postgres';
 
 const adminUrl = process.env.TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,6 +70,19 @@ function installChromium() {
   if (!existsSync(browser)) stop(`installed chromium but ${browser} is still missing`);
 }
 
+const supabaseCli = { version: '2.117.0', dir: 'node_modules/.cache/supabase-cli' };
+
+function installSupabaseCli() {
+  const manifest = `${supabaseCli.dir}/node_modules/supabase/package.json`;
+  if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).version === supabaseCli.version) return;
+  console.log(`npm test: installing the Supabase CLI ${supabaseCli.version} for its linter (into ${supabaseCli.dir})`);
+  execFileSync(
+    'npm',
+    ['install', '--prefix', supabaseCli.dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `supabase@${supabaseCli.version}`],
+    { stdio: 'inherit' },
+  );
+}
+
 async function main() {
   let info = await serverInfo();
   if (!info && startLocalCluster()) {
@@ -81,6 +98,7 @@ async function main() {
   }
 
   installChromium();
+  installSupabaseCli();
   const missing = extensions.filter((name) => !info.available.includes(name));
   if (missing.length === 0) return;
   const packages = missing.map((name) => `postgresql-${info.major}-${name.replace('_', '-')}`);
