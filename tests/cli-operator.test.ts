@@ -446,6 +446,13 @@ describe('output shapes', () => {
     expect(documented('sweep')).toEqual(expect.arrayContaining(['submitted', 'neverSubmitted']));
   });
 
+  it('names the option the operator typed when the database refuses its value (reconcile --lease, promote --valid-for)', async () => {
+    // --lease passes the CLI's grammar (up to a year); claim_generations_to_reconcile holds a lease to a day
+    const lease = await runCli(['reconcile', '--lease', '2 days'], { DATABASE_URL: db.url, WAVESPEED_API_KEY: 'unused' });
+    expect(lease.code).toBe(1);
+    expect(lease.stderr).toMatch(/^credits: --lease must be between .*\(CR003\)$/m);
+  });
+
   it("checks each command's --limit against the range its SQL function accepts: its maximum passes, one more is CR003", async () => {
     const { limits, maxPromotionalCredits } = await import('../src/cli/spec.js');
     type Tx = postgres.TransactionSql;

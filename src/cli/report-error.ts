@@ -11,8 +11,14 @@ const notMigrated = new Set(['42P01', '42883', '3F000']);
 /** The server could not be reached at all (the driver's network errors). */
 const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
 
-/** The typed client's keys whose option has another name here; the others are their kebab-case. */
-const optionOf: Record<string, string> = { idempotencyKey: 'key', periodStart: 'period' };
+/** The typed client's (and reconcileGenerations') keys whose option has another name here; the others are their kebab-case. */
+const optionOf: Record<string, string> = {
+  idempotencyKey: 'key',
+  periodStart: 'period',
+  olderThanSeconds: 'older-than',
+  hardLimitSeconds: 'hard-limit',
+  leaseSeconds: 'lease',
+};
 
 /**
  * The option or argument of `command` a refused argument came from (the typed client's
