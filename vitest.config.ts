@@ -18,7 +18,7 @@ export default defineConfig({
     projects: [
       { test: { ...shared, name: 'pg15' } },
       // pgTAP and plpgsql_check are server extensions: the embedded server has neither (and
-      // supabase db lint is plpgsql_check); the
+      // supabase db lint is plpgsql_check); the CLI's usage tests never reach a server; the
       // packaging and first-run tests are about npm and the OS, and the page's browser tests about
       // the page (its data is tested on both servers), not the server: they run once.
       {
@@ -28,6 +28,7 @@ export default defineConfig({
           exclude: [
             'tests/pgtap.test.ts',
             'tests/static.test.ts',
+            'tests/cli-usage.test.ts',
             'tests/supabase-lint.test.ts',
             'tests/package.test.ts',
             'tests/first-run.test.ts',
