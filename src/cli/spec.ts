@@ -90,7 +90,7 @@ export const optionCatalog = {
   lease: {
     type: 'string',
     value: 'INTERVAL',
-    help: `how long a task asked about is left to this run before another may ask again (default: 4 x the request timeout, at least 1 minute)`,
+    help: `how long a task asked about is left to this run before another may ask again, at most a day (default: 4 x the request timeout, at least 1 minute)`,
     set: (f, t, n) => {
       f.leaseSeconds = parseInterval(t, n).seconds;
     },
