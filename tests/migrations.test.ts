@@ -5,6 +5,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
 import {
@@ -16,7 +17,9 @@ import {
   migrationStatus,
   migrationUpSection,
 } from '../src/migrate/index.js';
+import { sameServer } from '../src/db/url.js';
 import { packageRoot } from '../src/paths.js';
+import { adminUrl } from './helpers/admin.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
 
@@ -225,6 +228,45 @@ describe('migrations on an empty database', () => {
     await migrateUp({ databaseUrl: db.url });
     await db.sql`select * from monitoring.refresh_rollups()`;
     expect(await errors()).toEqual(['WaveSpeed answered 502 to POST /api/v3/edit']);
+  });
+
+  it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
+    const name = `credits_ascii_${Date.now()}`;
+    const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name} encoding 'SQL_ASCII' template template0 lc_collate 'C' lc_ctype 'C'`);
+    try {
+      const url = sameServer(adminUrl(), name);
+      const refusal = await migrateUp({ databaseUrl: url }).catch((e: Error & { hint?: string }) => e);
+      expect(refusal).toMatchObject({ message: expect.stringContaining('encoded SQL_ASCII: the credits ledger needs a UTF8 database') });
+      expect((refusal as { hint?: string }).hint).toContain('createdb -E UTF8');
+      const db = postgres(url, { max: 1, onnotice: () => {} });
+      const [left] = await db`select count(*)::int n from pg_namespace where nspname in ('credits_meta', 'credits_private', 'monitoring')`;
+      await db.end();
+      expect(left!.n).toBe(0);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+
+  it('waits for a rollup refresh in progress before it migrates (the refresh would overwrite what 0024 resets)', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url, count: 5 });
+    const lines: string[] = [];
+    let deployed = false;
+    let deploy: Promise<void> | undefined;
+    // a refresh in progress: a transaction holding refresh_rollups' lock
+    await db.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext('monitoring.refresh_rollups'))`;
+      deploy = migrateUp({ databaseUrl: db.url, log: (l) => lines.push(l) }).then(() => {
+        deployed = true;
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(deployed).toBe(false);
+    });
+    await deploy;
+    expect(deployed).toBe(true);
+    expect(lines).toContain('waiting for a running monitoring.refresh_rollups() to finish');
   });
 
   it('refuses to roll back the baseline and changes nothing', async () => {

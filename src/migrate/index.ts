@@ -14,6 +14,7 @@ import {
   type Definition,
   type DefinitionPlan,
 } from './definitions.js';
+import { holdRollupRefresh, requireUtf8 } from './preflight.js';
 import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
 export const migrationsSchema = 'credits_meta';
@@ -99,6 +100,8 @@ export async function migrateUp(options: MigrateOptions): Promise<{ migrations: 
   const root = options.root ?? packageRoot;
   const log = options.log ?? (() => {});
   return withClient(options.databaseUrl, async (client) => {
+    await requireUtf8(client);
+    await holdRollupRefresh(client, log);
     const ran = await runMigrations(client, root, 'up', { count: options.count });
     for (const m of ran) log(`migrated up: ${m.name}`);
     const applied = await appliedMigrations(client);

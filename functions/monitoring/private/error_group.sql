@@ -5,7 +5,8 @@
 -- more), and what tells errors apart stays: HTTP statuses, API versions, short numbers. So
 -- "timeout after 31s (job 8f3a9c21)" and "timeout after 45s (job 77c1d2e4)" are one error, and
 -- "WaveSpeed answered 502 to POST /api/v3/…" is not "… answered 429 …". At most 200 characters.
--- Migration 0024 rebuilt the rollup's past days with this rule, inlined there: change both.
+-- The rollups keep the groups of past days: a change to this rule comes with a migration that
+-- sends the rollups' watermark back, as 0024 did, so that the next refresh regroups them.
 create or replace function monitoring_private.error_group(p_message text)
 returns text
 language sql
