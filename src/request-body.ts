@@ -94,13 +94,19 @@ function readNodeStream(stream: ReadableLike, maxBytes: number): Promise<Uint8Ar
 
 const finished = (stream: ReadableLike) => (stream.complete ?? false) || (stream.readableEnded ?? false);
 
+/** Whether a request's body is still arriving after its answer was decided (see leaveUnread). */
+export const unfinished = (stream: ReadableLike): boolean => !finished(stream);
+
 /**
  * For a request answered before its body arrived whole (refused, or nothing to read): reads
  * nothing more of it, and closes the connection after a grace if the client is still sending.
  * Not at once: a reset while the client sends could reach it before it reads the answer.
+ * Returns whether the body was left unfinished: the answer must then say `Connection: close`, or
+ * a client that keeps its connections (a pooling proxy) would send its next request on one whose
+ * unread bytes stand in front of it, and be reset.
  */
-export function leaveUnread(stream: ReadableLike): void {
-  if (finished(stream)) return;
+export function leaveUnread(stream: ReadableLike): boolean {
+  if (finished(stream)) return false;
   stream.pause();
   // Takes it as being read (a chunk is buffered at most): node:http would otherwise drain the
   // rest of it after the answer, however long it is, to keep the connection for another request.
@@ -109,4 +115,5 @@ export function leaveUnread(stream: ReadableLike): void {
     if (!finished(stream)) stream.destroy?.();
   }, graceMs);
   (timer as { unref?: () => void }).unref?.();
+  return true;
 }

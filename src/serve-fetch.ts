@@ -83,12 +83,12 @@ export async function serveFetch(
         }),
       );
       const answer = Buffer.from(await response.arrayBuffer());
-      leaveUnread(req);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
+      const close = leaveUnread(req) ? { connection: 'close' } : {};
+      res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...close });
       res.end(answer);
     } catch (error) {
-      leaveUnread(req);
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+      const close = leaveUnread(req) ? { connection: 'close' } : {};
+      res.writeHead(500, { 'content-type': 'text/plain', ...close }).end(String(error));
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -13,7 +13,7 @@
 import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
 import { CreditsError } from '../errors.js';
 import { recordProviderResult } from '../generated/client.js';
-import { readAtMost, type ReadableLike, type RequestBody } from '../request-body.js';
+import { readAtMost, type ReadableLike, type RequestBody, unfinished } from '../request-body.js';
 import { parsePrediction, type Prediction } from './api.js';
 import { verifyWebhookSignature, webhookHeaders } from './signature.js';
 
@@ -185,6 +185,8 @@ export function wavespeedWebhookExpress(sql: Sql, config: WebhookConfig) {
             reason:
               "no raw body: it was parsed before this handler (re-serialised JSON is not what was signed): mount this route before any body parser, or behind express.raw({ type: 'application/json' })",
           });
+      // a body left unread past the cap stands in front of any next request on this connection
+      if (raw && !(raw instanceof Uint8Array) && unfinished(raw)) res.set('connection', 'close');
       res
         .status(response.status)
         .set('content-type', 'application/json')

@@ -28,6 +28,8 @@ export interface StreamedRequest {
   sentBeforeAnswer: number | undefined;
   /** Whether the whole body (`limit` bytes) was written before the answer: the server waited for all of it. */
   sentAll: boolean;
+  /** The answer's Connection header: 'close' when the server will not take another request on it. */
+  connection: string | undefined;
 }
 
 export interface StreamOptions {
@@ -55,7 +57,7 @@ export function streamUntilAnswered(url: string, options: StreamOptions): Promis
   return new Promise((resolve) => {
     let sent = 0;
     let sentAll = false;
-    let answer: { status: number; sent: number } | undefined;
+    let answer: { status: number; sent: number; connection: string | undefined } | undefined;
     let done = false;
     let wake: () => void = () => {};
     const request = http.request({
@@ -63,7 +65,8 @@ export function streamUntilAnswered(url: string, options: StreamOptions): Promis
       port: target.port,
       path: `${target.pathname}${target.search}`,
       method: options.method ?? 'POST',
-      headers: { ...options.headers, 'transfer-encoding': 'chunked' },
+      // keep-alive, as a pooling proxy sends it: the answer says whether the connection is reused
+      headers: { connection: 'keep-alive', ...options.headers, 'transfer-encoding': 'chunked' },
       agent: false,
     });
     const finish = () => {
@@ -72,11 +75,11 @@ export function streamUntilAnswered(url: string, options: StreamOptions): Promis
       clearTimeout(timer);
       wake();
       request.destroy();
-      resolve({ status: answer?.status, sentBeforeAnswer: answer?.sent, sentAll });
+      resolve({ status: answer?.status, sentBeforeAnswer: answer?.sent, sentAll, connection: answer?.connection });
     };
     const timer = setTimeout(finish, timeoutMs);
     request.on('response', (response) => {
-      answer = { status: response.statusCode!, sent };
+      answer = { status: response.statusCode!, sent, connection: response.headers.connection };
       response.resume();
       finish();
     });

@@ -2,7 +2,7 @@
 // itself, stopping at its cap; with express.raw({ type: 'application/json' }) it verifies the
 // bytes that were signed; behind express.json() the body arrives parsed, which is not what was
 // signed: 401, with the fix in the reason, and nothing written.
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,8 +65,39 @@ describe('wavespeedWebhookExpress', () => {
       pauseMs: 2,
       timeoutMs: 60_000,
     });
-    expect(answer).toMatchObject({ status: 413, sentAll: false });
+    // closed after the answer: the unread rest would otherwise be taken for the next request
+    expect(answer).toMatchObject({ status: 413, sentAll: false, connection: 'close' });
     expect(answer.sentBeforeAnswer).toBeLessThan(2 << 20);
+  });
+
+  it('closes the connection of a body left unread, so that a pooled next request is not reset', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 }); // a pooling proxy's one upstream connection
+    const post = (body: Buffer, chunked: boolean) =>
+      new Promise<number | string>((resolve) => {
+        const target = new URL(`${base}/bare/webhooks/wavespeed`);
+        const request = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            agent,
+            headers: chunked ? { 'transfer-encoding': 'chunked' } : {},
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode!));
+          },
+        );
+        request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+        request.end(body);
+      });
+    try {
+      expect(await post(Buffer.alloc((1 << 20) + 200_000, 0x78), true)).toBe(413);
+      expect(await post(Buffer.from('{}'), false)).toBe(401); // unsigned: refused, but answered, not ECONNRESET
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('behind express.raw: verifies and completes the task', async () => {
