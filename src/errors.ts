@@ -123,9 +123,12 @@ const sqlName = /\bp_[a-z0-9_]+\b/g;
  * several, the one the caller gave, if only one was: the others had their valid defaults), or if
  * it names none, the one its DETAIL names the same way (the functions write "p_tier was …");
  * none when that leaves a doubt. The message then says each SQL name as its key. A value the
- * server could not read as its type ("invalid input syntax for type interval"): the one argument
- * given of that type, if only one was.
+ * server could not read as its type ("invalid input syntax for type interval", "interval out of
+ * range", "date out of range: …"): the one argument given of that type, if only one was.
  */
+/** The argument type of a value out of its type's range, by the first word of the server's message. */
+const outOfRange: Record<string, string> = { interval: 'interval', date: 'date', timestamp: 'timestamp with time zone' };
+
 function refusedArgument(source: ServerError, all: readonly CallArgument[], given: readonly CallArgument[]): InvalidArgumentError {
   const named = (text: string | undefined) => all.filter((a) => [...(text ?? '').matchAll(sqlName)].some(([name]) => name === a.name));
   const theOne = (candidates: CallArgument[]) => {
@@ -139,7 +142,8 @@ function refusedArgument(source: ServerError, all: readonly CallArgument[], give
     argument = theOne(inMessage.length ? inMessage : named(source.detail));
     message = message.replace(sqlName, (name) => all.find((a) => a.name === name)?.key ?? name);
   } else {
-    const type = /for type ([^:]+)/.exec(message)?.[1]?.trim();
+    const type =
+      /for type ([^:]+)/.exec(message)?.[1]?.trim() ?? outOfRange[/^(interval|date|timestamp)\b.*out of range/.exec(message)?.[1] ?? ''];
     const ofType = given.filter((a) => a.type === type);
     if (ofType.length === 1) {
       argument = ofType[0]!;

@@ -309,11 +309,10 @@ describe('output shapes', () => {
     expect(documented('sweep')).toEqual(expect.arrayContaining(['submitted', 'neverSubmitted']));
   });
 
-  it('names the option the operator typed when the database refuses its value (reconcile --lease, promote --valid-for)', async () => {
-    // --lease passes the CLI's grammar (up to a year); claim_generations_to_reconcile holds a lease to a day
+  it("refuses a --lease past claim_generations_to_reconcile's day before connecting (exit 2, naming it)", async () => {
     const lease = await runCli(['reconcile', '--lease', '2 days'], { DATABASE_URL: db.url, WAVESPEED_API_KEY: 'unused' });
-    expect(lease.code).toBe(1);
-    expect(lease.stderr).toMatch(/^credits: --lease must be between .*\(CR003\)$/m);
+    expect(lease.code).toBe(2);
+    expect(lease.stderr).toContain('--lease "2 days": more than a day');
   });
 
   it("checks each command's --limit against the range its SQL function accepts: its maximum passes, one more is CR003", async () => {

@@ -108,6 +108,12 @@ describe('values the server cannot read as their parameter type', () => {
     expect(error.message).toMatch(/^olderThan: invalid input syntax for type interval/);
     const lease = await invalid(client.claimCreditEvents(db.sql, { limit: 5, lease: 'banana' }));
     expect(lease.parameter).toBe('lease');
+    // a value past its type's range, read by the server before any check of the function's
+    const huge = await invalid(client.expireStaleGenerations(db.sql, { olderThan: '300000000 years' }));
+    expect(huge).toMatchObject({ code: '22008', parameter: 'olderThan' });
+    expect(huge.message).toMatch(/^olderThan: interval out of range/);
+    const far = await invalid(client.creditStatement(db.sql, { userId: crypto.randomUUID(), periodStart: '99999999-01-01' }));
+    expect(far).toMatchObject({ parameter: 'periodStart' });
     // two intervals given: the server's message cannot tell which one, so none is named
     const ambiguous = await invalid(
       client.claimGenerationsToReconcile(db.sql, { provider: 'wavespeed', olderThan: 'banana', lease: '1 minute' }),

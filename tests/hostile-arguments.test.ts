@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBlank } from '../src/cli/validate.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { newAccount, startGeneration } from './helpers/ledger.js';
 
@@ -62,6 +63,11 @@ describe('blank text, by one rule', () => {
         : ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[e]!,
     );
     expect([...decoded].sort()).toEqual(blanks.slice(0, 30).sort());
+    // and the CLI's check, made before connecting, is the same set (every code point of the BMP)
+    const disagree = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).filter(
+      (c) => isBlank(c) !== decoded.includes(c) && !(c >= '\ud800' && c <= '\udfff'),
+    );
+    expect(disagree.map((c) => `U+${c.charCodeAt(0).toString(16)}`)).toEqual([]);
   });
 
   it('refuses blank text in every kind of text argument, writing nothing', async () => {

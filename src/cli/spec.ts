@@ -4,7 +4,7 @@ import { reconcileDefaults } from '../wavespeed/reconcile.js';
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
-import { connectTimeout, dashboardToken, databaseUrl, periodStart, positiveInteger, uuid } from './validate.js';
+import { connectTimeout, dashboardToken, databaseUrl, isBlank, periodStart, positiveInteger, uuid } from './validate.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -92,7 +92,10 @@ export const optionCatalog = {
     value: 'INTERVAL',
     help: `how long a task asked about is left to this run before another may ask again, at most a day (default: 4 x the request timeout, at least 1 minute)`,
     set: (f, t, n) => {
-      f.leaseSeconds = parseInterval(t, n).seconds;
+      const { seconds } = parseInterval(t, n);
+      // claim_generations_to_reconcile clears leases after a day: a longer one would not hold
+      if (seconds > 86_400) throw new UsageError(`${n} ${JSON.stringify(t)}: more than a day`);
+      f.leaseSeconds = seconds;
     },
   },
   provider: {
@@ -135,7 +138,7 @@ export const optionCatalog = {
     value: 'KEY',
     help: "the change's idempotency key, e.g. the payment provider's event id: the same key again changes nothing",
     set: (f, t, n) => {
-      if (t.trim() === '' || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
+      if (isBlank(t) || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
       f.key = t;
     },
   },
@@ -146,7 +149,7 @@ export const optionCatalog = {
     // Passed on as written, as the typed client passes validFor: the database reads it and
     // refuses (exit 1, naming --valid-for) what it cannot read or what is out of range.
     set: (f, t, n) => {
-      if (t.trim() === '' || t.length > 100) throw new UsageError(`${n} must be an interval such as '7 days', 1 to 100 characters`);
+      if (isBlank(t) || t.length > 100) throw new UsageError(`${n} must be an interval such as '7 days', 1 to 100 characters`);
       f.validFor = t;
     },
   },
@@ -155,7 +158,7 @@ export const optionCatalog = {
     value: 'TEXT',
     help: 'why the credits are granted, shown in the ledger',
     set: (f, t, n) => {
-      if (t.trim() === '' || t.length > 1000) throw new UsageError(`${n} must be 1 to 1000 characters, not blank`);
+      if (isBlank(t) || t.length > 1000) throw new UsageError(`${n} must be 1 to 1000 characters, not blank`);
       f.reason = t;
     },
   },

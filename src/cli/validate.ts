@@ -2,6 +2,13 @@
 // (exit 2) naming the argument.
 import { UsageError } from './usage-error.js';
 
+/**
+ * Blank as the database's rule has it (credits_private.require_text): empty or only Unicode
+ * White_Space and the invisible U+200B-U+200D, U+2060, U+FEFF. JavaScript's \s is White_Space
+ * but U+0085 and with U+FEFF; tests/hostile-arguments.test.ts holds the two sets equal.
+ */
+export const isBlank = (text: string): boolean => /^[\s\u0085\u200b-\u200d\u2060]*$/.test(text);
+
 /** A whole number in [1, max]. */
 export function positiveInteger(text: string, name: string, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
