@@ -190,7 +190,7 @@ function renderHealth(doc) {
     },
     {
       check: 'Unpriced spend',
-      today: h.unpriced ? `${count(h.unpriced)} completions without a cost` : count(0),
+      today: h.unpriced ? `${count(h.unpriced)} ${h.unpriced === 1 ? 'completion' : 'completions'} without a cost` : count(0),
       todayField: 'health.unpriced',
       todayValue: h.unpriced,
       period: count(doc.pricing.unpriced),

@@ -4,7 +4,7 @@
 import type { MigrateOptions, MigrationStatus } from './migrate/index.js';
 
 export type { MigrateOptions, MigrationStatus } from './migrate/index.js';
-export type { DefinitionPlan } from './migrate/definitions.js';
+export type { DefinitionPlan } from './migrate/plan.js';
 
 const deployer = () => import('./migrate/index.js');
 

@@ -5,6 +5,9 @@ const utcTimestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
  * Rows as aligned columns. With maxWidth, the last column (put the long text there) is cut with
  * "…" so that every line fits, keeping at least 20 of its characters.
  */
+/** "1 task", "2 tasks": a count with its noun. */
+export const plural = (n: number | bigint, one: string, many = `${one}s`): string => `${n} ${n === 1 || n === 1n ? one : many}`;
+
 export function formatTable(rows: Record<string, unknown>[], options: { maxWidth?: number } = {}): string {
   if (rows.length === 0) return '(none)';
   const columns = Object.keys(rows[0]!);

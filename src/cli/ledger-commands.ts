@@ -3,7 +3,7 @@
 import { migrationStatus } from '../migrate/index.js';
 import * as client from '../generated/client.js';
 import type { CommandContext } from './context.js';
-import { formatRecord, formatTable } from './format.js';
+import { formatRecord, formatTable, plural } from './format.js';
 import { limits } from './spec.js';
 
 /** `credits status`: connection, migrations, pending definitions, ledger soundness. Exit 1 when something needs doing. */
@@ -83,7 +83,7 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
     // schedule (its hard limit under this threshold) the sweep only refunds what it could not settle.
     ctx.print({ olderThan, tasks, submitted, neverSubmitted: tasks - submitted, creditsRefunded: credits }, () => {
       if (!tasks) return console.log(`no task stuck for over ${olderThan}`);
-      console.log(`failed and refunded ${tasks} tasks stuck for over ${olderThan}: ${String(credits)} credits back`);
+      console.log(`failed and refunded ${plural(tasks, 'task')} stuck for over ${olderThan}: ${plural(credits, 'credit')} back`);
       console.log(
         `  ${tasks - submitted} never submitted to a provider; ${submitted} submitted that reconciliation (credits reconcile) could not settle`,
       );

@@ -3,11 +3,10 @@
 import { adoptBaseline, migrateDown, migrateUp, migrationStatus } from '../migrate/index.js';
 import type { DefinitionPlan } from '../migrate/definitions.js';
 import type { CommandContext } from './context.js';
+import { plural } from './format.js';
 
 const count = (ctx: CommandContext) => (ctx.args[0] === undefined ? undefined : Number(ctx.args[0]));
 const log = (ctx: CommandContext) => (ctx.flags.json ? undefined : (line: string) => console.log(line));
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** What migrate up did, in one line: migrations run, functions and views applied, privilege statements. */
 export function upSummary(result: { migrations: string[]; definitions: DefinitionPlan | null }, privilegeStatements: number): string {

@@ -1,7 +1,7 @@
 // `credits refunds audit|backfill`: the legacy failures never refunded, and their repayment.
 import { auditRefunds, backfillRefunds } from '../adoption/refunds.js';
 import type { CommandContext } from './context.js';
-import { formatTable, progress } from './format.js';
+import { formatTable, plural, progress } from './format.js';
 
 export async function refundsAuditCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
@@ -39,7 +39,7 @@ export async function refundsBackfillCommand(ctx: CommandContext): Promise<numbe
     const seconds = (Date.now() - started) / 1000;
     ctx.print({ dryRun: false, ...result, seconds }, () => {
       console.log(
-        `refunded ${String(result.credits)} credits for ${result.tasks} tasks of ${result.users} users in ${result.batches} batches (${seconds.toFixed(1)} s)`,
+        `refunded ${plural(result.credits, 'credit')} for ${plural(result.tasks, 'task')} of ${plural(result.users, 'user')} in ${plural(result.batches, 'batch', 'batches')} (${seconds.toFixed(1)} s)`,
       );
     });
     return 0;

@@ -78,7 +78,7 @@ function routeName(pathname: string, basePath: string): string | null {
 
 // Says where the page is: a route mounted elsewhere without its basePath answers 404 everywhere.
 const notFound = (basePath: string) =>
-  new Response(`not found: the dashboard is at ${basePath} (its mount point: the option basePath)\n`, {
+  new Response(`not found: the dashboard is at ${basePath} (its mount point: Express's app.use path, else the option basePath)\n`, {
     status: 404,
     headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' },
   });
@@ -95,7 +95,7 @@ export function dashboardRoute(sql: Sql, options: DashboardOptions = {}): (reque
 
 async function answer(sql: Sql, options: DashboardOptions, request: Request, basePath: string): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return new Response('method not allowed', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
+    return new Response('method not allowed: GET or HEAD\n', { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } });
   }
   const url = new URL(request.url);
   const name = routeName(url.pathname, basePath);

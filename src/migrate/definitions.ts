@@ -7,33 +7,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientBase } from 'pg';
+import type { Definition, DefinitionKind, DefinitionPlan } from './plan.js';
 
-export type DefinitionKind = 'function' | 'view';
-
-export interface Definition {
-  /** Path relative to the package root, e.g. functions/ledger/start_generation.sql. */
-  name: string;
-  kind: DefinitionKind;
-  schema: string;
-  object: string;
-  sql: string;
-  sha256: string;
-}
-
-/** A definition as recorded: its file and the object it created. */
-export interface Located {
-  name: string;
-  kind: DefinitionKind;
-  schema: string;
-  object: string;
-}
-
-export interface DefinitionPlan {
-  changed: Definition[];
-  unchanged: Definition[];
-  /** Recorded as applied but no longer in the source: dropped by the next apply. */
-  removed: Located[];
-}
+export type { Definition, DefinitionKind, DefinitionPlan, Located } from './plan.js';
 
 interface Recorded {
   name: string;

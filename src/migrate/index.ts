@@ -6,14 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { packageRoot } from '../paths.js';
-import {
-  applyDefinitions,
-  dropDefinitions,
-  loadDefinitions,
-  planDefinitions,
-  type Definition,
-  type DefinitionPlan,
-} from './definitions.js';
+import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions } from './definitions.js';
+import type { Definition, DefinitionPlan } from './plan.js';
 import { holdRollupRefresh, requireUtf8 } from './preflight.js';
 import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
