@@ -485,24 +485,47 @@ function renderFailures(doc) {
     document.getElementById('top-errors'),
     [
       { label: 'Error', cell: (e, i) => valued('td', `failures.top_errors.${i}.error`, e.error, e.error, { class: 'error' }) },
-      { label: 'Provider', cell: (e) => el('td', {}, e.provider) },
-      { label: 'Source', cell: (e) => el('td', {}, e.failure_source) },
       {
         label: 'Failures',
         numeric: true,
         cell: (e, i) => valued('td', `failures.top_errors.${i}.failures`, e.failures, count(e.failures)),
       },
+      { label: 'Provider', cell: (e) => el('td', {}, e.provider) },
+      { label: 'Source', cell: (e) => el('td', {}, e.failure_source) },
     ],
     doc.failures.top_errors,
   );
 }
 
 function renderUsers(doc) {
-  for (const [id, key] of [
-    ['top-users', 'top_users'],
-    ['top-users-by-cost', 'top_users_by_cost'],
-    ['top-users-by-generations', 'top_users_by_generations'],
+  // Each ranking's own figure comes right after the user: on a phone the columns past it scroll.
+  for (const [id, key, order] of [
+    ['top-users', 'top_users', ['charged', 'refunded', 'generations', 'spend']],
+    ['top-users-by-cost', 'top_users_by_cost', ['spend', 'generations', 'charged', 'refunded']],
+    ['top-users-by-generations', 'top_users_by_generations', ['generations', 'charged', 'refunded', 'spend']],
   ]) {
+    const columns = {
+      generations: {
+        label: 'Generations',
+        numeric: true,
+        cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)),
+      },
+      charged: {
+        label: 'Charged',
+        numeric: true,
+        cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)),
+      },
+      refunded: {
+        label: 'Refunded',
+        numeric: true,
+        cell: (u, i) => valued('td', `${key}.${i}.credits_refunded`, u.credits_refunded, count(u.credits_refunded)),
+      },
+      spend: {
+        label: 'Spend',
+        numeric: true,
+        cell: (u, i) => valued('td', `${key}.${i}.provider_cost_usd`, u.provider_cost_usd, money(u.provider_cost_usd)),
+      },
+    };
     table(
       document.getElementById(id),
       [
@@ -514,26 +537,7 @@ function renderUsers(doc) {
               title: u.user_id,
             }),
         },
-        {
-          label: 'Generations',
-          numeric: true,
-          cell: (u, i) => valued('td', `${key}.${i}.generations`, u.generations, count(u.generations)),
-        },
-        {
-          label: 'Charged',
-          numeric: true,
-          cell: (u, i) => valued('td', `${key}.${i}.credits_charged`, u.credits_charged, count(u.credits_charged)),
-        },
-        {
-          label: 'Refunded',
-          numeric: true,
-          cell: (u, i) => valued('td', `${key}.${i}.credits_refunded`, u.credits_refunded, count(u.credits_refunded)),
-        },
-        {
-          label: 'Spend',
-          numeric: true,
-          cell: (u, i) => valued('td', `${key}.${i}.provider_cost_usd`, u.provider_cost_usd, money(u.provider_cost_usd)),
-        },
+        ...order.map((name) => columns[name]),
       ],
       doc[key],
     );

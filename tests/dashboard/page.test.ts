@@ -214,18 +214,13 @@ describe('the dashboard page', () => {
     // today's failures refunded some of the leaders' credits: charged and spent differ
     expect(doc.top_users.some((u: any) => u.credits_refunded > 0)).toBe(true);
     expect(await page.locator('#top-users').locator('xpath=../preceding-sibling::h3').innerText()).toBe('By credits charged');
-    for (const [id, key] of [
-      ['top-users', 'top_users'],
-      ['top-users-by-cost', 'top_users_by_cost'],
-      ['top-users-by-generations', 'top_users_by_generations'],
-    ]) {
-      expect(await page.$$eval(`#${id} thead th`, (cells) => cells.map((c) => c.textContent))).toEqual([
-        'User',
-        'Generations',
-        'Charged',
-        'Refunded',
-        'Spend',
-      ]);
+    // each ranking's own figure right after the user
+    for (const [id, key, headers] of [
+      ['top-users', 'top_users', ['User', 'Charged', 'Refunded', 'Generations', 'Spend']],
+      ['top-users-by-cost', 'top_users_by_cost', ['User', 'Spend', 'Generations', 'Charged', 'Refunded']],
+      ['top-users-by-generations', 'top_users_by_generations', ['User', 'Generations', 'Charged', 'Refunded', 'Spend']],
+    ] as const) {
+      expect(await page.$$eval(`#${id} thead th`, (cells) => cells.map((c) => c.textContent))).toEqual(headers);
       const refunded = await page.$$eval(`#${id} td[data-field$=".credits_refunded"]`, (cells) => cells.map((c) => c.textContent));
       expect(refunded, id).toEqual(doc[key!].map((u: any) => count(u.credits_refunded)));
     }
@@ -428,6 +423,48 @@ describe('the dashboard page', () => {
         return { scrolls: box.scrollWidth - box.clientWidth, cut: cut.map((c) => c.textContent) };
       });
       expect(health, `${name}: the health table is cut`).toEqual({ scrolls: 0, cut: [] });
+      // no word broken in the middle in it (a state badge, a label), and each ranking's own
+      // figure in view without scrolling: the column right after the row's name
+      // the longest state a row can show, in every row (the fixture's rows are ok or alert)
+      await page.$$eval('#health td.state', (cells) => {
+        for (const c of cells) c.textContent = 'incomplete';
+      });
+      const broken = await page.$$eval('#health tbody td, #health tbody th', (cells) =>
+        cells.flatMap((cell) => {
+          const words: string[] = [];
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const match of node.textContent!.matchAll(/\S+/g)) {
+              const range = document.createRange();
+              range.setStart(node, match.index!);
+              range.setEnd(node, match.index! + match[0].length);
+              // a word on two lines has two boxes (a slash or hyphen may break it: those are allowed)
+              if (range.getClientRects().length > 1 && !/[/-]/.test(match[0])) words.push(match[0]);
+            }
+          }
+          return words;
+        }),
+      );
+      expect(broken, `${name}: a word of the health table is broken`).toEqual([]);
+      const ranked = {
+        'top-users': 'Charged',
+        'top-users-by-cost': 'Spend',
+        'top-users-by-generations': 'Generations',
+        'top-errors': 'Failures',
+      };
+      const hidden = await page.$$eval(
+        Object.keys(ranked)
+          .map((id) => `#${id}`)
+          .join(', '),
+        (tables, ranked) =>
+          tables.flatMap((t) => {
+            const right = t.parentElement!.getBoundingClientRect().right;
+            const column = [...t.querySelectorAll('thead th')].find((th) => th.textContent === ranked[t.id as keyof typeof ranked]);
+            return !column || column.getBoundingClientRect().right > right + 0.5 ? [t.id] : [];
+          }),
+        ranked,
+      );
+      expect(hidden, `${name}: a ranking's own figure is behind a scroll`).toEqual([]);
       expect(await page.locator('#health-rows').innerText()).toContain('max 500 a day');
       await page.screenshot({ path: path.join(out, `dashboard-${name}.png`), fullPage: true });
       if (name === 'desktop' && process.env.DOCS_SCREENSHOT) {
