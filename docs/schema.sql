@@ -208,8 +208,10 @@ create table credits_private.provider_results (
 create table credits_private.reconcile_leases (
   task_id uuid not null,
   taken_at timestamp with time zone not null,
+  leased_until timestamp with time zone not null,
   constraint reconcile_leases_pkey PRIMARY KEY (task_id)
 );
+comment on column credits_private.reconcile_leases.leased_until is 'Until when the reconciliation that took the task holds it (taken_at + its p_lease).';
 
 -- credits_private.sweeper_state
 create table credits_private.sweeper_state (

@@ -1,8 +1,9 @@
 -- claim_generations_to_reconcile: the tasks a reconciliation should ask their provider about:
 -- submitted to p_provider (status 'processing' with a job id) and unchanged for longer than
 -- p_older_than, oldest first, at most p_limit. Each task returned is leased for p_lease
--- (credits_private.reconcile_leases): another reconciliation running at the same time, or
--- within the lease, is given other tasks (rows locked by a concurrent claim are skipped). It
+-- (credits_private.reconcile_leases.leased_until): another reconciliation running at the same
+-- time, or before that lease ends, is given other tasks, whatever lease it asks for itself (rows
+-- locked by a concurrent claim are skipped). It
 -- reads tasks created since the sweeper's low-water mark, as the sweeper does.
 -- Result: task_id, external_task_id, in_flight_seconds (since its last status change).
 -- Errors: CR003 invalid argument (blank provider, p_older_than outside 1 second..10 years, p_lease
@@ -43,17 +44,18 @@ begin
        where t.created_at >= coalesce((select s.since from credits_private.sweeper_state s where s.name = 'sweeper'), '-infinity')
          and t.status = 'processing' and t.provider = p_provider and t.external_task_id is not null
          and t.updated_at < now() - p_older_than
-         and not exists (select 1 from credits_private.reconcile_leases l where l.task_id = t.id and l.taken_at > now() - p_lease)
+         and not exists (select 1 from credits_private.reconcile_leases l where l.task_id = t.id and l.leased_until > now())
        order by t.updated_at
        limit p_limit
          for update of t skip locked
     ), leased as (
       -- The lease row decides, not the snapshot: a concurrent claim's uncommitted lease makes this
-      -- insert wait, and then its fresh taken_at fails the WHERE, so the task is not returned twice.
-      insert into credits_private.reconcile_leases as l (task_id, taken_at)
-      select c.id, now() from candidates c
-      on conflict on constraint reconcile_leases_pkey do update set taken_at = excluded.taken_at
-        where l.taken_at <= now() - p_lease
+      -- insert wait, and then its leased_until fails the WHERE, so the task is not returned twice.
+      insert into credits_private.reconcile_leases as l (task_id, taken_at, leased_until)
+      select c.id, now(), now() + p_lease from candidates c
+      on conflict on constraint reconcile_leases_pkey
+        do update set taken_at = excluded.taken_at, leased_until = excluded.leased_until
+        where l.leased_until <= now()
       returning l.task_id
     )
     select c.id, c.external_task_id, extract(epoch from now() - c.updated_at)::float8

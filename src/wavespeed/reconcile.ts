@@ -24,7 +24,7 @@ export interface ReconcileOptions {
   limit?: number;
   /** Requests to the provider at once (default 8). */
   concurrency?: number;
-  /** How long a task asked about is left to this run, in seconds, at least 1 (default 4 × the API's timeout, at least 60). */
+  /** How long a task asked about is left to this run, in seconds, 1 to 86400 (default 4 × the API's timeout, at least 60): tasks are claimed `concurrency` at a time, each leased while it is asked about. */
   leaseSeconds?: number;
   /** Called after each task, for a progress line. */
   onProgress?: (done: number, total: number) => void;
@@ -47,6 +47,8 @@ export interface ReconcileReport {
   errors: number;
   tasks: { taskId: string; predictionId: string; outcome: ReconcileOutcome; detail?: string }[];
 }
+
+type ClaimedTask = Awaited<ReturnType<typeof claimGenerationsToReconcile>>[number];
 
 /** The claim's arguments that are options of another name here (the others keep theirs). */
 const optionOf: Record<string, string> = { olderThan: 'olderThanSeconds', lease: 'leaseSeconds' };
@@ -84,16 +86,22 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
   }
   const provider = options.provider ?? 'wavespeed';
   const hardLimit = options.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
-  const claimed = await claimGenerationsToReconcile(sql, {
-    provider,
-    olderThan: `${options.olderThanSeconds ?? reconcileDefaults.olderThanSeconds} seconds`,
-    limit: options.limit ?? reconcileDefaults.limit,
-    // Long enough for most runs; a run that outlasts it only lets another reconciliation ask
-    // about the same tasks again (harmless: results apply once).
-    lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
-  }).catch((error: unknown) => {
-    throw asOptions(error);
-  });
+  const limit = options.limit ?? reconcileDefaults.limit;
+  const concurrency = Math.max(1, options.concurrency ?? reconcileDefaults.concurrency);
+  // A run claims as many tasks as it asks about at once, then the next ones: each is leased only
+  // while this run is asking about it, so a run that takes long (a slow provider, many tasks)
+  // never holds tasks it has not reached, and a run started meanwhile takes those.
+  const claim = (count: number) =>
+    claimGenerationsToReconcile(sql, {
+      provider,
+      olderThan: `${options.olderThanSeconds ?? reconcileDefaults.olderThanSeconds} seconds`,
+      limit: count,
+      // Longer than one answer takes; should one outlast it, another run may ask about the same
+      // task again (harmless: a result applies once).
+      lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
+    }).catch((error: unknown) => {
+      throw asOptions(error);
+    });
   const report: ReconcileReport = {
     checked: 0,
     completed: 0,
@@ -106,7 +114,7 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
   };
 
   /** One task; a failure to ask the provider or to record its answer is an 'error' for this task only. */
-  async function reconcile(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
+  async function reconcile(task: ClaimedTask): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
     try {
       return await settle(task);
     } catch (error) {
@@ -114,7 +122,7 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     }
   }
 
-  async function settle(task: (typeof claimed)[number]): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
+  async function settle(task: ClaimedTask): Promise<{ outcome: ReconcileOutcome; detail?: string }> {
     const prediction = await options.api.getResult(task.external_task_id);
     if (prediction.status === 'completed' || prediction.status === 'failed') {
       const final = { ...prediction, status: prediction.status };
@@ -134,20 +142,22 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     return { outcome: expired.outcome === 'refunded' ? 'expired' : 'unchanged' };
   }
 
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.max(1, Math.min(options.concurrency ?? reconcileDefaults.concurrency, claimed.length)) },
-    async () => {
-      while (next < claimed.length) {
-        const task = claimed[next++]!;
+  // Claimed in batches of `concurrency` until `limit` tasks were taken or none is left; a task
+  // this run already asked about (its lease over, still processing) is not asked again.
+  const seen = new Set<string>();
+  while (seen.size < limit) {
+    const batch = (await claim(Math.min(concurrency, limit - seen.size))).filter((task) => !seen.has(task.task_id));
+    if (batch.length === 0) break;
+    for (const task of batch) seen.add(task.task_id);
+    await Promise.all(
+      batch.map(async (task) => {
         const { outcome, detail } = await reconcile(task);
         report[counters[outcome]]++;
         report.checked++;
         report.tasks.push({ taskId: task.task_id, predictionId: task.external_task_id, outcome, ...(detail ? { detail } : {}) });
-        options.onProgress?.(report.checked, claimed.length);
-      }
-    },
-  );
-  await Promise.all(workers);
+        options.onProgress?.(report.checked, seen.size);
+      }),
+    );
+  }
   return report;
 }

@@ -93,6 +93,44 @@ describe('reconcileGenerations', () => {
     expect(a.completed + b.completed).toBe(12);
   });
 
+  it('holds a task for the lease its claimer asked for, whatever lease a later claim asks for', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const taskId = await inFlight(user, 'stays-processing', 5);
+    const claim = (lease: string) =>
+      client.claimGenerationsToReconcile(db.sql, { provider: 'wavespeed', lease }).then((rows) => rows.some((r) => r.task_id === taskId));
+    expect(await claim('1 hour')).toBe(true);
+    expect(await claim('1 second')).toBe(false); // held for the hour
+    await db.sql`update credits_private.reconcile_leases set leased_until = now() - interval '1 second' where task_id = ${taskId}`;
+    expect(await claim('1 second')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await claim('2 minutes')).toBe(true); // a one-second lease is over after a second
+    await client.failGeneration(db.sql, { taskId, errorMessage: 'test over', source: 'admin' });
+  });
+
+  it('a run holds only the tasks it is asking about: one started meanwhile never asks about the same task', async () => {
+    const user = await newAccount(db.sql, 'pro');
+    const tasks = new Set<string>();
+    for (let i = 0; i < 8; i++) tasks.add(await inFlight(user, 'lost', 5));
+    // a slow provider: 0.8 s an answer; a lease of 2 s, which the whole run (8 answers) outlasts
+    const slow = new WaveSpeedApi({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      timeoutMs: 2000,
+      fetch: async (url, init) => {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        return fetch(url, init);
+      },
+    });
+    const first = reconcileGenerations(db.sql, { api: slow, concurrency: 1, leaseSeconds: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const second = await reconcileGenerations(db.sql, { api: config.api, concurrency: 4 });
+    const a = (await first).tasks.map((t) => t.taskId).filter((id) => tasks.has(id));
+    const b = second.tasks.map((t) => t.taskId).filter((id) => tasks.has(id));
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    expect(new Set([...a, ...b]).size).toBe(8);
+    expect(b.length).toBeGreaterThan(0); // the second run took what the first had not reached
+  });
+
   it('counts a provider it cannot ask as an error and changes nothing', async () => {
     const user = await newAccount(db.sql, 'pro');
     const taskId = await inFlight(user, 'lost', 5);
