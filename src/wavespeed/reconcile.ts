@@ -20,9 +20,9 @@ export interface ReconcileOptions {
   olderThanSeconds?: number;
   /** Expire and refund a task the provider still has in flight after this long, in seconds (default 1200: 20 minutes). */
   hardLimitSeconds?: number;
-  /** At most this many tasks per run (default 500). */
+  /** At most this many tasks per run, 1 to 10000 (default 500). */
   limit?: number;
-  /** Requests to the provider at once (default 8). */
+  /** Requests to the provider at once, 1 to 64 (default 8). */
   concurrency?: number;
   /** How long a task asked about is left to this run, in seconds, 1 to 86400 (default 4 × the API's timeout, at least 60): tasks are claimed `concurrency` at a time, each leased while it is asked about. */
   leaseSeconds?: number;
@@ -87,7 +87,19 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
   const provider = options.provider ?? 'wavespeed';
   const hardLimit = options.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
   const limit = options.limit ?? reconcileDefaults.limit;
-  const concurrency = Math.max(1, options.concurrency ?? reconcileDefaults.concurrency);
+  const concurrency = options.concurrency ?? reconcileDefaults.concurrency;
+  // Checked here: the claims take min(concurrency, what is left of limit), never limit itself.
+  for (const [key, value, max] of [
+    ['limit', limit, 10_000],
+    ['concurrency', concurrency, 64],
+  ] as const) {
+    if (!(Number.isInteger(value) && value >= 1 && value <= max)) {
+      throw new InvalidArgumentError(
+        { code: 'CR003', message: `${key} must be between 1 and ${max}`, detail: `${key} was ${String(value)}.` },
+        { parameter: key },
+      );
+    }
+  }
   // A run claims as many tasks as it asks about at once, then the next ones: each is leased only
   // while this run is asking about it, so a run that takes long (a slow provider, many tasks)
   // never holds tasks it has not reached, and a run started meanwhile takes those.
