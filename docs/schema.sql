@@ -147,6 +147,35 @@ create table credits_private.credit_events (
 );
 CREATE INDEX credit_events_pending_idx ON credits_private.credit_events USING btree (id) WHERE (done_at IS NULL);
 
+-- credits_private.credit_import_rows: Rows credits import is reading, within its transaction (deleted before it commits).
+create table credits_private.credit_import_rows (
+  import_id text not null,
+  line bigint not null,
+  user_id uuid,
+  tier text,
+  monthly bigint,
+  purchased bigint,
+  promotional bigint,
+  promotional_expires_at timestamp with time zone,
+  promotional_reason text
+);
+
+-- credits_private.credit_imports: Opening balances imported by credits import: one row per import id and account, the figures it brought.
+create table credits_private.credit_imports (
+  import_id text not null,
+  user_id uuid not null,
+  tier text not null,
+  monthly_credits bigint not null,
+  purchased_credits bigint not null,
+  promotional_credits bigint not null,
+  promotional_expires_at timestamp with time zone,
+  reason text not null,
+  imported_at timestamp with time zone not null default now(),
+  constraint credit_imports_amounts_check CHECK ((LEAST(monthly_credits, purchased_credits, promotional_credits) >= 0)),
+  constraint credit_imports_import_id_check CHECK (((length(import_id) >= 1) AND (length(import_id) <= 200))),
+  constraint credit_imports_pkey PRIMARY KEY (import_id, user_id)
+);
+
 -- credits_private.late_results: Results of tasks that had already failed (and been refunded): the spend of a generation the user did not pay for.
 create table credits_private.late_results (
   task_id uuid not null,

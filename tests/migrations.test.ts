@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { importBalances } from '../src/adoption/import.js';
 import {
   adoptBaseline,
   baselineMigration,
@@ -229,6 +230,24 @@ describe('migrations on an empty database', () => {
     await migrateUp({ databaseUrl: db.url });
     await db.sql`select * from monitoring.refresh_rollups()`;
     expect(await errors()).toEqual(['WaveSpeed answered 502 to POST /api/v3/edit']);
+  });
+
+  it('0026 rolled back and applied again keeps what each import brought (the same import stays a no-op)', async () => {
+    const db = await emptyDatabase();
+    await migrateUp({ databaseUrl: db.url });
+    const user = crypto.randomUUID();
+    const query = `select '${user}'::uuid as user_id, 'basic' as tier, 42 as purchased`;
+    await importBalances(db.sql, { importId: 'kept', reason: 'r', source: { query } });
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0026_credit_imports') }); // through 0026
+    await migrateUp({ databaseUrl: db.url });
+    const [kept] = await db.sql`select user_id::text, purchased_credits::int from credits_private.credit_imports where import_id = 'kept'`;
+    expect(kept).toEqual({ user_id: user, purchased_credits: 42 });
+    expect(await importBalances(db.sql, { importId: 'kept', reason: 'r', source: { query } })).toMatchObject({
+      ok: true,
+      summary: { accounts: 0, skipped: 1 },
+    });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {

@@ -36,6 +36,10 @@ export interface Flags {
   reason?: string;
   /** history: the last row of the previous page. */
   before?: string;
+  /** import: the source (one of the two) and whether to write. */
+  importCsv?: string;
+  importQuery?: string;
+  dryRun?: boolean;
 }
 
 /** What every command gets: where to connect, how to print. */

@@ -71,6 +71,7 @@ function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[],
       if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`, spec.name);
       if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh' || t.name === 'serve' || t.name === 'verbose')
         flags[t.name] = true;
+      if (t.name === 'dry-run') flags.dryRun = true;
     } else {
       if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value`, spec.name);
       option.set!(flags, t.value, t.rawName, use);

@@ -13,12 +13,13 @@ import {
   tierCommand,
 } from './ledger-commands.js';
 import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateUpCommand } from './migrate-commands.js';
+import { importCommand } from './import-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
-import { dashboardToken, positiveInteger, uuid } from './validate.js';
+import { dashboardToken, isBlank, positiveInteger, uuid } from './validate.js';
 import { isLoopback } from '../dashboard/serve.js';
 import { reconcileDefaults } from '../wavespeed/reconcile.js';
 
@@ -115,6 +116,28 @@ export const commands: CommandSpec[] = [
     ],
     options: [{ name: 'key', required: true }],
     run: tierCommand,
+  },
+  {
+    name: 'import',
+    summary: 'load opening balances from another system: a CSV file (--csv) or a query (--from-sql)',
+    description:
+      "Loads one account per row, in one transaction: created on its tier if missing; one 'adjustment'\nledger row per non-empty bucket (monthly, purchased) with --reason, and promotional credits as\na grant expiring at promotional_expires_at. <import-id> names the import: the same import again\nbrings nothing twice, and a user it brought with other figures is refused. Every problem (an\nunknown tier, a negative or non-numeric amount, a malformed id, a user on two lines, an expiry\nin the past) is reported with its line, exit 1, nothing written. --dry-run counts what it would\nwrite and writes nothing.\n\nColumns (CSV header, or the query's names): user_id, tier, monthly, purchased, promotional,\npromotional_expires_at, promotional_reason (empty amounts are 0).",
+    arguments: [
+      {
+        name: 'import-id',
+        required: true,
+        check: (t, n) => {
+          if (isBlank(t) || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
+          return t;
+        },
+      },
+    ],
+    options: [{ name: 'csv' }, { name: 'from-sql' }, { name: 'reason', required: true }, 'dry-run'],
+    check: (flags) => {
+      if ((flags.importCsv === undefined) === (flags.importQuery === undefined))
+        throw new UsageError('import takes one source: --csv FILE or --from-sql QUERY', 'import');
+    },
+    run: importCommand,
   },
   {
     name: 'promote',

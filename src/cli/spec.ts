@@ -171,6 +171,24 @@ export const optionCatalog = {
     },
   },
   apply: { type: 'boolean', help: 'refund for real; without it, a dry run that writes nothing' },
+  'dry-run': { type: 'boolean', help: 'check and count everything, write nothing' },
+  csv: {
+    type: 'string',
+    value: 'FILE',
+    help: `a CSV file with a header line: user_id, tier, and any of monthly, purchased, promotional, promotional_expires_at, promotional_reason`,
+    set: (f, t) => {
+      f.importCsv = t;
+    },
+  },
+  'from-sql': {
+    type: 'string',
+    value: 'QUERY',
+    help: "a query over this database whose columns are named as the CSV's",
+    set: (f, t, n) => {
+      if (isBlank(t)) throw new UsageError(`${n} must be a query`);
+      f.importQuery = t;
+    },
+  },
   'batch-size': {
     type: 'string',
     value: 'N',
