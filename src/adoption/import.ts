@@ -129,7 +129,7 @@ async function stageCsv(tx: postgres.TransactionSql, options: ImportOptions, pat
   copy.end();
   await once(copy, 'finish');
   if (!header) problems.push({ line: 1, userId: null, problem: 'the file is empty: a header line is expected' });
-  if (rows >= 100_000) options.onProgress?.(rows);
+  if (rows >= 100_000 && rows % 100_000 !== 0) options.onProgress?.(rows);
   return { rows, problems };
 }
 
