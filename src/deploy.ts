@@ -5,6 +5,8 @@ import type { MigrateOptions, MigrationStatus } from './migrate/index.js';
 
 export type { MigrateOptions, MigrationStatus } from './migrate/index.js';
 export type { DefinitionPlan } from './migrate/plan.js';
+/** What a refused deploy names (a DeployConflictError's `conflicts`; src/migrate/conflicts.ts). */
+export type { Conflict } from './migrate/plan.js';
 
 const deployer = () => import('./migrate/index.js');
 

@@ -12,6 +12,7 @@ export {
   migrateDown,
   migrateUp,
   migrationStatus,
+  type Conflict,
   type DefinitionPlan,
   type MigrateOptions,
   type MigrationStatus,

@@ -357,7 +357,10 @@ describe('migrations on a database holding legacy rows', () => {
     await loadLegacyFixture(db.sql, 50);
     const before = await accounts(db.sql);
 
-    await expect(migrateUp({ databaseUrl: db.url })).rejects.toMatchObject({ code: '42P07' });
+    await expect(migrateUp({ databaseUrl: db.url })).rejects.toMatchObject({
+      name: 'DeployConflictError', // the pre-flight: tests/preflight.test.ts
+      conflicts: [expect.objectContaining({ advice: expect.stringContaining('credits migrate adopt') })],
+    });
     expect((await migrationStatus({ databaseUrl: db.url })).applied).toEqual([]);
 
     await adoptBaseline({ databaseUrl: db.url });

@@ -76,7 +76,7 @@ function locationByPath(name: string): { schema: string; object: string } {
   return parts.length === 1 ? { schema: 'public', object: parts[0]! } : { schema: parts[0]!, object: parts[1]! };
 }
 
-async function recorded(client: ClientBase): Promise<Recorded[]> {
+export async function recordedDefinitions(client: ClientBase): Promise<Recorded[]> {
   const exists = await client.query(`select to_regclass('credits_meta.definitions') is not null as ok`);
   if (!exists.rows[0].ok) return [];
   const columns = await client.query(
@@ -103,7 +103,7 @@ async function objectExists(client: ClientBase, d: { kind: DefinitionKind; schem
 
 /** What an apply would do: files whose text changed (or whose object is missing), and removals. */
 export async function planDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
-  const known = new Map((await recorded(client)).map((r) => [r.name, r]));
+  const known = new Map((await recordedDefinitions(client)).map((r) => [r.name, r]));
   const plan: DefinitionPlan = { changed: [], unchanged: [], removed: [] };
   for (const d of defs) {
     const same = known.get(d.name)?.sha256 === d.sha256 && (await objectExists(client, d));
@@ -209,7 +209,7 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
     const viewsChanged = plan.changed.some((d) => d.kind === 'view') || plan.removed.length > 0;
 
     if (viewsChanged) {
-      const all = [...(await recorded(client)).filter((r) => r.kind === 'view'), ...views];
+      const all = [...(await recordedDefinitions(client)).filter((r) => r.kind === 'view'), ...views];
       await dropViews(client, [...new Map(all.map((v) => [`${v.schema}.${v.object}`, v])).values()]);
     }
     for (const r of plan.removed.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
@@ -245,7 +245,7 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
  * applies them again.
  */
 export async function dropDefinitions(client: ClientBase): Promise<number> {
-  const all = await recorded(client);
+  const all = await recordedDefinitions(client);
   if (all.length === 0) return 0;
   await client.query('begin');
   try {

@@ -8,8 +8,11 @@ import { runner } from 'node-pg-migrate';
 import { packageRoot } from '../paths.js';
 import { applyDefinitions, dropDefinitions, loadDefinitions, planDefinitions } from './definitions.js';
 import type { Definition, DefinitionPlan } from './plan.js';
+import { DeployConflictError, findConflicts, legacyDifferences } from './conflicts.js';
 import { holdRollupRefresh, requireUtf8 } from './preflight.js';
 import { enforcePrivileges, packagePublicTables } from './privileges.js';
+
+export { type Conflict, DeployConflictError } from './conflicts.js';
 
 export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';
@@ -84,6 +87,22 @@ function runMigrations(client: pg.ClientBase, root: string, direction: 'up' | 'd
   });
 }
 
+/**
+ * The pre-flight (src/migrate/conflicts.ts): every object in the way of this deploy, named with
+ * what to do, before anything is written.
+ */
+async function refuseConflicts(client: pg.ClientBase, root: string, definitions: Definition[], count: number | undefined) {
+  const names = await migrationFiles(root);
+  const migrations = await Promise.all(
+    names.map(async (name) => {
+      const [sql, down] = (await readFile(path.join(root, 'migrations', `${name}.sql`), 'utf8')).split(/^-- Down Migration/m);
+      return { name, sql: sql!, down };
+    }),
+  );
+  const conflicts = await findConflicts(client, { migrations, applied: await appliedMigrations(client), count, definitions });
+  if (conflicts.length > 0) throw new DeployConflictError(conflicts);
+}
+
 const publicViews = (sources: Definition[]) => sources.filter((d) => d.kind === 'view' && d.schema === 'public').map((d) => d.object);
 
 /**
@@ -95,11 +114,13 @@ export async function migrateUp(options: MigrateOptions): Promise<{ migrations: 
   const log = options.log ?? (() => {});
   return withClient(options.databaseUrl, async (client) => {
     await requireUtf8(client);
+    // Before runner(): node-pg-migrate creates its schema and table before it runs anything.
+    const sources = await loadDefinitions(root);
+    await refuseConflicts(client, root, sources, options.count);
     await holdRollupRefresh(client, log);
     const ran = await runMigrations(client, root, 'up', { count: options.count });
     for (const m of ran) log(`migrated up: ${m.name}`);
     const applied = await appliedMigrations(client);
-    const sources = await loadDefinitions(root);
     let definitions: DefinitionPlan | null = null;
     if ((await migrationFiles(root)).some((f) => !applied.includes(f))) {
       log('not at the latest migration: functions and views are applied once all migrations have run');
@@ -155,13 +176,15 @@ export async function adoptBaseline(options: MigrateOptions): Promise<void> {
   await withClient(options.databaseUrl, async (client) => {
     const applied = await appliedMigrations(client);
     if (applied.length > 0) throw new Error(`already managed: ${applied.length} migrations are recorded (${applied.join(', ')})`);
-    const { rows } = await client.query<{ missing: string[] }>(
-      `select array_agg(t) filter (where to_regclass('public.' || t) is null) as missing
-         from unnest(array['user_credits', 'credit_transactions', 'enhancement_tasks']) t`,
-    );
-    const missing = rows[0]?.missing ?? [];
+    const { missing, differences } = await legacyDifferences(client, await migrationUpSection(baselineMigration, root));
+    const migrateUpInstead = 'run `credits migrate up` instead: it names any table of yours in the way, with what to do';
     if (missing.length > 0) {
-      throw new Error(`not a legacy database: missing ${missing.join(', ')}; run "migrate up" on a new database instead`);
+      throw Object.assign(new Error(`not a legacy database: missing ${missing.join(', ')}`), { hint: migrateUpInstead });
+    }
+    const unlike = [...differences].filter(([, columns]) => columns.length > 0);
+    if (unlike.length > 0) {
+      const lacks = unlike.map(([t, columns]) => `public.${t} lacks ${columns.join(', ')}`).join('; ');
+      throw Object.assign(new Error(`not a legacy database (contract §1): ${lacks}`), { hint: migrateUpInstead });
     }
     await runMigrations(client, root, 'up', { count: 1, fake: true });
     options.log?.(`recorded ${baselineMigration} as applied (nothing was run)`);

@@ -27,3 +27,15 @@ export interface DefinitionPlan {
   /** Recorded as applied but no longer in the source: dropped by the next apply. */
   removed: Located[];
 }
+
+/** An object in the way of a deploy, as its pre-flight names it (src/migrate/conflicts.ts). */
+export interface Conflict {
+  /** What the package would create, e.g. `table public.user_credits`. */
+  object: string;
+  /** Which migration or definition file creates it. */
+  createdBy: string;
+  /** What the database holds under that name. */
+  found: string;
+  /** What to do about it. */
+  advice: string;
+}
