@@ -171,7 +171,7 @@ export const commands: CommandSpec[] = [
     name: 'migrate up',
     summary: 'run pending migrations (N at most), then apply changed functions and views',
     description:
-      "Runs the pending migrations (at most N) under the deploy lock, then, once at the latest\nmigration, the functions and views whose text changed, then restores the package's privileges.\nPrints what it did in one line (--verbose: each migration, file and privilege statement).\n--json reports their names and hashes.",
+      "First compares what it would create with what the database holds: a table, column, function,\ntype or schema of the package's names that is not the package's (or a package role that is\nSUPERUSER) is listed with what to do, exit 1, nothing written. Then runs the pending migrations\n(at most N) under the deploy lock, then, once at the latest migration, the functions and views\nwhose text changed, then restores the package's privileges. Prints what it did in one line\n(--verbose: each migration, file and privilege statement). --json reports their names and hashes.",
     arguments: [count],
     options: ['verbose'],
     run: migrateUpCommand,
@@ -197,7 +197,7 @@ export const commands: CommandSpec[] = [
     name: 'migrate adopt',
     summary: 'record the legacy baseline as applied on an existing production database',
     description:
-      'Records 0001_legacy_baseline as applied without running it, on a database that holds the\nlegacy tables and no migration history. Then: credits migrate up.',
+      'Records 0001_legacy_baseline as applied without running it, on a database that holds the\nlegacy tables (contract §1: every column of the baseline, of its type) and no migration history.\nThen: credits migrate up.',
     arguments: [],
     options: [],
     run: migrateAdoptCommand,
