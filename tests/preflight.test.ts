@@ -80,7 +80,7 @@ describe('the pre-flight refuses, naming every object in the way, and writes not
         createdBy: baselineMigration,
         found: 'a table of yours (user_id uuid, balance integer)',
         advice: expect.stringMatching(
-          /^rename yours and import its balances: `alter table public\.user_credits rename to app_user_credits;`, then `credits migrate up`, then `credits import .*--from-sql .*from app_user_credits/,
+          /^rename yours and import its balances: `alter table public\.user_credits rename to app_user_credits;`, then `credits migrate up`, then `credits import .*--from-sql .*from app_user_credits.*\(also its primary key's index, which keeps its name: `alter index public\.user_credits_pkey rename to app_user_credits_pkey;`\)$/,
         ),
       },
     ]);
@@ -89,6 +89,17 @@ describe('the pre-flight refuses, naming every object in the way, and writes not
       message: 'not a legacy database: missing credit_transactions, enhancement_tasks',
       hint: expect.stringContaining('credits migrate up'),
     });
+    // The advice followed: the package's tables come in beside the app's, under their own names.
+    await db.sql.unsafe(
+      conflicts[0]!.advice
+        .match(/`(alter [^`]+)`/g)!
+        .map((s) => s.slice(1, -1))
+        .join('\n'),
+    );
+    await migrateUp({ databaseUrl: db.url });
+    expect(
+      await db.sql`select conname::text from pg_constraint where conrelid = 'public.user_credits'::regclass and contype = 'p'`,
+    ).toEqual([{ conname: 'user_credits_pkey' }]);
   });
 
   it('migrate adopt refuses tables of the legacy names and another shape, naming what they lack', async () => {

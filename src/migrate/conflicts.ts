@@ -316,11 +316,15 @@ function describe(key: ObjectKey, op: Operation, catalog: Map<ObjectKey, Found[]
   const columns = columnsOf(catalog, schema, name);
   const shape = columns.length ? ` (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})` : '';
   const renameYours = `rename yours: \`alter ${alterKind[existing] ?? 'table'} ${qualified} rename to app_${name};\``;
+  const advice = schema === 'public' && existing === 'table' && contractAdvice[name] ? contractAdvice[name](name) : renameYours;
+  const primaryKey = catalog.get(relationKey(schema, `${name}_pkey`))?.[0]?.what === 'index';
   return {
     object: `${what} ${qualified}`,
     createdBy,
     found: `a ${existing} of yours${shape}`,
-    advice: schema === 'public' && existing === 'table' && contractAdvice[name] ? contractAdvice[name](name) : renameYours,
+    advice: primaryKey
+      ? `${advice} (also its primary key's index, which keeps its name: \`alter index ${qualified}_pkey rename to app_${name}_pkey;\`)`
+      : advice,
   };
 }
 
@@ -338,6 +342,8 @@ export async function findConflicts(client: pg.ClientBase, input: PreflightInput
       else if (op.op === 'create relation' || op.op === 'create function') {
         keys.add(schemaKey(op.schema));
         keys.add(op.op === 'create function' ? functionKey(op.schema, op.name) : relationKey(op.schema, op.name));
+        // a table of yours of that name keeps its index's name when renamed: ours would get `_pkey1`
+        if (op.op === 'create relation' && op.kind === 'table') keys.add(relationKey(op.schema, `${op.name}_pkey`));
       } else if (op.op === 'create column' || op.op === 'rename column') keys.add(relationKey(op.schema, op.table));
       else if (op.op === 'move relation') {
         keys.add(schemaKey(op.toSchema));
