@@ -151,12 +151,12 @@ CREATE INDEX credit_events_pending_idx ON credits_private.credit_events USING bt
 create table credits_private.credit_import_rows (
   import_id text not null,
   line bigint not null,
-  user_id uuid,
+  user_id text,
   tier text,
-  monthly bigint,
-  purchased bigint,
-  promotional bigint,
-  promotional_expires_at timestamp with time zone,
+  monthly text,
+  purchased text,
+  promotional text,
+  promotional_expires_at text,
   promotional_reason text
 );
 

@@ -23,16 +23,17 @@ revoke all on credits_private.credit_imports from public;
 
 -- Where `credits import` puts the rows it reads (COPY), in the transaction that imports them and
 -- deletes them again: nothing stays once it commits or rolls back. Unlogged: it never outlives
--- its transaction, so it needs no WAL.
+-- its transaction, so it needs no WAL. Text as read: credits_private.import_problems says what
+-- does not parse, line by line, instead of one cast failing the whole COPY.
 create unlogged table credits_private.credit_import_rows (
   import_id text not null,
   line bigint not null,
-  user_id uuid,
+  user_id text,
   tier text,
-  monthly bigint,
-  purchased bigint,
-  promotional bigint,
-  promotional_expires_at timestamptz,
+  monthly text,
+  purchased text,
+  promotional text,
+  promotional_expires_at text,
   promotional_reason text
 );
 comment on table credits_private.credit_import_rows is

@@ -118,9 +118,9 @@ describe('credits import', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain('import bad refused, nothing was written: 9 problems');
     for (const [line, text] of [
-      [2, 'user_id "not-a-uuid" is not a UUID'],
+      [2, 'user_id not-a-uuid is not a UUID'],
       [3, "unknown tier 'gold'"],
-      [4, 'monthly "abc" is not a whole number of credits'],
+      [4, "monthly 'abc' is not a whole number of credits"],
       [5, 'negative amount (monthly -5'],
       [6, `user ${dup} is on 2 lines`],
       [7, `user ${dup} is on 2 lines`],
@@ -184,6 +184,111 @@ describe('credits import', () => {
     const [row] =
       await db.sql`select count(*)::int n, sum(amount)::int credits from credit_transactions where description like 'import twice:%'`;
     expect(row).toEqual({ n: 50, credits: 350 });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('reads what spreadsheets write (a byte order mark, CRLF, blank lines, quoted line breaks) and fails fast on what it cannot', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const file = path.join(dir, 'excel.csv');
+    await writeFile(
+      file,
+      `\uFEFF"user_id","tier","purchased","promotional","promotional_expires_at","promotional_reason"\r\n${a},free,5,,,\r\n\r\n${b},free,,2,2027-03-01,"two\r\nlines"\r\n`,
+    );
+    expect(await importBalances(db.sql, { importId: 'excel', reason: 'r', source: { csv: file } })).toMatchObject({
+      ok: true,
+      summary: { accounts: 2, purchased: 5n, promotional: 2n },
+    });
+    const before = await footprint();
+    // nothing waits for ever: a missing file, a quote never closed
+    expect((await runCli(['import', 'nope', '--csv', path.join(dir, 'missing.csv'), '--reason', 'r'], { DATABASE_URL: db.url })).code).toBe(
+      1,
+    );
+    const open = await csv(['user_id,tier,promotional_reason', `${randomUUID()},free,"never closed`]);
+    const unclosed = await runCli(['import', 'open', '--csv', open, '--reason', 'r'], { DATABASE_URL: db.url });
+    expect(unclosed).toMatchObject({ code: 1, stderr: expect.stringContaining('a quoted field is not closed') });
+    const header = await runCli(
+      ['import', 'hdr', '--csv', await csv(['user_id,tier,balance', `${randomUUID()},free,5`]), '--reason', 'r'],
+      {
+        DATABASE_URL: db.url,
+      },
+    );
+    expect(header).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown balance') });
+    // strict dates: no date that does not exist, no local or US reading
+    const dates = await importBalances(db.sql, {
+      importId: 'dates',
+      reason: 'r',
+      source: {
+        csv: await csv([
+          'user_id,tier,promotional,promotional_expires_at',
+          `${randomUUID()},free,1,2027-02-30`,
+          `${randomUUID()},free,1,01/02/2027`,
+        ]),
+      },
+    });
+    expect(dates).toMatchObject({ ok: false, problems: [{ line: 2 }, { line: 3 }] });
+    expect(JSON.stringify(dates)).toContain('is not an ISO 8601 date and time');
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('--from-sql refuses a column it does not know and reports unreadable values by row', async () => {
+    await db.sql`create table app_credits_2 (user_id text, tier text, balance numeric(12, 2))`;
+    await db.sql`insert into app_credits_2 values (${randomUUID()}, 'free', 10), ('x', 'free', 5.5)`;
+    const before = await footprint();
+    const unaliased = await importBalances(db.sql, {
+      importId: 'sql-cols',
+      reason: 'r',
+      source: { query: 'select user_id, tier, balance from app_credits_2;' },
+    });
+    expect(unaliased).toMatchObject({ ok: false, problems: [{ problem: expect.stringContaining('unknown balance') }] });
+    const values = await importBalances(db.sql, {
+      importId: 'sql-values',
+      reason: 'r',
+      source: { query: 'select user_id, tier, balance as purchased from app_credits_2' },
+    });
+    expect(values.ok).toBe(false);
+    const problems = JSON.stringify(values);
+    expect(problems).toContain("purchased '10.00' is not a whole number of credits");
+    expect(problems).toContain('user_id x is not a UUID');
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('starts the month of a legacy account never allocated, so the allocation does not expire what it brought', async () => {
+    const user = randomUUID();
+    await client.ensureCreditAccount(db.sql, { userId: user, tier: 'free' });
+    await db.sql`update user_credits set period_start = null, credits = 0, monthly_credits = 0 where user_id = ${user}`;
+    await db.sql`delete from credit_transactions where user_id = ${user}`;
+    await importBalances(db.sql, {
+      importId: 'legacy',
+      reason: 'r',
+      source: { csv: await csv(['user_id,tier,monthly', `${user},free,4`]) },
+    });
+    await client.allocateMonthlyCredits(db.sql);
+    // its month started by the import (the tier's 10), the 4 imported on top: none expired
+    expect(await client.getCreditBalance(db.sql, { userId: user })).toMatchObject({ monthly_credits: 14 });
+    expect(await db.sql`select amount from credit_transactions where user_id = ${user} and type = 'expiration'`).toEqual([]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('runs again after a promotional expiry of its own has passed (bringing nothing), and two imports sharing users never deadlock', async () => {
+    const user = randomUUID();
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const file = await csv(['user_id,tier,promotional,promotional_expires_at', `${user},free,3,${soon}`]);
+    expect((await importBalances(db.sql, { importId: 'soon', reason: 'r', source: { csv: file } })).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await importBalances(db.sql, { importId: 'soon', reason: 'r', source: { csv: file } })).toMatchObject({
+      ok: true,
+      summary: { skipped: 1 },
+    });
+    const users = Array.from({ length: 300 }, () => randomUUID());
+    const up = csv(['user_id,tier,purchased', ...users.map((u) => `${u},free,1`)]);
+    const down = csv(['user_id,tier,purchased', ...[...users].reverse().map((u) => `${u},free,1`)]);
+    const runs = await Promise.all([
+      importBalances(db.sql, { importId: 'shared-a', reason: 'r', source: { csv: await up } }),
+      importBalances(db.sql, { importId: 'shared-b', reason: 'r', source: { csv: await down } }),
+    ]);
+    expect(runs.map((r) => r.ok)).toEqual([true, true]);
+    const [row] = await db.sql`select count(*)::int n, sum(credits)::int c from user_credits where user_id = any(${users})`;
+    expect(row).toEqual({ n: 300, c: 600 });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 

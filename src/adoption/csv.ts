@@ -17,9 +17,14 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
   let line = 1;
   let start = 1;
   let empty = true; // nothing of the current record read yet
+  let first = true;
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<string>) {
     for (const c of chunk) {
+      if (first) {
+        first = false;
+        if (c === '\uFEFF') continue; // a byte order mark (spreadsheets write one): not data
+      }
       if (quoted) {
         if (afterQuote) {
           afterQuote = false;
@@ -45,7 +50,7 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
         field = '';
         empty = false;
       } else if (c === '\n') {
-        if (!empty || field !== '') {
+        if (!empty || (field !== '' && field !== '\r')) {
           fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
           yield { line: start, fields };
         }
@@ -61,7 +66,7 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
     }
   }
   if (quoted && !afterQuote) throw new Error(`line ${start}: a quoted field is not closed`);
-  if (!empty || field !== '') {
+  if (!empty || (field !== '' && field !== '\r')) {
     fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
     yield { line: start, fields };
   }

@@ -62,89 +62,82 @@ class Rollback extends Error {
 const copyField = (value: string | null) =>
   value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** One CSV record as the staging table's row, or what is wrong with its format. */
-function stagedRow(header: string[], fields: string[]): { row: (string | null)[] } | { problem: string } {
-  if (fields.length !== header.length) return { problem: `${fields.length} fields, the header has ${header.length}` };
-  const value = (name: string) => {
-    const i = header.indexOf(name);
-    const text = i < 0 ? '' : fields[i]!.trim();
-    return text === '' ? null : text;
-  };
-  const problems: string[] = [];
-  const userId = value('user_id');
-  if (userId !== null && !uuidPattern.test(userId)) problems.push(`user_id ${JSON.stringify(userId)} is not a UUID`);
-  const amounts = ['monthly', 'purchased', 'promotional'].map((name) => {
-    const text = value(name) ?? '0';
-    if (!/^-?\d{1,15}$/.test(text)) problems.push(`${name} ${JSON.stringify(text)} is not a whole number of credits`);
-    return text;
-  });
-  let expiry = value('promotional_expires_at');
-  if (expiry !== null) {
-    const at = Date.parse(expiry);
-    if (Number.isNaN(at)) problems.push(`promotional_expires_at ${JSON.stringify(expiry)} is not a date and time`);
-    else expiry = new Date(at).toISOString();
-  }
-  if (problems.length) return { problem: problems.join('; ') };
-  return { row: [userId, value('tier'), ...amounts, expiry, value('promotional_reason')] };
+/** The header's problem, if any: a column missing, unknown or given twice. */
+function headerProblem(columns: string[]): string | undefined {
+  const unknown = columns.filter((c) => !(importColumns as readonly string[]).includes(c));
+  const missing = required.filter((r) => !columns.includes(r));
+  const twice = columns.filter((c, i) => columns.indexOf(c) !== i);
+  const why = [
+    ...(missing.length ? [`missing ${missing.join(', ')}`] : []),
+    ...(unknown.length ? [`unknown ${unknown.join(', ')}`] : []),
+    ...(twice.length ? [`given twice: ${twice.join(', ')}`] : []),
+  ];
+  return why.length ? `the columns: ${why.join('; ')} (expected ${importColumns.join(', ')})` : undefined;
 }
 
-/** Streams the CSV file into the staging table; returns the rows read and the format problems. */
+/**
+ * Streams the CSV file into the staging table as text (import_problems reads it: each value
+ * that does not parse is a problem of its line). The file and its header are read before COPY
+ * starts, and an error on either side ends the COPY, so that nothing waits for the other.
+ */
 async function stageCsv(tx: postgres.TransactionSql, options: ImportOptions, path: string) {
   const problems: ImportProblem[] = [];
+  const records = readCsv(path);
+  const first = await records.next();
+  if (first.done) return { rows: 0, problems: [{ line: 1, userId: null, problem: 'the file is empty: a header line is expected' }] };
+  const header = first.value.fields.map((f) => f.trim().toLowerCase());
+  const wrong = headerProblem(header);
+  if (wrong) return { rows: 0, problems: [{ line: 1, userId: null, problem: wrong }] };
   const copy = await tx`copy credits_private.credit_import_rows
     (import_id, line, user_id, tier, monthly, purchased, promotional, promotional_expires_at, promotional_reason)
     from stdin`.writable();
-  let header: string[] | undefined;
+  const failed = new Promise<never>((_, reject) => copy.once('error', reject));
+  failed.catch(() => {}); // awaited below; never an unhandled rejection
   let rows = 0;
-  for await (const record of readCsv(path)) {
-    if (!header) {
-      header = record.fields.map((f) => f.trim().toLowerCase());
-      const unknown = header.filter((h) => !(importColumns as readonly string[]).includes(h));
-      const missing = required.filter((r) => !header!.includes(r));
-      if (unknown.length || missing.length) {
-        copy.destroy();
-        const why = [
-          ...(missing.length ? [`missing ${missing.join(', ')}`] : []),
-          ...(unknown.length ? [`unknown ${unknown.join(', ')}`] : []),
-        ].join('; ');
-        return {
-          rows,
-          problems: [{ line: 1, userId: null, problem: `the header's columns: ${why} (expected ${importColumns.join(', ')})` }],
-        };
+  try {
+    for await (const record of records) {
+      rows++;
+      if (rows % 100_000 === 0) options.onProgress?.(rows);
+      if (record.fields.length !== header.length) {
+        problems.push({ line: record.line, userId: null, problem: `${record.fields.length} fields, the header has ${header.length}` });
+        continue;
       }
-      continue;
+      if (record.fields.some((f) => f.includes('\u0000'))) {
+        problems.push({ line: record.line, userId: null, problem: 'a field holds a NUL character' });
+        continue;
+      }
+      const value = (name: string) => {
+        const i = header.indexOf(name);
+        return i < 0 || record.fields[i]!.trim() === '' ? null : record.fields[i]!;
+      };
+      const row = [options.importId, String(record.line), ...importColumns.map(value)];
+      if (!copy.write(`${row.map(copyField).join('\t')}\n`)) await Promise.race([once(copy, 'drain'), failed]);
     }
-    rows++;
-    if (rows % 100_000 === 0) options.onProgress?.(rows);
-    const staged = stagedRow(header, record.fields);
-    if ('problem' in staged) {
-      problems.push({ line: record.line, userId: null, problem: staged.problem });
-      continue;
-    }
-    const text = `${[options.importId, String(record.line), ...staged.row].map(copyField).join('\t')}\n`;
-    if (!copy.write(text)) await once(copy, 'drain');
+    copy.end();
+    await Promise.race([once(copy, 'finish'), failed]);
+  } catch (error) {
+    copy.destroy(error as Error);
+    throw error;
   }
-  copy.end();
-  await once(copy, 'finish');
-  if (!header) problems.push({ line: 1, userId: null, problem: 'the file is empty: a header line is expected' });
   if (rows >= 100_000 && rows % 100_000 !== 0) options.onProgress?.(rows);
   return { rows, problems };
 }
 
 /**
- * The rows of a query over the same database, its columns named as the CSV's header (any of
- * them but user_id and tier may be left out: read through each row's JSON, by name).
+ * The rows of a query over the same database, its columns named as the CSV's header (user_id
+ * and tier, and any of the others), staged as text through each row's JSON, as a file's are.
  */
-async function stageQuery(tx: postgres.TransactionSql, options: ImportOptions, query: string) {
+async function stageQuery(tx: postgres.TransactionSql, options: ImportOptions, text: string) {
+  const query = text.trim().replace(/;+\s*$/, '');
+  const described = await tx.unsafe(`select * from (${query}) yours`).describe();
+  const wrong = headerProblem(described.columns.map((c) => c.name));
+  if (wrong) return { rows: 0, problems: [{ line: 0, userId: null, problem: `the query's ${wrong}` }] };
   const [count] = await tx.unsafe<{ rows: number }[]>(
     `with staged as (
        insert into credits_private.credit_import_rows
          (import_id, line, user_id, tier, monthly, purchased, promotional, promotional_expires_at, promotional_reason)
-       select $1, row_number() over (), (j->>'user_id')::uuid, j->>'tier', coalesce((j->>'monthly')::bigint, 0),
-              coalesce((j->>'purchased')::bigint, 0), coalesce((j->>'promotional')::bigint, 0),
-              (j->>'promotional_expires_at')::timestamptz, j->>'promotional_reason'
+       select $1, row_number() over (), j->>'user_id', j->>'tier', j->>'monthly', j->>'purchased', j->>'promotional',
+              j->>'promotional_expires_at', j->>'promotional_reason'
          from (select to_jsonb(yours) as j from (${query}) yours) q
        returning 1)
      select count(*)::int as rows from staged`,

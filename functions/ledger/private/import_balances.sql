@@ -33,7 +33,7 @@ begin
   if v_problems > 0 then
     raise exception using errcode = 'CR003',
       message = format('import %s has %s problems: nothing was imported', p_import_id, v_problems),
-      hint = 'credits_private.import_problems lists them by line.';
+      hint = 'credits import reports them by line (credits_private.import_problems, before its rows are rolled back).';
   end if;
 
   return query
@@ -43,10 +43,9 @@ begin
            coalesce(sum(r.purchased) filter (where i.user_id is null), 0)::bigint,
            coalesce(sum(r.promotional) filter (where i.user_id is null), 0)::bigint,
            coalesce(sum(r.monthly + r.purchased + r.promotional) filter (where i.user_id is null), 0)::bigint
-      from credits_private.credit_import_rows r
+      from credits_private.import_rows(p_import_id) r
       left join credits_private.credit_imports i on i.import_id = p_import_id and i.user_id = r.user_id
-      left join public.user_credits uc on uc.user_id = r.user_id
-     where r.import_id = p_import_id;
+      left join public.user_credits uc on uc.user_id = r.user_id;
   if p_dry_run then
     return;
   end if;
@@ -54,33 +53,41 @@ begin
   -- skipped: from here on, the import's rows are the ones to write.
   delete from credits_private.credit_import_rows r
    where r.import_id = p_import_id
-     and exists (select 1 from credits_private.credit_imports i where i.import_id = p_import_id and i.user_id = r.user_id);
+     and exists (select 1 from credits_private.credit_imports i where i.import_id = p_import_id and i.user_id = btrim(r.user_id)::uuid);
 
   -- Existing accounts: locked in user order (as every batch of the package locks them), and
   -- started in this month first if they are in an earlier one, as any write of theirs would.
-  select array_agg(uc.user_id order by uc.user_id) filter (where uc.period_start < v_current) into v_due
+  -- (An account never allocated, period_start null, is started too: roll_over takes it as due.)
+  select array_agg(uc.user_id order by uc.user_id)
+           filter (where uc.period_start is null or uc.period_start < v_current) into v_due
     from (select uc.user_id, uc.period_start from public.user_credits uc
-           where uc.user_id in (select f.user_id from credits_private.credit_import_rows f where f.import_id = p_import_id)
+           where uc.user_id in (select f.user_id from credits_private.import_rows(p_import_id) f)
            order by uc.user_id for update) uc;
   if v_due is not null then
     perform credits_private.roll_over(v_due, v_current);
   end if;
+  -- in user order too: two imports creating the same accounts never wait for each other in a circle
   insert into public.user_credits (user_id, tier, monthly_allowance, period_start, low_balance_threshold)
   select f.user_id, f.tier, t.monthly_allowance, v_current, t.low_balance_threshold
-    from credits_private.credit_import_rows f join public.credit_tiers t on t.tier = f.tier
-   where f.import_id = p_import_id
+    from credits_private.import_rows(p_import_id) f join public.credit_tiers t on t.tier = f.tier
+   order by f.user_id
   on conflict (user_id) do nothing;
+  -- every account of the import locked, those another transaction created meanwhile included, so
+  -- that no charge moves a balance between the ledger rows' balance_after and the update
+  perform 1 from public.user_credits uc
+   where uc.user_id in (select f.user_id from credits_private.import_rows(p_import_id) f)
+   order by uc.user_id for update;
 
   -- One ledger row per non-empty bucket, each with the balance after it: the account's balance,
   -- then monthly, purchased, promotional in that order.
   with buckets as (
     select f.user_id, b.bucket, b.amount, f.promotional_expires_at,
            uc.credits + sum(b.amount) over (partition by f.user_id order by b.bucket) as balance_after,
-           coalesce(nullif(f.promotional_reason, ''), p_reason) as promotional_reason
-      from credits_private.credit_import_rows f
+           coalesce(f.promotional_reason, p_reason) as promotional_reason
+      from credits_private.import_rows(p_import_id) f
       join public.user_credits uc on uc.user_id = f.user_id
      cross join lateral (values (1, f.monthly), (2, f.purchased), (3, f.promotional)) b(bucket, amount)
-     where f.import_id = p_import_id and b.amount > 0
+     where b.amount > 0
   ), ledger as (
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, promotional_amount, type, origin, description, balance_after, period_start)
@@ -99,8 +106,8 @@ begin
   insert into credits_private.promotional_lots
     (user_id, granted, remaining, valid_for, expires_at, reason, idempotency_key, transaction_id)
   select l.user_id, l.promotional_amount, l.promotional_amount, f.promotional_expires_at - now(), f.promotional_expires_at,
-         coalesce(nullif(f.promotional_reason, ''), p_reason), 'import:' || p_import_id, l.id
-    from ledger l join credits_private.credit_import_rows f on f.import_id = p_import_id and f.user_id = l.user_id
+         coalesce(f.promotional_reason, p_reason), 'import:' || p_import_id, l.id
+    from ledger l join credits_private.import_rows(p_import_id) f on f.user_id = l.user_id
    where l.promotional_amount > 0;
 
   update public.user_credits uc
@@ -109,15 +116,14 @@ begin
          purchased_credits = uc.purchased_credits + f.purchased,
          promotional_credits = uc.promotional_credits + f.promotional,
          updated_at = now()
-    from credits_private.credit_import_rows f
-   where f.import_id = p_import_id and f.user_id = uc.user_id and f.monthly + f.purchased + f.promotional > 0;
+    from credits_private.import_rows(p_import_id) f
+   where f.user_id = uc.user_id and f.monthly + f.purchased + f.promotional > 0;
 
   insert into credits_private.credit_imports
     (import_id, user_id, tier, monthly_credits, purchased_credits, promotional_credits, promotional_expires_at, reason)
   select p_import_id, f.user_id, f.tier, f.monthly, f.purchased, f.promotional,
          case when f.promotional > 0 then f.promotional_expires_at end, p_reason
-    from credits_private.credit_import_rows f
-   where f.import_id = p_import_id;
+    from credits_private.import_rows(p_import_id) f;
   delete from credits_private.credit_import_rows r where r.import_id = p_import_id;
 end;
 $$;
