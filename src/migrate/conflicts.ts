@@ -17,19 +17,7 @@ import type { Conflict } from './plan.js';
 import { type ObjectKey, type Operation, columnKey, functionKey, readMigration, relationKey, schemaKey } from './migration-objects.js';
 
 export type { Conflict } from './plan.js';
-
-/** Thrown by the deploy, before it writes anything, when the database holds objects in the way. */
-export class DeployConflictError extends Error {
-  override name = 'DeployConflictError';
-  readonly detail: string;
-  readonly hint = 'nothing was written; after the steps above, run `credits migrate up` again (docs/operations.md, "The pre-flight")';
-  constructor(readonly conflicts: Conflict[]) {
-    super(
-      `the database holds ${conflicts.length === 1 ? 'an object' : `${conflicts.length} objects`} in the way of the credits ledger: nothing was written`,
-    );
-    this.detail = conflicts.map((c) => `${c.object} (${c.createdBy}): ${c.found}\n  → ${c.advice}`).join('\n');
-  }
-}
+export { DeployConflictError } from './plan.js';
 
 export interface PreflightInput {
   /** Every migration of the source, in order, with its up and down sections. */

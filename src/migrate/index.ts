@@ -12,7 +12,7 @@ import { DeployConflictError, findConflicts, legacyDifferences } from './conflic
 import { holdRollupRefresh, requireUtf8 } from './preflight.js';
 import { enforcePrivileges, packagePublicTables } from './privileges.js';
 
-export { type Conflict, DeployConflictError } from './conflicts.js';
+export { type Conflict, DeployConflictError } from './plan.js';
 
 export const migrationsSchema = 'credits_meta';
 export const migrationsTable = 'migrations';

@@ -1,6 +1,6 @@
-// What a deploy's definitions are and what it would do with them: the types the public deploy
-// API returns, kept apart from definitions.ts so that they name no pg type (an application's
-// compiler reads them without pg's typings; pg stays an implementation detail).
+// What the public deploy API returns and throws (a definitions plan; the conflicts that stop a
+// deploy), kept apart from the modules that talk to the database so that it names no pg type: an
+// application's compiler reads it without pg's typings (pg stays an implementation detail).
 export type DefinitionKind = 'function' | 'view';
 
 export interface Definition {
@@ -38,4 +38,17 @@ export interface Conflict {
   found: string;
   /** What to do about it. */
   advice: string;
+}
+
+/** Thrown by the deploy, before it writes anything, when the database holds objects in the way. */
+export class DeployConflictError extends Error {
+  override name = 'DeployConflictError';
+  readonly detail: string;
+  readonly hint = 'nothing was written; after the steps above, run `credits migrate up` again (docs/operations.md, "The pre-flight")';
+  constructor(readonly conflicts: Conflict[]) {
+    super(
+      `the database holds ${conflicts.length === 1 ? 'an object' : `${conflicts.length} objects`} in the way of the credits ledger: nothing was written`,
+    );
+    this.detail = conflicts.map((c) => `${c.object} (${c.createdBy}): ${c.found}\n  → ${c.advice}`).join('\n');
+  }
 }
