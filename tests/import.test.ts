@@ -271,10 +271,10 @@ describe('credits import', () => {
 
   it('runs again after a promotional expiry of its own has passed (bringing nothing), and two imports sharing users never deadlock', async () => {
     const user = randomUUID();
-    const soon = new Date(Date.now() + 1500).toISOString();
+    const soon = new Date(Date.now() + 3000).toISOString();
     const file = await csv(['user_id,tier,promotional,promotional_expires_at', `${user},free,3,${soon}`]);
     expect((await importBalances(db.sql, { importId: 'soon', reason: 'r', source: { csv: file } })).ok).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(await importBalances(db.sql, { importId: 'soon', reason: 'r', source: { csv: file } })).toMatchObject({
       ok: true,
       summary: { skipped: 1 },

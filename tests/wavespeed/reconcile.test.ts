@@ -111,7 +111,7 @@ describe('reconcileGenerations', () => {
     const user = await newAccount(db.sql, 'pro');
     const tasks = new Set<string>();
     for (let i = 0; i < 8; i++) tasks.add(await inFlight(user, 'lost', 5));
-    // a slow provider: 0.8 s an answer; a lease of 2 s, which the whole run (8 answers) outlasts
+    // a slow provider: 0.8 s an answer; a lease of 5 s, which the whole run (8 answers) outlasts
     const slow = new WaveSpeedApi({
       apiKey: fake.apiKey,
       baseUrl: fake.url,
@@ -121,7 +121,7 @@ describe('reconcileGenerations', () => {
         return fetch(url, init);
       },
     });
-    const first = reconcileGenerations(db.sql, { api: slow, concurrency: 1, leaseSeconds: 2 });
+    const first = reconcileGenerations(db.sql, { api: slow, concurrency: 1, leaseSeconds: 5 });
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const second = await reconcileGenerations(db.sql, { api: config.api, concurrency: 4 });
     const a = (await first).tasks.map((t) => t.taskId).filter((id) => tasks.has(id));
