@@ -25,6 +25,6 @@ end;
 $$;
 
 comment on function public.get_credit_balance(uuid) is
-  'Total, monthly and purchased credits, tier, allowance, usage and period of an account.';
+  'Total, monthly, purchased and promotional credits (with the soonest expiry), tier, allowance, usage and period of an account.';
 revoke all on function public.get_credit_balance(uuid) from public, anon, authenticated;
 grant execute on function public.get_credit_balance(uuid) to credits_service;

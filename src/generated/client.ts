@@ -354,7 +354,7 @@ export interface GetCreditBalanceResult {
   promotional_credits: number;
   promotional_expires_at: Timestamp | null;
 }
-/** Total, monthly and purchased credits, tier, allowance, usage and period of an account. */
+/** Total, monthly, purchased and promotional credits (with the soonest expiry), tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
   return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<GetCreditBalanceResult>;
 }
