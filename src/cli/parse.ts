@@ -59,6 +59,16 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
 
 type OptionToken = { name: string; rawName: string; value?: string };
 
+/** The flag each boolean option sets (help and version are answered before a command is checked). */
+const booleanFlags: Record<string, 'json' | 'apply' | 'refresh' | 'serve' | 'verbose' | 'dryRun'> = {
+  json: 'json',
+  apply: 'apply',
+  refresh: 'refresh',
+  serve: 'serve',
+  verbose: 'verbose',
+  'dry-run': 'dryRun',
+};
+
 /** The command's options (only those it takes), the environment's defaults, then its arguments. */
 function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[], env: NodeJS.ProcessEnv): { args: string[]; flags: Flags } {
   const flags: Flags = { databaseUrl: '', connectTimeout: defaultConnectTimeout, json: false, apply: false, refresh: false };
@@ -69,9 +79,8 @@ function checkCommand(spec: CommandSpec, rest: string[], options: OptionToken[],
     const option: OptionSpec = optionCatalog[use.name];
     if (option.type === 'boolean') {
       if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`, spec.name);
-      if (t.name === 'json' || t.name === 'apply' || t.name === 'refresh' || t.name === 'serve' || t.name === 'verbose')
-        flags[t.name] = true;
-      if (t.name === 'dry-run') flags.dryRun = true;
+      const flag = booleanFlags[t.name];
+      if (flag) flags[flag] = true;
     } else {
       if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value`, spec.name);
       option.set!(flags, t.value, t.rawName, use);

@@ -19,7 +19,7 @@ import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
-import { dashboardToken, isBlank, positiveInteger, uuid } from './validate.js';
+import { dashboardToken, positiveInteger, someText, uuid } from './validate.js';
 import { isLoopback } from '../dashboard/serve.js';
 import { reconcileDefaults } from '../wavespeed/reconcile.js';
 
@@ -126,10 +126,7 @@ export const commands: CommandSpec[] = [
       {
         name: 'import-id',
         required: true,
-        check: (t, n) => {
-          if (isBlank(t) || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
-          return t;
-        },
+        check: (t, n) => someText(t, n, 200),
       },
     ],
     options: [{ name: 'csv' }, { name: 'from-sql' }, { name: 'reason', required: true }, 'dry-run'],

@@ -4,7 +4,7 @@ import { reconcileDefaults } from '../wavespeed/reconcile.js';
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
-import { connectTimeout, dashboardToken, databaseUrl, isBlank, periodStart, positiveInteger, uuid } from './validate.js';
+import { connectTimeout, dashboardToken, databaseUrl, isBlank, periodStart, positiveInteger, someText, uuid } from './validate.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -138,8 +138,7 @@ export const optionCatalog = {
     value: 'KEY',
     help: "the change's idempotency key, e.g. the payment provider's event id: the same key again changes nothing",
     set: (f, t, n) => {
-      if (isBlank(t) || t.length > 200) throw new UsageError(`${n} must be 1 to 200 characters, not blank`);
-      f.key = t;
+      f.key = someText(t, n, 200);
     },
   },
   'valid-for': {
@@ -158,8 +157,7 @@ export const optionCatalog = {
     value: 'TEXT',
     help: 'why the credits are granted, shown in the ledger',
     set: (f, t, n) => {
-      if (isBlank(t) || t.length > 1000) throw new UsageError(`${n} must be 1 to 1000 characters, not blank`);
-      f.reason = t;
+      f.reason = someText(t, n, 1000);
     },
   },
   period: {

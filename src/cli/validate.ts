@@ -9,6 +9,12 @@ import { UsageError } from './usage-error.js';
  */
 export const isBlank = (text: string): boolean => /^[\s\u0085\u200b-\u200d\u2060]*$/.test(text);
 
+/** Text of 1 to `max` characters, not blank (a key, a reason, an import id). */
+export function someText(text: string, name: string, max: number): string {
+  if (isBlank(text) || text.length > max) throw new UsageError(`${name} must be 1 to ${max} characters, not blank`);
+  return text;
+}
+
 /** A whole number in [1, max]. */
 export function positiveInteger(text: string, name: string, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
