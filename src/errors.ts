@@ -118,6 +118,9 @@ export function toCreditsError(error: unknown, call?: { arguments: readonly Call
 
 const sqlName = /\bp_[a-z0-9_]+\b/g;
 
+/** The argument type of a value out of its type's range, by the first word of the server's message. */
+const outOfRange: Record<string, string> = { interval: 'interval', date: 'date', timestamp: 'timestamp with time zone' };
+
 /**
  * Which argument the server refused, by its key. CR003: the one argument its MESSAGE names (of
  * several, the one the caller gave, if only one was: the others had their valid defaults), or if
@@ -126,9 +129,6 @@ const sqlName = /\bp_[a-z0-9_]+\b/g;
  * server could not read as its type ("invalid input syntax for type interval", "interval out of
  * range", "date out of range: …"): the one argument given of that type, if only one was.
  */
-/** The argument type of a value out of its type's range, by the first word of the server's message. */
-const outOfRange: Record<string, string> = { interval: 'interval', date: 'date', timestamp: 'timestamp with time zone' };
-
 function refusedArgument(source: ServerError, all: readonly CallArgument[], given: readonly CallArgument[]): InvalidArgumentError {
   const named = (text: string | undefined) => all.filter((a) => [...(text ?? '').matchAll(sqlName)].some(([name]) => name === a.name));
   const theOne = (candidates: CallArgument[]) => {

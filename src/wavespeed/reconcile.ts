@@ -74,44 +74,33 @@ const counters = {
 } as const;
 
 export async function reconcileGenerations(sql: Sql, options: ReconcileOptions): Promise<ReconcileReport> {
-  // Seconds become interval text here: this function's own options, checked by their own names.
-  for (const key of ['olderThanSeconds', 'leaseSeconds'] as const) {
-    const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 1)) {
-      throw new InvalidArgumentError(
-        { code: 'CR003', message: `${key} must be a number of seconds, at least 1`, detail: `${key} was ${String(value)}.` },
-        { parameter: key },
-      );
-    }
-  }
   const provider = options.provider ?? 'wavespeed';
   const hardLimit = options.hardLimitSeconds ?? reconcileDefaults.hardLimitSeconds;
   const limit = options.limit ?? reconcileDefaults.limit;
   const concurrency = options.concurrency ?? reconcileDefaults.concurrency;
-  // Checked here: the claims take min(concurrency, what is left of limit), never limit itself.
+  // This function's own options, checked by their own names: the seconds become interval text
+  // here, and the claims take min(concurrency, what is left of limit), never limit itself.
+  const refuse = (key: string, rule: string, value: unknown) =>
+    new InvalidArgumentError({ code: 'CR003', message: `${key} ${rule}`, detail: `${key} was ${String(value)}.` }, { parameter: key });
+  for (const key of ['olderThanSeconds', 'leaseSeconds'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 1)) throw refuse(key, 'must be a number of seconds, at least 1', value);
+  }
   for (const [key, value, max] of [
     ['limit', limit, 10_000],
     ['concurrency', concurrency, 64],
   ] as const) {
-    if (!(Number.isInteger(value) && value >= 1 && value <= max)) {
-      throw new InvalidArgumentError(
-        { code: 'CR003', message: `${key} must be between 1 and ${max}`, detail: `${key} was ${String(value)}.` },
-        { parameter: key },
-      );
-    }
+    if (!(Number.isInteger(value) && value >= 1 && value <= max)) throw refuse(key, `must be between 1 and ${max}`, value);
   }
+  const olderThan = `${options.olderThanSeconds ?? reconcileDefaults.olderThanSeconds} seconds`;
+  // Longer than one answer takes; should one outlast it, another run may ask about the same task
+  // again (harmless: a result applies once).
+  const lease = `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`;
   // A run claims as many tasks as it asks about at once, then the next ones: each is leased only
   // while this run is asking about it, so a run that takes long (a slow provider, many tasks)
   // never holds tasks it has not reached, and a run started meanwhile takes those.
   const claim = (count: number) =>
-    claimGenerationsToReconcile(sql, {
-      provider,
-      olderThan: `${options.olderThanSeconds ?? reconcileDefaults.olderThanSeconds} seconds`,
-      limit: count,
-      // Longer than one answer takes; should one outlast it, another run may ask about the same
-      // task again (harmless: a result applies once).
-      lease: `${options.leaseSeconds ?? Math.max(60, Math.ceil(options.api.timeoutMs / 1000) * 4)} seconds`,
-    }).catch((error: unknown) => {
+    claimGenerationsToReconcile(sql, { provider, olderThan, limit: count, lease }).catch((error: unknown) => {
       throw asOptions(error);
     });
   const report: ReconcileReport = {
