@@ -151,16 +151,29 @@ export async function importBalances(sql: postgres.Sql, options: ImportOptions):
     return await sql.begin(async (tx): Promise<ImportResult> => {
       const staged =
         'csv' in options.source ? await stageCsv(tx, options, options.source.csv) : await stageQuery(tx, options, options.source.query);
-      const found = await tx<{ line: number; user_id: string | null; problem: string }[]>`
-        select line::int, user_id, problem from credits_private.import_problems(${options.importId})`;
-      const problems = [...staged.problems, ...found.map((p) => ({ line: p.line, userId: p.user_id, problem: p.problem }))].sort(
-        (a, b) => a.line - b.line,
-      );
-      if (problems.length) throw new Rollback({ ok: false, problems });
-      const [s] = await tx<Record<string, string>[]>`
-        select accounts::text, accounts_created::text, tiers_kept::text, skipped::text, monthly::text, purchased::text,
-               promotional::text, total::text
-          from credits_private.import_balances(${options.importId}, ${options.reason}, ${options.dryRun ?? false})`;
+      // import_balances refuses (CR003) while import_problems finds anything: the list is read
+      // only then (a problem of the file's format, seen here, is one already), so that the rows
+      // are checked once on the way that imports.
+      const problems = async (): Promise<ImportProblem[]> => {
+        const found = await tx<{ line: number; user_id: string | null; problem: string }[]>`
+          select line::int, user_id, problem from credits_private.import_problems(${options.importId})`;
+        const all = [...staged.problems, ...found.map((p) => ({ line: p.line, userId: p.user_id, problem: p.problem }))];
+        return all.sort((a, b) => a.line - b.line);
+      };
+      if (staged.problems.length) throw new Rollback({ ok: false, problems: await problems() });
+      const imported = await tx
+        .savepoint(
+          (sp) => sp<Record<string, string>[]>`
+            select accounts::text, accounts_created::text, tiers_kept::text, skipped::text, monthly::text, purchased::text,
+                   promotional::text, total::text
+              from credits_private.import_balances(${options.importId}, ${options.reason}, ${options.dryRun ?? false})`,
+        )
+        .catch(async (error: { code?: string }) => {
+          const listed = error.code === 'CR003' ? await problems() : [];
+          if (listed.length) throw new Rollback({ ok: false, problems: listed });
+          throw error;
+        });
+      const s = imported[0];
       const summary: ImportSummary = {
         rows: staged.rows,
         accounts: Number(s!.accounts),
