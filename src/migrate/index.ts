@@ -58,10 +58,15 @@ export async function migrationFiles(root = packageRoot): Promise<string[]> {
     .sort();
 }
 
+/** A migration's two sections: its text before the `-- Down Migration` marker, and after it. */
+async function migrationSections(name: string, root: string): Promise<{ up: string; down: string | undefined }> {
+  const [up, down] = (await readFile(path.join(root, 'migrations', `${name}.sql`), 'utf8')).split(/^-- Down Migration/m);
+  return { up: up!, down };
+}
+
 /** A migration's up section: its text before the `-- Down Migration` marker. */
 export async function migrationUpSection(name: string, root = packageRoot): Promise<string> {
-  const file = await readFile(path.join(root, 'migrations', `${name}.sql`), 'utf8');
-  return file.split(/^-- Down Migration/m)[0]!;
+  return (await migrationSections(name, root)).up;
 }
 
 async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
@@ -95,8 +100,8 @@ async function refuseConflicts(client: pg.ClientBase, root: string, definitions:
   const names = await migrationFiles(root);
   const migrations = await Promise.all(
     names.map(async (name) => {
-      const [sql, down] = (await readFile(path.join(root, 'migrations', `${name}.sql`), 'utf8')).split(/^-- Down Migration/m);
-      return { name, sql: sql!, down };
+      const { up, down } = await migrationSections(name, root);
+      return { name, sql: up, down };
     }),
   );
   const conflicts = await findConflicts(client, { migrations, applied: await appliedMigrations(client), count, definitions });
