@@ -3,7 +3,7 @@
 -- a range, the top users, the windows' upkeep), apart from the ledger's (credits_private), so
 -- the write path and the analysts' side each have their own place (issue 14). Like
 -- credits_private, nobody but the owner may use it: the monitoring functions that call into it
--- are SECURITY DEFINER. The functions themselves are definitions (functions/monitoring/private/),
+-- are SECURITY DEFINER. The functions themselves are definitions (functions/monitoring_private/),
 -- applied after this migration.
 create schema monitoring_private;
 comment on schema monitoring_private is 'Internal helpers of the monitoring layer; not an API.';

@@ -1,7 +1,7 @@
 -- Up Migration
 -- Error groups (issue 22): monitoring folded every digit of an error message to '#', the HTTP
 -- status and the API version with them ("WaveSpeed answered # to POST /api/v#/…"). The rule is
--- now monitoring_private.error_group (functions/monitoring/private/error_group.sql): ids, times
+-- now monitoring_private.error_group (functions/monitoring_private/error_group.sql): ids, times
 -- and long numbers fold; statuses and short numbers stay. The rollups are derived data: as 0008
 -- did, the watermark goes back so that the next monitoring.refresh_rollups() recomputes every
 -- day from the raw rows with the new rule (one pass over the tasks, in the scheduled job, not

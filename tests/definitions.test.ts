@@ -3,8 +3,10 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp, migrationStatus } from '../src/migrate/index.js';
+import { migrateDown, migrateUp, migrationFiles, migrationStatus } from '../src/migrate/index.js';
+import { loadDefinitions } from '../src/migrate/definitions.js';
 import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -25,6 +27,15 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** Every function's and view's identity and row version: what a recreation or a replace changes. */
+const versions = (sql: postgres.Sql) =>
+  sql`select p.oid::regprocedure::text as object, p.oid::int, p.xmin::text from pg_proc p
+        join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('public', 'credits_private', 'monitoring', 'monitoring_private')
+      union all
+      select c.oid::regclass::text, c.oid::int, r.xmin::text from pg_class c join pg_rewrite r on r.ev_class = c.oid
+        join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'v' and n.nspname in ('public', 'credits_private', 'monitoring')
+      order by 1`;
+
 const signatures = (name: string) =>
   db.sql`select p.oid::regprocedure::text s from pg_proc p where p.proname = ${name} order by 1`.then((r) => r.map((x) => x.s));
 const changed = async () => (await migrationStatus({ databaseUrl: db.url, root })).definitions.changed.map((d) => d.name);
@@ -44,9 +55,9 @@ describe('repeatable definitions', () => {
   });
 
   it('re-apply exactly the file whose text changed, keeping grants', async () => {
-    const f = file('functions/ledger/get_credit_balance.sql');
+    const f = file('functions/public/get_credit_balance.sql');
     await writeFile(f, (await readFile(f, 'utf8')).replace("'Total, monthly", "'Changed: total, monthly"));
-    expect(await changed()).toEqual(['functions/ledger/get_credit_balance.sql']);
+    expect(await changed()).toEqual(['functions/public/get_credit_balance.sql']);
     await migrateUp({ databaseUrl: db.url, root });
     const [row] = await db.sql`select obj_description('public.get_credit_balance(uuid)'::regprocedure) c,
                                       has_function_privilege('credits_service', 'public.get_credit_balance(uuid)', 'execute') g`;
@@ -76,16 +87,17 @@ describe('repeatable definitions', () => {
     expect(await signatures('demo_echo')).toEqual([]);
   });
 
-  it('move a file to another folder without losing the object or its grants', async () => {
-    await mkdir(file('functions/ledger/moved'), { recursive: true });
-    await cp(file('functions/ledger/get_credit_balance.sql'), file('functions/ledger/moved/get_credit_balance.sql'));
-    await rm(file('functions/ledger/get_credit_balance.sql'));
+  it('move a file to another folder applying nothing: an object is known by its schema and name', async () => {
+    const before = await versions(db.sql);
+    await mkdir(file('functions/public/moved'), { recursive: true });
+    await cp(file('functions/public/get_credit_balance.sql'), file('functions/public/moved/get_credit_balance.sql'));
+    await rm(file('functions/public/get_credit_balance.sql'));
     const status = await migrationStatus({ databaseUrl: db.url, root });
-    expect(status.definitions.removed.map((r) => r.name)).toEqual(['functions/ledger/get_credit_balance.sql']);
+    expect({ changed: status.definitions.changed, removed: status.definitions.removed }).toEqual({ changed: [], removed: [] });
     await migrateUp({ databaseUrl: db.url, root });
-    const [row] = await db.sql`select has_function_privilege('credits_service', 'public.get_credit_balance(uuid)', 'execute') g`;
-    expect(row).toEqual({ g: true });
-    expect(await changed()).toEqual([]);
+    expect(await versions(db.sql)).toEqual(before);
+    const [row] = await db.sql`select name from credits_meta.definitions where object = 'get_credit_balance'`;
+    expect(row).toEqual({ name: 'functions/public/moved/get_credit_balance.sql' });
   });
 
   it('drop what a database deployed before objects were recorded still holds, by its old path', async () => {
@@ -125,5 +137,82 @@ describe('repeatable definitions', () => {
     await writeFile(file('functions/demo_echo.sql'), echo('p_a integer'));
     const results = await Promise.all([migrateUp({ databaseUrl: db.url, root }), migrateUp({ databaseUrl: db.url, root })]);
     expect(results.map((r) => r.definitions?.changed.length).sort()).toEqual([0, 1]);
+  });
+});
+
+/**
+ * The release before issue 24, as its deploy saw it: the same texts in folders by subsystem
+ * (functions/ledger/, functions/ledger/private/, ...), and no row checks among the definitions
+ * (migrations 0006 to 0023 created them).
+ */
+async function previousRelease(): Promise<string> {
+  const previous = await mkdtemp(path.join(tmpdir(), 'credits-previous-'));
+  await cp(path.join(packageRoot, 'migrations'), path.join(previous, 'migrations'), { recursive: true });
+  const folder: Record<string, string> = {
+    public: 'ledger',
+    credits_private: 'ledger/private',
+    monitoring: 'monitoring',
+    monitoring_private: 'monitoring/private',
+  };
+  for (const d of await loadDefinitions(packageRoot)) {
+    if (d.object.endsWith('_is_valid')) continue;
+    const target = path.join(previous, `${d.kind}s`, folder[d.schema]!, `${d.object}.sql`);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, d.sql);
+  }
+  return previous;
+}
+
+describe('a database deployed by the previous release', () => {
+  it('is upgraded recreating nothing, then goes down to 0005 and up again, its row checks kept by the constraints', async () => {
+    const previous = await previousRelease();
+    const upgraded = await createTestDatabase({ empty: true, max: 2 });
+    try {
+      await migrateUp({ databaseUrl: upgraded.url, root: previous });
+      const before = await versions(upgraded.sql);
+
+      const status = await migrationStatus({ databaseUrl: upgraded.url });
+      expect({ changed: status.definitions.changed, removed: status.definitions.removed }).toEqual({ changed: [], removed: [] });
+      const result = await migrateUp({ databaseUrl: upgraded.url });
+      expect(result.definitions?.changed).toEqual([]);
+      expect(await versions(upgraded.sql)).toEqual(before);
+      const recorded = await upgraded.sql`select name from credits_meta.definitions where object like '%_is_valid' order by 1`;
+      expect(recorded.map((r) => r.name)).toEqual([
+        'functions/credits_private/credit_account_is_valid.sql',
+        'functions/credits_private/credit_transaction_is_valid.sql',
+        'functions/credits_private/enhancement_task_is_valid.sql',
+      ]);
+
+      const toBefore0006 = (await migrationFiles()).length - 5;
+      await migrateDown({ databaseUrl: upgraded.url, count: toBefore0006 });
+      expect((await migrationStatus({ databaseUrl: upgraded.url })).applied.at(-1)).toBe('0005_monitoring_rollups');
+      expect(await upgraded.sql`select count(*)::int n from pg_proc where proname like '%_is_valid'`).toEqual([{ n: 0 }]);
+      await migrateUp({ databaseUrl: upgraded.url });
+      const again = await migrationStatus({ databaseUrl: upgraded.url });
+      expect({ pending: again.pending, changed: again.definitions.changed }).toEqual({ pending: [], changed: [] });
+      await expect(
+        upgraded.sql`insert into public.user_credits (user_id, credits, monthly_credits, purchased_credits) values (gen_random_uuid(), 5, 1, 1)`,
+      ).rejects.toThrow(/user_credits row refused: credits 5 must equal/);
+    } finally {
+      await upgraded.drop();
+      await rm(previous, { recursive: true, force: true });
+    }
+  });
+
+  it('applies a changed row check to the rows written next, and never drops one a constraint calls', async () => {
+    const f = file('functions/credits_private/credit_transaction_is_valid.sql');
+    const original = await readFile(f, 'utf8');
+    await writeFile(f, original.replace("'sweeper', 'adoption'", "'sweeper', 'scripted', 'adoption'"));
+    const write = () =>
+      db.sql`insert into public.credit_transactions (user_id, amount, type, origin) values (gen_random_uuid(), 1, 'adjustment', 'scripted')`;
+    await expect(write()).rejects.toThrow(/origin must be legacy, rpc, sweeper, adoption or backfill, not 'scripted'/);
+    await migrateUp({ databaseUrl: db.url, root });
+    await write();
+    await rm(f);
+    await expect(migrateUp({ databaseUrl: db.url, root })).rejects.toMatchObject({ code: '2BP01' });
+    await writeFile(f, original);
+    expect((await migrateUp({ databaseUrl: db.url, root })).definitions?.changed.map((d) => d.name)).toEqual([
+      'functions/credits_private/credit_transaction_is_valid.sql',
+    ]);
   });
 });

@@ -1,12 +1,12 @@
 // The "Never null" annotations in the definitions' headers, which make result fields non-null in
-// the generated types (src/codegen/annotations.ts), checked against real calls and reads: a
+// the generated types (tools/codegen/annotations.ts), checked against real calls and reads: a
 // database where every function and view returns rows along each of its paths (replays, ignored
 // callbacks, refunds of tasks with and without an account, drift, legacy failures, hints), and
 // every annotated column of every row is filled. An annotated function or view that returned no
 // row here is a failure too: a claim nobody exercised is not checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introspect, type CatalogFunction } from '../src/codegen/introspect.js';
-import { outputsOf } from '../src/codegen/render.js';
+import { introspect, type CatalogFunction } from '../tools/codegen/introspect.js';
+import { outputsOf } from '../tools/codegen/render.js';
 import * as client from '../src/generated/client.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { newAccount } from './helpers/ledger.js';
@@ -215,13 +215,13 @@ describe('"Never null" annotations', () => {
   });
 
   it('are refused by codegen when they name a column the result does not have', async () => {
-    const { parseAnnotations } = await import('../src/codegen/annotations.js');
-    const { renderClient } = await import('../src/codegen/render.js');
+    const { parseAnnotations } = await import('../tools/codegen/annotations.js');
+    const { renderClient } = await import('../tools/codegen/render.js');
     const { functions } = await introspect(db.sql);
     const start = functions.find((f) => f.name === 'start_generation')!;
     const typo = {
       ...start,
-      annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/ledger/start_generation.sql'),
+      annotations: parseAnnotations('-- Never null: task_id, balanse.\ncreate function …', 'functions/public/start_generation.sql'),
     };
     expect(() => renderClient({ functions: [typo], views: [] })).toThrow(/Never null: balanse/);
   });

@@ -4,7 +4,7 @@
 // a legacy-to-adopt or an up-to-date database it lets the deploy go as before.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { loadLegacyFixture } from '../tools/seeds/legacy-fixture.js';
 import { findConflicts, packageRoles, replayedObjects } from '../src/migrate/conflicts.js';
 import { loadDefinitions } from '../src/migrate/definitions.js';
 import {
@@ -140,7 +140,7 @@ describe('the pre-flight refuses, naming every object in the way, and writes not
     expect(await refused(db)).toEqual([
       {
         object: 'function public.get_credit_balance',
-        createdBy: 'functions/ledger/get_credit_balance.sql',
+        createdBy: 'functions/public/get_credit_balance.sql',
         found: 'yours, which the package would replace or overload: public.get_credit_balance(uuid)',
         advice: 'rename yours: `alter function public.get_credit_balance(uuid) rename to app_get_credit_balance;`',
       },
@@ -186,7 +186,7 @@ describe('the pre-flight refuses, naming every object in the way, and writes not
       'rename yours: `alter function public.credit_history(uuid) rename to app_credit_history;` `alter function public.credit_history(uuid, integer) rename to app_credit_history;`',
     );
     expect(by('view public.my_generations')).toMatchObject({
-      createdBy: 'views/ledger/my_generations.sql',
+      createdBy: 'views/public/my_generations.sql',
       found: 'a view of yours (id integer)',
     });
     expect(by('schema credits_meta').found).toContain('credits_meta.settings');
@@ -228,7 +228,7 @@ describe('the pre-flight refuses, naming every object in the way, and writes not
     expect(await refused(current)).toEqual([
       {
         object: 'function public.credit_history',
-        createdBy: 'functions/ledger/credit_history.sql',
+        createdBy: 'functions/public/credit_history.sql',
         found: 'yours, which the package would replace or overload: public.credit_history(uuid)',
         advice: 'rename yours: `alter function public.credit_history(uuid) rename to app_credit_history;`',
       },

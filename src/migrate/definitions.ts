@@ -1,8 +1,9 @@
 // Repeatable definitions: functions/ and views/ are the source of truth for every function and
 // view of the package. Each file defines one object, named like the file and qualified by its
-// schema in the file's CREATE (folders group them by subsystem), and is re-applied when its
-// text changes, the way Flyway applies R__ files: a SHA-256 per file is kept in
-// credits_meta.definitions, and a deploy applies only what differs, in one transaction.
+// schema in the file's CREATE (the folder is named after that schema), and is re-applied when
+// its text changes, the way Flyway applies R__ files: a SHA-256 per object is kept in
+// credits_meta.definitions, and a deploy applies only what differs, in one transaction. An
+// object is known by its schema and name, not its file: a file moved unchanged applies nothing.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -101,16 +102,62 @@ async function objectExists(client: ClientBase, d: { kind: DefinitionKind; schem
   return rows[0].ok as boolean;
 }
 
-/** What an apply would do: files whose text changed (or whose object is missing), and removals. */
+const objectKey = (d: { kind: DefinitionKind; schema: string; object: string }) => `${d.kind} ${d.schema}.${d.object}`;
+
+/** Everything a file can set on its object: definitions, privileges, comments, columns. */
+async function fingerprint(client: ClientBase, d: Definition): Promise<string> {
+  const sql =
+    d.kind === 'view'
+      ? `select jsonb_build_array(pg_get_viewdef(c.oid), c.reloptions, c.relacl::text, obj_description(c.oid, 'pg_class'),
+                (select jsonb_agg(jsonb_build_array(a.attname, a.atttypid::regtype::text, a.attacl::text,
+                                                    col_description(c.oid, a.attnum)) order by a.attnum)
+                   from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped))::text as f
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2`
+      : `select coalesce(jsonb_agg(jsonb_build_array(pg_get_functiondef(p.oid), p.proacl::text,
+                                                   obj_description(p.oid, 'pg_proc')) order by p.oid::regprocedure::text), '[]')::text as f
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = $1 and p.proname = $2`;
+  const { rows } = await client.query(sql, [d.schema, d.object]);
+  return rows[0]?.f ?? '';
+}
+
+/**
+ * Whether applying the file would leave its object as the database holds it: for an object no
+ * deploy recorded (the row checks, created by migrations 0006 to 0023 before they were
+ * definitions), so that adopting it rewrites nothing. Runs the file and rolls it back.
+ */
+async function appliesNothing(client: ClientBase, d: Definition): Promise<boolean> {
+  const before = await fingerprint(client, d);
+  await client.query('savepoint probe');
+  try {
+    await client.query(d.sql);
+    return (await fingerprint(client, d)) === before;
+  } catch {
+    return false; // what the apply will do, and report, itself
+  } finally {
+    await client.query('rollback to savepoint probe');
+    await client.query('release savepoint probe');
+  }
+}
+
+/**
+ * What an apply would do: definitions whose text changed (or whose object is missing), and
+ * removals. Call it inside a transaction (it probes unrecorded objects by applying them).
+ */
 export async function planDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
-  const known = new Map((await recordedDefinitions(client)).map((r) => [r.name, r]));
+  const recorded = await recordedDefinitions(client);
+  const byName = new Map(recorded.map((r) => [r.name, r]));
+  const byObject = new Map(recorded.map((r) => [objectKey(r), r]));
+  const matched = new Set<string>();
   const plan: DefinitionPlan = { changed: [], unchanged: [], removed: [] };
   for (const d of defs) {
-    const same = known.get(d.name)?.sha256 === d.sha256 && (await objectExists(client, d));
+    const key = objectKey(d);
+    const record = [byName.get(d.name), byObject.get(key)].find((r) => r && objectKey(r) === key);
+    if (record) matched.add(record.name);
+    const exists = await objectExists(client, d);
+    const same = exists && (record ? record.sha256 === d.sha256 : await appliesNothing(client, d));
     (same ? plan.unchanged : plan.changed).push(d);
-    known.delete(d.name);
   }
-  plan.removed = [...known.values()].map(({ name, kind, schema, object }) => ({ name, kind, schema, object }));
+  plan.removed = recorded.filter((r) => !matched.has(r.name)).map(({ name, kind, schema, object }) => ({ name, kind, schema, object }));
   return plan;
 }
 
@@ -216,8 +263,11 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
     for (const d of plan.changed.filter((d) => d.kind === 'function')) await applyFunction(client, d);
     if (viewsChanged) await createViews(client, views);
 
+    // Records by file: a moved file's row goes, an adopted or moved unchanged one is written.
+    const recordedNames = new Set((await recordedDefinitions(client)).map((r) => r.name));
     await client.query(`delete from credits_meta.definitions where not (name = any($1))`, [defs.map((d) => d.name)]);
-    for (const d of viewsChanged ? [...plan.changed, ...plan.unchanged.filter((u) => u.kind === 'view')] : plan.changed) {
+    const toRecord = viewsChanged ? [...plan.changed, ...plan.unchanged.filter((u) => u.kind === 'view')] : plan.changed;
+    for (const d of [...toRecord, ...plan.unchanged.filter((u) => !recordedNames.has(u.name) && !toRecord.includes(u))]) {
       await client.query(
         `insert into credits_meta.definitions (name, kind, sha256, schema, object) values ($1, $2, $3, $4, $5)
          on conflict (name) do update set sha256 = excluded.sha256, schema = excluded.schema, object = excluded.object, applied_at = now()`,
@@ -239,26 +289,44 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
   }
 }
 
+/** Whether a table's constraint calls the function (the row checks): it cannot be dropped. */
+async function backsAConstraint(client: ClientBase, schema: string, object: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `select exists (select 1 from pg_depend d join pg_proc p on p.oid = d.refobjid
+                     join pg_namespace n on n.oid = p.pronamespace
+                    where d.refclassid = 'pg_proc'::regclass and d.classid = 'pg_constraint'::regclass
+                      and n.nspname = $1 and p.proname = $2) as ok`,
+    [schema, object],
+  );
+  return rows[0].ok as boolean;
+}
+
 /**
  * Drops every function and view the package applied (views first), before migrations run
- * down: the objects they read are about to change. The next `up` to the latest migration
- * applies them again.
+ * down: the objects they read are about to change. The row checks stay: the tables' CHECK
+ * constraints call them, and the migrations that add and remove those constraints replace them.
+ * The next `up` to the latest migration applies them all again (the row checks adopted as they
+ * are when unchanged). Returns how many were dropped.
  */
 export async function dropDefinitions(client: ClientBase): Promise<number> {
   const all = await recordedDefinitions(client);
   if (all.length === 0) return 0;
+  let dropped = 0;
   await client.query('begin');
   try {
-    await dropViews(
-      client,
-      all.filter((r) => r.kind === 'view'),
-    );
-    for (const r of all.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
+    const views = all.filter((r) => r.kind === 'view');
+    await dropViews(client, views);
+    dropped += views.length;
+    for (const r of all.filter((r) => r.kind === 'function')) {
+      if (await backsAConstraint(client, r.schema, r.object)) continue;
+      await dropFunction(client, r.schema, r.object);
+      dropped += 1;
+    }
     await client.query('delete from credits_meta.definitions');
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
     throw error;
   }
-  return all.length;
+  return dropped;
 }

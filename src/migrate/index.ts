@@ -201,7 +201,14 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
   return withClient(options.databaseUrl, async (client) => {
     const applied = await appliedMigrations(client);
     const pending = (await migrationFiles(root)).filter((f) => !applied.includes(f));
-    const definitions = await planDefinitions(client, await loadDefinitions(root));
-    return { applied, pending, definitions };
+    // The plan probes objects no deploy recorded by applying them: in a transaction rolled back.
+    await client.query('begin');
+    try {
+      await client.query('set local check_function_bodies = off');
+      const definitions = await planDefinitions(client, await loadDefinitions(root));
+      return { applied, pending, definitions };
+    } finally {
+      await client.query('rollback');
+    }
   });
 }

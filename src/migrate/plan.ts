@@ -4,7 +4,7 @@
 export type DefinitionKind = 'function' | 'view';
 
 export interface Definition {
-  /** Path relative to the package root, e.g. functions/ledger/start_generation.sql. */
+  /** Path relative to the package root, e.g. functions/public/start_generation.sql. */
   name: string;
   kind: DefinitionKind;
   schema: string;
