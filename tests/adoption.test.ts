@@ -2,7 +2,7 @@
 // realistic legacy fixture: thousands of users, every kind of legacy row.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { loadLegacyFixture } from '../tools/seeds/legacy-fixture.js';
 import { backfillRefunds } from '../src/adoption/refunds.js';
 import { cleanupPreflight } from '../src/adoption/cleanup.js';
 import { migrateDown, migrateUp, migrationFiles } from '../src/migrate/index.js';

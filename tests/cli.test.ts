@@ -1,7 +1,7 @@
 // The DBA guide's commands, run as a DBA would: the credits CLI in a child process against a
 // database holding the legacy fixture. Output figures and exit codes are what the guide shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { loadLegacyFixture } from '../tools/seeds/legacy-fixture.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { runCli } from './helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';

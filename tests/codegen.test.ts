@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedFiles, generatedPath, generateSources } from '../src/codegen/generate.js';
+import { generatedFiles, generatedPath, generateSources } from '../tools/codegen/generate.js';
 import {
   IdempotencyConflictError,
   InsufficientCreditsError,

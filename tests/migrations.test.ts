@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { loadLegacyFixture } from '../tools/seeds/legacy-fixture.js';
 import { importBalances } from '../src/adoption/import.js';
 import {
   adoptBaseline,

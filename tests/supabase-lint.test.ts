@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
-// Installed by npm test's first step (scripts/test-prerequisites.ts), pinned at 2.117.0.
+// Installed by npm test's first step (tools/test-prerequisites.ts), pinned at 2.117.0.
 const supabase = path.resolve('node_modules', '.cache', 'supabase-cli', 'node_modules', '.bin', 'supabase');
 
 // The package's schemas (the test databases also hold pgTAP's, which is not ours to lint).
@@ -34,7 +34,7 @@ let clean: TestDatabase;
 let broken: TestDatabase;
 beforeAll(async () => {
   if (!existsSync(supabase))
-    throw new Error(`no Supabase CLI at ${supabase}: npm test's first step installs it (scripts/test-prerequisites.ts)`);
+    throw new Error(`no Supabase CLI at ${supabase}: npm test's first step installs it (tools/test-prerequisites.ts)`);
   [clean, broken] = await Promise.all([createTestDatabase({ max: 1 }), createTestDatabase({ max: 1 })]);
 });
 afterAll(() => Promise.all([clean?.drop(), broken?.drop()]));

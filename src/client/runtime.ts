@@ -1,7 +1,7 @@
 // What the generated client (src/generated/client.ts) calls: one parameterised statement per
 // function call or view read, arguments cast to their SQL types, results as plain JSON data
 // (int8 as safe-integer numbers, money as decimal strings, timestamps as UTC ISO strings: the
-// selects of src/codegen/types.ts), and contract errors turned into typed errors.
+// selects of tools/codegen/types.ts), and contract errors turned into typed errors.
 import { InvalidArgumentError, toCreditsError } from '../errors.js';
 
 /**

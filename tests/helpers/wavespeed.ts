@@ -1,6 +1,6 @@
 // The WaveSpeed glue's test bench: a database of its own, the fake provider (its price in the
 // price table), and the package's webhook route served over HTTP, wired into a SubmitConfig.
-import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../tools/fake-wavespeed.js';
 import { serveFetch, type ServedHandler } from '../../src/serve-fetch.js';
 import { WaveSpeedApi, wavespeedWebhookRoute, type SubmitConfig } from '../../src/wavespeed/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';

@@ -4,7 +4,7 @@
 // Names carry the run's id, so parallel runs never meet; the teardown drops what this run made.
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../tools/embedded.js';
 import { migrateUp } from '../../src/migrate/index.js';
 import { sameServer } from '../../src/db/url.js';
 

@@ -8,7 +8,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { submitGeneration, WaveSpeedApi, wavespeedWebhookExpress } from '../../src/wavespeed/index.js';
-import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import { startFakeWaveSpeed, type FakeWaveSpeed } from '../../tools/fake-wavespeed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { newAccount } from '../helpers/ledger.js';
 import { streamUntilAnswered } from '../helpers/streaming.js';

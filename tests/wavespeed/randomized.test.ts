@@ -10,10 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, SubmitFailedError, submitGeneration, type SubmitConfig } from '../../src/wavespeed/index.js';
-import type { FakeWaveSpeed, Plan, SubmitBehaviour, WebhookBehaviour } from '../../scripts/fake-wavespeed.js';
+import type { FakeWaveSpeed, Plan, SubmitBehaviour, WebhookBehaviour } from '../../tools/fake-wavespeed.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';
-import { seededRandom } from '../../scripts/seeded-random.js';
+import { seededRandom } from '../../tools/seeded-random.js';
 
 const model = glueModel;
 const credits = 5;

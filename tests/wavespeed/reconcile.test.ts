@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { reconcileGenerations, submitGeneration, WaveSpeedApi, type SubmitConfig } from '../../src/wavespeed/index.js';
-import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import type { FakeWaveSpeed } from '../../tools/fake-wavespeed.js';
 import { packageRoot } from '../../src/paths.js';
 import { serveFetch } from '../../src/serve-fetch.js';
 import { runCli } from '../helpers/cli.js';

@@ -1,4 +1,4 @@
-// The WaveSpeed glue end to end, over real HTTP: the fake provider (scripts/fake-wavespeed.ts)
+// The WaveSpeed glue end to end, over real HTTP: the fake provider (tools/fake-wavespeed.ts)
 // on one port, the package's webhook route on another, a real PostgreSQL behind. One scenario
 // per way a submission or a webhook can go: for each, the user's balance, the task's status and
 // failure source, the recorded cost and verify_ledger().
@@ -15,7 +15,7 @@ import {
   wavespeedWebhookRoute,
   type SubmitConfig,
 } from '../../src/wavespeed/index.js';
-import type { FakeWaveSpeed } from '../../scripts/fake-wavespeed.js';
+import type { FakeWaveSpeed } from '../../tools/fake-wavespeed.js';
 import { serveFetch } from '../../src/serve-fetch.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { glueModel, startGlueBench, type GlueBench } from '../helpers/wavespeed.js';

@@ -1,8 +1,8 @@
-// Builds the generated sources from a database: introspect, render. The CLI (scripts/codegen.ts)
+// Builds the generated sources from a database: introspect, render. The CLI (tools/codegen.ts)
 // and the freshness test share it.
 import postgres from 'postgres';
 import path from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../../src/paths.js';
 import { introspect } from './introspect.js';
 import { renderClient } from './render.js';
 import { renderSupabaseTypes } from './render-supabase.js';

@@ -3,8 +3,8 @@
 # valgrind's callgrind: repeatable to about 1 % whatever else the machine does, so
 # it compares two versions of the SQL where timings on a shared machine cannot.
 # A throwaway cluster (PostgreSQL of `pg_config --bindir`, under callgrind, autovacuum off) gets the
-# package, the benchmarks' fixture (scripts/bench/fixture.ts, 10,000 accounts) and a warm-up; each
-# pgbench script of scripts/bench/pgbench/ then runs twice in fresh connections (N1 and N2
+# package, the benchmarks' fixture (tools/bench/fixture.ts, 10,000 accounts) and a warm-up; each
+# pgbench script of tools/bench/pgbench/ then runs twice in fresh connections (N1 and N2
 # transactions) and the difference divided by N2 - N1 is printed, start-up excluded.
 # Needs valgrind and the PostgreSQL server binaries; takes about two minutes.
 # WORKLOADS="failure" npm run bench:instructions measures only the scripts named.
@@ -35,8 +35,8 @@ for _ in $(seq 1 120); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 
 
 psql -q "$url/postgres" -c "create database credits_instructions"
 DATABASE_URL="$url/credits_instructions" npx tsx src/cli.ts migrate up >/dev/null
-DATABASE_URL="$url/credits_instructions" npx tsx scripts/bench/fixture.ts 10000
-scripts=scripts/bench/pgbench
+DATABASE_URL="$url/credits_instructions" npx tsx tools/bench/fixture.ts 10000
+scripts=tools/bench/pgbench
 
 # Warm-up with several clients: tables and statistics as a running system has them.
 pgbench -n -M prepared -f "$scripts/lifecycle.sql" -D users=10000 -c 4 -t 1000 "$url/credits_instructions" >/dev/null

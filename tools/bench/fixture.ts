@@ -1,10 +1,10 @@
 // The benchmarks' database contents, shared by `npm run bench` and `npm run bench:instructions`
-// (which runs this file: tsx scripts/bench/fixture.ts <accounts>, with DATABASE_URL set):
+// (which runs this file: tsx tools/bench/fixture.ts <accounts>, with DATABASE_URL set):
 // accounts 'bench-1'…'bench-N' with purchased credits enough for any run, granted through the
 // functions' own path; the ceiling's table of 10,000 rows; and that table's UPDATE inside a
 // function made like the package's (PL/pgSQL, SECURITY DEFINER, pinned search_path), which is
 // what any RPC call pays before doing its own work.
-// The pgbench scripts in scripts/bench/pgbench/ pick accounts with `-D users=N`.
+// The pgbench scripts in tools/bench/pgbench/ pick accounts with `-D users=N`.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 

@@ -5,7 +5,7 @@
 // tests/nullability.test.ts checks every "Never null" against real calls and reads.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../../src/paths.js';
 
 export interface Annotations {
   /** Output columns the function or view always fills; 'the result' for a scalar function. */

@@ -1,5 +1,5 @@
 // Renders the typed client from the catalog: one function per RPC function, a row type and a
-// reader per monitoring view. Types per kind of value: src/codegen/types.ts. A result field is
+// reader per monitoring view. Types per kind of value: tools/codegen/types.ts. A result field is
 // `T | null` unless the definition's header says "Never null" for it (annotations.ts).
 import type { CatalogFunction, CatalogView } from './introspect.js';
 import { camel, doc, mapping, neverNullColumns, pascal, quote } from './types.js';

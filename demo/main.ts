@@ -15,13 +15,13 @@ import {
   grantPromotionalCredits,
   startGeneration,
 } from '../src/generated/client.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../tools/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
 import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute } from '../src/wavespeed/index.js';
-import { startFakeWaveSpeed, type Plan } from './fake-wavespeed.js';
+import { startFakeWaveSpeed, type Plan } from '../tools/fake-wavespeed.js';
 import { serveFetch } from '../src/serve-fetch.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../tools/seeded-random.js';
 import { defaultDashboardPort, serveDashboard } from '../src/dashboard/serve.js';
 import { interrupted } from '../src/interrupted.js';
 import { parseArgs } from 'node:util';
@@ -39,7 +39,7 @@ const demoId = (label: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
-/** WaveSpeed model paths, the fake's price for each (= seeds/demo.sql), and what a generation costs the user. */
+/** WaveSpeed model paths, the fake's price for each (= demo/prices.sql), and what a generation costs the user. */
 const models = [
   { model: 'google/nano-banana/edit', task: 'enhance', credits: 2, price: 0.039 },
   { model: 'google/nano-banana-pro/edit', task: 'upscale', credits: 5, price: 0.139 },
@@ -148,7 +148,7 @@ async function main() {
     console.log(`  ${result.migrations.length} migrations, ${result.definitions?.changed.length ?? 0} functions and views applied`);
 
     console.log('\n== Seed');
-    await sql.unsafe(await readFile(path.join(packageRoot, 'seeds/demo.sql'), 'utf8'));
+    await sql.unsafe(await readFile(path.join(packageRoot, 'demo/prices.sql'), 'utf8'));
     const tiers = ['free', 'basic', 'pro'];
     const users = Array.from({ length: DEMO_USERS }, (_, i) => demoId(`user-${i}`));
     for (const [i, user] of users.entries()) {

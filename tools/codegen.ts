@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { generatedFiles, generatedPath, generateSources } from '../src/codegen/generate.js';
+import { generatedFiles, generatedPath, generateSources } from './codegen/generate.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { workServer } from './server.js';
 

@@ -1,5 +1,5 @@
 -- Demo data: what the platform pays WaveSpeed per prediction, by model path (idempotent). The
--- fake provider of the demo charges the same (scripts/main.ts).
+-- fake provider of the demo charges the same (demo/main.ts).
 insert into public.provider_prices (provider, model, cost_usd, effective_from) values
   ('wavespeed', 'google/nano-banana/edit', 0.0390, '2026-01-01'),
   ('wavespeed', 'google/nano-banana-pro/edit', 0.1390, '2026-01-01'),

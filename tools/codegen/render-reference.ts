@@ -6,31 +6,31 @@
 // examples, is docs/calling.md (written by hand).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../../src/paths.js';
 import type { Catalog, CatalogFunction, CatalogView } from './introspect.js';
 import { outputsOf } from './render.js';
 
-/** The reference's chapters: each folder of definitions, in the order a call flows. */
+/** The reference's chapters: each folder of callable definitions, named after its schema. */
 const chapters = [
   {
-    folder: 'functions/ledger/',
-    title: 'Ledger functions',
-    intro: 'Charging, failing, refunding, granting and allocating credits; balances; the ledger check.',
-  },
-  {
-    folder: 'functions/provider/',
-    title: 'Provider results',
-    intro: 'The entry points of the webhook and the reconciliation (src/wavespeed/).',
+    folder: 'functions/public/',
+    title: 'RPC functions (schema public)',
+    intro:
+      "What applications call: charging, failing, refunding, granting and allocating credits; balances, history and statements; the provider glue's entry points; the admin document; the ledger check.",
   },
   {
     folder: 'functions/monitoring/',
-    title: 'Monitoring functions',
-    intro: "The admin document, the rollups' refresh, and what the monitoring views call.",
+    title: 'Monitoring functions (schema monitoring)',
+    intro: "The rollups' refresh, and what the monitoring views call.",
   },
-  { folder: 'views/ledger/', title: "End users' views", intro: 'What an end user reads of their own generations and ledger rows.' },
+  {
+    folder: 'views/public/',
+    title: "End users' views (schema public)",
+    intro: 'What an end user reads of their own generations and ledger rows.',
+  },
   {
     folder: 'views/monitoring/',
-    title: 'Monitoring views',
+    title: 'Monitoring views (schema monitoring)',
     intro: "The analysts' views; their questions and example queries are in [monitoring.md](monitoring.md#the-views).",
   },
 ];

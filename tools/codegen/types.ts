@@ -46,7 +46,7 @@ const mappings: Record<string, TypeMapping> = {
 
 export function mapping(sqlType: string, where: string): TypeMapping {
   const found = mappings[sqlType.replace(/\(.*\)$/, '')];
-  if (!found) throw new Error(`codegen: no TypeScript mapping for SQL type "${sqlType}" (${where}); add one in src/codegen/types.ts`);
+  if (!found) throw new Error(`codegen: no TypeScript mapping for SQL type "${sqlType}" (${where}); add one in tools/codegen/types.ts`);
   return found;
 }
 

@@ -30,7 +30,7 @@ function wireType(sqlType: string, where: string, argument = false): string {
   const base = sqlType.replace(/\(.*\)$/, '');
   const found = (argument ? wireArg[base] : undefined) ?? wire[base];
   if (!found)
-    throw new Error(`codegen: no PostgREST JSON type for SQL type "${sqlType}" (${where}); add one in src/codegen/render-supabase.ts`);
+    throw new Error(`codegen: no PostgREST JSON type for SQL type "${sqlType}" (${where}); add one in tools/codegen/render-supabase.ts`);
   return found;
 }
 

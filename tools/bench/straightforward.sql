@@ -3,7 +3,7 @@
 -- column), as SECURITY DEFINER PL/pgSQL with a pinned search_path like the package's functions,
 -- but without what the contract asks for beyond that: no buckets, no idempotency key, no
 -- argument checks, no row checks, no other index. It shows what those guarantees cost.
--- Runs after 0001's up section, in a database of its own; scripts/bench.ts adds the accounts.
+-- Runs after 0001's up section, in a database of its own; tools/bench.ts adds the accounts.
 
 create function public.start_generation(p_user_id uuid, p_task_type text, p_provider text, p_model text,
                                         p_credits integer, out task_id uuid, out balance integer)

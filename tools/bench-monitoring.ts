@@ -1,6 +1,6 @@
 // npm run bench:monitoring [-- --users 100000 --tasks 2000000 --days 180 --high-volume 20000,1000000,10
 //                             --no-high-volume --runs 7 --reload]
-// Loads a production-sized history (seeds/scale.ts) into a database of its own (kept for the next
+// Loads a production-sized history (tools/seeds/scale.ts) into a database of its own (kept for the next
 // run), and a second one at 100k generations a day (--high-volume USERS,TASKS,DAYS); prints, for
 // every monitoring view, admin_credit_stats and the dashboard page's reads, the warm latency of the
 // query (median of --runs) at both scales and their ratio, and its plan's headline; then the page's
@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { defaultScale, loadScaleHistory, type ScaleOptions } from '../seeds/scale.js';
+import { defaultScale, loadScaleHistory, type ScaleOptions } from './seeds/scale.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { formatTable } from '../src/cli/format.js';
 import { serveDashboard } from '../src/dashboard/serve.js';

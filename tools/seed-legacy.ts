@@ -2,7 +2,7 @@
 // rehearsing an adoption: npm run seed:legacy -- --users 5000
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { loadLegacyFixture } from '../seeds/legacy-fixture.js';
+import { loadLegacyFixture } from './seeds/legacy-fixture.js';
 import { requireDatabaseUrl } from '../src/db/url.js';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '5000' }, 'database-url': { type: 'string' } } });

@@ -238,7 +238,7 @@ async function main() {
       `  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`,
     );
     console.log(
-      `  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (scripts/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`,
+      `  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (tools/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`,
     );
 
     const at8 = results['rpc: start → submitted → completed@8']!;
@@ -282,7 +282,7 @@ async function main() {
 }
 
 /**
- * The pgbench lifecycle against scripts/bench/straightforward.sql on the legacy schema (0001),
+ * The pgbench lifecycle against tools/bench/straightforward.sql on the legacy schema (0001),
  * in a database of its own with the same accounts, after a warm-up and ANALYZE (so that its
  * plans read by primary key).
  */
@@ -292,7 +292,7 @@ async function straightforwardBaseline(server: WorkServer): Promise<number> {
   const plain = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await plain.unsafe(await migrationUpSection(baselineMigration));
-    await plain.unsafe(await readFile(path.join(packageRoot, 'scripts', 'bench', 'straightforward.sql'), 'utf8'));
+    await plain.unsafe(await readFile(path.join(packageRoot, 'tools', 'bench', 'straightforward.sql'), 'utf8'));
     await plain`insert into user_credits (user_id, credits) select md5('bench-' || i)::uuid, 100000000 from generate_series(1, ${USERS}) i`;
     await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-t', '500', url]);
     await plain`vacuum analyze`;

@@ -4,7 +4,7 @@
 // first for --baseline seconds alone, then while run_monthly_allocation() drains the month.
 // Prints the charges' throughput in both phases, the longest a charge waited, and the
 // allocation's total time; checks that every account is in the month once and the ledger is
-// sound. Uses DATABASE_URL's server, or an embedded one (scripts/server.ts).
+// sound. Uses DATABASE_URL's server, or an embedded one (tools/server.ts).
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { migrateUp } from '../src/migrate/index.js';

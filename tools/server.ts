@@ -2,7 +2,7 @@
 // their own), or an embedded PostgreSQL started for the run.
 import postgres from 'postgres';
 import { sameServer } from '../src/db/url.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js';
 
 export interface WorkServer {
   adminUrl: string;
