@@ -17,7 +17,7 @@ declare
   b public.credit_balance;
   v_next public.credit_tiers; -- the tier the next period starts on
   v_override integer;
-  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_current date := credits_private.current_period();
 begin
   -- An account still in an earlier month (UTC) is reported as it will be once that month starts
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a

@@ -5,7 +5,8 @@
 -- lot that expires soonest first, each spend recorded for the refund), then monthly, then
 -- purchased, and the usage row records the split. Apart from start_generation because every
 -- statement a call runs costs instructions: an account without promotional credits runs none
--- of this (start_generation charges it itself, monthly then purchased).
+-- of this (start_generation charges it itself, monthly then purchased: the same split with no
+-- promotional part, both held to one model of the charge by tests/property.test.ts).
 -- Result: the account's balance after the charge.
 -- Errors: CR001 insufficient credits (with the balance the expiry left).
 create or replace function credits_private.charge_promotional(
@@ -28,7 +29,7 @@ declare
   v_promotional_part bigint;
   v_monthly_part bigint;
 begin
-  perform credits_private.expire_promotional_lots(array[p_user_id], false);
+  perform credits_private.expire_promotional_credits_of(array[p_user_id], false);
   select uc.credits, uc.monthly_credits, uc.promotional_credits, uc.period_start
     into v_credits, v_monthly, v_promotional, v_period
     from public.user_credits uc

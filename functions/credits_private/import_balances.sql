@@ -21,7 +21,7 @@ volatile
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_current date := credits_private.current_period();
   v_problems bigint;
   v_due uuid[];
 begin

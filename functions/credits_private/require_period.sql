@@ -12,11 +12,11 @@ as $$
 begin
   if p_value is null or not isfinite(p_value) or p_value < date '1970-01-01'
      or extract(day from p_value) <> 1
-     or p_value > date_trunc('month', now() at time zone 'UTC')::date then
+     or p_value > credits_private.current_period() then
     raise exception using errcode = 'CR003',
       message = format('%s must be the first day of a month that has begun (UTC)', p_name),
       detail = format('%s was %s; the current month (UTC) began on %s, and periods start in January 1970.',
-                      p_name, coalesce(p_value::text, 'null'), date_trunc('month', now() at time zone 'UTC')::date),
+                      p_name, coalesce(p_value::text, 'null'), credits_private.current_period()),
       hint = 'Pass the first of a month, e.g. date_trunc(''month'', now() at time zone ''UTC'')::date.';
   end if;
 end;

@@ -38,28 +38,22 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_account record;
   v_from text;
   v_first credits_private.tier_changes;
   v_new_allowance integer;
   v_new_threshold integer;
   v_old_allowance bigint;
   v_transaction uuid;
-  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_current date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
   select t.monthly_allowance, t.low_balance_threshold into v_new_allowance, v_new_threshold from credits_private.tier_of(p_tier) t;
 
-  -- Lock the account first: a concurrent call with the same key waits here, then replays.
-  select uc.period_start into v_account from public.user_credits uc where uc.user_id = p_user_id for update;
-  if not found then
-    perform credits_private.raise_no_account(p_user_id);
-  end if;
-  if v_account.period_start < v_current then
-    perform credits_private.roll_over(array[p_user_id], v_current);
-  end if;
+  -- The account locked (a concurrent call with the same key waits here, then replays), and
+  -- rolled over into the current month if its first write of it.
+  perform credits_private.lock_account(p_user_id);
 
   select * into v_first from credits_private.tier_changes c
    where c.user_id = p_user_id and c.idempotency_key = p_idempotency_key;

@@ -1,5 +1,6 @@
 -- complete_generation: the generation succeeded. Moves the task to 'completed' and records the
--- provider's cost: the one passed, else the model's price in effect when the task started.
+-- provider's cost: the one passed, else the model's price in effect when the task started
+-- (credits_private.provider_price_ranges' rule, written inline: see the UPDATE).
 -- Duplicate and late callbacks never raise: a completed task reports 'already_completed', a
 -- failed one 'ignored_already_failed', and no balance changes. A failed task that its provider
 -- generated after all (a late success after an API timeout or a sweep) keeps its refund and its
@@ -38,6 +39,9 @@ begin
   update public.enhancement_tasks t
      set status = 'completed',
          provider_cost_usd = coalesce(p_provider_cost_usd,
+           -- the price in effect (credits_private.provider_price_ranges) written inline: the view's
+           -- plan costs every completion 1.2 % more to set up, run or not; held to the view by
+           -- tests/credits_private/provider_price_ranges.sql (the late result below reads the view)
            (select pp.cost_usd from public.provider_prices pp
              where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
              order by pp.effective_from desc limit 1)),
@@ -64,9 +68,8 @@ begin
     insert into credits_private.late_results as l (task_id, provider_cost_usd, result_url)
     select t.id,
            coalesce(p_provider_cost_usd,
-             (select pp.cost_usd from public.provider_prices pp
-               where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
-               order by pp.effective_from desc limit 1)),
+             (select p.cost_usd from credits_private.provider_price_ranges p
+               where p.provider = t.provider and p.model = t.model and p.in_effect @> t.created_at)),
            p_result_url
       from public.enhancement_tasks t where t.id = p_task_id
     on conflict on constraint late_results_pkey do nothing

@@ -32,7 +32,7 @@ as $$
 declare
   v_allowance integer;
   v_threshold integer;
-  v_period date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_period date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);

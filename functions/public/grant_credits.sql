@@ -24,23 +24,15 @@ as $$
 #variable_conflict use_column
 declare
   v_first record;
-  v_period date;
-  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
   perform credits_private.require_text('p_reason', p_reason, 1000);
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
 
-  -- Lock the account first: a concurrent call with the same key waits here, then replays.
-  select uc.period_start into v_period from public.user_credits uc where uc.user_id = p_user_id for update;
-  if not found then
-    perform credits_private.raise_no_account(p_user_id);
-  end if;
-  -- The account's first write of a new month (UTC) starts that month for it (lazy roll-over).
-  if v_period < v_current then
-    perform credits_private.roll_over(array[p_user_id], v_current);
-  end if;
+  -- The account locked (a concurrent call with the same key waits here, then replays), and
+  -- rolled over into the current month if its first write of it.
+  perform credits_private.lock_account(p_user_id);
 
   select c.id, c.amount, c.description, c.balance_after into v_first
     from public.credit_transactions c

@@ -129,7 +129,8 @@ begin
   -- An account holding promotional credits is charged by charge_promotional: its lots past their
   -- date expire first (lazy expiry), then promotional credits go first, soonest expiry first.
   -- Any other account: monthly credits first, then purchased; the usage row records the split,
-  -- which a refund returns.
+  -- which a refund returns. charge_promotional splits the same way after the promotional part;
+  -- tests/property.test.ts holds both to one model of the charge (the split written once there).
   if v_promotional > 0 then
     balance := credits_private.charge_promotional(p_user_id, task_id, p_credits, p_provider);
   else

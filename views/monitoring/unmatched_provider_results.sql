@@ -2,8 +2,9 @@
 -- 10 minutes ago (a submission recorded since would have applied them). The usual cause: the
 -- answer to a submission was lost (a timeout), the user was refunded, and the provider generated
 -- the image all the same. A completed one is spend without a task: cost_usd is the cost reported,
--- else the price in effect for its model (the payload's `model`) when it arrived, null when no
--- price is known; a failed one cost nothing (cost_usd null).
+-- else the price in effect for its model (the payload's `model`) when it arrived
+-- (credits_private.provider_price_ranges), null when no price is known; a failed one cost
+-- nothing (cost_usd null).
 -- Never null: provider, external_task_id, status, received_at.
 create or replace view monitoring.unmatched_provider_results as
 select r.provider,
@@ -12,9 +13,8 @@ select r.provider,
        r.payload ->> 'model' as model,
        coalesce(r.provider_cost_usd,
          case when r.status = 'completed' then
-           (select pp.cost_usd from public.provider_prices pp
-             where pp.provider = r.provider and pp.model = r.payload ->> 'model' and pp.effective_from <= r.received_at
-             order by pp.effective_from desc limit 1) end) as cost_usd,
+           (select p.cost_usd from credits_private.provider_price_ranges p
+             where p.provider = r.provider and p.model = r.payload ->> 'model' and p.in_effect @> r.received_at) end) as cost_usd,
        r.received_at
   from credits_private.provider_results r
  where r.applied_at is null and r.received_at < now() - interval '10 minutes';
