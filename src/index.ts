@@ -3,7 +3,7 @@
 // the programmatic deploy (loaded on first call: importing the client loads no migration tooling).
 export * from './generated/client.js';
 export * from './errors.js';
-export * from './client/admin-stats.js';
+export { adminCreditStatsExpress, adminCreditStatsRoute } from './dashboard/stats.js';
 export type * from './client/documents.js';
 export type { CreditsLedgerDatabase } from './generated/supabase.js';
 export type { WithCreditsLedger } from './client/with-credits-ledger.js';

@@ -1,14 +1,10 @@
-// The TypeScript side of the admin dashboard: the typed call, the Fetch route handler, the
-// Express adapter and the dashboard command, against a database with a day of generations; and
-// the document's TypeScript type walked against real documents.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCreditStatsExpress, adminCreditStatsRoute } from '../src/client/admin-stats.js';
+import { adminCreditStatsExpress, adminCreditStatsRoute } from '../src/dashboard/stats.js';
 import { adminCreditStats } from '../src/generated/client.js';
 import { packageRoot } from '../src/paths.js';
+import { runCli } from './helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { newAccount, startGeneration } from './helpers/ledger.js';
 
@@ -75,9 +71,10 @@ describe('admin credit stats from TypeScript', () => {
         sent.headers[name] = value;
         return res;
       },
-      send(body: string) {
-        sent.body = body;
+      send(body: Uint8Array) {
+        sent.body = Buffer.from(body).toString('utf8');
       },
+      end() {},
     };
     let failure: unknown;
     await adminCreditStatsExpress(db.sql)({ originalUrl: '/admin/credit-stats' }, res, (e) => {
@@ -90,16 +87,14 @@ describe('admin credit stats from TypeScript', () => {
   });
 
   it('credits dashboard prints health and the period tables, exit 1 on an alert', async () => {
-    const run = promisify(execFile);
-    const args = [path.join(packageRoot, 'src/cli.ts'), 'dashboard'];
-    const env = { ...process.env, DATABASE_URL: db.url };
-    const text = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), args, { env }).catch((e) => e);
+    const env = { DATABASE_URL: db.url };
+    const text = await runCli(['dashboard'], env);
     expect(text.code).toBe(1); // today's success rate 80 % is below 95 %
     expect(text.stdout).toMatch(/Platform health \d{4}-\d{2}-\d{2} \(UTC\): ALERT/);
     expect(text.stdout).toMatch(/success rate\s+80\.0%\s+min 95\.0%\s+ALERT/);
     expect(text.stdout).toContain('80.0% !');
     expect(text.stdout).toMatch(/cost\s+\$0\.31\s+priced 100\.0%\s+ok/);
-    const json = await run(path.join(packageRoot, 'node_modules/.bin/tsx'), [...args, '--json'], { env }).catch((e) => e);
+    const json = await runCli(['dashboard', '--json'], env);
     expect(JSON.parse(json.stdout).daily[0]).toMatchObject({ generations: 10, failed: 2, success_below_threshold: true });
   });
 });

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Sql } from '../client/runtime.js';
-import { adminCreditStats } from '../generated/client.js';
+import { toExpress } from '../express.js';
 import { packageRoot } from '../paths.js';
-import { dashboardRange } from './range.js';
+import { securityHeaders, statsResponse } from './stats.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,14 +19,6 @@ const assets: Record<string, { file: () => string; type: string }> = {
   'dashboard.js': { file: () => path.join(packageRoot, 'dashboard', 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
   'uPlot.iife.min.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uPlot.min.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
-};
-
-// The page loads only its own files and data; nothing inline, nothing from elsewhere.
-export const securityHeaders = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
 };
 
 const cache = new Map<string, Buffer>();
@@ -100,26 +92,8 @@ async function answer(sql: Sql, options: DashboardOptions, request: Request, bas
   const url = new URL(request.url);
   const name = routeName(url.pathname, basePath);
   if (name === null) return notFound(basePath);
-  if (name === 'stats.json') {
-    let range: { from: Date; to: Date };
-    try {
-      range = dashboardRange(url.searchParams, options.now?.() ?? new Date());
-    } catch (error) {
-      return Response.json({ code: 'CR003', message: (error as Error).message }, { status: 400, headers: securityHeaders });
-    }
-    try {
-      const stats = await adminCreditStats(sql, { ...range, asOfRefresh: true });
-      return Response.json(stats, { headers: { ...securityHeaders, 'cache-control': 'no-store' } });
-    } catch (error) {
-      // The page shows the message: say what to do when the database is not ready for it.
-      const e = error as { code?: string; message?: string };
-      const message =
-        e.code === '42883' || e.code === '3F000'
-          ? 'the database has no admin_credit_stats(p_from, p_to, p_as_of_refresh): run credits migrate up'
-          : (e.message ?? String(error));
-      return Response.json({ code: e.code ?? 'internal', message }, { status: e.code === 'CR003' ? 400 : 500, headers: securityHeaders });
-    }
-  }
+  if (name === 'stats.json')
+    return statsResponse(sql, url.searchParams, { asOfRefresh: true, ...(options.now ? { now: options.now } : {}) });
   // The page names its files relatively, under a <base> set to its folder: no redirect to add a
   // trailing slash (frameworks that remove it would loop).
   const body = name === 'index.html' ? await page(url.pathname) : new Uint8Array(await asset(name));
@@ -128,37 +102,7 @@ async function answer(sql: Sql, options: DashboardOptions, request: Request, bas
   });
 }
 
-interface ExpressLikeRequest {
-  method?: string;
-  /** The router's mount point ('' at the root). */
-  baseUrl?: string;
-  originalUrl?: string;
-  url?: string;
-  headers?: Record<string, string | string[] | undefined>;
-}
-interface ExpressLikeResponse {
-  status(code: number): ExpressLikeResponse;
-  set(name: string, value: string): ExpressLikeResponse;
-  send(body: Buffer): unknown;
-  end(): unknown;
-}
-
 /** The same for Express (and Connect-style routers): app.use('/admin/dashboard', requireAdmin, dashboardExpress(sql)). */
 export function dashboardExpress(sql: Sql, options: DashboardOptions = {}) {
-  return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
-    try {
-      const response = await answer(
-        sql,
-        options,
-        new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET' }),
-        options.basePath ?? (req.baseUrl || '/'),
-      );
-      res.status(response.status);
-      for (const [header, value] of response.headers) res.set(header, value);
-      if (response.body) res.send(Buffer.from(await response.arrayBuffer()));
-      else res.end();
-    } catch (error) {
-      next(error);
-    }
-  };
+  return toExpress((request, _body, mountPath) => answer(sql, options, request, options.basePath ?? (mountPath || '/')));
 }

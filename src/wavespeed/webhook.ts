@@ -13,7 +13,8 @@
 import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
 import { CreditsError } from '../errors.js';
 import { recordProviderResult } from '../generated/client.js';
-import { readAtMost, type ReadableLike, type RequestBody, unfinished } from '../request-body.js';
+import { toExpress } from '../express.js';
+import { readAtMost, type RequestBody } from '../request-body.js';
 import { parsePrediction, type Prediction } from './api.js';
 import { verifyWebhookSignature, webhookHeaders } from './signature.js';
 
@@ -140,24 +141,6 @@ export function wavespeedWebhookRoute(sql: Sql, config: WebhookConfig): (request
   };
 }
 
-interface ExpressLikeRequest extends Partial<ReadableLike> {
-  method?: string;
-  body?: unknown;
-  get?(name: string): string | undefined;
-  headers?: Record<string, string | string[] | undefined>;
-}
-
-/** The request itself, when no body parser has read it: the handler reads it, up to its cap. */
-function unread(req: ExpressLikeRequest): ReadableLike | undefined {
-  const { on, off, pause } = req;
-  return on && off && pause && req.readableEnded === false ? (req as ReadableLike) : undefined;
-}
-interface ExpressLikeResponse {
-  status(code: number): ExpressLikeResponse;
-  set(name: string, value: string): ExpressLikeResponse;
-  send(body: string): unknown;
-}
-
 /**
  * The same for Express. Mount it without a body parser (app.post('/webhooks/wavespeed', handler)):
  * it reads the raw body itself, up to its cap. Behind express.raw({ type: 'application/json' })
@@ -168,32 +151,15 @@ interface ExpressLikeResponse {
 export function wavespeedWebhookExpress(sql: Sql, config: WebhookConfig) {
   if (!config.secret) throw new TypeError('wavespeedWebhookExpress: secret is required (WAVESPEED_WEBHOOK_SECRET)');
   capOf(config);
-  return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => {
-    try {
-      const header = (name: string) => {
-        const value = req.get?.(name) ?? req.headers?.[name];
-        return (Array.isArray(value) ? value[0] : value) ?? null;
-      };
-      const raw =
-        req.body instanceof Uint8Array ? req.body : typeof req.body === 'string' ? new TextEncoder().encode(req.body) : unread(req);
-      // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
-      const response = raw
-        ? await handleWebhook(sql, config, { get: header }, raw)
-        : json(401, {
-            ok: false,
-            code: 'invalid_signature',
-            reason:
-              "no raw body: it was parsed before this handler (re-serialised JSON is not what was signed): mount this route before any body parser, or behind express.raw({ type: 'application/json' })",
-          });
-      // a body left unread past the cap stands in front of any next request on this connection
-      if (raw && !(raw instanceof Uint8Array) && unfinished(raw)) res.set('connection', 'close');
-      res
-        .status(response.status)
-        .set('content-type', 'application/json')
-        .set('cache-control', 'no-store')
-        .send(await response.text());
-    } catch (error) {
-      next(error);
-    }
-  };
+  return toExpress(async (request, body) =>
+    // A body parsed already is not what was signed (re-serialised JSON): refused, never verified.
+    body === null || body === 'parsed'
+      ? json(401, {
+          ok: false,
+          code: 'invalid_signature',
+          reason:
+            "no raw body: it was parsed before this handler (re-serialised JSON is not what was signed): mount this route before any body parser, or behind express.raw({ type: 'application/json' })",
+        })
+      : handleWebhook(sql, config, request.headers, body),
+  );
 }
