@@ -1,9 +1,10 @@
 // Every view and function a role is meant to use actually works for that role. The list comes
 // from the catalog, not from a hand-written list, so a view or function added later is probed
 // too: a view that calls a helper its reader may not execute (42501 at read time) cannot hide.
+// And what a role is not meant to use stays closed to it (42501).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { newAccount, startGeneration } from './helpers/ledger.js';
+import { newAccount, type Sql, startGeneration } from './helpers/ledger.js';
 
 let db: TestDatabase;
 let user: string;
@@ -101,4 +102,59 @@ it('every view of the package works for every role granted SELECT on it', async 
     );
   }
   expect(failures).toEqual([]);
+});
+
+/** Runs `work` as `role` in a transaction that is always rolled back; returns what it returned. */
+async function asRole<T>(role: string, work: (tx: Sql) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  const rollback = new Error('rollback');
+  await db.sql
+    .begin(async (tx) => {
+      await tx.unsafe(`set local role ${role}`);
+      result = await work(tx as unknown as Sql);
+      throw rollback;
+    })
+    .catch((e) => {
+      if (e !== rollback) throw e;
+    });
+  return result!;
+}
+
+/** The SQLSTATE a statement fails with (inside a savepoint, so the transaction goes on), or 'ok'. */
+async function denied(tx: Sql, query: string): Promise<string> {
+  await tx`savepoint probe`;
+  try {
+    await tx.unsafe(query);
+    await tx`release savepoint probe`;
+    return 'ok';
+  } catch (error) {
+    await tx`rollback to savepoint probe`;
+    return (error as { code: string }).code;
+  }
+}
+
+it('the analyst reads monitoring only; end users and anon read none of it', async () => {
+  expect(
+    await asRole('credits_analyst', async (tx) => {
+      await tx`select * from monitoring.summary`;
+      await tx`select admin_credit_stats()`;
+      return [
+        await denied(tx, `select * from public.enhancement_tasks`),
+        await denied(tx, `update monitoring.thresholds set value = 0 where name = 'stuck_tasks_max'`),
+        await denied(tx, `select * from monitoring.refresh_rollups()`),
+      ];
+    }),
+  ).toEqual(['42501', '42501', '42501']);
+  for (const role of ['authenticated', 'anon']) {
+    expect(
+      await asRole(role, async (tx) => [
+        await denied(tx, `select * from monitoring.platform_health`),
+        await denied(tx, `select * from monitoring.task_rollup_daily`),
+        await denied(tx, `select admin_credit_stats()`),
+      ]),
+    ).toEqual(['42501', '42501', '42501']);
+  }
+  const [grants] = await db.sql`select has_function_privilege('credits_service', 'monitoring.refresh_rollups(boolean)', 'execute') refresh,
+                                       has_function_privilege('credits_analyst', 'public.admin_credit_stats(timestamptz,timestamptz,boolean)', 'execute') stats`;
+  expect(grants).toEqual({ refresh: true, stats: true });
 });

@@ -1,5 +1,6 @@
-// Runs every pgTAP file in tests/pgtap/ with psql, each in its own clone of the template, and
-// fails on any "not ok", on a plan that was not met, or on an error that stopped the file.
+// Runs every pgTAP file under tests/ (tests/<schema>/<object>.sql, an object's tests;
+// tests/rules/<rule>.sql, a rule across objects) with psql, each in its own clone of the template,
+// and fails on any "not ok", on a plan that was not met, or on an error that stopped the file.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -8,10 +9,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const run = promisify(execFile);
-const dir = path.join(import.meta.dirname, 'pgtap');
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.sql'))
-  .sort();
+const packageRoot = path.dirname(import.meta.dirname);
+
+/** Every .sql file under tests/, as its path from the package root (tests/public/x.sql), sorted. */
+function sqlFiles(dir: string): string[] {
+  return readdirSync(path.join(packageRoot, dir), { withFileTypes: true }).flatMap((entry) => {
+    const file = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name.startsWith('.') ? [] : sqlFiles(file);
+    return entry.isFile() && entry.name.endsWith('.sql') ? [file] : [];
+  });
+}
+const files = sqlFiles('tests').sort();
 
 interface TapResult {
   planned: number;
@@ -35,6 +43,10 @@ function parseTap(output: string): TapResult {
 }
 
 describe('pgTAP', () => {
+  it('finds the pgTAP files', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
   const databases: TestDatabase[] = [];
   afterAll(async () => {
     await Promise.all(databases.map((d) => d.drop()));
@@ -45,7 +57,7 @@ describe('pgTAP', () => {
     databases.push(db);
     let output: string;
     try {
-      const result = await run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', path.join(dir, file)]);
+      const result = await run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', path.join(packageRoot, file)]);
       output = result.stdout;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };

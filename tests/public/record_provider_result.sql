@@ -1,0 +1,56 @@
+-- record_provider_result: a provider's result applied to its task (completed, or failed and
+-- refunded), or stored until the job's submission is recorded; never refused for its size.
+begin;
+set local search_path to public, tap;
+select plan(19);
+
+select ensure_credit_account('00000000-0000-0000-0000-00000000026a', 'pro');
+insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', 'm26', 0.02, '2020-01-01');
+create temp table t as
+  select (start_generation('00000000-0000-0000-0000-00000000026a', 'generate', 'wavespeed', 'm26', 4)).task_id a,
+         (start_generation('00000000-0000-0000-0000-00000000026a', 'generate', 'wavespeed', 'm26', 4)).task_id b,
+         (start_generation('00000000-0000-0000-0000-00000000026a', 'generate', 'wavespeed', 'm26', 4)).task_id c;
+select mark_generation_submitted((select a from t), 'job-a');
+select mark_generation_submitted((select b from t), 'job-b');
+
+-- A known job: completed at the price table's cost, or failed and refunded; duplicates report.
+select results_eq($$ select status, outcome from record_provider_result('wavespeed', 'job-a', 'completed', null, 'https://cdn/a.png') $$,
+  $$ values ('completed', 'completed') $$, 'a completed result completes its task');
+select ok((select provider_cost_usd = 0.02 and result_url = 'https://cdn/a.png' from enhancement_tasks where id = (select a from t)),
+  'at the price in effect, with the result URL');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-a', 'completed') $$,
+  $$ values ('already_completed') $$, 'the same result again changes nothing');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-a', 'failed', null, null, 'late') $$,
+  $$ values ('ignored_already_completed') $$, 'a failure after the completion is ignored');
+select results_eq($$ select status, outcome from record_provider_result('wavespeed', 'job-b', 'failed', null, null, 'nsfw') $$,
+  $$ values ('failed', 'refunded') $$, 'a failed result fails and refunds its task');
+select ok((select failure_source = 'callback' and error_message = 'nsfw' from enhancement_tasks where id = (select b from t)),
+  'as a callback failure, with the provider''s error');
+
+-- An unknown job: stored, and applied when its submission is recorded.
+select results_eq($$ select task_id, status, outcome from record_provider_result('wavespeed', 'job-c', 'completed', 0.03, 'https://cdn/c.png', null, '{"id": "job-c"}') $$,
+  $$ values (null::uuid, null::text, 'stored') $$, 'a result for a job no task has yet is stored');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-c', 'failed') $$,
+  $$ values ('already_stored') $$, 'the first stored result of a job is kept');
+select results_eq($$ select status, outcome from mark_generation_submitted((select c from t), 'job-c') $$,
+  $$ values ('completed', 'submitted') $$, 'recording the job applies the stored result');
+select ok((select provider_cost_usd = 0.03 and result_url = 'https://cdn/c.png' from enhancement_tasks where id = (select c from t)),
+  'with the stored cost and URL');
+select ok((select applied_at is not null and task_id = (select c from t) from credits_private.provider_results where external_task_id = 'job-c'),
+  'the stored result is marked applied, with its task');
+select results_eq($$ select outcome from record_provider_result('nanobanana', 'job-a', 'completed') $$,
+  $$ values ('stored') $$, 'jobs are per provider');
+
+select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'processing') $$, 'CR003', null, 'an intermediate status is CR003');
+select throws_ok($$ select record_provider_result('wavespeed', ' ', 'completed') $$, 'CR003', null, 'a blank job id is CR003');
+select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'completed', -1) $$, 'CR003', null, 'a negative cost is CR003');
+select throws_ok($$ select record_provider_result('wavespeed', 'job-x', 'completed', null, null, null, '[1]') $$, 'CR003', null, 'a payload that is not an object is CR003');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-big', 'completed', null, repeat('x', 5000), null,
+                                                                  jsonb_build_object('input', repeat('i', 70000))) $$,
+  $$ values ('stored') $$, 'a result is never refused for its size');
+select ok((select result_url is null and payload = '{"oversized": true}' from credits_private.provider_results where external_task_id = 'job-big'),
+  'an oversized URL is left out, an oversized payload replaced by a marker');
+select is((select count(*)::int from verify_ledger()), 0, 'the ledger is sound');
+
+select * from finish(true);
+rollback;
