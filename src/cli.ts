@@ -24,6 +24,11 @@ async function main(argv: string[]): Promise<number> {
     }
     ({ flags } = parsed);
     command = parsed.spec.name;
+    if (parsed.deprecatedAlias) {
+      process.stderr.write(
+        `credits: '${parsed.deprecatedAlias}' is deprecated, use '${command}' (the old name goes in the next release)\n`,
+      );
+    }
     return await parsed.spec.run(createContext(parsed.args, parsed.flags));
   } catch (error) {
     if (error instanceof UsageError) {

@@ -79,7 +79,7 @@ describe('adoption of the legacy fixture', () => {
     await migrateUp({ databaseUrl: db.url });
     // Accounts start this month first: otherwise each refund would start it for its account
     // (lazy roll-over) and the balances would move by the allowance too.
-    await db.sql.unsafe('call run_monthly_allocation()');
+    await db.sql.unsafe('call allocate_monthly_credits_in_batches()');
     const expected = expectedRefunds();
     const before = await ledgerCount(db.sql);
 

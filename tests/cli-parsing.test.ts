@@ -92,31 +92,49 @@ describe('each command its own options (issue 22)', () => {
   it.each(['1 month', '30 days', '2 weeks', '12 hours', '7d', '1 year', 'P1M', '1 mon 2 days'])(
     'promote takes --valid-for %j as PostgreSQL reads an interval (the typed client passes it on too)',
     async (validFor) => {
-      const parsed = await parse('promote', user, '5', '--valid-for', validFor, '--reason', 'launch', '--key', 'k1');
+      const parsed = await parse('grant-promotional-credits', user, '5', '--valid-for', validFor, '--reason', 'launch', '--key', 'k1');
       expect(parsed).toMatchObject({ kind: 'run', flags: { validFor } });
     },
   );
 
+  it.each([
+    [['sweep'], 'expire-stale-generations'],
+    [['allocate'], 'allocate-monthly-credits'],
+    [['expire-promotions'], 'expire-promotional-credits'],
+    [['tier', user, 'pro', '--key', 'k1'], 'change-tier'],
+    [['promote', user, '5', '--valid-for', '7d', '--reason', 'launch', '--key', 'k1'], 'grant-promotional-credits'],
+  ])('still takes the former name %j for one release, as %s, saying so', async (argv, name) => {
+    const parsed = await parse(...argv);
+    expect(parsed).toMatchObject({ kind: 'run', spec: { name }, deprecatedAlias: argv[0] });
+    const current = await parse(name, ...argv.slice(1));
+    expect(current).not.toHaveProperty('deprecatedAlias');
+    expect((current as { flags: unknown }).flags).toEqual((parsed as { flags: unknown }).flags);
+  });
+
   it('refuses a blank --valid-for before connecting', async () => {
-    expect(await usageError('promote', user, '5', '--valid-for', '  ', '--reason', 'launch', '--key', 'k1')).toContain('--valid-for');
+    expect(await usageError('grant-promotional-credits', user, '5', '--valid-for', '  ', '--reason', 'launch', '--key', 'k1')).toContain(
+      '--valid-for',
+    );
   });
 
   it('shows required options without brackets and optional ones with, in the usage line', async () => {
     const { commands } = await import('../src/cli/registry.js');
     const { synopsis } = await import('../src/cli/spec.js');
     const usage = (name: string) => synopsis(commands.find((c) => c.name === name)!);
-    expect(usage('tier')).toBe('tier <user-id> <tier> --key KEY');
-    expect(usage('promote')).toBe('promote <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY');
+    expect(usage('change-tier')).toBe('change-tier <user-id> <tier> --key KEY');
+    expect(usage('grant-promotional-credits')).toBe(
+      'grant-promotional-credits <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY',
+    );
     expect(usage('history')).toBe('history <user-id> [--limit N] [--before ID]');
-    expect(usage('sweep')).toBe('sweep [--older-than INTERVAL] [--limit N]');
-    expect(await usageError('tier', user, 'pro')).toBe('--key is required');
+    expect(usage('expire-stale-generations')).toBe('expire-stale-generations [--older-than INTERVAL] [--limit N]');
+    expect(await usageError('change-tier', user, 'pro')).toBe('--key is required');
   });
 
   it.each([
     ['history', 1000],
-    ['sweep', 100_000],
+    ['expire-stale-generations', 100_000],
     ['reconcile', 10_000],
-    ['expire-promotions', 100_000],
+    ['expire-promotional-credits', 100_000],
   ])('%s --limit quotes its own range, 1 to %d', async (command, max) => {
     const argv = command === 'history' ? [command, user] : [command];
     const env2 = { ...env, WAVESPEED_API_KEY: 'k' };
@@ -137,7 +155,7 @@ describe('each command its own options (issue 22)', () => {
 
   it("describes in a command's help only that command's options", async () => {
     const { commands } = await import('../src/cli/registry.js');
-    const sweep = await help('sweep');
+    const sweep = await help('expire-stale-generations');
     const options = sweep.slice(sweep.indexOf('Options:'), sweep.indexOf('Common options:'));
     expect(options).toMatch(/--limit N +tasks per batch, 1-100000 \(default 1000\)/);
     expect(options).toMatch(/--older-than INTERVAL .*default '30 minutes'/);

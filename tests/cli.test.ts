@@ -42,20 +42,20 @@ describe('the credits CLI on a legacy database', () => {
     expect((await credits('cleanup', 'check')).stdout).toContain('already archived');
   });
 
-  it('runs the daily commands: sweep, allocate, balance, status', async () => {
+  it('runs the daily commands: expire-stale-generations, allocate-monthly-credits, balance, status', async () => {
     // The fixture's stuck legacy tasks (one user in four) are failed and refunded, in batches.
-    const sweep = await credits('sweep', '--limit', '100', '--json');
+    const sweep = await credits('expire-stale-generations', '--limit', '100', '--json');
     expect(JSON.parse(sweep.stdout)).toMatchObject({ tasks: 250, olderThan: '30 minutes' });
-    expect(JSON.parse((await credits('sweep', '--json')).stdout)).toMatchObject({ tasks: 0 });
+    expect(JSON.parse((await credits('expire-stale-generations', '--json')).stdout)).toMatchObject({ tasks: 0 });
 
-    const allocation = JSON.parse((await credits('allocate', '--json')).stdout);
+    const allocation = JSON.parse((await credits('allocate-monthly-credits', '--json')).stdout);
     // Legacy accounts were last allocated 95 days ago; those the backfill refunded started this
     // month then (lazy roll-over): between the two, every account is in the month.
     expect(allocation.accounts).toBeLessThanOrEqual(1000);
     const [inMonth] =
       await db.sql`select count(*)::int n from user_credits where period_start = date_trunc('month', now() at time zone 'UTC')::date`;
     expect(inMonth!.n).toBe(1000);
-    expect(JSON.parse((await credits('allocate', '--json')).stdout).accounts).toBe(0);
+    expect(JSON.parse((await credits('allocate-monthly-credits', '--json')).stdout).accounts).toBe(0);
 
     const [user] = await db.sql`select user_id from user_credits order by user_id limit 1`;
     const balance = await credits('balance', user!.user_id, '--json');
@@ -90,7 +90,7 @@ describe('the credits CLI on a legacy database', () => {
   it('answers usage errors with exit code 2 and the help', async () => {
     expect(await credits('refunds', 'nonsense')).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: credits') });
     expect(await credits('migrate', 'up', 'x')).toMatchObject({ code: 2 });
-    expect(await credits('sweep', '--limit', '0')).toMatchObject({ code: 2 });
+    expect(await credits('expire-stale-generations', '--limit', '0')).toMatchObject({ code: 2 });
     expect(await credits('balance')).toMatchObject({ code: 2 });
     expect(await credits('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('refunds backfill') });
   });

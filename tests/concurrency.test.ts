@@ -177,7 +177,7 @@ describe('concurrency', () => {
     await db.sql`update credit_transactions set period_start = period_start - interval '1 month' where user_id = any(${users})`;
 
     let allocating = true;
-    const schedulers = [1, 2].map(() => db.sql.unsafe(`call run_monthly_allocation()`));
+    const schedulers = [1, 2].map(() => db.sql.unsafe(`call allocate_monthly_credits_in_batches()`));
     const loops = [0, 1, 2, 3].map(async () => {
       while (allocating) {
         await startGeneration(db.sql, users[Math.floor(Math.random() * users.length)]!, 30).catch((e: { code?: string }) => {
@@ -200,7 +200,7 @@ describe('concurrency', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
-  it('stops run_monthly_allocation at p_max_duration after a committed batch; the next run finishes', async () => {
+  it('stops allocate_monthly_credits_in_batches at p_max_duration after a committed batch; the next run finishes', async () => {
     const tag = (await db.sql`select md5(random()::text) tag`)[0]!.tag as string;
     await db.sql`select ensure_credit_account(md5(${tag} || i)::uuid, 'free') from generate_series(1, 1500) i`;
     const users = (await db.sql`select md5(${tag} || i)::uuid::text id from generate_series(1, 1500) i`).map((r) => r.id as string);
@@ -211,9 +211,9 @@ describe('concurrency', () => {
         await db.sql`select count(*)::int n from user_credits where user_id = any(${users})
                                                 and period_start = date_trunc('month', now() at time zone 'UTC')::date`
       )[0]!.n;
-    await db.sql.unsafe(`call run_monthly_allocation(null, '1 microsecond')`);
+    await db.sql.unsafe(`call allocate_monthly_credits_in_batches(null, '1 microsecond')`);
     expect(await inMonth()).toBe(1000);
-    await db.sql.unsafe(`call run_monthly_allocation()`);
+    await db.sql.unsafe(`call allocate_monthly_credits_in_batches()`);
     expect(await inMonth()).toBe(1500);
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });

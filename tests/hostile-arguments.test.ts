@@ -55,7 +55,7 @@ describe('blank text, by one rule', () => {
       const text = await readFile(path.join('functions', file), 'utf8');
       for (const [, set] of text.matchAll(/btrim\([^,()]+, E'([^']*)'\)/g)) sets.set(set!, [...(sets.get(set!) ?? []), file]);
     }
-    expect([...sets.values()].flat()).toContain('ledger/private/require_text.sql');
+    expect([...sets.values()].flat()).toContain('credits_private/require_text.sql');
     expect([...sets.keys()]).toHaveLength(1); // one rule: a second set here names its files
     const decoded = [...sets.keys()][0]!.replace(/\\(u([0-9A-F]{4})|x([0-9A-F]{2})|[tnrf])/g, (_, e: string, u?: string, x?: string) =>
       u || x
@@ -124,7 +124,7 @@ describe('periods: the first day of a month, finite, else CR003', () => {
     for (const p of badPeriods) {
       const calls: Record<string, () => Promise<unknown>> = {
         allocate_monthly_credits: () => db.sql`select * from allocate_monthly_credits(${p}::text::date)`,
-        run_monthly_allocation: () => db.sql.unsafe(`call run_monthly_allocation('${p}'::date)`),
+        allocate_monthly_credits_in_batches: () => db.sql.unsafe(`call allocate_monthly_credits_in_batches('${p}'::date)`),
         credit_statement: () => db.sql`select * from credit_statement(${user}, ${p}::text::date)`,
         my_credit_statement: () =>
           db.sql.begin(async (tx) => {
@@ -156,14 +156,17 @@ describe('intervals and timestamps: infinite or out of range is CR003', () => {
         'grant_promotional_credits p_valid_for': () =>
           db.sql`select * from grant_promotional_credits(${user}, 5, ${i}::text::interval, 'launch', 'k')`,
         'expire_stale_generations p_older_than': () => db.sql`select * from expire_stale_generations(${i}::text::interval)`,
-        'drain_stale_generations p_older_than': () => db.sql.unsafe(`call drain_stale_generations('${i}'::interval)`),
-        'drain_stale_generations p_time_budget': () => db.sql.unsafe(`call drain_stale_generations(p_time_budget => '${i}'::interval)`),
+        'expire_stale_generations_in_batches p_older_than': () =>
+          db.sql.unsafe(`call expire_stale_generations_in_batches('${i}'::interval)`),
+        'expire_stale_generations_in_batches p_time_budget': () =>
+          db.sql.unsafe(`call expire_stale_generations_in_batches(p_time_budget => '${i}'::interval)`),
         'claim_generations_to_reconcile p_older_than': () =>
           db.sql`select * from claim_generations_to_reconcile('wavespeed', ${i}::text::interval)`,
         'claim_generations_to_reconcile p_lease': () =>
           db.sql`select * from claim_generations_to_reconcile('wavespeed', '2 minutes', 10, ${i}::text::interval)`,
         'claim_credit_events p_lease': () => db.sql`select * from claim_credit_events(10, ${i}::text::interval)`,
-        'run_monthly_allocation p_max_duration': () => db.sql.unsafe(`call run_monthly_allocation(null, '${i}'::interval)`),
+        'allocate_monthly_credits_in_batches p_max_duration': () =>
+          db.sql.unsafe(`call allocate_monthly_credits_in_batches(null, '${i}'::interval)`),
       };
       for (const [name, call] of Object.entries(calls)) {
         const code = await codeOf(call());
@@ -195,7 +198,7 @@ describe('intervals and timestamps: infinite or out of range is CR003', () => {
     await db.sql`select * from grant_promotional_credits(${user}, 5, '1 year', 'launch', 'ok-year')`;
     await db.sql`select * from expire_stale_generations('5 years')`;
     await db.sql`select * from claim_generations_to_reconcile('wavespeed', '30 days', 10, '1 hour')`;
-    await db.sql.unsafe(`call run_monthly_allocation(null, '1 microsecond')`);
+    await db.sql.unsafe(`call allocate_monthly_credits_in_batches(null, '1 microsecond')`);
     await db.sql`select * from credit_statement(${user}, '1970-01-01')`;
   });
 });

@@ -169,7 +169,7 @@ describe('on Supabase: anon, authenticated, service_role NOINHERIT BYPASSRLS, an
       expect({ call, ...(await service(call)) }).not.toHaveProperty('code');
     }
     expect((await service('select count(distinct user_id)::int n from public.user_credits')).rows).toEqual([{ n: 2 }]);
-    // Procedures too (drain_stale_generations is CALLed outside a transaction, so checked by privilege).
+    // Procedures too (expire_stale_generations_in_batches is CALLed outside a transaction, so checked by privilege).
     const notMirrored = await db.sql`
       select p.oid::regprocedure::text as routine from pg_proc p, aclexplode(p.proacl) a
        where a.grantee = 'credits_service'::regrole and a.privilege_type = 'EXECUTE'

@@ -1,7 +1,7 @@
 // npm run bench:allocation [-- --accounts 1000000 --clients 4 --baseline 5]
 // The monthly allocation at scale (issue 10, item 14): a database of its own with --accounts
 // accounts still in last month, then charges from --clients connections on random accounts,
-// first for --baseline seconds alone, then while run_monthly_allocation() drains the month.
+// first for --baseline seconds alone, then while allocate_monthly_credits_in_batches() drains the month.
 // Prints the charges' throughput in both phases, the longest a charge waited, and the
 // allocation's total time; checks that every account is in the month once and the ledger is
 // sound. Uses DATABASE_URL's server, or an embedded one (tools/server.ts).
@@ -87,7 +87,7 @@ async function main() {
       const a0 = performance.now();
       await sql.reserve().then(async (conn) => {
         try {
-          await conn.unsafe(`call run_monthly_allocation(null, '1 hour')`);
+          await conn.unsafe(`call allocate_monthly_credits_in_batches(null, '1 hour')`);
         } finally {
           conn.release();
         }
@@ -110,7 +110,9 @@ async function main() {
     console.log(
       `charges during the allocation (${during.seconds.toFixed(1)} s): ${rate(during)}/s, longest ${during.longestMs.toFixed(0)} ms`,
     );
-    console.log(`allocation of ${ACCOUNTS} accounts (run_monthly_allocation, batches of 1,000): ${allocationSeconds.toFixed(1)} s`);
+    console.log(
+      `allocation of ${ACCOUNTS} accounts (allocate_monthly_credits_in_batches, batches of 1,000): ${allocationSeconds.toFixed(1)} s`,
+    );
     console.log(`accounts not in the month: ${check!.behind}; allocated twice: ${check!.twice}; ledger violations: ${check!.violations}`);
   } finally {
     await sql.end();

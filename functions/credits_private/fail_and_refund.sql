@@ -6,8 +6,6 @@
 -- live, otherwise as purchased credits (nothing is lost at a period change or an expiry). A
 -- finished task is left alone. With p_source null the task has failed already (a legacy failure
 -- the backfill repays; the caller holds its row lock): refund only.
--- Callers: fail_generation (the application's callbacks, the webhook, the reconciliation),
--- expire_stale_generations (the sweeper), backfill_missing_refunds.
 -- Arguments: p_origin, who writes the refund row ('rpc', 'sweeper' or 'backfill'); p_message as
 -- stored (the caller normalised it) and p_message_normalised (null, 'defaulted', 'truncated').
 -- Result: failed (this call failed the task), refunded_credits (0 when nothing was failed, the

@@ -3,7 +3,7 @@
 -- is skipped: its charge expires its own lots first, or a later run takes it; skipped accounts do
 -- not count against p_limit), and expires every due lot of those accounts: what remains of each
 -- leaves the balance as one 'expiration' row, and an expiry that takes a balance below its
--- low-balance threshold writes the low-balance event (credits_private.expire_promotional_lots).
+-- low-balance threshold writes the low-balance event (credits_private.expire_promotional_credits_of).
 -- Two schedulers share the work and never expire a lot twice; no run waits for a lock, so none
 -- deadlocks with the charges, the sweeper or the allocation. Schedule it every minute and call it
 -- again while it returns lots > 0 (0: nothing is due but on accounts locked right now); balance
@@ -45,7 +45,7 @@ begin
            limit p_limit
              for update skip locked) uc;
   select e.lots, e.accounts, e.credits_expired into lots, accounts, credits_expired
-    from credits_private.expire_promotional_lots(coalesce(v_users, '{}'), true) e;
+    from credits_private.expire_promotional_credits_of(coalesce(v_users, '{}'), true) e;
 end;
 $$;
 

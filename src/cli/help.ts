@@ -1,5 +1,5 @@
 // Help texts, all built from the registry: the global usage, a group's (credits migrate --help)
-// and a command's (credits sweep --help, credits help sweep).
+// and a command's (credits expire-stale-generations --help, credits help expire-stale-generations).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
@@ -42,6 +42,10 @@ export function globalUsage(): string {
 
 Commands:
 ${commandLines(commands)}
+
+Deprecated names (accepted until the next release): ${commands
+    .flatMap((c) => (c.deprecatedAliases ?? []).map((a) => `${a} → ${c.name}`))
+    .join(', ')}.
 
 Common options (every command):
 ${optionLines(named([...commonOptions, 'version']))}

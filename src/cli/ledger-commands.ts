@@ -62,11 +62,11 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `credits sweep`: fails and refunds stuck generations, in batches until none is left. */
+/** `credits expire-stale-generations`: fails and refunds stuck generations, in batches until none is left. */
 export async function sweepCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   const olderThan = ctx.flags.olderThan ?? '30 minutes';
-  const limit = ctx.flags.limit ?? limits.sweep.default;
+  const limit = ctx.flags.limit ?? limits['expire-stale-generations'].default;
   try {
     let tasks = 0;
     let submitted = 0;
@@ -95,7 +95,7 @@ export async function sweepCommand(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * `credits allocate`: starts the monthly period (this month in UTC, or --period YYYY-MM-01) for
+ * `credits allocate-monthly-credits`: starts the monthly period (this month in UTC, or --period YYYY-MM-01) for
  * every account, one batch per transaction (allocate_monthly_credits moves at most 1,000
  * accounts per call), so a charge never waits for more than one batch. Safe to interrupt and to
  * run twice at once: what is left is still due, and batches lock SKIP LOCKED.
@@ -226,13 +226,13 @@ export async function promoteCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `credits expire-promotions`: the expiry job, in batches until no lot is due. */
+/** `credits expire-promotional-credits`: the expiry job, in batches until no lot is due. */
 export async function expirePromotionsCommand(ctx: CommandContext): Promise<number> {
   const sql = ctx.connect();
   try {
     const total = { lots: 0, accounts: 0, creditsExpired: 0 };
     for (;;) {
-      const run = await client.expirePromotionalCredits(sql, { limit: ctx.flags.limit ?? limits['expire-promotions'].default });
+      const run = await client.expirePromotionalCredits(sql, { limit: ctx.flags.limit ?? limits['expire-promotional-credits'].default });
       if (!run.lots) break;
       total.lots += run.lots;
       total.accounts += run.accounts;

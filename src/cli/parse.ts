@@ -12,16 +12,18 @@ import { connectTimeout, databaseUrl } from './validate.js';
 export type ParsedCommandLine =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
-  | { kind: 'run'; spec: CommandSpec; args: string[]; flags: Flags };
+  | { kind: 'run'; spec: CommandSpec; args: string[]; flags: Flags; deprecatedAlias?: string };
 
 export const defaultConnectTimeout = 10;
 
-/** The command named by the leading words, or the group they name ('migrate'). */
-function resolve(words: string[]): { spec: CommandSpec; rest: string[] } | { group: string } {
+/** The command named by the leading words (or a former name of it), or the group they name ('migrate'). */
+function resolve(words: string[]): { spec: CommandSpec; rest: string[]; alias?: string } | { group: string } {
   const two = commands.find((c) => c.name === `${words[0]} ${words[1]}`);
   if (two) return { spec: two, rest: words.slice(2) };
   const one = commands.find((c) => c.name === words[0]);
   if (one) return { spec: one, rest: words.slice(1) };
+  const former = commands.find((c) => c.deprecatedAliases?.includes(words[0]!));
+  if (former) return { spec: former, rest: words.slice(1), alias: words[0]! };
   if (commands.some((c) => c.name.startsWith(`${words[0]} `))) return { group: words[0]! };
   throw new UsageError(`unknown command: ${words.join(' ')}`);
 }
@@ -49,7 +51,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   const { spec, rest } = found;
   if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
   try {
-    return { kind: 'run', spec, ...checkCommand(spec, rest, options, env) };
+    return { kind: 'run', spec, ...checkCommand(spec, rest, options, env), ...(found.alias ? { deprecatedAlias: found.alias } : {}) };
   } catch (error) {
     // The reminder under the message is this command's usage.
     if (error instanceof UsageError && !error.command) throw new UsageError(error.message, spec.name);

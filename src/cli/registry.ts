@@ -36,20 +36,21 @@ export const commands: CommandSpec[] = [
     run: statusCommand,
   },
   {
-    name: 'sweep',
+    name: 'expire-stale-generations',
+    deprecatedAliases: ['sweep'],
     summary: 'fail and refund generations stuck longer than --older-than (default 30 minutes)',
     description: `Calls expire_stale_generations in batches of --limit until fewer come back: every task\nin flight (pending or processing) for longer than --older-than is failed and refunded.\n\nINTERVAL: ${intervalSyntax}.\nExamples: '45 minutes', '1 hour 30 minutes', 90s, 1.5h, 00:45:00.`,
     arguments: [],
     options: [
       { name: 'older-than', help: "fail and refund the tasks in flight for longer than this (default '30 minutes'), 1 second to a year" },
-      limitOption('sweep'),
+      limitOption('expire-stale-generations'),
     ],
     run: sweepCommand,
   },
   {
     name: 'reconcile',
     summary: 'ask WaveSpeed about submitted generations in flight for over --older-than (default 2 minutes) and settle them',
-    description: `For each task submitted to WaveSpeed (it has a prediction id) and unchanged for longer than\n--older-than, asks the provider for the result: completed → completed with its cost,\nfailed → failed and refunded, still processing → left alone until --hard-limit, then\nexpired and refunded. At most --limit tasks per run, --concurrency requests at once; two runs\nat once ask about different tasks. Reads WAVESPEED_API_KEY (and WAVESPEED_BASE_URL, default\nhttps://api.wavespeed.ai). Run it every minute, from cron or a worker (it calls the provider over\nHTTP: not from pg_cron); schedule credits sweep with a longer --older-than as the backstop.\nExit 1 when some task could not be settled (the provider could not be asked, or its\nanswer recorded): it is leased for --lease, then asked again.\n\nINTERVAL: ${intervalSyntax}.`,
+    description: `For each task submitted to WaveSpeed (it has a prediction id) and unchanged for longer than\n--older-than, asks the provider for the result: completed → completed with its cost,\nfailed → failed and refunded, still processing → left alone until --hard-limit, then\nexpired and refunded. At most --limit tasks per run, --concurrency requests at once; two runs\nat once ask about different tasks. Reads WAVESPEED_API_KEY (and WAVESPEED_BASE_URL, default\nhttps://api.wavespeed.ai). Run it every minute, from cron or a worker (it calls the provider over\nHTTP: not from pg_cron); schedule credits expire-stale-generations with a longer --older-than as the backstop.\nExit 1 when some task could not be settled (the provider could not be asked, or its\nanswer recorded): it is leased for --lease, then asked again.\n\nINTERVAL: ${intervalSyntax}.`,
     arguments: [],
     options: [
       {
@@ -71,7 +72,8 @@ export const commands: CommandSpec[] = [
     run: reconcileCommand,
   },
   {
-    name: 'allocate',
+    name: 'allocate-monthly-credits',
+    deprecatedAliases: ['allocate'],
     summary: 'start the monthly period for every account (this month, or --period YYYY-MM-01)',
     description:
       "Calls allocate_monthly_credits: expires unused monthly credits and grants each tier's\nallowance. Idempotent per account and period; periods only move forward.",
@@ -106,7 +108,8 @@ export const commands: CommandSpec[] = [
     run: statementCommand,
   },
   {
-    name: 'tier',
+    name: 'change-tier',
+    deprecatedAliases: ['tier'],
     summary: "change an account's plan: an upgrade now (topped up for this month), a downgrade next month",
     description:
       "Calls change_tier: an upgrade applies now and grants the difference of the monthly\nallowances for this month; a downgrade applies when the account's next month starts\n(pending_tier meanwhile). --key is required: the same key again changes nothing.\nExit 1 when refused (CR002 no account, CR003 unknown tier, CR006 key reused for another tier).",
@@ -137,9 +140,10 @@ export const commands: CommandSpec[] = [
     run: importCommand,
   },
   {
-    name: 'promote',
+    name: 'grant-promotional-credits',
+    deprecatedAliases: ['promote'],
     summary: 'grant promotional credits that expire after --valid-for',
-    description: `Calls grant_promotional_credits: <credits> credits (1 to ${maxPromotionalCredits.toLocaleString('en-US')}) spent before any other,\nuntil --valid-for has passed; then what is left expires (credits expire-promotions). The same\n--key again grants nothing. Exit 1 when refused (CR002 no account; CR003 an interval\nPostgreSQL cannot read, or an expiry less than 1 minute or more than 366 days ahead; CR006 key\nreused for another grant).\n\nINTERVAL: what PostgreSQL reads as an interval, passed on as written: '7 days', '1 month',\n'2 weeks', '12 hours', '1 month 15 days', 'P1M' (ISO 8601).`,
+    description: `Calls grant_promotional_credits: <credits> credits (1 to ${maxPromotionalCredits.toLocaleString('en-US')}) spent before any other,\nuntil --valid-for has passed; then what is left expires (credits expire-promotional-credits). The same\n--key again grants nothing. Exit 1 when refused (CR002 no account; CR003 an interval\nPostgreSQL cannot read, or an expiry less than 1 minute or more than 366 days ahead; CR006 key\nreused for another grant).\n\nINTERVAL: what PostgreSQL reads as an interval, passed on as written: '7 days', '1 month',\n'2 weeks', '12 hours', '1 month 15 days', 'P1M' (ISO 8601).`,
     arguments: [
       { name: 'user-id', required: true, check: uuid },
       { name: 'credits', required: true, check: (t, n) => String(positiveInteger(t, n, maxPromotionalCredits)) },
@@ -156,12 +160,13 @@ export const commands: CommandSpec[] = [
     run: promoteCommand,
   },
   {
-    name: 'expire-promotions',
+    name: 'expire-promotional-credits',
+    deprecatedAliases: ['expire-promotions'],
     summary: 'expire the promotional credits past their date, in batches until none is left',
     description:
       'Calls expire_promotional_credits until it closes no lot: what is left of each promotional\ngrant past its date leaves the balance (an expiration row). Safe to run twice at once.',
     arguments: [],
-    options: [limitOption('expire-promotions')],
+    options: [limitOption('expire-promotional-credits')],
     run: expirePromotionsCommand,
   },
   {

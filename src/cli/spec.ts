@@ -35,13 +35,13 @@ export interface OptionUse {
  * tests/cli-operator.test.ts holds them against the database.
  */
 export const limits = {
-  sweep: { counts: 'tasks per batch', max: 100_000, default: 1000 },
+  'expire-stale-generations': { counts: 'tasks per batch', max: 100_000, default: 1000 },
   reconcile: { counts: 'tasks per run', max: 10_000, default: reconcileDefaults.limit },
   history: { counts: 'rows per page', max: 1000, default: 50 },
-  'expire-promotions': { counts: 'accounts per batch', max: 100_000, default: 1000 },
+  'expire-promotional-credits': { counts: 'accounts per batch', max: 100_000, default: 1000 },
 } as const;
 
-/** The credits promote grants at most: grant_promotional_credits' bound (1 to 100,000,000). */
+/** The credits grant-promotional-credits grants at most: grant_promotional_credits' bound (1 to 100,000,000). */
 export const maxPromotionalCredits = 100_000_000;
 
 export function limitOption(command: keyof typeof limits): OptionUse {
@@ -239,8 +239,14 @@ export interface ArgumentSpec {
 }
 
 export interface CommandSpec {
-  /** One or two words: 'sweep', 'migrate up'. */
+  /**
+   * One or two words: 'expire-stale-generations', 'migrate up'. A command that runs a SQL job or
+   * write is named after its function, with dashes (`allocate_monthly_credits` is
+   * `credits allocate-monthly-credits`); groups (migrate, refunds, cleanup) are the DBA's tools.
+   */
   name: string;
+  /** Former names, still accepted for one release, with a note on stderr. */
+  deprecatedAliases?: string[];
   summary: string;
   /** Paragraphs after the usage line. */
   description: string;

@@ -1,4 +1,4 @@
--- expire_promotional_lots: closes the lots of the given accounts whose expiry has passed: what
+-- expire_promotional_credits_of: closes the lots of the given accounts whose expiry has passed: what
 -- remains of each leaves the promotional bucket as one 'expiration' row (its promotional_amount
 -- the whole amount), and the lot is marked expired (expired_at), so it is never expired twice. A
 -- lot spent to nothing is only marked. The rows have no period_start: a lot expires on its own
@@ -7,11 +7,10 @@
 -- takes a balance from at or above its low-balance threshold to below writes the low-balance
 -- event (record_low_balance, no task): the expiry job. The lazy expiry of a charge passes false:
 -- the charge records the crossing, from the balance before the expiry.
--- Callers: credits_private.charge_promotional (lazy expiry) and expire_promotional_credits (the job).
 -- The caller must hold the accounts' row locks (FOR UPDATE): every writer of an account's lots
 -- locks the account first, so the lots read here are the ones written.
 -- Result: lots (how many it closed), accounts (how many lost credits), credits_expired.
-create or replace function credits_private.expire_promotional_lots(
+create or replace function credits_private.expire_promotional_credits_of(
   p_user_ids uuid[],
   p_record_crossings boolean,
   out lots integer,
@@ -77,6 +76,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.expire_promotional_lots(uuid[], boolean) is
+comment on function credits_private.expire_promotional_credits_of(uuid[], boolean) is
   'Expires the lots of the given (locked) accounts whose date has passed: an expiration row each.';
-revoke all on function credits_private.expire_promotional_lots(uuid[], boolean) from public;
+revoke all on function credits_private.expire_promotional_credits_of(uuid[], boolean) from public;
