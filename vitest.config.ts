@@ -20,7 +20,9 @@ export default defineConfig({
       // pgTAP and plpgsql_check are server extensions: the embedded server has neither (and
       // supabase db lint is plpgsql_check); the CLI's usage tests never reach a server; the
       // packaging and first-run tests are about npm and the OS, and the page's browser tests about
-      // the page (its data is tested on both servers), not the server: they run once.
+      // the page (its data is tested on both servers), not the server: they run once. So do the
+      // CLI's output and its --serve (TypeScript over functions the client tests run on both
+      // servers) and the randomized day of the WaveSpeed glue (its scenarios and race run on both).
       {
         test: {
           ...shared,
@@ -33,6 +35,10 @@ export default defineConfig({
             'tests/package.test.ts',
             'tests/first-run.test.ts',
             'tests/dashboard/page.test.ts',
+            'tests/cli.test.ts',
+            'tests/cli-operator.test.ts',
+            'tests/dashboard/serve.test.ts',
+            'tests/wavespeed/randomized.test.ts',
           ],
         },
       },

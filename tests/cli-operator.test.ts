@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
-import { cliPath, runCli, tsx } from './helpers/cli.js';
+import { cliCommand, requireBuiltCli, runCli } from './helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const exec = promisify(execFile);
@@ -18,7 +18,8 @@ const exec = promisify(execFile);
 async function pipedJson(args: string[], url: string): Promise<{ cliCode: number; bytes: number; json: unknown }> {
   const reader = `setTimeout(() => { let s = ''; process.stdin.setEncoding('utf8');
     process.stdin.on('data', (d) => (s += d)).on('end', () => process.stdout.write(JSON.stringify({ bytes: Buffer.byteLength(s), json: JSON.parse(s) }))); }, 500)`;
-  const quoted = [tsx, cliPath, ...args].map((a) => `'${a}'`).join(' ');
+  requireBuiltCli();
+  const quoted = [...cliCommand, ...args].map((a) => `'${a}'`).join(' ');
   const script = `${quoted}; echo "cli exit $?" >&2`;
   const { stdout, stderr } = await exec('bash', ['-c', `(${script}) | node -e "$READER"`], {
     env: { ...process.env, DATABASE_URL: url, READER: reader },
@@ -90,7 +91,7 @@ describe('output shapes', () => {
     const userId = '11111111-1111-4111-8111-111111111111';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
     const result = await runCli(['balance', userId], { DATABASE_URL: db.url });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^user_id +${userId}$`));
     expect(lines).toContainEqual(expect.stringMatching(/^total_credits +100$/));
@@ -101,7 +102,7 @@ describe('output shapes', () => {
   it('changes a plan with tier: an upgrade now, the same key replayed, an unknown tier refused', async () => {
     const userId = '22222222-2222-4222-8222-222222222222';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
-    const up = await runCli(['tier', userId, 'pro', '--key', 'evt_1', '--json'], { DATABASE_URL: db.url });
+    const up = await runCli(['change-tier', userId, 'pro', '--key', 'evt_1', '--json'], { DATABASE_URL: db.url });
     expect(up.code).toBe(0);
     expect(JSON.parse(up.stdout)).toEqual({
       tier: 'pro',
@@ -111,48 +112,55 @@ describe('output shapes', () => {
       balance: 500,
       replayed: false,
     });
-    const again = await runCli(['tier', userId, 'pro', '--key', 'evt_1'], { DATABASE_URL: db.url });
+    const again = await runCli(['change-tier', userId, 'pro', '--key', 'evt_1'], { DATABASE_URL: db.url });
     expect(again.stdout).toMatch(/^replayed +true$/m);
-    const unknown = await runCli(['tier', userId, 'platinum', '--key', 'evt_2'], { DATABASE_URL: db.url });
+    const unknown = await runCli(['change-tier', userId, 'platinum', '--key', 'evt_2'], { DATABASE_URL: db.url });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('CR003');
-    const keyless = await runCli(['tier', userId, 'free'], { DATABASE_URL: db.url });
+    const keyless = await runCli(['change-tier', userId, 'free'], { DATABASE_URL: db.url });
     expect(keyless.code).toBe(2);
     expect(keyless.stderr).toContain('--key is required');
     expect(await db.sql`select tier, credits::int from user_credits where user_id = ${userId}`).toEqual([{ tier: 'pro', credits: 500 }]);
   });
 
-  it('grants promotional credits with promote and expires them with expire-promotions', async () => {
+  it('grants promotional credits with grant-promotional-credits and expires them with expire-promotional-credits', async () => {
     const userId = '44444444-4444-4444-8444-444444444444';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;
-    const args = ['promote', userId, '25', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'];
+    const args = ['grant-promotional-credits', userId, '25', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'];
     const granted = await runCli([...args, '--json'], { DATABASE_URL: db.url });
     expect(granted.code).toBe(0);
     expect(JSON.parse(granted.stdout)).toMatchObject({ balance: 35, replayed: false, expires_at: expect.stringMatching(/\+00:00$/) });
     expect((await runCli(args, { DATABASE_URL: db.url })).stdout).toMatch(/^replayed +true$/m);
-    const reused = await runCli(['promote', userId, '30', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'], {
-      DATABASE_URL: db.url,
-    });
+    const reused = await runCli(
+      ['grant-promotional-credits', userId, '30', '--valid-for', '7d', '--reason', 'launch week', '--key', 'launch:44'],
+      {
+        DATABASE_URL: db.url,
+      },
+    );
     expect(reused.code).toBe(1);
     expect(reused.stderr).toContain('CR006');
-    const missing = await runCli(['promote', userId, '25', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
+    const missing = await runCli(['grant-promotional-credits', userId, '25', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--valid-for is required');
     // --valid-for is read by PostgreSQL, as the typed client's validFor: the database says what it refuses, naming the option
-    const tooLong = await runCli(['promote', userId, '25', '--valid-for', '400d', '--reason', 'x', '--key', 'k'], { DATABASE_URL: db.url });
+    const tooLong = await runCli(['grant-promotional-credits', userId, '25', '--valid-for', '400d', '--reason', 'x', '--key', 'k'], {
+      DATABASE_URL: db.url,
+    });
     expect(tooLong.code).toBe(1);
     expect(tooLong.stderr).toMatch(/credits: --valid-for must be between .*\(CR003\)/);
-    const unreadable = await runCli(['promote', userId, '25', '--valid-for', '1 mnth', '--reason', 'x', '--key', 'k'], {
+    const unreadable = await runCli(['grant-promotional-credits', userId, '25', '--valid-for', '1 mnth', '--reason', 'x', '--key', 'k'], {
       DATABASE_URL: db.url,
     });
     expect(unreadable.code).toBe(1);
     expect(unreadable.stderr).toContain('credits: --valid-for: invalid input syntax for type interval');
 
     await db.sql`update credits_private.promotional_lots set expires_at = now() - interval '1 second' where user_id = ${userId}::uuid`;
-    const expired = await runCli(['expire-promotions', '--json'], { DATABASE_URL: db.url });
+    const expired = await runCli(['expire-promotional-credits', '--json'], { DATABASE_URL: db.url });
     expect(expired.code).toBe(0);
     expect(JSON.parse(expired.stdout)).toEqual({ lots: 1, accounts: 1, creditsExpired: 25 });
-    expect((await runCli(['expire-promotions'], { DATABASE_URL: db.url })).stdout).toContain('no promotional lot is past its date');
+    expect((await runCli(['expire-promotional-credits'], { DATABASE_URL: db.url })).stdout).toContain(
+      'no promotional lot is past its date',
+    );
     expect(await db.sql`select credits::int, promotional_credits::int from user_credits where user_id = ${userId}::uuid`).toEqual([
       { credits: 10, promotional_credits: 0 },
     ]);
@@ -162,9 +170,12 @@ describe('output shapes', () => {
     const userId = '55555555-5555-4555-8555-555555555555';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;
     const grant = async (validFor: string, key: string) => {
-      const result = await runCli(['promote', userId, '5', '--valid-for', validFor, '--reason', 'promo', '--key', key, '--json'], {
-        DATABASE_URL: db.url,
-      });
+      const result = await runCli(
+        ['grant-promotional-credits', userId, '5', '--valid-for', validFor, '--reason', 'promo', '--key', key, '--json'],
+        {
+          DATABASE_URL: db.url,
+        },
+      );
       expect(result).toMatchObject({ code: 0, stderr: '' });
       return (Date.parse(JSON.parse(result.stdout).expires_at) - Date.now()) / 86_400_000;
     };
@@ -295,18 +306,18 @@ describe('output shapes', () => {
     expect(stats.totals.provider_cost_usd).toBe('15.600000');
   });
 
-  it('writes the keys docs/cli.md documents, and only those (sweep, allocate, expire-promotions)', async () => {
+  it('writes the keys docs/cli.md documents, and only those (expire-stale-generations, allocate-monthly-credits, expire-promotional-credits)', async () => {
     const shapes = readFileSync(path.join(packageRoot, 'docs/cli.md'), 'utf8');
     const documented = (command: string) => {
       const line = new RegExp(`^${command} +(\\{.*\\})$`, 'm').exec(shapes)?.[1];
       expect(line, `docs/cli.md documents ${command} --json`).toBeDefined();
       return [...line!.replace(/"[^"]*"/g, '').matchAll(/(\w+)\s*(?=[:,}])/g)].map((m) => m[1]).sort();
     };
-    for (const command of ['sweep', 'allocate', 'expire-promotions']) {
+    for (const command of ['expire-stale-generations', 'allocate-monthly-credits', 'expire-promotional-credits']) {
       const result = await runCli([command, '--json'], { DATABASE_URL: db.url });
       expect(Object.keys(JSON.parse(result.stdout)).sort(), command).toEqual(documented(command));
     }
-    expect(documented('sweep')).toEqual(expect.arrayContaining(['submitted', 'neverSubmitted']));
+    expect(documented('expire-stale-generations')).toEqual(expect.arrayContaining(['submitted', 'neverSubmitted']));
   });
 
   it("refuses a --lease past claim_generations_to_reconcile's day before connecting (exit 2, naming it)", async () => {
@@ -319,10 +330,10 @@ describe('output shapes', () => {
     const { limits, maxPromotionalCredits } = await import('../src/cli/spec.js');
     type Tx = postgres.TransactionSql;
     const calls: Record<keyof typeof limits, (tx: Tx, n: number) => Promise<unknown>> = {
-      sweep: (tx, n) => tx`select count(*) from expire_stale_generations(p_limit => ${n})`,
+      'expire-stale-generations': (tx, n) => tx`select count(*) from expire_stale_generations(p_limit => ${n})`,
       reconcile: (tx, n) => tx`select count(*) from claim_generations_to_reconcile(p_provider => 'none', p_limit => ${n})`,
       history: (tx, n) => tx`select count(*) from credit_history(p_user_id => gen_random_uuid(), p_limit => ${n})`,
-      'expire-promotions': (tx, n) => tx`select * from expire_promotional_credits(p_limit => ${n})`,
+      'expire-promotional-credits': (tx, n) => tx`select * from expire_promotional_credits(p_limit => ${n})`,
     };
     const promote = async (tx: Tx, n: number) => {
       const user = crypto.randomUUID();
@@ -362,17 +373,26 @@ describe('output shapes', () => {
       await runCli(['migrate', 'down'], { DATABASE_URL: empty.url });
       const verbose = await runCli(['migrate', 'up', '--verbose'], { DATABASE_URL: empty.url });
       expect(verbose.stdout).toMatch(/^migrated up: \d{4}_\w+$/m);
-      expect(verbose.stdout).toMatch(/^applied: functions\/ledger\/start_generation\.sql$/m);
+      expect(verbose.stdout).toMatch(/^applied: functions\/public\/start_generation\.sql$/m);
       expect(verbose.stdout.trimEnd().split('\n').at(-1)).toMatch(/^ran 1 migration \(\d{4}_\w+\); applied \d+ functions and views/);
     } finally {
       await empty.drop();
     }
   });
 
-  it('writes credit sums in --json as numbers (sweep, allocate)', async () => {
-    const sweep = JSON.parse((await runCli(['sweep', '--older-than', '1 hour 30 minutes', '--json'], { DATABASE_URL: db.url })).stdout);
+  it('runs a command by its former name, the same, with a note on stderr', async () => {
+    const former = await runCli(['expire-promotions', '--json'], { DATABASE_URL: db.url });
+    expect(former.code).toBe(0);
+    expect(former.stderr).toContain("'expire-promotions' is deprecated, use 'expire-promotional-credits'");
+    expect(Object.keys(JSON.parse(former.stdout)).sort()).toEqual(['accounts', 'creditsExpired', 'lots'].sort());
+  });
+
+  it('writes credit sums in --json as numbers (expire-stale-generations, allocate-monthly-credits)', async () => {
+    const sweep = JSON.parse(
+      (await runCli(['expire-stale-generations', '--older-than', '1 hour 30 minutes', '--json'], { DATABASE_URL: db.url })).stdout,
+    );
     expect(sweep).toEqual({ olderThan: '1 hour 30 minutes', tasks: 0, submitted: 0, neverSubmitted: 0, creditsRefunded: 0 });
-    const allocate = JSON.parse((await runCli(['allocate', '--json'], { DATABASE_URL: db.url })).stdout);
+    const allocate = JSON.parse((await runCli(['allocate-monthly-credits', '--json'], { DATABASE_URL: db.url })).stdout);
     expect(allocate).toMatchObject({
       accounts: expect.any(Number),
       creditsAllocated: expect.any(Number),

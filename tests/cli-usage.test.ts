@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
-import { cliPath, runCli, tsx } from './helpers/cli.js';
+import { cliCommand, requireBuiltCli, runCli } from './helpers/cli.js';
 
 const exec = promisify(execFile);
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,17 +44,17 @@ describe('usage errors: exit 2, the argument named, nothing connected', () => {
   afterAll(() => server.close());
 
   it.each([
-    [['allocate', '--period', '2026-13-01'], '--period'],
-    [['allocate', '--period', '2026-12-02'], '--period'],
+    [['allocate-monthly-credits', '--period', '2026-13-01'], '--period'],
+    [['allocate-monthly-credits', '--period', '2026-12-02'], '--period'],
     [['balance', 'not-a-uuid'], '<user-id>'],
     [['balance'], '<user-id>'],
-    [['sweep', '--older-than', 'banana'], '--older-than'],
-    [['sweep', '--older-than', '30 fortnights'], '--older-than'],
-    [['sweep', '--older-than', '0 minutes'], '--older-than'],
-    [['sweep', '--limit', '0'], '--limit'],
-    [['sweep', '--limit', '100001'], '--limit'],
-    [['sweep', '--limit', 'ten'], '--limit'],
-    [['sweep', '--limit'], '--limit'],
+    [['expire-stale-generations', '--older-than', 'banana'], '--older-than'],
+    [['expire-stale-generations', '--older-than', '30 fortnights'], '--older-than'],
+    [['expire-stale-generations', '--older-than', '0 minutes'], '--older-than'],
+    [['expire-stale-generations', '--limit', '0'], '--limit'],
+    [['expire-stale-generations', '--limit', '100001'], '--limit'],
+    [['expire-stale-generations', '--limit', 'ten'], '--limit'],
+    [['expire-stale-generations', '--limit'], '--limit'],
     [['refunds', 'backfill', '--apply', '--batch-size', '-5'], '--batch-size'],
     [['refunds', 'backfill', '--batch-size', '100'], '--batch-size'],
     [['status', '--apply', '--period', '2020-01-01'], '--apply'],
@@ -86,11 +86,11 @@ describe('usage errors: exit 2, the argument named, nothing connected', () => {
 
 describe('help and version', () => {
   it("prints a command's help for `credits <command> --help` and `credits help <command>`", async () => {
-    const flag = await runCli(['sweep', '--help'], { DATABASE_URL: undefined });
+    const flag = await runCli(['expire-stale-generations', '--help'], { DATABASE_URL: undefined });
     expect(flag.code).toBe(0);
-    expect(flag.stdout).toMatch(/^Usage: credits sweep \[--older-than INTERVAL\] \[--limit N\]/);
-    expect(flag.stdout).not.toContain('allocate'); // not the global usage
-    expect(await runCli(['help', 'sweep'], { DATABASE_URL: undefined })).toEqual(flag);
+    expect(flag.stdout).toMatch(/^Usage: credits expire-stale-generations \[--older-than INTERVAL\] \[--limit N\]/);
+    expect(flag.stdout).not.toContain('allocate-monthly-credits'); // not the global usage
+    expect(await runCli(['help', 'expire-stale-generations'], { DATABASE_URL: undefined })).toEqual(flag);
   });
 
   it("prints a group's help and a sub-command's help", async () => {
@@ -126,7 +126,7 @@ describe('a server that accepts TCP and never answers', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`127.0.0.1:${server.port}/ledger`);
     expect(result.stderr).not.toContain('s3cret');
-    expect(seconds).toBeLessThan(9); // 1 s of timeout plus the start-up of tsx on a busy machine; the default is 10 s
+    expect(seconds).toBeLessThan(9); // 1 s of timeout plus the start-up of node on a busy machine; the default is 10 s
     expect(server.connections()).toBeGreaterThan(0);
   });
 
@@ -141,7 +141,8 @@ describe('a server that accepts TCP and never answers', () => {
 
   it.skipIf(!existsSync('/usr/bin/script'))('says where it connects when stderr is a terminal', async () => {
     // script(1) gives the CLI a pseudo-terminal; its output is the terminal's.
-    const command = [tsx, cliPath, 'status', '--connect-timeout', '1'].map((a) => `'${a}'`).join(' ');
+    requireBuiltCli();
+    const command = [...cliCommand, 'status', '--connect-timeout', '1'].map((a) => `'${a}'`).join(' ');
     const { stdout } = await exec('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: server.url } }).catch(
       (e: { stdout: string }) => e,
     );

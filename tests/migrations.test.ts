@@ -36,6 +36,13 @@ async function emptyDatabase() {
   return db;
 }
 
+/** A clone of the run's template: what `migrate up` makes of an empty database, without running it again. */
+async function migratedDatabase() {
+  const db = await createTestDatabase({ max: 4 });
+  opened.push(db);
+  return db;
+}
+
 // credits as text: integer before 0007, bigint after (which the driver returns as a string)
 const accounts = (sql: Sql) =>
   sql`select user_id, credits::text from user_credits order by user_id`.then((rows) => rows.map((r) => ({ ...r })));
@@ -81,8 +88,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0009 rolled back and applied again keeps which messages were normalised and the margin', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const user = await newAccount(db.sql, 'basic');
     const { task_id } = await startGeneration(db.sql, user, 5);
     await db.sql`select fail_generation(${task_id}, null)`;
@@ -98,8 +104,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0012 rolled back and applied again keeps the provider results waiting for their submission', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     await db.sql`select record_provider_result('wavespeed', 'pred-early', 'completed', 0.04, 'https://cdn/x.png')`;
     const all = await migrationFiles();
     await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0012_provider_glue') }); // through 0012
@@ -113,8 +118,7 @@ describe('migrations on an empty database', () => {
   });
 
   it("0017 rolled back says rpc on the sweeper's refunds, and sweeper again once applied", async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const user = await newAccount(db.sql, 'basic');
     const { task_id } = await startGeneration(db.sql, user, 5);
     await db.sql`update enhancement_tasks set updated_at = now() - interval '2 hours' where id = ${task_id}`;
@@ -130,8 +134,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0019 rolled back and applied again keeps the plan changes, the scheduled downgrades and the upgrade rows', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const [up, down] = [await newAccount(db.sql, 'basic'), await newAccount(db.sql, 'basic')];
     await db.sql`select change_tier(${up}, 'pro', 'evt-up')`;
     await db.sql`select change_tier(${down}, 'free', 'evt-down')`;
@@ -149,8 +152,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0021 rolled back and applied again keeps the thresholds and the events', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     await db.sql`update credit_tiers set low_balance_threshold = 30 where tier = 'basic'`;
     const user = await newAccount(db.sql, 'basic');
     await db.sql`select set_low_balance_threshold(${user}, 90)`;
@@ -174,8 +176,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0023 rolled back keeps every promotional credit as purchased, and applied again keeps the grants and their keys', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const user = await newAccount(db.sql, 'basic');
     const grant = (key: string, credits: number, validFor: string) =>
       db.sql`select * from grant_promotional_credits(${user}, ${credits}, ${validFor}::interval, 'launch', ${key})`;
@@ -210,8 +211,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0024 regroups the errors of past days at the next refresh, after up and after down', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const user = await newAccount(db.sql, 'basic');
     const { task_id } = await startGeneration(db.sql, user, 5);
     await db.sql`select fail_generation(${task_id}, 'WaveSpeed answered 502 to POST /api/v3/edit', 'api_error')`;
@@ -233,8 +233,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('0026 rolled back and applied again keeps what each import brought (the same import stays a no-op)', async () => {
-    const db = await emptyDatabase();
-    await migrateUp({ databaseUrl: db.url });
+    const db = await migratedDatabase();
     const user = crypto.randomUUID();
     const query = `select '${user}'::uuid as user_id, 'basic' as tier, 42 as purchased`;
     await importBalances(db.sql, { importId: 'kept', reason: 'r', source: { query } });

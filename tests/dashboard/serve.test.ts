@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpress, dashboardRoute } from '../../src/dashboard/handler.js';
-import { cliPath, runCli, tsx } from '../helpers/cli.js';
+import { cliCommand, requireBuiltCli, runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { streamUntilAnswered } from '../helpers/streaming.js';
 
@@ -23,7 +23,8 @@ afterAll(() => db.drop());
 
 /** Starts `credits dashboard --serve ...` and resolves with the page URL it prints. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(tsx, [cliPath, 'dashboard', '--serve', '--port', '0', ...args], {
+  requireBuiltCli();
+  const child = spawn(cliCommand[0], [cliCommand[1], 'dashboard', '--serve', '--port', '0', ...args], {
     env: { ...process.env, DATABASE_URL: db.url, ...env },
   });
   return new Promise((resolve, reject) => {
@@ -40,13 +41,6 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<{ chil
   });
 }
 
-/** The node process under tsx that serves (tsx runs the CLI in a child of its own). */
-function servingProcess(pid: number): number {
-  const children = (p: number) => readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  const cli = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('cli.ts');
-  const below = children(pid).filter(cli);
-  return below.length ? servingProcess(below[0]!) : pid;
-}
 const residentBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 const stopped = (child: ChildProcess) =>
@@ -134,7 +128,7 @@ describe('credits dashboard --serve, given a body', () => {
   it('answers at once without reading it: 401 without the token, 405 with it, before 1 MB is sent', async () => {
     const { child, url } = await serve(['--host', '0.0.0.0'], { CREDITS_DASHBOARD_TOKEN: TOKEN });
     const base = `http://127.0.0.1:${new URL(url).port}`;
-    const server = servingProcess(child.pid!);
+    const server = child.pid!;
     expect((await fetch(`${base}/stats.json`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     const before = residentBytes(server);
 
