@@ -1,5 +1,7 @@
-// The layout stays the map: every source file is in docs/architecture.md's map, each folder of
-// definitions holds the schema its place says, and the documentation's links lead somewhere.
+// The layout says the architecture: each definition sits in the folder named after its schema,
+// docs/architecture.md's map names every folder, an object's tests are named after it, every
+// public function has its tests, comment, reference entry and client export, and the
+// documentation's links lead somewhere.
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,58 +11,90 @@ import { loadDefinitions } from '../src/migrate/definitions.js';
 import { packageRoot } from '../src/paths.js';
 
 const run = promisify(execFile);
-const sourceFolders = ['migrations', 'functions', 'views', 'src', 'scripts', 'seeds', 'tests', 'dashboard'];
+const read = (file: string) => readFile(path.join(packageRoot, file), 'utf8');
 
 /** The project's files (tracked, or new and not ignored), relative to the root. */
 async function projectFiles(): Promise<string[]> {
-  const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...sourceFolders], { cwd: packageRoot });
+  const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: packageRoot });
   return stdout.split('\n').filter(Boolean);
 }
 
-/**
- * A file is in the map when a row names its path, or names its folder (`functions/ledger/`,
- * `scripts/bench/`) in the first column and the file by its name anywhere in the row.
- */
-function inMap(file: string, rows: string[]): boolean {
-  const folder = `${path.posix.dirname(file)}/`;
-  const name = path.posix
-    .basename(file)
-    .replace(/\.[^.]+$/, '')
-    .replace(/\.test$/, '');
-  return rows.some((row) => {
-    if (row.includes(file)) return true;
-    const first = row.split('|')[1] ?? '';
-    const folders = [...first.matchAll(/`([^`]+\/)[^`/]*`/g)].map((m) => m[1]);
-    return folders.includes(folder) && new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(row);
-  });
-}
+const definitions = loadDefinitions(packageRoot);
+const schemas = definitions.then((defs) => new Set(defs.map((d) => d.schema)));
+const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 describe('the layout', () => {
-  it('has every source file in the map of docs/architecture.md', async () => {
-    const map = await readFile(path.join(packageRoot, 'docs/architecture.md'), 'utf8');
-    const rows = map.split('\n').filter((l) => l.startsWith('| `'));
-    const missing = (await projectFiles()).filter((f) => !inMap(f, rows));
-    expect(missing).toEqual([]);
-  });
-
-  it("keeps each part's definitions in its schemas: private/ holds the part's private schema only", async () => {
-    const privateSchema: Record<string, string> = {
-      ledger: 'credits_private',
-      provider: 'credits_private',
-      monitoring: 'monitoring_private',
-    };
-    const misplaced = (await loadDefinitions(packageRoot))
-      .filter((d) => {
-        const [, part, sub] = d.name.split('/');
-        if (sub === 'private') return d.schema !== privateSchema[part!];
-        return !['public', 'monitoring'].includes(d.schema) || !(part! in privateSchema);
-      })
-      .map((d) => `${d.name}: ${d.schema}`);
+  it('puts every definition in the folder named after the schema it defines', async () => {
+    const misplaced = (await definitions)
+      .filter((d) => d.name !== `${d.kind}s/${d.schema}/${d.object}.sql`)
+      .map((d) => `${d.name}: ${d.schema}.${d.object}`);
     expect(misplaced).toEqual([]);
   });
 
+  it('keeps docs/architecture.md a one-page map: at most 1,500 words', async () => {
+    const words = (await read('docs/architecture.md')).split(/\s+/).filter(Boolean).length;
+    expect(words).toBeLessThanOrEqual(1500);
+  });
+
+  it("names every folder (two levels deep) and src/'s own files in the map of docs/architecture.md", async () => {
+    const map = await read('docs/architecture.md');
+    const named = new Set([...map.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]!.replace(/\/$/, '')));
+    const known = await schemas;
+    const files = await projectFiles();
+    const folders = new Set(
+      files.filter((f) => f.includes('/') && !f.startsWith('.')).map((f) => f.split('/').slice(0, -1).slice(0, 2).join('/')),
+    );
+    const missing = [
+      ...[...folders].filter(
+        (f) => !named.has(f) && !named.has(f.split('/')[0]!.concat('/')) && !(f.startsWith('tests/') && known.has(f.slice(6))),
+      ),
+      ...files.filter((f) => /^src\/[^/]+$/.test(f) && !named.has(f)),
+    ];
+    expect(missing).toEqual([]);
+  });
+
+  it('names each test of one SQL object after it: tests/<schema>/<object>.sql or .test.ts', async () => {
+    const objects = new Set((await definitions).map((d) => `${d.schema}/${d.object}`));
+    const known = await schemas;
+    const orphans = (await projectFiles()).filter((f) => {
+      const [top, schema, file] = f.split('/');
+      if (top !== 'tests' || !schema || !known.has(schema) || !file) return false;
+      return !objects.has(`${schema}/${file.replace(/(\.test\.ts|\.sql)$/, '')}`);
+    });
+    expect(orphans).toEqual([]);
+  });
+
+  it('gives every public function its tests, its comment on, its reference entry and its client export', async () => {
+    const files = new Set(await projectFiles());
+    const reference = new Set([...(await read('docs/api.md')).matchAll(/^### (\S+)(?: \(procedure\))?$/gm)].map((m) => m[1]));
+    const client = await read('src/generated/client.ts');
+    const lacking = (await definitions)
+      .filter((d) => d.kind === 'function' && d.schema === 'public')
+      .flatMap((d) => {
+        const procedure = /\bcreate\s+(or\s+replace\s+)?procedure\b/i.test(d.sql);
+        const kind = procedure ? 'procedure' : 'function';
+        return [
+          !files.has(`tests/public/${d.object}.sql`) &&
+            !files.has(`tests/public/${d.object}.test.ts`) &&
+            `${d.object}: no tests/public/${d.object}.sql or .test.ts`,
+          !new RegExp(`comment on ${kind} public\\.${d.object}\\(`, 'i').test(d.sql) && `${d.object}: no comment on ${kind}`,
+          !reference.has(d.object) && `${d.object}: no entry in docs/api.md`,
+          // procedures commit between batches: not callable inside an application's transaction, not in the client
+          !procedure &&
+            !new RegExp(`export function ${camel(d.object)}\\(`).test(client) &&
+            `${d.object}: no ${camel(d.object)} in the client`,
+        ].filter(Boolean);
+      });
+    expect(lacking).toEqual([]);
+  });
+
   it('has documentation whose relative links reach a file, and their anchors a heading', async () => {
-    const docs = ['README.md', ...(await readdir(path.join(packageRoot, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const docs = [
+      'README.md',
+      'CONTRIBUTING.md',
+      'CHANGELOG.md',
+      ...(await readdir(path.join(packageRoot, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+    ];
     const slug = (heading: string) =>
       heading
         .trim()

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../../src/paths.js';
+import { type CrossReference, crossReference } from './cross-reference.js';
 import type { Catalog, CatalogFunction, CatalogView } from './introspect.js';
 import { outputsOf } from './render.js';
 
@@ -128,7 +129,21 @@ const anchor = (text: string) =>
     .replace(/[^a-z0-9_ -]/g, '')
     .replace(/ /g, '-');
 
-function routineSection(r: CatalogFunction, sql: string): string {
+/** Its own tests and its users, linked: where to look next without searching. */
+function whereUsed(refs: CrossReference, schema: string, name: string): string[] {
+  const link = (file: string) => `[\`${file}\`](../${file})`;
+  const tests = refs.testsOf(schema, name);
+  const users = refs.usedBy(schema, name);
+  return [
+    `Tests: ${tests.length ? tests.map(link).join(', ') : 'none of its own (see tests/rules/ and tests/*.test.ts)'}.`,
+    users.length
+      ? `Used by: ${users.map((u) => (u.includes('/') ? link(u) : `\`${u}\``)).join(', ')}.`
+      : 'Used by: no definition or module of the package: the application calls it.',
+    '',
+  ];
+}
+
+function routineSection(r: CatalogFunction, sql: string, refs: CrossReference): string {
   const title = `${r.schema === 'public' ? '' : `${r.schema}.`}${r.name}`;
   const notes = r.annotations;
   const out = [`### ${title}${r.kind === 'p' ? ' (procedure)' : ''}`, ''];
@@ -146,6 +161,7 @@ function routineSection(r: CatalogFunction, sql: string): string {
         : 'SECURITY INVOKER',
   ];
   out.push(facts.join(' · '), '');
+  out.push(...whereUsed(refs, r.schema, r.name));
   out.push(...renderParagraphs(list, ['Never null', 'Document type', 'SECURITY DEFINER', 'SECURITY INVOKER']));
   const outputs = outputsOf(r);
   if (outputs.length > 0) {
@@ -161,16 +177,40 @@ function routineSection(r: CatalogFunction, sql: string): string {
   return out.join('\n');
 }
 
-function viewSection(v: CatalogView, sql: string): string {
+function viewSection(v: CatalogView, sql: string, refs: CrossReference): string {
   const notes = v.annotations;
   const out = [`### ${v.schema}.${v.name}`, ''];
   if (v.comment) out.push(`> ${v.comment}`, '');
   out.push(`[\`${v.file}\`](../${v.file}) · ${rights(v.readers, 'readable')}`, '');
+  out.push(...whereUsed(refs, v.schema, v.name));
   out.push(...renderParagraphs(paragraphs(headerOf(sql, v.name)), ['Never null']));
   out.push('| column | type | never null |', '|---|---|---|');
   for (const c of v.columns) out.push(`| \`${c.name}\` | \`${c.type}\` | ${notes.neverNull.includes(c.name) ? 'yes' : ''} |`);
   out.push('');
   return out.join('\n');
+}
+
+/** The private schemas' definitions in one table each: not an API, but where to look and who uses them. */
+function helperChapter(refs: CrossReference): string[] {
+  const out = [
+    '## Helpers (schemas credits_private and monitoring_private)',
+    '',
+    'Not an API: nobody but the owner may call them. Each is listed with what it is, its own tests and what uses it.',
+    '',
+  ];
+  const helpers = refs.helpers();
+  for (const schema of [...new Set(helpers.map((h) => h.schema))].sort()) {
+    out.push(`### ${schema}`, '', '| name | what | tests | used by |', '|---|---|---|---|');
+    for (const h of helpers.filter((x) => x.schema === schema).sort((a, b) => a.object.localeCompare(b.object))) {
+      const tests = refs.testsOf(h.schema, h.object).map((f) => `[${path.posix.basename(f)}](../${f})`);
+      const users = refs.usedBy(h.schema, h.object).map((u) => (u.includes('/') ? `[${path.posix.basename(u)}](../${u})` : `\`${u}\``));
+      out.push(
+        `| [\`${h.object}\`](../${h.file})${h.kind === 'view' ? ' (view)' : ''} | ${h.summary.replace(/\|/g, '\\|')} | ${tests.join(', ')} | ${users.join(', ')} |`,
+      );
+    }
+    out.push('');
+  }
+  return out;
 }
 
 /** The reference of the catalog's functions, procedures and views, in their files' order. */
@@ -179,6 +219,7 @@ export async function renderReference(catalog: Catalog): Promise<string> {
   const routines = [...catalog.functions, ...catalog.procedures].sort(byFile);
   const views = [...catalog.views].sort(byFile);
   const text = async (file: string) => readFile(path.join(packageRoot, file), 'utf8');
+  const refs = await crossReference();
 
   const out = [
     '# API reference',
@@ -205,13 +246,14 @@ export async function renderReference(catalog: Catalog): Promise<string> {
       index.push(
         `| [\`${title}\`](#${anchor(`${title}${r.kind === 'p' ? ' (procedure)' : ''}`)}) | ${chapter.title} | ${r.comment ?? ''} |`,
       );
-      body.push(routineSection(r, await text(r.file)));
+      body.push(routineSection(r, await text(r.file), refs));
     }
     for (const v of views.filter((x) => inChapter(x.file))) {
       index.push(`| [\`${v.schema}.${v.name}\`](#${anchor(`${v.schema}.${v.name}`)}) | ${chapter.title} | ${v.comment ?? ''} |`);
-      body.push(viewSection(v, await text(v.file)));
+      body.push(viewSection(v, await text(v.file), refs));
     }
   }
+  body.push(...helperChapter(refs));
   return `${[...out, ...index, '', ...body]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
