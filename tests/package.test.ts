@@ -195,13 +195,15 @@ describe('an application calling every generated function, on postgres 3.4 and 4
         verifyLedger: [],
       });
     }
-    // Ids, timestamps and measured durations aside, the same values.
+    // Ids, timestamps and what measured durations decide aside, the same values.
     const stable = (value: unknown, key = ''): unknown => {
       if (Array.isArray(value)) return value.map((v) => stable(v));
       if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stable(v, k)]));
       if (typeof value === 'string')
         return value.replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/g, 'id').replace(/^\d{4}-\d\d-\d\dT.*/, 'time');
       if (typeof value === 'number' && /seconds|_ms$|latency/.test(key)) return 'a duration';
+      // the rollup rows a refresh writes include one per latency bucket its tasks' durations fall in
+      if (typeof value === 'number' && key === 'rows_written') return 'rows, by durations';
       return value;
     };
     expect(stable(outputs.v4!.returned)).toEqual(stable(outputs.v3!.returned));
