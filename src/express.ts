@@ -4,7 +4,7 @@
 // parser read, the request stream itself when no parser touched it (the handler reads it up to
 // its cap, or not at all), or 'parsed' when a parser turned it into something else. No import of
 // Node's modules: the subpaths that use it also run on edge runtimes.
-import { leaveUnread, type ReadableLike, type RequestBody } from './request-body.js';
+import { fetchHeaders, leaveUnread, type ReadableLike, type RequestBody } from './request-body.js';
 
 export interface ExpressLikeRequest extends Partial<ReadableLike> {
   method?: string;
@@ -42,17 +42,10 @@ function bodyOf(req: ExpressLikeRequest): ExpressBody {
 }
 
 function requestOf(req: ExpressLikeRequest): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers ?? {})) {
-    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-      try {
-        headers.append(name, one);
-      } catch {
-        // a header the Fetch API refuses to carry says nothing the handlers read
-      }
-    }
-  }
-  return new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET', headers });
+  return new Request(new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost'), {
+    method: req.method ?? 'GET',
+    headers: fetchHeaders(req.headers ?? {}),
+  });
 }
 
 /** The Express middleware of a handler: errors go to `next`, a body left unread closes the connection. */

@@ -94,9 +94,6 @@ function readNodeStream(stream: ReadableLike, maxBytes: number): Promise<Uint8Ar
 
 const finished = (stream: ReadableLike) => (stream.complete ?? false) || (stream.readableEnded ?? false);
 
-/** Whether a request's body is still arriving after its answer was decided (see leaveUnread). */
-export const unfinished = (stream: ReadableLike): boolean => !finished(stream);
-
 /**
  * For a request answered before its body arrived whole (refused, or nothing to read): reads
  * nothing more of it, and closes the connection after a grace if the client is still sending.
@@ -116,4 +113,19 @@ export function leaveUnread(stream: ReadableLike): boolean {
   }, graceMs);
   (timer as { unref?: () => void }).unref?.();
   return true;
+}
+
+/** A Node.js request's headers (node:http's, Express's) as Fetch Headers, every value kept. */
+export function fetchHeaders(headers: Record<string, string | string[] | undefined>): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      try {
+        out.append(name, one);
+      } catch {
+        // a header the Fetch API refuses to carry says nothing the handlers read
+      }
+    }
+  }
+  return out;
 }

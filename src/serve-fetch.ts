@@ -5,7 +5,7 @@
 // whatever its size, and a handler that reads it bounds what it reads (the webhook's cap).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { leaveUnread } from './request-body.js';
+import { fetchHeaders, leaveUnread } from './request-body.js';
 
 export interface ServedHandler {
   url: string;
@@ -72,13 +72,11 @@ export async function serveFetch(
 ): Promise<ServedHandler> {
   const http = createServer(async (req, res) => {
     try {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
       const withBody = options.bodies !== false && req.method !== 'GET' && req.method !== 'HEAD';
       const response = await handler(
         new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`), {
           method: req.method,
-          headers,
+          headers: fetchHeaders(req.headers),
           ...(withBody ? { body: bodyStream(req), duplex: 'half' } : {}),
         }),
       );

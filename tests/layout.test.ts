@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../src/migrate/definitions.js';
 import { packageRoot } from '../src/paths.js';
+import { camel } from '../tools/codegen/types.js';
 
 const run = promisify(execFile);
 const read = (file: string) => readFile(path.join(packageRoot, file), 'utf8');
@@ -21,7 +22,6 @@ async function projectFiles(): Promise<string[]> {
 
 const definitions = loadDefinitions(packageRoot);
 const schemas = definitions.then((defs) => new Set(defs.map((d) => d.schema)));
-const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 describe('the layout', () => {
   it('puts every definition in the folder named after the schema it defines', async () => {

@@ -144,7 +144,10 @@ async function appliesNothing(client: ClientBase, d: Definition): Promise<boolea
  * removals. Call it inside a transaction (it probes unrecorded objects by applying them).
  */
 export async function planDefinitions(client: ClientBase, defs: Definition[]): Promise<DefinitionPlan> {
-  const recorded = await recordedDefinitions(client);
+  return planAgainst(client, defs, await recordedDefinitions(client));
+}
+
+async function planAgainst(client: ClientBase, defs: Definition[], recorded: Recorded[]): Promise<DefinitionPlan> {
   const byName = new Map(recorded.map((r) => [r.name, r]));
   const byObject = new Map(recorded.map((r) => [objectKey(r), r]));
   const matched = new Set<string>();
@@ -251,12 +254,13 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
     await client.query(ensureMetaTable);
     // Bodies reference each other; check them once all exist, at call time (as pg_dump does).
     await client.query('set local check_function_bodies = off');
-    const plan = await planDefinitions(client, defs);
+    const recorded = await recordedDefinitions(client);
+    const plan = await planAgainst(client, defs, recorded);
     const views = defs.filter((d) => d.kind === 'view');
     const viewsChanged = plan.changed.some((d) => d.kind === 'view') || plan.removed.length > 0;
 
     if (viewsChanged) {
-      const all = [...(await recordedDefinitions(client)).filter((r) => r.kind === 'view'), ...views];
+      const all = [...recorded.filter((r) => r.kind === 'view'), ...views];
       await dropViews(client, [...new Map(all.map((v) => [`${v.schema}.${v.object}`, v])).values()]);
     }
     for (const r of plan.removed.filter((r) => r.kind === 'function')) await dropFunction(client, r.schema, r.object);
@@ -264,7 +268,7 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
     if (viewsChanged) await createViews(client, views);
 
     // Records by file: a moved file's row goes, an adopted or moved unchanged one is written.
-    const recordedNames = new Set((await recordedDefinitions(client)).map((r) => r.name));
+    const recordedNames = new Set(recorded.map((r) => r.name));
     await client.query(`delete from credits_meta.definitions where not (name = any($1))`, [defs.map((d) => d.name)]);
     const toRecord = viewsChanged ? [...plan.changed, ...plan.unchanged.filter((u) => u.kind === 'view')] : plan.changed;
     for (const d of [...toRecord, ...plan.unchanged.filter((u) => !recordedNames.has(u.name) && !toRecord.includes(u))]) {

@@ -43,3 +43,15 @@ export async function settle<T>(work: Promise<T>[]) {
   const codes = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { code?: string }).code ?? r.reason)] : []));
   return { ok, codes };
 }
+
+/** Every row of an account's history, read a page of `limit` at a time (keyset: --before the last id). */
+export async function historyPages(sql: Sql, userId: string, limit: number): Promise<client.CreditHistoryResult[]> {
+  const rows: client.CreditHistoryResult[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await client.creditHistory(sql, { userId, limit, ...(before ? { before } : {}) });
+    rows.push(...page);
+    if (page.length < limit) return rows;
+    before = page.at(-1)!.id;
+  }
+}

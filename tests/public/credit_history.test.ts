@@ -3,25 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { ledgerViolations, newAccount, startGeneration } from '../helpers/ledger.js';
+import { historyPages, ledgerViolations, newAccount, startGeneration } from '../helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase({ max: 8 });
 });
 afterAll(() => db.drop());
-
-/** Every row of the account's history, a page of `limit` at a time. */
-async function allPages(userId: string, limit: number) {
-  const rows: client.CreditHistoryResult[] = [];
-  let before: string | undefined;
-  for (;;) {
-    const page = await client.creditHistory(db.sql, { userId, limit, ...(before ? { before } : {}) });
-    rows.push(...page);
-    if (page.length < limit) return rows;
-    before = page.at(-1)!.id;
-  }
-}
 
 describe('credit_history', () => {
   it('pages through an account while four connections charge it: no row twice, none that existed missed', async () => {
@@ -34,7 +22,7 @@ describe('credit_history', () => {
     const writers = [0, 1, 2, 3].map(async () => {
       while (writing) await startGeneration(db.sql, user, 1);
     });
-    const read = await allPages(user, 7);
+    const read = await historyPages(db.sql, user, 7);
     writing = false;
     await Promise.all(writers);
 

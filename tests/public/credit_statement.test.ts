@@ -3,25 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../../src/generated/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { newAccount, startGeneration } from '../helpers/ledger.js';
+import { historyPages, newAccount, startGeneration } from '../helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase({ max: 2 });
 });
 afterAll(() => db.drop());
-
-/** Every row of the account's history, a page of `limit` at a time. */
-async function allPages(userId: string, limit: number) {
-  const rows: client.CreditHistoryResult[] = [];
-  let before: string | undefined;
-  for (;;) {
-    const page = await client.creditHistory(db.sql, { userId, limit, ...(before ? { before } : {}) });
-    rows.push(...page);
-    if (page.length < limit) return rows;
-    before = page.at(-1)!.id;
-  }
-}
 
 describe('credit_statement', () => {
   it('gives the ledger sums of each month: opening = last closing, closing = the balance', async () => {
@@ -41,7 +29,7 @@ describe('credit_statement', () => {
     const thisMonth = (await db.sql`select date_trunc('month', now() at time zone 'UTC')::date::text m`)[0]!.m as string;
     const lastMonth = (await db.sql`select (date_trunc('month', now() at time zone 'UTC') - interval '1 month')::date::text m`)[0]!
       .m as string;
-    const rows = await allPages(user, 3);
+    const rows = await historyPages(db.sql, user, 3);
     const sums = (month: string) => {
       const inMonth = rows.filter((r) => r.created_at.slice(0, 7) === month.slice(0, 7));
       const of = (...types: string[]) => inMonth.filter((r) => types.includes(r.type)).reduce((n, r) => n + r.amount, 0);

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDefinitions } from '../../src/migrate/definitions.js';
 import { packageRoot } from '../../src/paths.js';
+import { camel } from './types.js';
 
 export interface CrossReference {
   /** Who uses `schema.name`: definitions as `schema.object`, TypeScript as its path. */
@@ -33,7 +34,6 @@ async function files(dir: string): Promise<string[]> {
     .map((e) => path.relative(packageRoot, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
 }
 
-const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function crossReference(): Promise<CrossReference> {
