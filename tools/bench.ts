@@ -1,32 +1,35 @@
-// npm run bench [-- --seconds 5]
-// Generation lifecycles per second through the RPC functions, at 1, 8 and 32 clients, uniform
-// users and one hot user, with p50/p99 latency per call; and, in the same run on the same
-// server, the baselines: the commit ceiling (pgbench, one single-row UPDATE per transaction,
-// uniform over 10,000 rows), that UPDATE inside a function made like the package's (the price of
-// an RPC call itself), pgbench's built-in simple-update, and a naive application-side
-// lifecycle (separate statements from TypeScript, each its own transaction, as the seed app did);
-// the RPC lifecycle is also driven by pgbench, so that RPC calls/s and the ceiling's tps come
-// from the same client. Ends with storage per lifecycle after VACUUM.
+// npm run bench [-- --seconds 5 --users 2000]
+// Generation lifecycles per second through the RPC functions, and in the same run on the same
+// server the yardsticks, each driven by pgbench like the lifecycles it is compared with:
+// pgledger (a general ledger, tools/bench/anchors.ts) with uniform transfers and user → one
+// platform account; the straightforward lifecycle without the contract's guarantees; one hot
+// account against uniform accounts (8 clients; p50/p99 at 32); the commit ceiling (one
+// single-row UPDATE per transaction), that UPDATE inside a function made like the package's,
+// pgbench's built-in simple-update. From TypeScript: the lifecycles at 1, 8 and 32 clients
+// against a naive application-side lifecycle (separate statements, as the seed app did). Ends
+// with the ratios the hot path is held to and storage per lifecycle after VACUUM.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
 import * as client from '../src/generated/client.js';
 import { baselineMigration, migrateUp, migrationUpSection } from '../src/migrate/index.js';
-import { packageRoot } from '../src/paths.js';
+import { loadPgledger, readPgledger, sha256, straightforwardFile, straightforwardSha256 } from './bench/anchors.js';
 import { loadBenchFixture, pgbenchScripts } from './bench/fixture.js';
 import { workServer, type WorkServer } from './server.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '2000' } } });
 const SECONDS = Number(values.seconds);
 const USERS = Number(values.users);
 const CLIENTS = [1, 8, 32];
 /** The pgbench scripts' account range. */
 const accounts = ['-D', `users=${USERS}`];
-const lifecycleScript = path.join(pgbenchScripts, 'lifecycle.sql');
+const script = (name: string) => path.join(pgbenchScripts, `${name}.sql`);
+const lifecycleScript = script('lifecycle');
 
 type Sql = postgres.Sql;
 interface Result {
@@ -69,19 +72,65 @@ const percentile = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 };
 
-async function pgbench(url: string, args: string[]): Promise<number> {
-  const { stdout } = await run('pgbench', [...args, url], { maxBuffer: 1 << 24 });
-  const tps = /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(stdout);
-  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
-  return Number(tps[1]);
+async function pgbench(url: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  return (await pgbenchRun(url, args, options)).tps;
 }
+
+interface Run {
+  tps: number;
+  /** Latency of each script run (a whole lifecycle), in ms; only when asked for. */
+  latencies: number[];
+}
+
+/** pgbench for SECONDS with `clients` (-j 2), optionally logging each script run's latency. */
+async function pgbenchRun(url: string, args: string[], options: { latencies?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  const logs = options.latencies ? await mkdtemp(path.join(tmpdir(), 'credits-bench-')) : undefined;
+  try {
+    const log = logs ? ['-l', `--log-prefix=${path.join(logs, 'run')}`] : [];
+    const { stdout } = await run('pgbench', [...args, ...log, url], {
+      maxBuffer: 1 << 24,
+      env: { ...process.env, ...options.env },
+    });
+    const tps = /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(stdout);
+    if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+    const latencies: number[] = [];
+    for (const file of logs ? await readdir(logs) : []) {
+      // each line: client, transaction number, latency in µs, script, epoch s, µs
+      for (const line of (await readFile(path.join(logs!, file), 'utf8')).split('\n'))
+        if (line) latencies.push(Number(line.split(' ')[2]) / 1000);
+    }
+    return { tps: Number(tps[1]), latencies };
+  } finally {
+    if (logs) await rm(logs, { recursive: true, force: true });
+  }
+}
+
+/** pgbench arguments for a script at `clients` for SECONDS over `users` accounts. */
+const timed = (name: string, clients: number, users = USERS) => [
+  '-n',
+  '-M',
+  'prepared',
+  '-f',
+  script(name),
+  '-D',
+  `users=${users}`,
+  '-c',
+  String(clients),
+  '-j',
+  String(Math.min(clients, 2)),
+  '-T',
+  String(SECONDS),
+];
 
 async function main() {
   const server = await workServer();
   const { url } = await server.ensureDatabase('credits_bench_lifecycle', true);
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   try {
-    console.log(`${server.label}; ${SECONDS} s per measurement; ${USERS} accounts`);
+    const [{ synchronous_commit }] = (await sql`show synchronous_commit`) as unknown as [{ synchronous_commit: string }];
+    console.log(
+      `${server.label}; ${SECONDS} s per measurement; ${USERS} accounts; pgbench with 8 clients (-j 2) for the ratios, 32 for p99, prepared statements; synchronous_commit = ${synchronous_commit}; pgledger_create_transfer once per transaction`,
+    );
     await migrateUp({ databaseUrl: url });
     await loadBenchFixture(sql, USERS);
     const users = (await sql`select md5('bench-' || i)::uuid::text as id from generate_series(1, ${USERS}) i`).map((r) => r.id as string);
@@ -180,53 +229,21 @@ async function main() {
     }
     console.log(`\n${formatTable(rows)}`);
 
-    // The same lifecycle driven by pgbench, the ceiling's own client: what the database does.
-    const pgbenchLifecycles = await pgbench(url, [
-      '-n',
-      '-M',
-      'prepared',
-      '-f',
-      lifecycleScript,
-      ...accounts,
-      '-c',
-      '8',
-      '-j',
-      '2',
-      '-T',
-      String(SECONDS),
-    ]);
+    // Driven by pgbench from here on, the yardsticks' own client: what the database does.
+    const lifecycle8 = await pgbench(url, timed('lifecycle', 8));
+    const startComplete8 = await pgbench(url, timed('start-complete', 8));
+    const hot8 = await pgbench(url, timed('start-complete', 8, 1));
+    const uniform32 = await pgbenchRun(url, timed('start-complete', 32), { latencies: true });
+    const hot32 = await pgbenchRun(url, timed('start-complete', 32, 1), { latencies: true });
+    // What bounds one account: its row stays locked until the charge's commit is on disk.
+    const hot8Async = await pgbench(url, timed('start-complete', 8, 1), { env: { PGOPTIONS: '-c synchronous_commit=off' } });
     const straightforwardLifecycles = await straightforwardBaseline(server);
+    const pgledger = await pgledgerBaseline(server);
 
     // Baselines from pgbench, on the same server and database.
-    const ceilingScript = path.join(pgbenchScripts, 'ceiling.sql');
     const ceiling: Record<number, number> = {};
-    for (const clients of CLIENTS)
-      ceiling[clients] = await pgbench(url, [
-        '-n',
-        '-M',
-        'prepared',
-        '-f',
-        ceilingScript,
-        '-c',
-        String(clients),
-        '-j',
-        String(Math.min(clients, 2)),
-        '-T',
-        String(SECONDS),
-      ]);
-    const oneUpdateRpc = await pgbench(url, [
-      '-n',
-      '-M',
-      'prepared',
-      '-f',
-      path.join(pgbenchScripts, 'one-update-rpc.sql'),
-      '-c',
-      '8',
-      '-j',
-      '2',
-      '-T',
-      String(SECONDS),
-    ]);
+    for (const clients of CLIENTS) ceiling[clients] = await pgbench(url, timed('ceiling', clients));
+    const oneUpdateRpc = await pgbench(url, timed('one-update-rpc', 8));
     await run('pgbench', ['-i', '-q', '-s', '1', '--foreign-keys', url]);
     const simpleUpdate = await pgbench(url, ['-n', '-M', 'prepared', '-b', 'simple-update', '-c', '8', '-j', '2', '-T', String(SECONDS)]);
     console.log('\nbaselines (pgbench):');
@@ -235,21 +252,44 @@ async function main() {
     console.log(`  built-in simple-update, 8 clients: ${simpleUpdate.toFixed(0)} tps`);
     console.log(`  the ceiling's UPDATE inside a SECURITY DEFINER PL/pgSQL function, 8 clients: ${oneUpdateRpc.toFixed(0)} tps`);
     console.log(
-      `  the RPC lifecycle driven by pgbench, 8 clients: ${pgbenchLifecycles.toFixed(0)} lifecycles/s = ${(3 * pgbenchLifecycles).toFixed(0)} RPC calls/s`,
+      `  the RPC lifecycle start → submitted → completed, 8 clients: ${lifecycle8.toFixed(0)} lifecycles/s = ${(3 * lifecycle8).toFixed(0)} RPC calls/s`,
     );
     console.log(
       `  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (tools/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`,
     );
+    console.log(`  start → complete, 8 clients: ${startComplete8.toFixed(0)} lifecycles/s; one hot account: ${hot8.toFixed(0)}/s`);
+    console.log(
+      `  the same hot account with synchronous_commit = off (not a setting to use: what waiting for the disk under the row lock costs): ${hot8Async.toFixed(0)}/s`,
+    );
+    const latency = (r: Run) => `p50 ${percentile(r.latencies, 0.5).toFixed(1)} ms, p99 ${percentile(r.latencies, 0.99).toFixed(1)} ms`;
+    console.log(
+      `  start → complete, 32 clients: ${uniform32.tps.toFixed(0)}/s (${latency(uniform32)}); one hot account: ${hot32.tps.toFixed(0)}/s (${latency(hot32)})`,
+    );
+    if (pgledger.found)
+      console.log(
+        `  pgledger_create_transfer, one per transaction, 8 clients: ${pgledger.uniform.toFixed(0)} transfers/s between uniform accounts, ${pgledger.platform.toFixed(0)}/s from uniform accounts to one platform account`,
+      );
+    else console.log(`  pgledger: not measured, ${pgledger.reason}`);
 
     const at8 = results['rpc: start → submitted → completed@8']!;
     const naive8 = results['naive app: start → submitted → completed@8']!;
-    const hot8 = results['rpc, one hot user: start → submitted → completed@8']!;
-    console.log('\nratios at 8 clients:');
+    const goal = (name: string, value: number, target: number, unit: '×' | 'ms' = '×', below = false) =>
+      console.log(
+        `  ${name}: ${unit === '×' ? `${value.toFixed(2)}×` : `${value.toFixed(1)} ms`} (target ${below ? '<' : '≥'} ${target}${unit === '×' ? '×' : ' ms'}: ${
+          (below ? value < target : value >= target) ? 'met' : 'not met'
+        })`,
+      );
+    console.log(`\nthe hot path's goals (issue 25), each from pgbench in this run:`);
+    if (pgledger.found) {
+      goal('start → complete lifecycles/s ÷ pgledger uniform transfers/s', startComplete8 / pgledger.uniform, 1.5);
+      goal('start → complete lifecycles/s ÷ pgledger user → platform transfers/s', startComplete8 / pgledger.platform, 3);
+    } else console.log(`  the ratios to pgledger: skipped, ${pgledger.reason}`);
+    goal('the RPC lifecycle ÷ the straightforward lifecycle', lifecycle8 / straightforwardLifecycles, 0.85);
+    goal('one hot account ÷ uniform accounts, start → complete, 8 clients', hot8 / startComplete8, 0.8);
+    goal("a hot account's lifecycle p99 at 32 clients", percentile(hot32.latencies, 0.99), 100, 'ms', true);
+    console.log('\nother ratios at 8 clients:');
     console.log(
-      `  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${(((3 * pgbenchLifecycles) / ceiling[8]!) * 100).toFixed(0)} % (what the guarantees cost: docs/performance.md)`,
-    );
-    console.log(
-      `  the RPC lifecycle ÷ the straightforward lifecycle, both from pgbench: ${((pgbenchLifecycles / straightforwardLifecycles) * 100).toFixed(0)} %`,
+      `  RPC calls/s ÷ single-row-UPDATE ceiling, both from pgbench: ${(((3 * lifecycle8) / ceiling[8]!) * 100).toFixed(0)} % (what the guarantees cost: docs/performance.md)`,
     );
     console.log(
       `  the straightforward lifecycle without the guarantees ÷ the same ceiling: ${(((3 * straightforwardLifecycles) / ceiling[8]!) * 100).toFixed(0)} %`,
@@ -259,9 +299,6 @@ async function main() {
       `  an RPC that does nothing but the ceiling's UPDATE ÷ the ceiling: ${((oneUpdateRpc / ceiling[8]!) * 100).toFixed(0)} % (the price of the function call itself)`,
     );
     console.log(`  lifecycles/s ÷ naive application, both from TypeScript: ${(at8.lifecycles / naive8.lifecycles).toFixed(2)}×`);
-    console.log(
-      `  one hot user ÷ uniform users: ${(hot8.lifecycles / at8.lifecycles).toFixed(2)}× (row lock on one account serialises its charges)`,
-    );
 
     const violations = await client.verifyLedger(sql);
     const [hot] =
@@ -271,7 +308,7 @@ async function main() {
     );
 
     console.log(
-      `storage per lifecycle (tables and indexes, after VACUUM; target ≤ 750 bytes): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`,
+      `storage per lifecycle (tables and indexes, after VACUUM; target ≤ 700 bytes in steady state): ${storage[0]!.toFixed(0)} bytes for a first burst into empty tables, ${storage[1]!.toFixed(0)} bytes in steady state (the next burst, reusing the space VACUUM freed)`,
     );
     await sql`vacuum analyze enhancement_tasks, credit_transactions`;
     console.log(`\nstorage per row after the whole run (VACUUM; what docs/scaling.md projects from):\n${await storageBreakdown(sql)}`);
@@ -287,23 +324,54 @@ async function main() {
  * plans read by primary key).
  */
 async function straightforwardBaseline(server: WorkServer): Promise<number> {
+  const text = await readFile(straightforwardFile, 'utf8');
+  if (sha256(text) !== straightforwardSha256)
+    throw new Error(`${straightforwardFile} changed: the yardstick must run unchanged (tools/bench/anchors.ts)`);
   const name = 'credits_bench_straightforward';
   const { url } = await server.ensureDatabase(name, true);
   const plain = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await plain.unsafe(await migrationUpSection(baselineMigration));
-    await plain.unsafe(await readFile(path.join(packageRoot, 'tools', 'bench', 'straightforward.sql'), 'utf8'));
+    await plain.unsafe(text);
     await plain`insert into user_credits (user_id, credits) select md5('bench-' || i)::uuid, 100000000 from generate_series(1, ${USERS}) i`;
-    await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-t', '500', url]);
+    await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, '-D', `users=${USERS}`, '-c', '8', '-j', '2', '-t', '500', url]);
     await plain`vacuum analyze`;
-    return await pgbench(url, ['-n', '-M', 'prepared', '-f', lifecycleScript, ...accounts, '-c', '8', '-j', '2', '-T', String(SECONDS)]);
+    return await pgbench(url, timed('lifecycle', 8));
   } finally {
     await plain.end();
     await server.dropDatabase(name);
   }
 }
 
-/** Bytes of the task and ledger tables with their indexes (and TOAST). */
+/**
+ * pgledger's transfers in a database of their own (tools/bench/anchors.ts), between uniform
+ * accounts and from them to one platform account, each after a warm-up and ANALYZE like the
+ * straightforward lifecycle: tables analysed while empty would have it plan sequential scans.
+ */
+async function pgledgerBaseline(
+  server: WorkServer,
+): Promise<{ found: false; reason: string } | { found: true; uniform: number; platform: number }> {
+  const pgledger = await readPgledger();
+  if (!pgledger.found) return pgledger;
+  const name = 'credits_bench_pgledger';
+  const { url } = await server.ensureDatabase(name, true);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await loadPgledger(sql, pgledger, USERS);
+    const warmUp = (name: string) =>
+      run('pgbench', ['-n', '-M', 'prepared', '-f', script(name), '-D', `users=${USERS}`, '-c', '8', '-j', '2', '-t', '500', url]);
+    await warmUp('pgledger-uniform');
+    await warmUp('pgledger-platform');
+    await sql`vacuum analyze`;
+    const uniform = await pgbench(url, timed('pgledger-uniform', 8));
+    const platform = await pgbench(url, timed('pgledger-platform', 8));
+    return { found: true, uniform, platform };
+  } finally {
+    await sql.end();
+    await server.dropDatabase(name);
+  }
+}
+
 /** Bytes per row of the task and ledger tables: heap (with TOAST) and each index. */
 async function storageBreakdown(sql: Sql): Promise<string> {
   const lines: string[] = [];
@@ -322,6 +390,7 @@ async function storageBreakdown(sql: Sql): Promise<string> {
   return lines.join('\n');
 }
 
+/** Bytes of the task and ledger tables with their indexes (and TOAST). */
 async function tableBytes(sql: Sql): Promise<number> {
   const [row] = await sql`select pg_total_relation_size('enhancement_tasks') + pg_total_relation_size('credit_transactions') as bytes`;
   return Number(row!.bytes);
