@@ -9,8 +9,7 @@
 // against a naive application-side lifecycle (separate statements, as the seed app did). Ends
 // with the ratios the hot path is held to and storage per lifecycle after VACUUM.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import postgres from 'postgres';
@@ -19,6 +18,7 @@ import * as client from '../src/generated/client.js';
 import { baselineMigration, migrateUp, migrationUpSection } from '../src/migrate/index.js';
 import { loadPgledger, readPgledger, sha256, straightforwardFile, straightforwardSha256 } from './bench/anchors.js';
 import { loadBenchFixture, pgbenchScripts } from './bench/fixture.js';
+import { pgbench, pgbenchRun, type Run } from './bench/pgbench.js';
 import { workServer, type WorkServer } from './server.js';
 
 const run = promisify(execFile);
@@ -71,39 +71,6 @@ const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 };
-
-async function pgbench(url: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
-  return (await pgbenchRun(url, args, options)).tps;
-}
-
-interface Run {
-  tps: number;
-  /** Latency of each script run (a whole lifecycle), in ms; only when asked for. */
-  latencies: number[];
-}
-
-/** pgbench for SECONDS with `clients` (-j 2), optionally logging each script run's latency. */
-async function pgbenchRun(url: string, args: string[], options: { latencies?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  const logs = options.latencies ? await mkdtemp(path.join(tmpdir(), 'credits-bench-')) : undefined;
-  try {
-    const log = logs ? ['-l', `--log-prefix=${path.join(logs, 'run')}`] : [];
-    const { stdout } = await run('pgbench', [...args, ...log, url], {
-      maxBuffer: 1 << 24,
-      env: { ...process.env, ...options.env },
-    });
-    const tps = /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(stdout);
-    if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
-    const latencies: number[] = [];
-    for (const file of logs ? await readdir(logs) : []) {
-      // each line: client, transaction number, latency in µs, script, epoch s, µs
-      for (const line of (await readFile(path.join(logs!, file), 'utf8')).split('\n'))
-        if (line) latencies.push(Number(line.split(' ')[2]) / 1000);
-    }
-    return { tps: Number(tps[1]), latencies };
-  } finally {
-    if (logs) await rm(logs, { recursive: true, force: true });
-  }
-}
 
 /** pgbench arguments for a script at `clients` for SECONDS over `users` accounts. */
 const timed = (name: string, clients: number, users = USERS) => [
@@ -267,7 +234,7 @@ async function main() {
     );
     if (pgledger.found)
       console.log(
-        `  pgledger_create_transfer, one per transaction, 8 clients: ${pgledger.uniform.toFixed(0)} transfers/s between uniform accounts, ${pgledger.platform.toFixed(0)}/s from uniform accounts to one platform account`,
+        `  pgledger_create_transfer, one per transaction, 8 clients: ${pgledger.uniform.toFixed(0)} transfers/s between uniform accounts, ${pgledger.platform.toFixed(0)}/s from uniform accounts to one platform account (after a warm-up and ANALYZE; right after loading, before its tables were analysed: ${pgledger.cold.toFixed(0)} uniform transfers/s)`,
       );
     else console.log(`  pgledger: not measured, ${pgledger.reason}`);
 
@@ -346,11 +313,12 @@ async function straightforwardBaseline(server: WorkServer): Promise<number> {
 /**
  * pgledger's transfers in a database of their own (tools/bench/anchors.ts), between uniform
  * accounts and from them to one platform account, each after a warm-up and ANALYZE like the
- * straightforward lifecycle: tables analysed while empty would have it plan sequential scans.
+ * straightforward lifecycle (right after loading it runs at a fraction of that pace, which
+ * is printed too: its first plans are made for empty tables).
  */
 async function pgledgerBaseline(
   server: WorkServer,
-): Promise<{ found: false; reason: string } | { found: true; uniform: number; platform: number }> {
+): Promise<{ found: false; reason: string } | { found: true; uniform: number; platform: number; cold: number }> {
   const pgledger = await readPgledger();
   if (!pgledger.found) return pgledger;
   const name = 'credits_bench_pgledger';
@@ -358,6 +326,8 @@ async function pgledgerBaseline(
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await loadPgledger(sql, pgledger, USERS);
+    // as loaded, before any ANALYZE of its transfer tables (how a first run sees it; not the yardstick)
+    const cold = await pgbench(url, timed('pgledger-uniform', 8));
     const warmUp = (name: string) =>
       run('pgbench', ['-n', '-M', 'prepared', '-f', script(name), '-D', `users=${USERS}`, '-c', '8', '-j', '2', '-t', '500', url]);
     await warmUp('pgledger-uniform');
@@ -365,7 +335,7 @@ async function pgledgerBaseline(
     await sql`vacuum analyze`;
     const uniform = await pgbench(url, timed('pgledger-uniform', 8));
     const platform = await pgbench(url, timed('pgledger-platform', 8));
-    return { found: true, uniform, platform };
+    return { found: true, uniform, platform, cold };
   } finally {
     await sql.end();
     await server.dropDatabase(name);
