@@ -3,8 +3,9 @@
 -- then finds the first call's work and replays it); no account is CR002; and the account's first
 -- write of a new UTC month starts that month for it (roll_over: the lazy roll-over, so the
 -- monthly batch need not have reached it). Callers: grant_credits, grant_promotional_credits,
--- change_tier. start_generation keeps an inline copy, which also reads the balance it charges
--- in the same statement; tests/credits_private/lock_account.test.ts holds it to this one.
+-- change_tier. start_generation's general path keeps an inline copy, which also reads the
+-- balance it charges in the same statement (its common charge locks with its UPDATE instead);
+-- tests/credits_private/lock_account.test.ts holds the copy to this one.
 -- Errors: CR002.
 create or replace function credits_private.lock_account(p_user_id uuid)
 returns void

@@ -7,9 +7,10 @@
 -- and replay it. The key is scoped to the user and to this function. The first charge of a new
 -- UTC month starts that month for the account first (lazy roll-over: last month's unused
 -- monthly credits expire, the allowance is granted; see allocate_monthly_credits), so it is
--- charged from the new month's credits. Charges of one account run one at a time, in the
--- order they arrive (they queue on a transaction advisory lock keyed on hashtextextended(
--- 'credits.account:' || user id, 0), which an application's own advisory locks should avoid).
+-- charged from the new month's credits. Charges of one account run one at a time, in about the
+-- order they arrive: they queue on a transaction advisory lock keyed on hashtextextended(
+-- 'credits.account:' || user id, 0), which an application's own advisory locks should avoid (a
+-- transaction holds one per account it charges, in the lock table max_locks_per_transaction sizes).
 -- Result: task_id, balance (the account's total after the charge), replayed.
 -- Errors: CR001 insufficient credits (DETAIL, a JSON object: {"required": 12, "available": 10,
 -- "user_id": "…"}), CR002 no account, CR003 invalid argument (null, blank or oversized text,
@@ -44,6 +45,7 @@ declare
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
   v_first public.enhancement_tasks;
   v_threshold integer;
+  v_charged boolean;
 begin
   -- The arguments are checked in one expression; the helpers run only to raise the precise
   -- error (a helper call per argument cost more than the rest of the check on the hot path).
@@ -73,70 +75,52 @@ begin
       hint = 'Pass an object such as {} or {"prompt_id": "..."}.';
   end if;
 
-  -- The task first, the account's row lock last: the lock serialises every charge of this user
-  -- until the transaction commits, so everything done before it is work that charges of one
-  -- busy account (a team's, a load test's) do side by side rather than one after the other.
-  -- A refusal below (no account, not enough credits) rolls the task back with the rest.
-  -- With an idempotency key the unique index is the check: a concurrent call with the same key
-  -- waits there for the first call, then finds its task and replays it.
+  -- Without an idempotency key, the task first and the account's row lock last: the lock
+  -- serialises every charge of this user until the transaction commits, so everything done
+  -- before it is work that charges of one busy account (a team's, a load test's) do side by side
+  -- rather than one after the other. A refusal below (no account, not enough credits) rolls the
+  -- task back with the rest. With a key, the account is locked before the key is looked up
+  -- (below): a retry then waits for the first call's commit at the lock, never at the key's
+  -- index while holding the account (which could deadlock with a transaction that writes the
+  -- account, then charges it with that key).
   if p_idempotency_key is null then
     insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, metadata)
     values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_metadata)
     returning t.id into task_id;
-  else
-    insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
-    values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
-    on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-    returning t.id into task_id;
-    if task_id is null then
-      select t.* into v_first
-        from public.enhancement_tasks t
-       where t.user_id = p_user_id and t.idempotency_key = p_idempotency_key;
-      if (v_first.task_type, v_first.provider, v_first.model, v_first.credits_used, v_first.metadata)
-         is distinct from (p_task_type, p_provider, p_model, p_credits, p_metadata) then
-        raise exception using errcode = 'CR006',
-          message = 'idempotency key reused with different arguments',
-          detail = format('Key %L started task %s (%s, %s, %s, %s credits); this call asked for (%s, %s, %s, %s credits).',
-                          p_idempotency_key, v_first.id, v_first.task_type, v_first.provider, v_first.model,
-                          v_first.credits_used, p_task_type, p_provider, p_model, p_credits),
-          hint = 'Use a new key for a new generation.';
-      end if;
-      select c.balance_after into balance
-        from public.credit_transactions c
-       where c.task_id = v_first.id and c.type = 'usage';
-      task_id := v_first.id;
-      replayed := true;
-      return;
-    end if;
   end if;
 
-  -- The common charge in one statement, which takes the account's lock: an account in the current
-  -- month, holding enough credits and no promotional ones, whose monthly credits either cover
-  -- the charge with some left or are spent (so the split is known from the row it leaves:
-  -- monthly credits left means the charge was all monthly). Any other charge takes the general
-  -- path below, which locks first and then decides.
-  -- Charges of one busy account queue in arrival order: a charge that finds another charging
-  -- waits for the account's advisory lock (a queue, granted first come first served) rather than
-  -- for its row, where each commit lets whoever comes next jump the queue (p99 over 150 ms at 32
-  -- clients on one account). A transaction that already holds the row (a refund, then this
-  -- charge) never waits in that queue: whoever heads it may be waiting for this very row.
+  -- Charges of one busy account queue, in about the order they arrive: a charge that finds
+  -- another charging waits for the account's advisory lock (a queue, granted first come first
+  -- served) rather than for its row, where each commit lets whoever comes next jump the queue
+  -- (p99 over 150 ms at 32 clients on one account). A transaction that already holds the row (a
+  -- refund, then this charge) does not wait in that queue: whoever heads it may be waiting for
+  -- this very row. A transaction holds one such lock per account it charges.
   if not pg_try_advisory_xact_lock(hashtextextended('credits.account:' || p_user_id::text, 0)) then
     perform 1 from public.user_credits uc where uc.user_id = p_user_id for update skip locked;
     if not found then
       perform pg_advisory_xact_lock(hashtextextended('credits.account:' || p_user_id::text, 0));
     end if;
   end if;
-  update public.user_credits uc
-     set credits = uc.credits - p_credits,
-         monthly_credits = greatest(uc.monthly_credits - p_credits, 0),
-         purchased_credits = uc.purchased_credits - greatest(p_credits - uc.monthly_credits, 0),
-         credits_used_this_month = uc.credits_used_this_month + p_credits,
-         updated_at = now()
-   where uc.user_id = p_user_id and uc.credits >= p_credits and uc.promotional_credits = 0
-     and uc.period_start >= v_current and (uc.monthly_credits > p_credits or uc.monthly_credits = 0)
-  returning uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold
-       into balance, v_monthly, v_period, v_threshold;
-  if found then
+
+  -- The common charge in one statement, which takes the account's lock: an account in the current
+  -- month, holding enough credits and no promotional ones, whose monthly credits either cover
+  -- the charge with some left or are spent (so the split is known from the row it leaves:
+  -- monthly credits left means the charge was all monthly). Any other charge, and every charge
+  -- with a key, takes the general path below, which locks first and then decides.
+  if task_id is not null then
+    update public.user_credits uc
+       set credits = uc.credits - p_credits,
+           monthly_credits = greatest(uc.monthly_credits - p_credits, 0),
+           purchased_credits = uc.purchased_credits - greatest(p_credits - uc.monthly_credits, 0),
+           credits_used_this_month = uc.credits_used_this_month + p_credits,
+           updated_at = now()
+     where uc.user_id = p_user_id and uc.credits >= p_credits and uc.promotional_credits = 0
+       and uc.period_start >= v_current and (uc.monthly_credits > p_credits or uc.monthly_credits = 0)
+    returning uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold
+         into balance, v_monthly, v_period, v_threshold;
+    v_charged := found;
+  end if;
+  if v_charged then
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, type, task_id, provider, balance_after, period_start)
     values (p_user_id, -p_credits, case when v_monthly > 0 then -p_credits else 0 end, 'usage', task_id, p_provider,
@@ -161,6 +145,30 @@ begin
        where uc.user_id = p_user_id;
     end if;
 
+    -- Under the account's lock, a key already used replays the first call (or is CR006).
+    if p_idempotency_key is not null then
+      select t.* into v_first
+        from public.enhancement_tasks t
+       where t.user_id = p_user_id and t.idempotency_key = p_idempotency_key;
+      if found then
+        if (v_first.task_type, v_first.provider, v_first.model, v_first.credits_used, v_first.metadata)
+           is distinct from (p_task_type, p_provider, p_model, p_credits, p_metadata) then
+          raise exception using errcode = 'CR006',
+            message = 'idempotency key reused with different arguments',
+            detail = format('Key %L started task %s (%s, %s, %s, %s credits); this call asked for (%s, %s, %s, %s credits).',
+                            p_idempotency_key, v_first.id, v_first.task_type, v_first.provider, v_first.model,
+                            v_first.credits_used, p_task_type, p_provider, p_model, p_credits),
+            hint = 'Use a new key for a new generation.';
+        end if;
+        select c.balance_after into balance
+          from public.credit_transactions c
+         where c.task_id = v_first.id and c.type = 'usage';
+        task_id := v_first.id;
+        replayed := true;
+        return;
+      end if;
+    end if;
+
     if v_credits < p_credits then
       -- an account holding promotional credits is refused by charge_promotional, after its lazy
       -- expiry, with the figure that leaves (v_credits may still count a lot past its date)
@@ -169,11 +177,17 @@ begin
       end if;
     end if;
 
+    if p_idempotency_key is not null then
+      insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
+      values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
+      returning t.id into task_id;
+    end if;
     -- An account holding promotional credits is charged by charge_promotional: its lots past their
     -- date expire first (lazy expiry), then promotional credits go first, soonest expiry first.
     -- Any other account: monthly credits first, then purchased; the usage row records the split,
-    -- which a refund returns. charge_promotional splits the same way after the promotional part;
-    -- tests/property.test.ts holds both to one model of the charge (the split written once there).
+    -- which a refund returns. charge_promotional splits the same way after the promotional part,
+    -- and so does the one-statement charge above; tests/property.test.ts holds all three to one
+    -- model of the charge (the split written once there), on both paths.
     if v_promotional > 0 then
       balance := credits_private.charge_promotional(p_user_id, task_id, p_credits, p_provider);
     else

@@ -70,6 +70,27 @@ describe('start_generation under contention', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('replays a retry queued behind a transaction that holds the account and charges it with the same key: no deadlock', async () => {
+    const user = await newAccount(db.sql, 'basic');
+    const holder = await db.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`update user_credits set updated_at = now() where user_id = ${user}`;
+      // the retry arrives first and waits for the account
+      const retry = startGeneration(db.sql, user, 7, 'job-42');
+      await until(async () => (await waitingOn('transactionid')) === 1);
+      const [first] =
+        await holder`select task_id, replayed from start_generation(${user}, 'enhance', 'wavespeed', 'nano-banana', 7, 'job-42')`;
+      expect(first!.replayed).toBe(false);
+      await holder`commit`;
+      await expect(retry).resolves.toMatchObject({ task_id: first!.task_id, replayed: true, balance: 93 });
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    expect((await balanceOf(db.sql, user)).credits).toBe(93);
+  });
+
   it('writes no task when the charge is refused after it: CR002 and CR001 roll the task back', async () => {
     const user = await newAccount(db.sql, 'free');
     await expect(startGeneration(db.sql, user, 11)).rejects.toMatchObject({ code: 'CR001' });
