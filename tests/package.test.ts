@@ -1,9 +1,10 @@
 // The package as applications get it, with either major of the `postgres` driver (a peer
 // dependency: the client runs on the `sql` the application makes with its own copy).
-// - From this folder (`npm install <folder>`: npm links it and runs `prepare`, which builds
-//   dist/) into an app on postgres 3.4.0, the oldest the peer range allows: the package's types
-//   then come from the folder, beside its own development copy of the driver, so the app's
-//   `sql` is another copy's.
+// - From this folder (`npm install <folder>`: npm links it; its `prepare` is not run, the dist/
+//   that `npm test` built is used as it is: rebuilt in place, it was half-written for a moment
+//   under the CLI tests running it in parallel) into an app on postgres 3.4.0, the oldest the
+//   peer range allows: the package's types then come from the folder, beside its own
+//   development copy of the driver, so the app's `sql` is another copy's.
 // - From the tarball `npm pack` makes of that build into an app on postgres 4, whose
 //   `npx credits migrate up` migrates a database from the installed files, whose dashboard
 //   route serves the page and whose WaveSpeed subpaths import alone.
@@ -23,7 +24,7 @@ import { packageRoot } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const run = promisify(execFile);
-const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+const npmInstall = ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 const tsc = path.join(packageRoot, 'node_modules/.bin/tsc');
 let scratch: string;
 /** The apps, by the major of their driver: v3 installed from the folder, v4 from the tarball. */
@@ -43,7 +44,7 @@ beforeAll(async () => {
   // The app's own @types/node, as the project has it (already in npm's cache).
   const typesNode = JSON.parse(await readFile(path.join(packageRoot, 'node_modules/@types/node/package.json'), 'utf8')).version;
   await createApp('v3', { 'pg-credits-ledger': `file:${packageRoot}`, postgres: '3.4.0', '@types/node': typesNode });
-  // The folder install's `prepare` has just built dist/: pack that build as it is.
+  // Pack the same build as it is.
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: packageRoot });
   const tarball = path.join(scratch, JSON.parse(stdout)[0].filename);
   await createApp('v4', { 'pg-credits-ledger': `file:${tarball}`, postgres: '^4.0.0', '@types/node': typesNode });
