@@ -145,7 +145,8 @@ begin
        where uc.user_id = p_user_id;
     end if;
 
-    -- Under the account's lock, a key already used replays the first call (or is CR006).
+    -- Under the account's lock, a key already used replays the first call (or is CR006); a new
+    -- one writes the task (a refusal below rolls it back, as without a key).
     if p_idempotency_key is not null then
       select t.* into v_first
         from public.enhancement_tasks t
@@ -167,6 +168,9 @@ begin
         replayed := true;
         return;
       end if;
+      insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
+      values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
+      returning t.id into task_id;
     end if;
 
     if v_credits < p_credits then
@@ -177,11 +181,6 @@ begin
       end if;
     end if;
 
-    if p_idempotency_key is not null then
-      insert into public.enhancement_tasks as t (user_id, task_type, provider, model, credits_used, idempotency_key, metadata)
-      values (p_user_id, p_task_type, p_provider, p_model, p_credits, p_idempotency_key, p_metadata)
-      returning t.id into task_id;
-    end if;
     -- An account holding promotional credits is charged by charge_promotional: its lots past their
     -- date expire first (lazy expiry), then promotional credits go first, soonest expiry first.
     -- Any other account: monthly credits first, then purchased; the usage row records the split,
