@@ -7,15 +7,14 @@
 // first full render in Chromium against each database, and the hot path's throughput with and
 // without what monitoring adds to it, all in the same run.
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { defaultScale, loadScaleHistory, type ScaleOptions } from './seeds/scale.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { formatTable } from '../src/cli/format.js';
 import { serveDashboard } from '../src/dashboard/serve.js';
-import { loadBenchFixture, pgbenchScripts } from './bench/fixture.js';
-import { pgbench } from './bench/pgbench.js';
+import { loadBenchFixture } from './bench/fixture.js';
+import { pgbench, scriptArgs } from './bench/pgbench.js';
 import { medianLatency, planHeadline } from './bench/plan.js';
 import { workServer, type WorkServer } from './server.js';
 
@@ -88,24 +87,9 @@ const panels: { view: string; query: string; page?: boolean }[] = [
   { view: 'page: 30 days (as of refresh)', page: true, query: `select admin_credit_stats(current_date - 29, current_date + 1, true)` },
 ];
 
-/** Start → submitted → completed lifecycles from `clients` connections for `seconds`. */
 /** Lifecycles per second (start → submitted → completed) from pgbench, 8 clients over the fixture's accounts. */
 function lifecycles(url: string, seconds: number): Promise<number> {
-  return pgbench(url, [
-    '-n',
-    '-M',
-    'prepared',
-    '-f',
-    path.join(pgbenchScripts, 'lifecycle.sql'),
-    '-D',
-    `users=${hotPathAccounts}`,
-    '-c',
-    '8',
-    '-j',
-    '2',
-    '-T',
-    String(seconds),
-  ]);
+  return pgbench(url, scriptArgs('lifecycle', { clients: 8, users: hotPathAccounts, seconds }));
 }
 
 /** The scale's database, loaded and migrated, with the scheduled jobs run as in production. */

@@ -10,15 +10,14 @@
 // with the ratios the hot path is held to and storage per lifecycle after VACUUM.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
 import * as client from '../src/generated/client.js';
 import { baselineMigration, migrateUp, migrationUpSection } from '../src/migrate/index.js';
 import { loadPgledger, readPgledger, sha256, straightforwardFile, straightforwardSha256 } from './bench/anchors.js';
-import { loadBenchFixture, pgbenchScripts } from './bench/fixture.js';
-import { pgbench, pgbenchRun, type Run } from './bench/pgbench.js';
+import { loadBenchFixture } from './bench/fixture.js';
+import { pgbench, pgbenchRun, type Run, scriptArgs } from './bench/pgbench.js';
 import { workServer, type WorkServer } from './server.js';
 
 const run = promisify(execFile);
@@ -26,10 +25,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5
 const SECONDS = Number(values.seconds);
 const USERS = Number(values.users);
 const CLIENTS = [1, 8, 32];
-/** The pgbench scripts' account range. */
-const accounts = ['-D', `users=${USERS}`];
-const script = (name: string) => path.join(pgbenchScripts, `${name}.sql`);
-const lifecycleScript = script('lifecycle');
 
 type Sql = postgres.Sql;
 interface Result {
@@ -72,22 +67,10 @@ const percentile = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 };
 
-/** pgbench arguments for a script at `clients` for SECONDS over `users` accounts. */
-const timed = (name: string, clients: number, users = USERS) => [
-  '-n',
-  '-M',
-  'prepared',
-  '-f',
-  script(name),
-  '-D',
-  `users=${users}`,
-  '-c',
-  String(clients),
-  '-j',
-  String(Math.min(clients, 2)),
-  '-T',
-  String(SECONDS),
-];
+/** pgbench's arguments for a script at `clients` for SECONDS over `users` accounts. */
+const timed = (name: string, clients: number, users = USERS) => scriptArgs(name, { clients, users, seconds: SECONDS });
+/** The same for `transactions` per client: a warm-up or a burst. */
+const counted = (name: string, transactions: number) => scriptArgs(name, { clients: 8, users: USERS, transactions });
 
 async function main() {
   const server = await workServer();
@@ -110,21 +93,7 @@ async function main() {
     const storage: number[] = [];
     let size = await tableBytes(sql);
     for (let phase = 0; phase < 2; phase++) {
-      await run('pgbench', [
-        '-n',
-        '-M',
-        'prepared',
-        '-f',
-        lifecycleScript,
-        ...accounts,
-        '-c',
-        '8',
-        '-j',
-        '2',
-        '-t',
-        String(burst / 8),
-        url,
-      ]);
+      await run('pgbench', [...counted('lifecycle', burst / 8), url]);
       await sql`vacuum analyze enhancement_tasks, credit_transactions`;
       const next = await tableBytes(sql);
       storage.push((next - size) / burst);
@@ -301,7 +270,7 @@ async function straightforwardBaseline(server: WorkServer): Promise<number> {
     await plain.unsafe(await migrationUpSection(baselineMigration));
     await plain.unsafe(text);
     await plain`insert into user_credits (user_id, credits) select md5('bench-' || i)::uuid, 100000000 from generate_series(1, ${USERS}) i`;
-    await run('pgbench', ['-n', '-M', 'prepared', '-f', lifecycleScript, '-D', `users=${USERS}`, '-c', '8', '-j', '2', '-t', '500', url]);
+    await run('pgbench', [...counted('lifecycle', 500), url]);
     await plain`vacuum analyze`;
     return await pgbench(url, timed('lifecycle', 8));
   } finally {
@@ -328,10 +297,8 @@ async function pgledgerBaseline(
     await loadPgledger(sql, pgledger, USERS);
     // as loaded, before any ANALYZE of its transfer tables (how a first run sees it; not the yardstick)
     const cold = await pgbench(url, timed('pgledger-uniform', 8));
-    const warmUp = (name: string) =>
-      run('pgbench', ['-n', '-M', 'prepared', '-f', script(name), '-D', `users=${USERS}`, '-c', '8', '-j', '2', '-t', '500', url]);
-    await warmUp('pgledger-uniform');
-    await warmUp('pgledger-platform');
+    await run('pgbench', [...counted('pgledger-uniform', 500), url]);
+    await run('pgbench', [...counted('pgledger-platform', 500), url]);
     await sql`vacuum analyze`;
     const uniform = await pgbench(url, timed('pgledger-uniform', 8));
     const platform = await pgbench(url, timed('pgledger-platform', 8));

@@ -4,8 +4,34 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { pgbenchScripts } from './fixture.js';
 
 const run = promisify(execFile);
+
+/**
+ * pgbench's arguments for a script of tools/bench/pgbench/ (prepared statements): `clients`
+ * connections (-j up to 2) over accounts 1…`users`, for `seconds` or `transactions` each.
+ */
+export function scriptArgs(
+  name: string,
+  at: { clients: number; users: number } & ({ seconds: number } | { transactions: number }),
+): string[] {
+  const length = 'seconds' in at ? ['-T', String(at.seconds)] : ['-t', String(at.transactions)];
+  return [
+    '-n',
+    '-M',
+    'prepared',
+    '-f',
+    path.join(pgbenchScripts, `${name}.sql`),
+    '-D',
+    `users=${at.users}`,
+    '-c',
+    String(at.clients),
+    '-j',
+    String(Math.min(at.clients, 2)),
+    ...length,
+  ];
+}
 
 export async function pgbench(url: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   return (await pgbenchRun(url, args, options)).tps;
