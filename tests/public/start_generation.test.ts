@@ -1,6 +1,6 @@
-// start_generation's order under contention, with real connections: the task is written before
-// the account is locked, charges of one busy account queue for it in arrival order (its advisory
-// lock), and a transaction that already holds the account never waits in that queue.
+// start_generation's order under contention, with real connections: without a key the task is
+// written before the account is locked, charges of one busy account queue for it in arrival order
+// (its advisory lock), and a transaction that already holds the account never waits in that queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { balanceOf, ledgerViolations, newAccount, startGeneration } from '../helpers/ledger.js';
@@ -17,6 +17,20 @@ async function until(check: () => Promise<boolean>) {
   expect(await check()).toBe(true);
 }
 
+type Held = Awaited<ReturnType<TestDatabase['sql']['reserve']>>;
+
+/** Runs `work` in a transaction on a connection of its own (it commits when it means to); whatever is left is rolled back. */
+async function holding(work: (tx: Held) => Promise<void>) {
+  const tx = await db.sql.reserve();
+  try {
+    await tx`begin`;
+    await work(tx);
+  } finally {
+    await tx`rollback`;
+    tx.release();
+  }
+}
+
 /** How many calls of this test's database wait for a lock of this type. */
 async function waitingOn(locktype: string): Promise<number> {
   const waits = await db.sql<{ locktype: string }[]>`
@@ -28,9 +42,7 @@ async function waitingOn(locktype: string): Promise<number> {
 describe('start_generation under contention', () => {
   it("queues a charge behind one in progress on the account's advisory lock, then charges it", async () => {
     const user = await newAccount(db.sql, 'basic');
-    const holder = await db.sql.reserve();
-    try {
-      await holder`begin`;
+    await holding(async (holder) => {
       await holder`select task_id from start_generation(${user}, 'enhance', 'wavespeed', 'nano-banana', 5)`;
       const second = startGeneration(db.sql, user, 7);
       await until(async () => (await waitingOn('advisory')) === 1);
@@ -40,19 +52,14 @@ describe('start_generation under contention', () => {
       await expect(startGeneration(db.sql, other, 1)).resolves.toMatchObject({ balance: 99 });
       await holder`commit`;
       await expect(second).resolves.toMatchObject({ balance: 88, replayed: false });
-    } finally {
-      await holder`rollback`;
-      holder.release();
-    }
+    });
     expect((await balanceOf(db.sql, user)).credits).toBe(88);
   });
 
   it('lets a transaction that holds the account charge it while another charge waits for the row: no deadlock', async () => {
     const user = await newAccount(db.sql, 'basic');
-    const refunder = await db.sql.reserve();
-    try {
-      // as a refund or a grant would: this transaction writes the account first
-      await refunder`begin`;
+    // as a refund or a grant would: this transaction writes the account first
+    await holding(async (refunder) => {
       await refunder`update user_credits set updated_at = now() where user_id = ${user}`;
       // a charge from elsewhere takes the queue, then waits for the row
       const queued = startGeneration(db.sql, user, 7);
@@ -63,18 +70,13 @@ describe('start_generation under contention', () => {
       expect(Number(own!.balance)).toBe(95);
       await refunder`commit`;
       await expect(queued).resolves.toMatchObject({ balance: 88 });
-    } finally {
-      await refunder`rollback`;
-      refunder.release();
-    }
+    });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
   it('replays a retry queued behind a transaction that holds the account and charges it with the same key: no deadlock', async () => {
     const user = await newAccount(db.sql, 'basic');
-    const holder = await db.sql.reserve();
-    try {
-      await holder`begin`;
+    await holding(async (holder) => {
       await holder`update user_credits set updated_at = now() where user_id = ${user}`;
       // the retry arrives first and waits for the account
       const retry = startGeneration(db.sql, user, 7, 'job-42');
@@ -84,10 +86,7 @@ describe('start_generation under contention', () => {
       expect(first!.replayed).toBe(false);
       await holder`commit`;
       await expect(retry).resolves.toMatchObject({ task_id: first!.task_id, replayed: true, balance: 93 });
-    } finally {
-      await holder`rollback`;
-      holder.release();
-    }
+    });
     expect((await balanceOf(db.sql, user)).credits).toBe(93);
   });
 
