@@ -71,6 +71,7 @@ create table public.enhancement_tasks (
   metadata jsonb not null default '{}'::jsonb,
   origin text not null default 'rpc'::text,
   error_message_normalised text,
+  credits_settled_back bigint,
   constraint enhancement_tasks_row_check CHECK (credits_private.enhancement_task_is_valid(status, origin, failure_source, completed_at, credits_used, provider_cost_usd, metadata)),
   constraint enhancement_tasks_pkey PRIMARY KEY (id)
 );
@@ -83,6 +84,7 @@ alter table public.enhancement_tasks enable row level security;
 create policy enhancement_tasks_select_own on public.enhancement_tasks for select to authenticated using ((user_id = ( SELECT (NULLIF(((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text), ''::text))::uuid AS "nullif")));
 create policy enhancement_tasks_select_service on public.enhancement_tasks for select to credits_service using (true);
 comment on column public.enhancement_tasks.error_message_normalised is 'null: error_message as the caller gave it; defaulted: none or blank was given; truncated: it was cut to 10,000 characters.';
+comment on column public.enhancement_tasks.credits_settled_back is 'Credits the settlement of a completed task gave back (its hold less what it used); null when none.';
 
 -- public.provider_prices: What the platform pays a provider per call of a model, from effective_from on.
 create table public.provider_prices (
@@ -90,13 +92,16 @@ create table public.provider_prices (
   model text not null,
   cost_usd numeric(12,6) not null,
   effective_from timestamp with time zone not null default now(),
+  unit text,
   constraint provider_prices_cost_usd_check CHECK ((cost_usd >= (0)::numeric)),
   constraint provider_prices_model_check CHECK (((length(model) >= 1) AND (length(model) <= 200))),
   constraint provider_prices_provider_check CHECK (((length(provider) >= 1) AND (length(provider) <= 100))),
+  constraint provider_prices_unit_check CHECK ((unit = ANY (ARRAY['second'::text, 'output'::text, 'megapixel'::text]))),
   constraint provider_prices_pkey PRIMARY KEY (provider, model, effective_from)
 );
 alter table public.provider_prices enable row level security;
 create policy provider_prices_select_service on public.provider_prices for select to credits_service using (true);
+comment on column public.provider_prices.unit is 'Null: cost_usd is per generation. second, output or megapixel: cost_usd is per unit the provider reports.';
 
 -- public.user_credits
 create table public.user_credits (
@@ -229,6 +234,9 @@ create table credits_private.provider_results (
   received_at timestamp with time zone not null default now(),
   applied_at timestamp with time zone,
   task_id uuid,
+  credits_used integer,
+  provider_units numeric,
+  outputs_delivered integer,
   constraint provider_results_status_check CHECK ((status = ANY (ARRAY['completed'::text, 'failed'::text]))),
   constraint provider_results_pkey PRIMARY KEY (provider, external_task_id)
 );
@@ -327,10 +335,12 @@ create table monitoring.task_rollup_daily (
   latency_count integer not null,
   unpriced integer not null default 0,
   failed_cost_usd numeric not null default 0,
+  credits_settled bigint not null default 0,
   constraint task_rollup_daily_pkey PRIMARY KEY (day, provider, model, task_type)
 );
 comment on column monitoring.task_rollup_daily.unpriced is 'Completed tasks with no provider cost (spend unknown).';
 comment on column monitoring.task_rollup_daily.failed_cost_usd is 'Provider cost of the failed tasks: spend without revenue.';
+comment on column monitoring.task_rollup_daily.credits_settled is 'Credits settlements gave back (holds larger than what the generations used); not refunds of failures.';
 
 -- monitoring.thresholds: Alert thresholds the monitoring views compare against; change them with UPDATE.
 create table monitoring.thresholds (

@@ -31,6 +31,8 @@ describe('admin credit stats from TypeScript', () => {
       in_flight: 0,
       credits_charged: 20,
       credits_refunded: 4,
+      credits_settled: 0,
+      credits_used: 16,
       provider_cost_usd: '0.312800',
       failed_cost_usd: '0.000000',
       cost_per_generation: '0.031280',

@@ -262,6 +262,7 @@ describe('output shapes', () => {
       'promoted',
       'used',
       'refunded',
+      'settled',
       'expired',
       'adjusted',
       'closing_balance',

@@ -17,7 +17,13 @@ type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnTy
 describe("the generated client's types", () => {
   it('are non-null where the function always fills the field', () => {
     expectTypeOf<Result<typeof client.startGeneration>>().toEqualTypeOf<{ task_id: string; balance: number; replayed: boolean }>();
-    expectTypeOf<Result<typeof client.completeGeneration>>().toEqualTypeOf<{ task_id: string; status: string; outcome: string }>();
+    expectTypeOf<Result<typeof client.completeGeneration>>().toEqualTypeOf<{
+      task_id: string;
+      status: string;
+      outcome: string;
+      credits_final: number | null;
+      refunded_credits: number;
+    }>();
     expectTypeOf<Result<typeof client.markGenerationSubmitted>>().toEqualTypeOf<{ task_id: string; status: string; outcome: string }>();
     expectTypeOf<Result<typeof client.failGeneration>>().toEqualTypeOf<{
       task_id: string;

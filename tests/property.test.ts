@@ -2,7 +2,9 @@
 // Sequentially, every balance, bucket and usage counter must equal the model's after every step;
 // in concurrent batches, the invariants must hold (verify_ledger() empty, nothing negative).
 // The model knows promotional lots: granted, spent soonest first, lapsed (their date moved into
-// the past: the test cannot wait), expired by the next charge or by the expiry job.
+// the past: the test cannot wait), expired by the next charge or by the expiry job. A start's
+// credits are a hold: a completion settles it at a figure (contract §11), giving back the rest in
+// the reverse of the spending order (purchased, monthly, then the lots expiring last first).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -10,7 +12,8 @@ import { ledgerViolations, newAccount, type Sql } from './helpers/ledger.js';
 
 type Op =
   | { kind: 'start'; user: number; credits: number }
-  | { kind: 'submit' | 'complete' | 'fail' | 'sweep'; task: number }
+  | { kind: 'submit' | 'fail' | 'sweep'; task: number }
+  | { kind: 'complete'; task: number; used: number | null }
   | { kind: 'grant'; user: number; credits: number }
   | { kind: 'promote'; user: number; credits: number }
   | { kind: 'rollover'; user: number }
@@ -26,7 +29,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('start' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 12 }) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('submit' as const), task: fc.nat(60) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('complete' as const), task: fc.nat(60) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('complete' as const),
+      task: fc.nat(60),
+      // null: the whole hold; up to 13, so that some figures are above a hold of at most 12 (CR003)
+      used: fc.option(fc.nat(13), { nil: null }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fail' as const), task: fc.nat(60) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), task: fc.nat(60) }) },
   {
@@ -66,6 +77,8 @@ interface ModelTask {
   spends: { lot: ModelLot; credits: number }[];
   period: number;
   status: string;
+  /** What a completed task finally cost. */
+  final?: number;
 }
 
 const newModelUser = async (sql: Sql): Promise<ModelUser> => ({
@@ -120,6 +133,29 @@ function refund(task: ModelTask) {
     u.purchased += rest;
   }
   task.status = 'failed';
+}
+
+/** A settlement: `back` credits of the hold return, purchased first, then monthly, then promotional (last lot first). */
+function settle(task: ModelTask, back: number) {
+  const u = task.user;
+  const promotionalPart = task.spends.reduce((n, s) => n + s.credits, 0);
+  const purchasedBack = Math.min(back, task.credits - task.monthlyPart - promotionalPart);
+  const monthlyBack = Math.min(back - purchasedBack, task.monthlyPart);
+  let promotionalLeft = back - purchasedBack - monthlyBack;
+  let asPurchased = purchasedBack;
+  for (const spend of [...task.spends].reverse()) {
+    const take = Math.min(spend.credits, promotionalLeft);
+    promotionalLeft -= take;
+    if (spend.lot.lapsed) asPurchased += take;
+    else spend.lot.remaining += take;
+  }
+  if (task.period === u.period) {
+    u.monthly += monthlyBack;
+    u.used = Math.max(u.used - back, 0);
+  } else {
+    asPurchased += monthlyBack;
+  }
+  u.purchased += asPurchased;
 }
 
 async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
@@ -195,11 +231,31 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
         await sql`select mark_generation_submitted(${task.id}, ${`job-${task.id}`})`;
         task.status = 'processing';
       } else if (op.kind === 'complete') {
-        const [r] = await sql`select outcome from complete_generation(${task.id})`;
-        expect(r!.outcome).toBe(
-          inFlight(task) ? 'completed' : task.status === 'completed' ? 'already_completed' : 'ignored_already_failed',
-        );
-        if (inFlight(task)) task.status = 'completed';
+        const refusal =
+          task.status === 'failed' || op.used === null
+            ? undefined
+            : op.used > task.credits
+              ? 'CR003'
+              : task.status === 'completed' && op.used !== task.final
+                ? 'CR006'
+                : undefined;
+        const call = sql`select outcome, credits_final::int, refunded_credits from complete_generation(${task.id}, null, null, ${op.used})`;
+        if (refusal) {
+          await expect(call).rejects.toMatchObject({ code: refusal });
+          return;
+        }
+        const [r] = await call;
+        if (inFlight(task)) {
+          const used = op.used ?? task.credits;
+          expect(r).toEqual({ outcome: 'completed', credits_final: used, refunded_credits: task.credits - used });
+          if (used < task.credits) settle(task, task.credits - used);
+          task.status = 'completed';
+          task.final = used;
+        } else if (task.status === 'completed') {
+          expect(r).toEqual({ outcome: 'already_completed', credits_final: task.final, refunded_credits: 0 });
+        } else {
+          expect(r).toEqual({ outcome: 'ignored_already_failed', credits_final: null, refunded_credits: 0 });
+        }
       } else if (op.kind === 'fail') {
         const [r] = await sql`select outcome, refunded_credits from fail_generation(${task.id}, 'boom')`;
         expect(r!.refunded_credits).toBe(inFlight(task) ? task.credits : 0);
@@ -277,7 +333,7 @@ describe('property: the ledger matches a model under random operations', () => {
               } else {
                 const id = taskIds[op.task % Math.max(taskIds.length, 1)];
                 if (!id) return;
-                if (op.kind === 'complete') await db.sql`select complete_generation(${id})`;
+                if (op.kind === 'complete') await db.sql`select complete_generation(${id}, null, null, ${op.used})`;
                 else if (op.kind === 'fail') await db.sql`select fail_generation(${id}, 'boom')`;
                 else if (op.kind === 'submit') await db.sql`select mark_generation_submitted(${id}, ${`job-${id}`})`;
                 else await db.sql`select expire_stale_generations('0.5 seconds')`;

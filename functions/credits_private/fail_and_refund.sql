@@ -5,9 +5,13 @@
 -- is still the account's period, promotional credits to the lots they came from while those are
 -- live, otherwise as purchased credits (nothing is lost at a period change or an expiry). A
 -- finished task is left alone. With p_source null the task has failed already (a legacy failure
--- the backfill repays; the caller holds its row lock): refund only.
--- Arguments: p_origin, who writes the refund row ('rpc', 'sweeper' or 'backfill'); p_message as
--- stored (the caller normalised it) and p_message_normalised (null, 'defaulted', 'truncated').
+-- the backfill repays, or a completed task whose hold is settled; the caller holds its row lock):
+-- refund only.
+-- Arguments: p_origin, who writes the refund row ('rpc', 'sweeper', 'backfill' or 'settlement');
+-- p_message as stored (the caller normalised it) and p_message_normalised (null, 'defaulted',
+-- 'truncated'); p_credits, how much of the charge goes back (null: all of it). Part of a charge
+-- goes back in the reverse of the spending order (contract §11): purchased credits first, then
+-- monthly, then promotional, so the buckets end as if only the rest had been charged.
 -- Result: failed (this call failed the task), refunded_credits (0 when nothing was failed, the
 -- task was never charged or is already refunded) and the account's balance afterwards (null when
 -- the task's user has no account, or nothing was failed).
@@ -18,6 +22,7 @@ create or replace function credits_private.fail_and_refund(
   p_message text default null,
   p_message_normalised text default null,
   p_provider_cost_usd numeric default 0,
+  p_credits bigint default null,
   out failed boolean,
   out refunded_credits integer,
   out balance bigint
@@ -30,6 +35,7 @@ as $$
 declare
   v_user uuid;
   v_monthly bigint;
+  v_purchased bigint;
   v_promotional_back bigint;
   v_period date;
   v_account_period date;
@@ -54,14 +60,29 @@ begin
   -- between; the unique index would refuse one anyway).
   -- A charge fits an integer: start_generation takes at most 1,000,000 credits, legacy ones were integer.
   -- Promotional credits go back to the lots they came from while these are live
-  -- (return_promotional, under the account's lock), here rather than in a statement of their own:
-  -- each statement costs every refund instructions, and few charges spend promotional credits.
-  select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start,
-         case when c.promotional_amount < 0 then credits_private.return_promotional(c.user_id, p_task_id) else 0 end
-    into v_user, refunded_credits, v_monthly, v_period, v_promotional_back
-    from public.credit_transactions c
-   where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
-     and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
+  -- (return_promotional, under the account's lock): only for the few charges that spent some.
+  if p_credits is null then
+    -- the whole charge: each bucket gets back its part
+    select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start,
+           case when c.promotional_amount < 0 then credits_private.return_promotional(c.user_id, p_task_id) else 0 end
+      into v_user, refunded_credits, v_monthly, v_period, v_promotional_back
+      from public.credit_transactions c
+     where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
+       and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
+  else
+    -- part of it (a settlement): what goes back comes off the charge's purchased part first, then
+    -- its monthly part, then its promotional part, the lots expiring last first
+    select c.user_id, least(p_credits, -c.amount)::integer, c.period_start,
+           -c.monthly_amount, -c.amount + c.monthly_amount + c.promotional_amount
+      into v_user, refunded_credits, v_period, v_monthly, v_purchased
+      from public.credit_transactions c
+     where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
+       and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
+    v_monthly := least(refunded_credits - least(refunded_credits, v_purchased), v_monthly);
+    v_promotional_back := case when refunded_credits > v_purchased + v_monthly
+                               then credits_private.return_promotional(v_user, p_task_id, refunded_credits - v_purchased - v_monthly)
+                               else 0 end;
+  end if;
 
   -- Two rounds at most: the UPDATE only touches an account already in the current month (UTC);
   -- when it finds none, the account (if any) is in an earlier month, and this refund, its first
@@ -105,6 +126,6 @@ begin
 end;
 $$;
 
-comment on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric) is
+comment on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric, bigint) is
   'Fails a task in flight and refunds its charge once, to the buckets it came from, in one transaction.';
-revoke all on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric) from public;
+revoke all on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric, bigint) from public;

@@ -2,10 +2,14 @@
 -- from (promotional_spends), those still live: not expired and not past their expiry. What came
 -- from a lot expired meanwhile is not returned here: fail_and_refund pays it back as purchased
 -- credits (nothing is lost at an expiry, contract §10).
+-- p_credits: how many of the charge's promotional credits go back (null: all of them). A
+-- settlement gives back the tail of what was spent: the lot expiring last first (the reverse of
+-- spend_promotional's order, contract §11), counting the expired lots' share too, which the
+-- caller pays back as purchased credits.
 -- It locks the account first (every writer of an account's lots holds its lock: no lot is
 -- locked in another order); the caller updates the account's buckets. Called by fail_and_refund.
 -- Result: the credits returned to live lots (0 without an account).
-create or replace function credits_private.return_promotional(p_user_id uuid, p_task_id uuid)
+create or replace function credits_private.return_promotional(p_user_id uuid, p_task_id uuid, p_credits bigint default null)
 returns bigint
 language plpgsql
 volatile
@@ -18,18 +22,27 @@ begin
   if not found then
     return 0::bigint;
   end if;
-  with returned as (
-    update credits_private.promotional_lots l
-       set remaining = l.remaining + s.credits
+  with spent as (
+    -- each spend with what the spends returned before it hold (latest expiry first)
+    select s.lot_id, s.credits,
+           coalesce(sum(s.credits) over (order by l.expires_at desc, l.id desc
+                                         rows between unbounded preceding and 1 preceding), 0) as before
       from credits_private.promotional_spends s
-     where s.task_id = p_task_id and l.id = s.lot_id and l.expired_at is null and l.expires_at > now()
-    returning s.credits
+      join credits_private.promotional_lots l on l.id = s.lot_id
+     where s.task_id = p_task_id
+  ), returned as (
+    update credits_private.promotional_lots l
+       set remaining = l.remaining + least(s.credits, coalesce(p_credits, s.before + s.credits) - s.before)
+      from spent s
+     where l.id = s.lot_id and s.before < coalesce(p_credits, s.before + s.credits)
+       and l.expired_at is null and l.expires_at > now()
+    returning least(s.credits, coalesce(p_credits, s.before + s.credits) - s.before) as credits
   )
   select coalesce(sum(r.credits), 0)::bigint into v_returned from returned r;
   return v_returned;
 end;
 $$;
 
-comment on function credits_private.return_promotional(uuid, uuid) is
-  'Returns a refunded charge''s promotional credits to the lots still live that they came from.';
-revoke all on function credits_private.return_promotional(uuid, uuid) from public;
+comment on function credits_private.return_promotional(uuid, uuid, bigint) is
+  'Returns a refunded charge''s promotional credits (all, or the last p_credits spent) to the live lots they came from.';
+revoke all on function credits_private.return_promotional(uuid, uuid, bigint) from public;

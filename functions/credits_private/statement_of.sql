@@ -1,11 +1,16 @@
 -- statement_of: an account's statement for one calendar month (UTC): the balance at its start,
 -- what came in and went out during it by kind, and the balance at its end, each the sum of the
 -- ledger rows created in the month (opening: of those created before it), so that
---   closing_balance = opening_balance + allocated + purchased + promoted - used + refunded - expired + adjusted
+--   closing_balance = opening_balance + allocated + purchased + promoted - used + refunded + settled
+--                     - expired + adjusted
 -- holds by construction and equals the account's balance after its last row of the month.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
 -- grants ('purchase'); promoted: promotional grants (the 'adjustment' rows that granted
--- promotional credits); used: charges ('usage'); refunded ('refund'); expired: unused monthly
+-- promotional credits); used: what the month's generations finally cost: charges ('usage') less
+-- the settlements of those charges made in the month (contract §11: a hold larger than the use
+-- gives the rest back, a 'refund' row with origin 'settlement'); refunded: failures' refunds
+-- (the other 'refund' rows); settled: settlements in the month of charges of an earlier month
+-- (apart, so that used is never negative); expired: unused monthly
 -- credits at a period's start and promotional lots past their date ('expiration'); adjusted: the
 -- other 'adjustment' rows (legacy refunds of no charge, operators' corrections). An account whose
 -- month has not started for it yet (its first write of the month, or the allocation, does it)
@@ -33,13 +38,19 @@ begin
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount > 0), 0)::bigint,
-         coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint,
-         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund'), 0)::bigint,
+         coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint
+           - coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'
+                                              and (select u.created_at from public.credit_transactions u
+                                                    where u.task_id = c.task_id and u.type = 'usage') >= v_from), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund' and c.origin <> 'settlement'), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'
+                                          and not (select u.created_at from public.credit_transactions u
+                                                    where u.task_id = c.task_id and u.type = 'usage') >= v_from), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount = 0), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
          count(*) filter (where c.created_at >= v_from)::integer
-    into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.expired, s.adjusted, s.closing_balance, s.transactions
+    into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted, s.closing_balance, s.transactions
     from public.credit_transactions c
    where c.user_id = p_user_id and c.created_at < v_to;
   return s;

@@ -1,7 +1,8 @@
 -- task_rollup_source: the definition of monitoring.task_rollup_daily, computed from the raw rows
 -- for the tasks started in [p_from, p_to). The refresh writes its rows; admin_credit_stats reads
 -- it for the part of a range the rollup does not cover yet; the tests compare it with the rollup.
--- Credits charged and refunded come from credits_private.task_credits, cost and latency from
+-- Credits charged, refunded (failures) and settled back come from credits_private.task_credits
+-- (credits used = charged - refunded - settled), cost and latency from
 -- the tasks; latency is submitted → finished, for tasks that were submitted. unpriced counts the
 -- completed tasks with no provider cost: their spend is unknown, not $0 (a failure without a
 -- cost costs nothing, by the contract, so it is priced). failed_cost_usd is the cost of the failed
@@ -11,7 +12,8 @@ returns table (
   day date, provider text, model text, task_type text,
   generations integer, completed integer, failed integer, in_flight integer,
   credits_charged bigint, credits_refunded bigint, refunded_tasks integer, cost_usd numeric,
-  latency_ms_sum bigint, latency_count integer, unpriced integer, failed_cost_usd numeric
+  latency_ms_sum bigint, latency_count integer, unpriced integer, failed_cost_usd numeric,
+  credits_settled bigint
 )
 language plpgsql
 stable
@@ -38,7 +40,8 @@ begin
                       filter (where t.submitted_at is not null and t.completed_at is not null), 0)::bigint,
              count(*) filter (where t.submitted_at is not null and t.completed_at is not null)::integer,
              count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer,
-             coalesce(sum(t.provider_cost_usd) filter (where t.status = 'failed'), 0)
+             coalesce(sum(t.provider_cost_usd) filter (where t.status = 'failed'), 0),
+             coalesce(sum(t.settled), 0)::bigint
         from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
        group by 1, 2, 3, 4

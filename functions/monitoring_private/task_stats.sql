@@ -8,7 +8,7 @@ returns table (
   day date, provider text, model text, task_type text,
   generations bigint, completed bigint, failed bigint, in_flight bigint,
   credits_charged numeric, credits_refunded numeric, refunded_tasks bigint, cost_usd numeric, unpriced bigint,
-  failed_cost_usd numeric
+  failed_cost_usd numeric, credits_settled numeric
 )
 language sql
 stable
@@ -19,21 +19,21 @@ as $$
   with b as (select * from monitoring_private.rollup_bounds(p_from, p_to, p_as_of_refresh)),
   parts as (
     select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
-           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
+           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd, s.credits_settled
       from b, monitoring_private.task_rollup_source(p_from, b.head_to) s
     union all
     select r.day, r.provider, r.model, r.task_type, r.generations, r.completed, r.failed, r.in_flight,
-           r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced, r.failed_cost_usd
+           r.credits_charged, r.credits_refunded, r.refunded_tasks, r.cost_usd, r.unpriced, r.failed_cost_usd, r.credits_settled
       from b, monitoring.task_rollup_daily r
      where r.day >= (b.first_day at time zone 'UTC')::date and r.day < (b.cut at time zone 'UTC')::date
     union all
     select s.day, s.provider, s.model, s.task_type, s.generations, s.completed, s.failed, s.in_flight,
-           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd
+           s.credits_charged, s.credits_refunded, s.refunded_tasks, s.cost_usd, s.unpriced, s.failed_cost_usd, s.credits_settled
       from b, monitoring_private.task_rollup_source(b.tail_from, p_to) s
   )
   select p.day, p.provider, p.model, p.task_type, sum(p.generations)::bigint, sum(p.completed)::bigint, sum(p.failed)::bigint,
          sum(p.in_flight)::bigint, sum(p.credits_charged), sum(p.credits_refunded), sum(p.refunded_tasks)::bigint, sum(p.cost_usd),
-         sum(p.unpriced)::bigint, sum(p.failed_cost_usd)
+         sum(p.unpriced)::bigint, sum(p.failed_cost_usd), sum(p.credits_settled)
     from parts p
    group by 1, 2, 3, 4
 $$;

@@ -20,6 +20,11 @@
 -- or the provider generated it after all): spend without revenue, part of provider_cost_usd.
 -- Completions without a known provider cost are counted (providers[].unpriced, per model, and
 -- the key pricing), never taken as $0: cost per success is over priced completions only.
+-- Holds (contract §11): credits_charged is what the starts held; credits_refunded, refunds and
+-- the refund rate count failures only; credits_settled is what settlements gave back (a hold
+-- larger than what the generation used) and credits_used what the generations finally cost
+-- (charged - refunded - settled), in totals, daily and each model (with cost_per_credit_used,
+-- the USD paid upstream per credit used: the margin).
 -- Errors: CR003 when a bound is null, infinite or outside the years 1970–9999, p_from is not
 -- before p_to, the range exceeds 3 years, or p_as_of_refresh is given a bound that is not a UTC
 -- midnight.
@@ -86,9 +91,13 @@ begin
              'provider_cost_usd', round(s.cost_usd, 6)::text, 'unpriced', s.unpriced,
              'success_rate', monitoring.success_rate(s.completed, s.failed),
              'cost_per_success', round(s.cost_usd / nullif(s.completed - s.unpriced, 0), 6)::text,
-             'latency_p50_ms', l.p50_ms, 'latency_p95_ms', l.p95_ms) order by s.generations desc, s.model) as models
+             'latency_p50_ms', l.p50_ms, 'latency_p95_ms', l.p95_ms,
+             'credits_charged', s.credits_charged, 'credits_used', s.credits_used,
+             'cost_per_credit_used', round(s.cost_usd / nullif(s.credits_used, 0), 6)::text) order by s.generations desc, s.model) as models
       from (select s.provider, s.model, sum(s.generations) generations, sum(s.completed) completed,
-                   sum(s.failed) failed, sum(s.cost_usd) cost_usd, sum(s.unpriced) unpriced from s group by 1, 2) s
+                   sum(s.failed) failed, sum(s.cost_usd) cost_usd, sum(s.unpriced) unpriced,
+                   sum(s.credits_charged) credits_charged,
+                   sum(s.credits_charged - s.credits_refunded - s.credits_settled) credits_used from s group by 1, 2) s
       left join l on l.provider = s.provider and l.model = s.model
      group by s.provider
   ), top_errors as (
@@ -107,6 +116,8 @@ begin
                  'failed', coalesce(sum(s.failed), 0), 'in_flight', coalesce(sum(s.in_flight), 0),
                  'credits_charged', coalesce(sum(s.credits_charged), 0),
                  'credits_refunded', coalesce(sum(s.credits_refunded), 0),
+                 'credits_settled', coalesce(sum(s.credits_settled), 0),
+                 'credits_used', coalesce(sum(s.credits_charged - s.credits_refunded - s.credits_settled), 0),
                  'provider_cost_usd', round(coalesce(sum(s.cost_usd), 0), 6)::text,
                  'failed_cost_usd', round(coalesce(sum(s.failed_cost_usd), 0), 6)::text,
                  'cost_per_generation', round(sum(s.cost_usd) / nullif(sum(s.completed - s.unpriced + s.failed), 0), 6)::text,
@@ -117,6 +128,8 @@ begin
                 'day', d.day, 'generations', coalesce(x.generations, 0), 'succeeded', coalesce(x.completed, 0),
                 'failed', coalesce(x.failed, 0), 'credits_charged', coalesce(x.credits_charged, 0),
                 'credits_refunded', coalesce(x.credits_refunded, 0),
+                'credits_settled', coalesce(x.credits_settled, 0),
+                'credits_used', coalesce(x.credits_charged - x.credits_refunded - x.credits_settled, 0),
                 'provider_cost_usd', round(coalesce(x.cost_usd, 0), 6)::text,
                 'failed_cost_usd', round(coalesce(x.failed_cost_usd, 0), 6)::text,
                 'success_rate', monitoring.success_rate(x.completed, x.failed),
@@ -125,7 +138,7 @@ begin
                         from generate_series((p_from at time zone 'UTC')::date, ((p_to - interval '1 microsecond') at time zone 'UTC')::date, interval '1 day') g) d
                 left join (select s.day, sum(s.generations) generations, sum(s.completed) completed, sum(s.failed) failed,
                                   sum(s.credits_charged) credits_charged, sum(s.credits_refunded) credits_refunded,
-                                  sum(s.cost_usd) cost_usd, sum(s.failed_cost_usd) failed_cost_usd
+                                  sum(s.credits_settled) credits_settled, sum(s.cost_usd) cost_usd, sum(s.failed_cost_usd) failed_cost_usd
                              from s group by s.day) x on x.day = d.day),
     'providers', (select coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object('models', m.models) order by p.provider), '[]')
                     from providers p join models m using (provider)),

@@ -1,6 +1,8 @@
 -- credit_history: an account's ledger, newest first, a page at a time, for the service and
 -- support: every row with its type, amount, the parts of it in the monthly and promotional
--- buckets, the balance after it, the period, the task and the description. Pages are
+-- buckets, the balance after it, the period, the task and the description; origin says who
+-- wrote it, 'settlement' for a refund that gave back the part of a hold a generation did not use
+-- (contract §11), not a failure's. Pages are
 -- keyset-paginated on (created_at, id): pass the last row's id as p_before for the next page
 -- (credits_private.history_of).
 -- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),

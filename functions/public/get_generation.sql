@@ -2,7 +2,9 @@
 -- charged, how it ended. For a retry that must know whether a submission was recorded (the
 -- provider adapter's submitGeneration) and for reconciliation.
 -- Errors: CR003 null task id, CR004 no such task.
--- age_seconds: how long ago the task was created, by the database's clock.
+-- age_seconds: how long ago the task was created, by the database's clock. credits_used is what
+-- start_generation charged (the hold); credits_final what the generation finally cost (the hold
+-- less what its settlement gave back, contract §11), null until the task is completed.
 -- Never null: task_id, user_id, task_type, provider, status, credits_used, created_at, updated_at, age_seconds.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.get_generation(
@@ -23,7 +25,8 @@ create or replace function public.get_generation(
   out submitted_at timestamptz,
   out updated_at timestamptz,
   out completed_at timestamptz,
-  out age_seconds double precision
+  out age_seconds double precision,
+  out credits_final bigint
 )
 language plpgsql
 stable
@@ -34,10 +37,11 @@ begin
   perform credits_private.require_present('p_task_id', p_task_id);
   select t.id, t.user_id, t.task_type, t.provider, t.model, t.status, t.credits_used, t.external_task_id,
          t.failure_source, t.error_message, t.result_url, t.provider_cost_usd, t.created_at, t.submitted_at,
-         t.updated_at, t.completed_at, extract(epoch from now() - t.created_at)::float8
+         t.updated_at, t.completed_at, extract(epoch from now() - t.created_at)::float8,
+         case when t.status = 'completed' then t.credits_used - coalesce(t.credits_settled_back, 0) end
     into task_id, user_id, task_type, provider, model, status, credits_used, external_task_id,
          failure_source, error_message, result_url, provider_cost_usd, created_at, submitted_at,
-         updated_at, completed_at, age_seconds
+         updated_at, completed_at, age_seconds, credits_final
     from public.enhancement_tasks t
    where t.id = p_task_id;
   if not found then

@@ -2,7 +2,8 @@
 -- 'processing' and stores the provider's job id (unique per provider). Calling it again with
 -- the id the task already has changes nothing. A result the provider reported before this call
 -- (a webhook faster than the submission's commit, stored by record_provider_result) is applied
--- in the same transaction: the task then comes back completed, or failed and refunded.
+-- in the same transaction: the task then comes back completed (its hold settled at the credits
+-- the result reported), or failed and refunded.
 -- Result: task_id, status (processing, or completed/failed when a stored result was applied),
 -- outcome ('submitted' or 'already_submitted').
 -- Errors: CR003 invalid argument or external id used by another task of the provider,
@@ -26,6 +27,10 @@ declare
   v_task record;
   v_other uuid;
   v_provider text;
+  v_hold bigint;
+  v_credits_used integer;
+  v_units numeric;
+  v_outputs integer;
   v_result record;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
@@ -56,9 +61,18 @@ begin
       from credits_private.provider_results r
      where r.provider = v_provider and r.external_task_id = p_external_task_id and r.applied_at is null;
     if found then
+      -- A stored figure above the hold settles the whole hold: the submission is recorded whatever
+      -- the result said (record_provider_result refuses such a figure only once the task is known).
+      -- (read here, not above: every column the lookup returns costs each submission)
+      select t.credits_used, r.credits_used, r.provider_units, r.outputs_delivered
+        into v_hold, v_credits_used, v_units, v_outputs
+        from public.enhancement_tasks t, credits_private.provider_results r
+       where t.id = p_task_id and r.provider = v_provider and r.external_task_id = p_external_task_id;
       select a.status into status
         from credits_private.apply_provider_result(p_task_id, v_result.status, v_result.provider_cost_usd,
-                                                   v_result.result_url, v_result.error_message) a;
+                                                   v_result.result_url, v_result.error_message,
+                                                   case when v_credits_used <= v_hold then v_credits_used end,
+                                                   v_units, v_outputs) a;
       update credits_private.provider_results r set applied_at = now(), task_id = p_task_id
        where r.provider = v_provider and r.external_task_id = p_external_task_id;
     end if;

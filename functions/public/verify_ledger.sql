@@ -13,8 +13,14 @@
 --   ledger_without_account ledger rows whose user has no account
 --   duplicate_charge       a task with more than one 'usage' row
 --   duplicate_refund       a task with more than one 'refund' row
---   refund_not_failed      a refunded task that is not 'failed' (a completed task never has one)
+--   refund_not_failed      a refunded task that is not 'failed', unless the refund is the
+--                          settlement of a completed task (contract §11)
 --   missing_refund         a failed task charged through start_generation with no refund
+--   refund_mismatch        a failed task charged through start_generation whose refund is not
+--                          its whole charge
+--   settlement_mismatch    a completed task charged through start_generation whose refund is not
+--                          its charge less credits_final (credits_settled_back), or that has a
+--                          refund although it used its whole hold
 --   charge_mismatch        a task charged by start_generation for other than its credits_used
 -- Failures inherited from before adoption are not violations: monitoring.missing_refunds lists
 -- them until backfill_missing_refunds repays them.
@@ -34,6 +40,8 @@ as $$
   ), charges as (
     select c.task_id, count(*) filter (where c.type = 'usage') as usages,
            count(*) filter (where c.type = 'refund') as refunds,
+           count(*) filter (where c.type = 'refund' and c.origin = 'settlement') as settlements,
+           sum(c.amount) filter (where c.type = 'refund') as refunded,
            sum(-c.amount) filter (where c.type = 'usage') as charged,
            sum(-c.promotional_amount) filter (where c.type = 'usage') as promotional_charged,
            sum(c.promotional_amount) filter (where c.type = 'refund') as promotional_refunded
@@ -107,9 +115,26 @@ as $$
   select 'duplicate_refund', null, ch.task_id, format('%s refund rows', ch.refunds)
     from charges ch where ch.refunds > 1
   union all
-  select 'refund_not_failed', t.user_id, t.id, format('task is %s but was refunded', t.status)
+  select 'refund_not_failed', t.user_id, t.id,
+         format('task is %s but was refunded%s', t.status, case when ch.settlements > 0 then ' by a settlement' else '' end)
     from charges ch join public.enhancement_tasks t on t.id = ch.task_id
-   where ch.refunds > 0 and t.status <> 'failed'
+   where ch.refunds > 0 and t.status <> 'failed' and not (t.status = 'completed' and ch.settlements = ch.refunds)
+      or ch.settlements > 0 and t.status = 'failed'
+  union all
+  select 'refund_mismatch', t.user_id, t.id, format('failed task charged %s credits, refunded %s', ch.charged, ch.refunded)
+    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+   where t.origin = 'rpc' and t.status = 'failed' and ch.refunds > 0 and ch.refunded <> ch.charged
+  union all
+  select 'settlement_mismatch', t.user_id, t.id,
+         format('completed task charged %s credits, settled at %s, refunded %s',
+                ch.charged, t.credits_used - coalesce(t.credits_settled_back, 0), coalesce(ch.refunded, 0))
+    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+   where t.origin = 'rpc' and t.status = 'completed' and ch.usages > 0
+     and coalesce(ch.refunded, 0) <> coalesce(t.credits_settled_back, 0)
+  union all
+  select 'settlement_mismatch', t.user_id, t.id, format('task is %s but says %s credits were settled back', t.status, t.credits_settled_back)
+    from public.enhancement_tasks t
+   where t.credits_settled_back is not null and (t.status <> 'completed' or t.credits_settled_back not between 1 and t.credits_used)
   union all
   select 'missing_refund', t.user_id, t.id, format('failed task charged %s credits, never refunded', ch.charged)
     from charges ch join public.enhancement_tasks t on t.id = ch.task_id

@@ -132,7 +132,8 @@ export async function allocateCommand(ctx: CommandContext): Promise<number> {
 /** A history line: what a person reads, within 100 columns (--json keeps every column). */
 const historyLine = (r: client.CreditHistoryResult) => ({
   created_at: r.created_at,
-  type: r.type,
+  // a settlement is a refund row of what a generation's hold did not use (contract §11)
+  type: r.origin === 'settlement' ? 'settlement' : r.type,
   amount: r.amount,
   balance: r.balance_after,
   description: r.description,
@@ -157,8 +158,8 @@ export async function historyCommand(ctx: CommandContext): Promise<number> {
 
 /**
  * A statement's figures in the order of its sum (closing = opening + allocated + purchased +
- * promoted - used + refunded - expired + adjusted), not the SQL type's, where promoted came last
- * (0023 added it); a column added later follows them.
+ * promoted - used + refunded + settled - expired + adjusted), not the SQL type's, where promoted
+ * and settled came last (0023 and 0027 added them); a column added later follows them.
  */
 const statementOrder = [
   'period_start',
@@ -169,6 +170,7 @@ const statementOrder = [
   'promoted',
   'used',
   'refunded',
+  'settled',
   'expired',
   'adjusted',
   'closing_balance',

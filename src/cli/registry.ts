@@ -93,16 +93,16 @@ export const commands: CommandSpec[] = [
     name: 'history',
     summary: "an account's ledger rows, newest first, a page at a time (--limit, --before)",
     description:
-      "Prints credit_history for the user: --limit rows, newest first, one line each (when, type,\namount, balance after, description; --json gives every column: ids, buckets, period, task,\norigin), then the command that prints the next page (--before the last row's id).",
+      "Prints credit_history for the user: --limit rows, newest first, one line each (when, type,\namount, balance after, description; a settlement's refund shows as settlement; --json gives\nevery column: ids, buckets, period, task, origin), then the command that prints the next page (--before the last row's id).",
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [limitOption('history'), 'before'],
     run: historyCommand,
   },
   {
     name: 'statement',
-    summary: "an account's month: opening balance, allocated, purchased, promoted, used, refunded, expired, adjusted, closing",
+    summary: "an account's month: opening, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing",
     description:
-      'Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased + promoted -\nused + refunded - expired + adjusted.',
+      "Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased + promoted -\nused + refunded + settled - expired + adjusted. used: what the month's generations finally\ncost (holds less their settlements); settled: settlements of earlier months' generations.",
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [{ name: 'period', help: 'the month to report, its first day (default: this month, UTC)' }],
     run: statementCommand,

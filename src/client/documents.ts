@@ -19,6 +19,12 @@ export interface ProviderModelStats {
   /** Approximate (latency histogram, within 4.9 %), submitted → finished; null when nothing finished. */
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
+  /** What the starts held (contract §11). */
+  credits_charged: number;
+  /** What the generations finally cost: held less failures' refunds and settlements. */
+  credits_used: number;
+  /** The margin: provider cost per credit used; null without credits used. */
+  cost_per_credit_used: Decimal | null;
 }
 
 export interface ProviderStats {
@@ -77,6 +83,10 @@ export interface DailyStats {
   failed: number;
   credits_charged: number;
   credits_refunded: number;
+  /** Given back by settlements (a hold larger than the use): not refunds of failures. */
+  credits_settled: number;
+  /** What the day's generations finally cost: charged less refunded and settled. */
+  credits_used: number;
   provider_cost_usd: Decimal;
   failed_cost_usd: Decimal;
   /** null when nothing finished that day. */
@@ -103,8 +113,14 @@ export interface AdminCreditStats {
     succeeded: number;
     failed: number;
     in_flight: number;
+    /** What the starts held (contract §11: a start's charge is a hold). */
     credits_charged: number;
+    /** Refunds of failures only; the refund rate's numerator. */
     credits_refunded: number;
+    /** Given back by settlements (holds larger than what the generations used). */
+    credits_settled: number;
+    /** What the generations finally cost: charged less refunded and settled. */
+    credits_used: number;
     provider_cost_usd: Decimal;
     /** Spend on the generations that failed (refunded): a cost passed with the failure, or a late success. Part of provider_cost_usd. */
     failed_cost_usd: Decimal;

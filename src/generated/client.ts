@@ -208,15 +208,19 @@ export interface CompleteGenerationArgs {
   taskId: string;
   providerCostUsd?: Decimal | undefined;
   resultUrl?: string | undefined;
+  creditsUsed?: number | undefined;
+  providerUnits?: Decimal | undefined;
 }
 export interface CompleteGenerationResult {
   task_id: string;
   status: string;
   outcome: string;
+  credits_final: number | null;
+  refunded_credits: number;
 }
-/** Marks a generation completed and records its provider cost; idempotent, never refunds. */
+/** Marks a generation completed, settles its hold at the credits used and records its provider cost; idempotent. */
 export function completeGeneration(sql: Sql, args: CompleteGenerationArgs): Promise<CompleteGenerationResult> {
-  return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], integers: [] }) as Promise<CompleteGenerationResult>;
+  return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_credits_used', key: 'creditsUsed', type: 'integer' }, { name: 'p_provider_units', key: 'providerUnits', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome', 'credits_final', 'refunded_credits'], integers: ['credits_final'] }) as Promise<CompleteGenerationResult>;
 }
 
 export interface CreditHistoryArgs {
@@ -259,10 +263,11 @@ export interface CreditStatementResult {
   closing_balance: number;
   transactions: number;
   promoted: number;
+  settled: number;
 }
 /** An account's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
 export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
-  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted'] }) as Promise<CreditStatementResult>;
+  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<CreditStatementResult>;
 }
 
 export interface EnsureCreditAccountArgs {
@@ -380,10 +385,11 @@ export interface GetGenerationResult {
   updated_at: Timestamp;
   completed_at: Timestamp | null;
   age_seconds: number;
+  credits_final: number | null;
 }
 /** One task: status, provider job id, credits charged, outcome, cost and timestamps. */
 export function getGeneration(sql: Sql, args: GetGenerationArgs): Promise<GetGenerationResult> {
-  return callFunction(sql, 'public.get_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }], args, { shape: 'row', select: ['task_id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'external_task_id', 'failure_source', 'error_message', 'result_url', 'provider_cost_usd::text as provider_cost_usd', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'case when isfinite(submitted_at) then (to_jsonb(submitted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else submitted_at::text end as submitted_at', 'case when isfinite(updated_at) then (to_jsonb(updated_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else updated_at::text end as updated_at', 'case when isfinite(completed_at) then (to_jsonb(completed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else completed_at::text end as completed_at', 'age_seconds'], integers: ['credits_used'] }) as Promise<GetGenerationResult>;
+  return callFunction(sql, 'public.get_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }], args, { shape: 'row', select: ['task_id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'external_task_id', 'failure_source', 'error_message', 'result_url', 'provider_cost_usd::text as provider_cost_usd', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'case when isfinite(submitted_at) then (to_jsonb(submitted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else submitted_at::text end as submitted_at', 'case when isfinite(updated_at) then (to_jsonb(updated_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else updated_at::text end as updated_at', 'case when isfinite(completed_at) then (to_jsonb(completed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else completed_at::text end as completed_at', 'age_seconds', 'credits_final'], integers: ['credits_used', 'credits_final'] }) as Promise<GetGenerationResult>;
 }
 
 export interface GrantCreditsArgs {
@@ -468,10 +474,11 @@ export interface MyCreditHistoryResult {
   period_start: string | null;
   task_id: string | null;
   promotional_amount: number;
+  settlement: boolean;
 }
 /** The calling end user's ledger rows, newest first, a page at a time. */
 export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promise<MyCreditHistoryResult[]> {
-  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<MyCreditHistoryResult[]>;
+  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount', 'settlement'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<MyCreditHistoryResult[]>;
 }
 
 export interface MyCreditStatementArgs {
@@ -490,10 +497,11 @@ export interface MyCreditStatementResult {
   closing_balance: number;
   transactions: number;
   promoted: number;
+  settled: number;
 }
 /** The calling end user's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
 export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): Promise<MyCreditStatementResult> {
-  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted'] }) as Promise<MyCreditStatementResult>;
+  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<MyCreditStatementResult>;
 }
 
 export interface RecordProviderResultArgs {
@@ -504,15 +512,20 @@ export interface RecordProviderResultArgs {
   resultUrl?: string | undefined;
   errorMessage?: string | undefined;
   payload?: JsonValue | undefined;
+  creditsUsed?: number | undefined;
+  providerUnits?: Decimal | undefined;
+  outputsDelivered?: number | undefined;
 }
 export interface RecordProviderResultResult {
   task_id: string | null;
   status: string | null;
   outcome: string;
+  credits_final: number | null;
+  refunded_credits: number | null;
 }
 /** Applies a provider's final result to the task with that job id (completes it, or fails and refunds it), or stores it until the submission is recorded. */
 export function recordProviderResult(sql: Sql, args: RecordProviderResultArgs): Promise<RecordProviderResultResult> {
-  return callFunction(sql, 'public.record_provider_result', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }, { name: 'p_status', key: 'status', type: 'text', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_payload', key: 'payload', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome'], integers: [] }) as Promise<RecordProviderResultResult>;
+  return callFunction(sql, 'public.record_provider_result', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }, { name: 'p_status', key: 'status', type: 'text', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_payload', key: 'payload', type: 'jsonb' }, { name: 'p_credits_used', key: 'creditsUsed', type: 'integer' }, { name: 'p_provider_units', key: 'providerUnits', type: 'numeric' }, { name: 'p_outputs_delivered', key: 'outputsDelivered', type: 'integer' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome', 'credits_final', 'refunded_credits'], integers: ['credits_final'] }) as Promise<RecordProviderResultResult>;
 }
 
 export interface SetLowBalanceThresholdArgs {
@@ -706,10 +719,12 @@ export interface MonitoringProviderCostsRow {
   share_of_cost: number | null;
   unpriced: number;
   cost_coverage: number | null;
+  credits_used: number;
+  cost_per_credit_used: Decimal | null;
 }
 /** Reads monitoring.provider_costs: Provider cost by model per day, week and month, with its share of the period's spend. */
 export function readMonitoringProviderCosts(sql: Sql, query?: ViewQuery<MonitoringProviderCostsRow>): Promise<MonitoringProviderCostsRow[]> {
-  return readView<MonitoringProviderCostsRow>(sql, 'monitoring.provider_costs', { granularity: 'text', period_start: 'date', provider: 'text', model: 'text', generations: 'integer', completed: 'integer', failed: 'integer', cost_usd: 'numeric', cost_per_generation: 'numeric', cost_per_success: 'numeric', share_of_cost: 'double precision', unpriced: 'integer', cost_coverage: 'double precision' }, { select: ['granularity', 'period_start::text as period_start', 'provider', 'model', 'generations', 'completed', 'failed', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'cost_per_success::text as cost_per_success', 'share_of_cost', 'unpriced', 'cost_coverage'], integers: [] }, query);
+  return readView<MonitoringProviderCostsRow>(sql, 'monitoring.provider_costs', { granularity: 'text', period_start: 'date', provider: 'text', model: 'text', generations: 'integer', completed: 'integer', failed: 'integer', cost_usd: 'numeric', cost_per_generation: 'numeric', cost_per_success: 'numeric', share_of_cost: 'double precision', unpriced: 'integer', cost_coverage: 'double precision', credits_used: 'bigint', cost_per_credit_used: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'provider', 'model', 'generations', 'completed', 'failed', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'cost_per_success::text as cost_per_success', 'share_of_cost', 'unpriced', 'cost_coverage', 'credits_used', 'cost_per_credit_used::text as cost_per_credit_used'], integers: ['credits_used'] }, query);
 }
 
 /** Per provider over the last 7 days: success rate, latency p50/p95 (submitted to finished), cost. */
@@ -752,10 +767,12 @@ export interface MonitoringSummaryRow {
   unpriced: number;
   cost_coverage: number | null;
   failed_cost_usd: Decimal;
+  credits_settled: number;
+  credits_used: number;
 }
 /** Reads monitoring.summary: Daily, weekly and monthly volume, success rate, refunds and provider cost, with threshold flags. */
 export function readMonitoringSummary(sql: Sql, query?: ViewQuery<MonitoringSummaryRow>): Promise<MonitoringSummaryRow[]> {
-  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', success_rate_min: 'double precision', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', failed_cost_usd: 'numeric' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'success_rate_min', 'success_below_threshold', 'credits_charged', 'credits_refunded', 'refund_rate', 'refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage', 'failed_cost_usd::text as failed_cost_usd'], integers: ['credits_charged', 'credits_refunded'] }, query);
+  return readView<MonitoringSummaryRow>(sql, 'monitoring.summary', { granularity: 'text', period_start: 'date', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', success_rate_min: 'double precision', success_below_threshold: 'boolean', credits_charged: 'bigint', credits_refunded: 'bigint', refund_rate: 'double precision', refund_rate_max: 'double precision', refund_above_threshold: 'boolean', cost_usd: 'numeric', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', failed_cost_usd: 'numeric', credits_settled: 'bigint', credits_used: 'bigint' }, { select: ['granularity', 'period_start::text as period_start', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'success_rate_min', 'success_below_threshold', 'credits_charged', 'credits_refunded', 'refund_rate', 'refund_rate_max', 'refund_above_threshold', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage', 'failed_cost_usd::text as failed_cost_usd', 'credits_settled', 'credits_used'], integers: ['credits_charged', 'credits_refunded', 'credits_settled', 'credits_used'] }, query);
 }
 
 /** The alert thresholds as one row, a column each (defaults where a row is missing). */
@@ -803,10 +820,12 @@ export interface MonitoringUsageByProviderModelRow {
   credits_refunded: number;
   cost_usd: Decimal;
   unpriced: number;
+  credits_settled: number;
+  credits_used: number;
 }
 /** Reads monitoring.usage_by_provider_model: Generations, outcomes, credits and cost per day, provider, model and task type. */
 export function readMonitoringUsageByProviderModel(sql: Sql, query?: ViewQuery<MonitoringUsageByProviderModelRow>): Promise<MonitoringUsageByProviderModelRow[]> {
-  return readView<MonitoringUsageByProviderModelRow>(sql, 'monitoring.usage_by_provider_model', { day: 'date', provider: 'text', model: 'text', task_type: 'text', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', credits_charged: 'bigint', credits_refunded: 'bigint', cost_usd: 'numeric', unpriced: 'integer' }, { select: ['day::text as day', 'provider', 'model', 'task_type', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'credits_charged', 'credits_refunded', 'cost_usd::text as cost_usd', 'unpriced'], integers: ['credits_charged', 'credits_refunded'] }, query);
+  return readView<MonitoringUsageByProviderModelRow>(sql, 'monitoring.usage_by_provider_model', { day: 'date', provider: 'text', model: 'text', task_type: 'text', generations: 'integer', completed: 'integer', failed: 'integer', in_flight: 'integer', success_rate: 'double precision', credits_charged: 'bigint', credits_refunded: 'bigint', cost_usd: 'numeric', unpriced: 'integer', credits_settled: 'bigint', credits_used: 'bigint' }, { select: ['day::text as day', 'provider', 'model', 'task_type', 'generations', 'completed', 'failed', 'in_flight', 'success_rate', 'credits_charged', 'credits_refunded', 'cost_usd::text as cost_usd', 'unpriced', 'credits_settled', 'credits_used'], integers: ['credits_charged', 'credits_refunded', 'credits_settled', 'credits_used'] }, query);
 }
 
 /** Active, new and returning users and generations per week. */

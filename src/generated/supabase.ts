@@ -39,6 +39,7 @@ export type CreditsLedgerDatabase = {
           created_at: string;
           updated_at: string;
           completed_at: string | null;
+          credits_final: number | null;
         };
         Relationships: [];
       };
@@ -134,11 +135,15 @@ export type CreditsLedgerDatabase = {
           p_task_id: string;
           p_provider_cost_usd?: number | string;
           p_result_url?: string;
+          p_credits_used?: number;
+          p_provider_units?: number | string;
         };
         Returns: {
           task_id: string;
           status: string;
           outcome: string;
+          credits_final: number | null;
+          refunded_credits: number;
         };
       };
       credit_history: {
@@ -179,6 +184,7 @@ export type CreditsLedgerDatabase = {
           closing_balance: number;
           transactions: number;
           promoted: number;
+          settled: number;
         };
       };
       ensure_credit_account: {
@@ -282,6 +288,7 @@ export type CreditsLedgerDatabase = {
           updated_at: string;
           completed_at: string | null;
           age_seconds: number;
+          credits_final: number | null;
         };
       };
       grant_credits: {
@@ -356,6 +363,7 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           task_id: string | null;
           promotional_amount: number;
+          settlement: boolean;
         }>;
       };
       my_credit_statement: {
@@ -375,6 +383,7 @@ export type CreditsLedgerDatabase = {
           closing_balance: number;
           transactions: number;
           promoted: number;
+          settled: number;
         };
       };
       record_provider_result: {
@@ -386,11 +395,16 @@ export type CreditsLedgerDatabase = {
           p_result_url?: string;
           p_error_message?: string;
           p_payload?: Json;
+          p_credits_used?: number;
+          p_provider_units?: number | string;
+          p_outputs_delivered?: number;
         };
         Returns: {
           task_id: string | null;
           status: string | null;
           outcome: string;
+          credits_final: number | null;
+          refunded_credits: number | null;
         };
       };
       set_low_balance_threshold: {

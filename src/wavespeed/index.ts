@@ -35,4 +35,5 @@ export {
   type WebhookConfig,
   type WebhookOutcome,
 } from './webhook.js';
+export { recordSettled, type RecordedResult, type SettlementOptions } from './settlement.js';
 export { reconcileGenerations, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcile.js';

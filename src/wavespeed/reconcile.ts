@@ -1,6 +1,7 @@
 // Reconcile before refunding: for tasks in flight longer than a short threshold that have a
 // prediction id, ask WaveSpeed for the result before anything refunds them. completed →
-// completed with its cost (a lost webhook must not give the image away and hide its cost);
+// completed with its cost and its hold settled as the webhook settles it (settlement.ts: a lost
+// webhook must not give the image away, hide its cost, or keep what it did not use);
 // failed → failed and refunded; still created/processing → left alone until `hardLimitSeconds`,
 // then expired and refunded (source 'timeout'). Tasks without a prediction id are the sweeper's,
 // as before; the documented schedule runs the sweeper with a threshold above the hard limit, so
@@ -8,11 +9,12 @@
 // (claim_generations_to_reconcile) so two schedulers at once ask about different tasks.
 import type { Sql } from '../client/runtime.js';
 import { InvalidArgumentError } from '../errors.js';
-import { claimGenerationsToReconcile, failGeneration, recordProviderResult } from '../generated/client.js';
+import { claimGenerationsToReconcile, failGeneration } from '../generated/client.js';
 import type { WaveSpeedApi } from './api.js';
+import { recordSettled, type SettlementOptions } from './settlement.js';
 import { providerResult } from './webhook.js';
 
-export interface ReconcileOptions {
+export interface ReconcileOptions extends SettlementOptions {
   api: WaveSpeedApi;
   /** The provider name the tasks were recorded with (default 'wavespeed'). */
   provider?: string;
@@ -127,7 +129,7 @@ export async function reconcileGenerations(sql: Sql, options: ReconcileOptions):
     const prediction = await options.api.getResult(task.external_task_id);
     if (prediction.status === 'completed' || prediction.status === 'failed') {
       const final = { ...prediction, status: prediction.status };
-      const recorded = await recordProviderResult(sql, {
+      const recorded = await recordSettled(sql, options, final, {
         ...providerResult(provider, final),
         payload: { source: 'reconciliation', status: prediction.status },
       });

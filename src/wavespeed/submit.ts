@@ -28,7 +28,17 @@ export interface SubmitGenerationInput {
   model: string;
   /** The prediction's input, sent as the POST body. */
   input: Record<string, unknown>;
+  /**
+   * The hold: the most the generation may cost, charged now. The webhook or the reconciliation
+   * settles it at what the generation used and gives the rest back (contract §11, settlement.ts).
+   */
   credits: number;
+  /**
+   * How many outputs the prediction asks for (a batch), recorded as metadata.outputs_requested:
+   * without a creditsUsed option, a completion delivering fewer is settled at
+   * credits × delivered ÷ requested (rounded down).
+   */
+  outputs?: number;
   /** Retries with the same key never charge twice and never post twice once a prediction is recorded. */
   idempotencyKey?: string;
   /** The task's type (default 'generate'). */
@@ -125,6 +135,12 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
       cause: error,
     });
   }
+  if (request.outputs !== undefined && !(Number.isSafeInteger(request.outputs) && request.outputs >= 1 && request.outputs <= 1_000_000)) {
+    throw new TypeError(
+      `submitGeneration: outputs must be a whole number from 1 to 1,000,000, not ${request.outputs}; nothing was charged`,
+    );
+  }
+  const metadata = request.outputs !== undefined ? { ...(request.metadata ?? {}), outputs_requested: request.outputs } : request.metadata;
   const provider = config.provider ?? 'wavespeed';
   const started = await startGeneration(sql, {
     userId: request.userId,
@@ -133,7 +149,7 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
     model: request.model,
     credits: request.credits,
     ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
-    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
   });
   const taskId = started.task_id;
 

@@ -6,19 +6,20 @@
 //   3. the body is a prediction (its `id` and `status`): 400 when it is not;
 //   4. completed / failed → record_provider_result: the task with that prediction id (the signed
 //      body's `id`, never anything unsigned such as the URL) is completed with its result URL and
-//      cost (the price table's, unless `costOf` finds one in the payload), or failed and refunded;
-//      a result that beats the submission's commit is stored and applied by it;
+//      cost (the price table's, unless `costOf` finds one in the payload) and its hold settled
+//      at what it used (settlement.ts: `creditsUsed`, or the outputs delivered), or failed and
+//      refunded; a result that beats the submission's commit is stored and applied by it;
 //      created / processing → acknowledged, nothing written.
 // Duplicate and out-of-order deliveries are harmless: each outcome is reported, none raises.
 import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
 import { CreditsError } from '../errors.js';
-import { recordProviderResult } from '../generated/client.js';
 import { toExpress } from '../express.js';
 import { readAtMost, type RequestBody } from '../request-body.js';
 import { parsePrediction, type Prediction } from './api.js';
+import { recordSettled, type SettlementOptions } from './settlement.js';
 import { verifyWebhookSignature, webhookHeaders } from './signature.js';
 
-export interface WebhookConfig {
+export interface WebhookConfig extends SettlementOptions {
   /** The webhook secret (WAVESPEED_WEBHOOK_SECRET), with or without its whsec_ prefix. */
   secret: string;
   /** The provider name the tasks were recorded with (default 'wavespeed'). */
@@ -49,7 +50,7 @@ export function providerResult(
     provider,
     externalTaskId: prediction.id,
     status: prediction.status,
-    ...(cost !== undefined && cost !== null ? { providerCostUsd: String(cost) } : {}),
+    ...(cost !== undefined && cost !== null ? { providerCostUsd: String(cost) as Decimal } : {}),
     ...(prediction.status === 'completed' && prediction.outputs[0] ? { resultUrl: prediction.outputs[0] } : {}),
     ...(prediction.status === 'failed' ? { errorMessage: prediction.error || 'the provider reported a failure' } : {}),
   };
@@ -110,7 +111,7 @@ export async function handleWebhook(
   const final = prediction as Prediction & { status: 'completed' | 'failed' };
   const cost = final.status === 'completed' ? config.costOf?.(final) : undefined;
   try {
-    const recorded = await recordProviderResult(sql, {
+    const recorded = await recordSettled(sql, config, final, {
       ...providerResult(config.provider ?? 'wavespeed', final, cost),
       payload: prediction.raw as { [key: string]: JsonValue },
     });

@@ -11,7 +11,7 @@ select throws_ok($$ insert into credit_transactions (user_id, amount, type) valu
   '23514', 'credit_transactions row refused: type must be usage, refund, allocation, expiration, purchase, adjustment or tier_upgrade, not ''gift''',
   'an unknown ledger type is refused, by name');
 select throws_like($$ insert into credit_transactions (user_id, amount, type, origin) values (gen_random_uuid(), 5, 'purchase', 'import') $$,
-  '%origin must be legacy, rpc, sweeper, adoption or backfill%', 'an unknown ledger origin is refused');
+  '%origin must be legacy, rpc, sweeper, adoption, backfill or settlement%', 'an unknown ledger origin is refused');
 select throws_like($$ insert into credit_transactions (user_id, amount, type) values (gen_random_uuid(), 5, 'usage') $$,
   '%amount 5 has the wrong sign for type ''usage''%', 'a positive usage is refused');
 select throws_like($$ insert into credit_transactions (user_id, amount, type) values (gen_random_uuid(), -5, 'refund') $$,

@@ -36,6 +36,8 @@ describe('admin_credit_stats, on the June fixture', () => {
       in_flight: 2,
       credits_charged: 162,
       credits_refunded: 10,
+      credits_settled: 0, // no hold of June was settled below itself
+      credits_used: 152,
       provider_cost_usd: '3.570000',
       failed_cost_usd: '0.000000',
       cost_per_generation: '0.059500',
@@ -71,7 +73,7 @@ describe('admin_credit_stats, on the June fixture', () => {
     expect(june.s.daily.map((d: any) => d.day)).toEqual(Array.from({ length: 30 }, (_, i) => `2026-06-${String(i + 1).padStart(2, '0')}`));
     const days =
       await db.all(`select period_start::text as day, generations, completed, failed, credits_charged::int, credits_refunded::int,
-                                   cost_usd::text, success_rate, refund_rate from monitoring.summary
+                                   credits_settled::int, credits_used::int, cost_usd::text, success_rate, refund_rate from monitoring.summary
                              where granularity = 'day' and period_start >= '2026-06-01' and period_start < '2026-07-01' order by 1`);
     for (const d of days) {
       expect(june.s.daily.find((x: any) => x.day === d.day)).toEqual({
@@ -81,6 +83,8 @@ describe('admin_credit_stats, on the June fixture', () => {
         failed: d.failed,
         credits_charged: d.credits_charged,
         credits_refunded: d.credits_refunded,
+        credits_settled: d.credits_settled,
+        credits_used: d.credits_used,
         provider_cost_usd: d.cost_usd,
         failed_cost_usd: '0.000000',
         success_rate: d.success_rate,

@@ -1,8 +1,9 @@
 -- complete_generation: completes a task at its cost (given, or the price in effect when it
--- started); idempotent, never refunds, and a late success on a failed task is only recorded.
+-- started, per generation or per unit reported); idempotent, and a late success on a failed task
+-- is only recorded. Settlements (p_credits_used): tests/rules/settlement.sql.
 begin;
 set local search_path to public, tap;
-select plan(15);
+select plan(21);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000002a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values
@@ -45,5 +46,29 @@ select throws_ok($$ select complete_generation((select b from t), -1) $$, 'CR003
 select throws_ok($$ select complete_generation(null) $$, 'CR003', null, 'a null task is CR003');
 
 select throws_ok($$ select complete_generation(gen_random_uuid(), null, E'\n\t') $$, 'CR003', null, 'a result url of whitespace is CR003');
+
+-- Prices per unit: a video model priced by the second, a batch model by the output.
+insert into provider_prices (provider, model, cost_usd, effective_from, unit) values
+  ('wavespeed', 'video-s', 0.0500, now() - interval '1 day', 'second'),
+  ('wavespeed', 'batch-o', 0.0200, now() - interval '1 day', 'output');
+create temp table u as
+  select (start_generation('00000000-0000-0000-0000-00000000002a', 'video', 'wavespeed', 'video-s', 50)).task_id v,
+         (start_generation('00000000-0000-0000-0000-00000000002a', 'video', 'wavespeed', 'video-s', 50)).task_id v2,
+         (start_generation('00000000-0000-0000-0000-00000000002a', 'batch', 'wavespeed', 'batch-o', 40)).task_id b,
+         (start_generation('00000000-0000-0000-0000-00000000002a', 'enhance', 'wavespeed', 'nb-pro', 5)).task_id g;
+select complete_generation((select v from u), null, null, null, 12);
+select is((select provider_cost_usd from enhancement_tasks where id = (select v from u)), 0.6::numeric(12,6),
+  'a price per second times the seconds reported');
+select complete_generation((select b from u), null, null, 30, 3);
+select is((select provider_cost_usd from enhancement_tasks where id = (select b from u)), 0.06::numeric(12,6),
+  'a price per output times the outputs reported, with a settlement');
+select complete_generation((select v2 from u));
+select is((select provider_cost_usd from enhancement_tasks where id = (select v2 from u)), null,
+  'a price per unit with no units reported leaves the cost unknown');
+select complete_generation((select g from u), null, null, 4, 7);
+select is((select provider_cost_usd from enhancement_tasks where id = (select g from u)), 0.03::numeric(12,6),
+  'a price per generation ignores the units');
+select throws_ok($$ select complete_generation((select v2 from u), null, null, null, -1) $$, 'CR003', null, 'negative units are CR003');
+select throws_ok($$ select complete_generation((select v2 from u), null, null, null, 1e10) $$, 'CR003', null, 'absurd units are CR003');
 select * from finish(true);
 rollback;

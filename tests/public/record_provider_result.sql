@@ -2,7 +2,7 @@
 -- refunded), or stored until the job's submission is recorded; never refused for its size.
 begin;
 set local search_path to public, tap;
-select plan(19);
+select plan(26);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000026a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', 'm26', 0.02, '2020-01-01');
@@ -50,6 +50,33 @@ select results_eq($$ select outcome from record_provider_result('wavespeed', 'jo
   $$ values ('stored') $$, 'a result is never refused for its size');
 select ok((select result_url is null and payload = '{"oversized": true}' from credits_private.provider_results where external_task_id = 'job-big'),
   'an oversized URL is left out, an oversized payload replaced by a marker');
+-- Settlements (contract §11): the credits used, or the outputs a batch delivered of those asked for.
+create temp table v as
+  select (start_generation('00000000-0000-0000-0000-00000000026a', 'video', 'wavespeed', 'm26', 30)).task_id used,
+         (start_generation('00000000-0000-0000-0000-00000000026a', 'batch', 'wavespeed', 'm26', 40, null,
+                           '{"outputs_requested": 4}')).task_id batch,
+         (start_generation('00000000-0000-0000-0000-00000000026a', 'batch', 'wavespeed', 'm26', 40)).task_id unasked,
+         (start_generation('00000000-0000-0000-0000-00000000026a', 'video', 'wavespeed', 'm26', 10)).task_id early;
+select mark_generation_submitted((select used from v), 'job-used');
+select mark_generation_submitted((select batch from v), 'job-batch');
+select mark_generation_submitted((select unasked from v), 'job-unasked');
+select results_eq($$ select outcome, credits_final, refunded_credits
+                      from record_provider_result('wavespeed', 'job-used', 'completed', p_credits_used => 12) $$,
+  $$ values ('completed', 12::bigint, 18) $$, 'the credits used settle the hold, the rest comes back');
+select results_eq($$ select credits_final, refunded_credits
+                      from record_provider_result('wavespeed', 'job-batch', 'completed', p_outputs_delivered => 3) $$,
+  $$ values (30::bigint, 10) $$, 'a batch that delivered 3 of the 4 outputs it asked for is settled at 3/4 of its hold');
+select results_eq($$ select credits_final, refunded_credits
+                      from record_provider_result('wavespeed', 'job-unasked', 'completed', p_outputs_delivered => 1) $$,
+  $$ values (40::bigint, 0) $$, 'without outputs_requested, the outputs delivered settle the whole hold');
+select throws_ok($$ select record_provider_result('wavespeed', 'job-used', 'completed', p_credits_used => 13) $$, 'CR006', null,
+  'another figure for a settled job is CR006');
+select results_eq($$ select outcome from record_provider_result('wavespeed', 'job-early', 'completed', p_credits_used => 99) $$,
+  $$ values ('stored') $$, 'a result before its submission keeps its figure until then');
+select results_eq($$ select status from mark_generation_submitted((select early from v), 'job-early') $$,
+  $$ values ('completed') $$, 'the submission applies it');
+select results_eq($$ select credits_final from get_generation((select early from v)) $$,
+  $$ values (10::bigint) $$, 'a stored figure above the hold settles the whole hold: the submission is never refused for it');
 select is((select count(*)::int from verify_ledger()), 0, 'the ledger is sound');
 
 select * from finish(true);

@@ -27,7 +27,8 @@ values ('00000000-0000-0000-0000-00000000009a', 10, 'refund', (select a from t),
 update user_credits set credits = credits + 10, purchased_credits = purchased_credits + 10
  where user_id = '00000000-0000-0000-0000-00000000009a';
 select results_eq($$ select invariant, task_id from verify_ledger() $$,
-  $$ values ('refund_not_failed', (select a from t)) $$, 'a refund on a completed task is found');
+  $$ values ('refund_not_failed', (select a from t)), ('settlement_mismatch', (select a from t)) $$,
+  'a refund on a completed task that is no settlement is found (and matches no settlement)');
 delete from credit_transactions where task_id = (select a from t) and type = 'refund';
 update user_credits set credits = credits - 10, purchased_credits = purchased_credits - 10
  where user_id = '00000000-0000-0000-0000-00000000009a';

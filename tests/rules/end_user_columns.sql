@@ -45,7 +45,8 @@ select results_eq($$ select user_id::text, credits from seen_account $$,
   $$ values ('00000000-0000-0000-0000-0000000000c1', 105::bigint) $$, 'user_credits stays readable in full, own row only');
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_generations'::regclass and attnum > 0),
-  array['id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'result_url', 'created_at', 'updated_at', 'completed_at'],
+  array['id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'result_url', 'created_at', 'updated_at', 'completed_at',
+        'credits_final'],
   'my_generations has the user-facing columns only');
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_credit_transactions'::regclass and attnum > 0),

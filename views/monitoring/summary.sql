@@ -6,7 +6,10 @@
 -- unpriced counts the completions without one, cost_coverage is the share of completions priced,
 -- and cost_per_generation averages over priced generations only (an unknown cost is not $0).
 -- failed_cost_usd: the spend on failed generations (refunded): spend without revenue, part of cost_usd.
--- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced, failed_cost_usd.
+-- Holds (contract §11): credits_charged is what the starts held; credits_refunded and the refund
+-- rate count failures' refunds only; credits_settled is what settlements gave back (a hold larger
+-- than the use is not a failure); credits_used what the generations finally cost.
+-- Never null: granularity, period_start, generations, completed, failed, in_flight, success_below_threshold, credits_charged, credits_refunded, refund_above_threshold, cost_usd, unpriced, failed_cost_usd, credits_settled, credits_used.
 create or replace view monitoring.summary as
 with thresholds as (
   select t.success_rate_min, t.refund_rate_max from monitoring.threshold_values t
@@ -22,7 +25,8 @@ with thresholds as (
          sum(r.credits_refunded)::bigint as credits_refunded,
          sum(r.cost_usd) as cost_usd,
          sum(r.unpriced)::integer as unpriced,
-         sum(r.failed_cost_usd) as failed_cost_usd
+         sum(r.failed_cost_usd) as failed_cost_usd,
+         sum(r.credits_settled)::bigint as credits_settled
     from monitoring.task_rollup_daily r
    group by grouping sets ((r.day), (date_trunc('week', r.day::timestamp)), (date_trunc('month', r.day::timestamp)))
 )
@@ -44,7 +48,9 @@ select p.granularity,
        round(p.cost_usd / nullif(p.completed - p.unpriced + p.failed, 0), 6) as cost_per_generation,
        p.unpriced,
        round((p.completed - p.unpriced)::numeric / nullif(p.completed, 0), 4)::float8 as cost_coverage,
-       round(p.failed_cost_usd, 6) as failed_cost_usd
+       round(p.failed_cost_usd, 6) as failed_cost_usd,
+       p.credits_settled,
+       p.credits_charged - p.credits_refunded - p.credits_settled as credits_used
   from periods p cross join thresholds th;
 
 comment on view monitoring.summary is
