@@ -268,6 +268,16 @@ function renderHeadline(doc) {
     figure('Cost per success', 'totals.cost_per_success', t.cost_per_success, money(t.cost_per_success, 4)),
     figure('In flight', 'totals.in_flight', t.in_flight, count(t.in_flight)),
   ];
+  // Holds settled below themselves (contract §11: a video shorter than its hold, a batch with a
+  // missing output): what the starts held and what the generations used differ, so both show,
+  // with what the settlements gave back (not refunds: the refund figures count failures only).
+  if (t.credits_settled > 0) {
+    figures.push(
+      figure('Credits held', 'totals.credits_charged', t.credits_charged, count(t.credits_charged)),
+      figure('Credits used', 'totals.credits_used', t.credits_used, count(t.credits_used)),
+      figure('Settled back', 'totals.credits_settled', t.credits_settled, count(t.credits_settled)),
+    );
+  }
   // Spend the provider reported for jobs no task recorded (a lost submission answer): not in the
   // spend above, part of the bill.
   const lost = doc.unmatched_provider_results;
@@ -426,6 +436,10 @@ function renderCharts(doc) {
 }
 
 function renderProviders(doc) {
+  const settled = doc.providers.some((p) => p.models.some((m) => m.credits_used !== m.credits_charged));
+  // credits are figures of a model (a provider's row leaves them to its models)
+  const modelCell = (x, key, format) =>
+    x.kind === 'model' ? valued('td', `${x.field}.${key}`, x.r[key], format(x.r[key])) : el('td', { class: 'num' }, '');
   const rows = doc.providers.flatMap((p, pi) => [
     { kind: 'provider', field: `providers.${pi}`, name: p.provider, r: p },
     ...p.models.map((m, mi) => ({ kind: 'model', field: `providers.${pi}.models.${mi}`, name: m.model, r: m })),
@@ -461,6 +475,14 @@ function renderProviders(doc) {
         cell: (x) => valued('td', `${x.field}.cost_per_success`, x.r.cost_per_success, money(x.r.cost_per_success, 4)),
       },
       { label: 'Unpriced', numeric: true, cell: (x) => valued('td', `${x.field}.unpriced`, x.r.unpriced, count(x.r.unpriced)) },
+      // held vs used, per model, where some hold was settled below itself (the margin with them)
+      ...(settled
+        ? [
+            { label: 'Credits held', numeric: true, cell: (x) => modelCell(x, 'credits_charged', count) },
+            { label: 'Credits used', numeric: true, cell: (x) => modelCell(x, 'credits_used', count) },
+            { label: 'Cost per credit used', numeric: true, cell: (x) => modelCell(x, 'cost_per_credit_used', (v) => money(v, 4)) },
+          ]
+        : []),
     ],
     rows,
     undefined,

@@ -1,7 +1,8 @@
 // The main job: migrate, load the demo seeds, simulate a day of generations through the WaveSpeed
 // glue against a fake WaveSpeed over real HTTP (some fail, some lose their webhook and are
-// reconciled, some get stuck and are swept), and print balances, refunds, spend and the ledger's
-// verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
+// reconciled, some get stuck and are swept), then a video priced by the second and a batch with a
+// missing output whose holds are settled at what they used, and print balances, refunds, spend,
+// a statement that adds up and the ledger's verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
 // `npm start -- --serve [--port N]` then keeps the day's dashboard page up until Ctrl-C.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { InsufficientCreditsError } from '../src/errors.js';
 import {
   claimCreditEvents,
   completeCreditEvents,
+  creditStatement,
   expirePromotionalCredits,
   grantPromotionalCredits,
   startGeneration,
@@ -18,7 +20,14 @@ import {
 import { startEmbeddedPostgres, type EmbeddedServer } from '../tools/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
 import { packageRoot } from '../src/paths.js';
-import { reconcileGenerations, SubmitFailedError, submitGeneration, WaveSpeedApi, wavespeedWebhookRoute } from '../src/wavespeed/index.js';
+import {
+  type Prediction,
+  reconcileGenerations,
+  SubmitFailedError,
+  submitGeneration,
+  WaveSpeedApi,
+  wavespeedWebhookRoute,
+} from '../src/wavespeed/index.js';
 import { startFakeWaveSpeed, type Plan } from '../tools/fake-wavespeed.js';
 import { serveFetch } from '../src/serve-fetch.js';
 import { seededRandom } from '../tools/seeded-random.js';
@@ -123,6 +132,55 @@ async function simulateDay(sql: postgres.Sql, users: string[]) {
       sql`select * from expire_stale_generations('30 minutes')`,
     ]);
     return { tally, webhooks, reconciled, swept: sweeps.flat(), generated: fake.generated() };
+  } finally {
+    await receiver.close();
+    await fake.close();
+  }
+}
+
+/** A video model priced by the second of video, and a batch model by the image delivered (= demo/prices.sql). */
+const video = { model: 'kwaivgi/kling-v2.1-i2v-pro', creditsPerSecond: 5, maxSeconds: 10, usdPerSecond: 0.056 };
+const batch = { model: 'google/nano-banana/text-to-image', outputs: 4, creditsPerOutput: 2, usdPerOutput: 0.039 };
+
+/**
+ * Holds settled at the real cost (contract §11): a video holds its longest length and is settled
+ * at the seconds the provider reports (the app's creditsUsed; the seconds also price the upstream
+ * cost); a batch holds all its outputs and is settled at those delivered (the glue's default).
+ */
+async function variableCosts(sql: postgres.Sql, userId: string, run: string) {
+  const fake = await startFakeWaveSpeed({});
+  const seconds = (p: Prediction) => Number(p.raw.video_seconds);
+  const isVideo = (p: Prediction) => p.model === video.model;
+  const receiver = await serveFetch(
+    wavespeedWebhookRoute(sql, {
+      secret: fake.secret,
+      creditsUsed: (p) => (isVideo(p) ? seconds(p) * video.creditsPerSecond : undefined),
+      unitsOf: (p) => (isVideo(p) ? seconds(p) : p.outputs.length),
+    }),
+  );
+  const config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: receiver.url };
+  try {
+    fake.plan({ extra: { video_seconds: 6 }, costUsd: 6 * video.usdPerSecond });
+    const clip = await submitGeneration(sql, config, {
+      userId,
+      model: video.model,
+      taskType: 'video',
+      input: { prompt: 'a cat surfing', duration: video.maxSeconds },
+      credits: video.maxSeconds * video.creditsPerSecond,
+      idempotencyKey: `demo-video-${run}`,
+    });
+    fake.plan({ outputs: batch.outputs - 1, costUsd: (batch.outputs - 1) * batch.usdPerOutput });
+    const images = await submitGeneration(sql, config, {
+      userId,
+      model: batch.model,
+      taskType: 'batch',
+      input: { prompt: 'four cats', num_images: batch.outputs },
+      credits: batch.outputs * batch.creditsPerOutput,
+      outputs: batch.outputs,
+      idempotencyKey: `demo-batch-${run}`,
+    });
+    await fake.settled();
+    return { clip, images, billed: fake.generated().costUsd };
   } finally {
     await receiver.close();
     await fake.close();
@@ -254,7 +312,7 @@ async function main() {
     console.log(
       `  ${users[0]!.slice(0, 8)}'s month (credit_statement): opened at ${statement!.opening_balance}, allocated ${statement!.allocated}, ` +
         `purchased ${statement!.purchased}, promoted ${statement!.promoted}, used ${statement!.used}, ` +
-        `refunded ${statement!.refunded}, expired ${statement!.expired}: ` +
+        `refunded ${statement!.refunded}, settled ${statement!.settled}, expired ${statement!.expired}: ` +
         `closes at ${statement!.closing_balance}, ${statement!.transactions} ledger rows`,
     );
 
@@ -285,6 +343,45 @@ async function main() {
     console.log(
       `  recorded $${recorded.toFixed(4)} of the $${generated.costUsd.toFixed(4)} WaveSpeed says it generated${Math.abs(recorded - generated.costUsd) < 1e-6 ? ': all of it' : ''}`,
     );
+
+    console.log('\n== Variable cost: holds settled at what the generation used');
+    const studio = demoId('video-studio');
+    await sql`select ensure_credit_account(${studio}, 'pro')`;
+    const variable = await variableCosts(sql, studio, Date.now().toString(36));
+    const settledTask = async (taskId: string) =>
+      (
+        await sql<{ credits_used: number; credits_final: number; usd: string }[]>`
+          select credits_used::int, credits_final::int, provider_cost_usd::numeric(10,4)::text usd from get_generation(${taskId})`
+      )[0]!;
+    const clip = await settledTask(variable.clip.taskId);
+    const images = await settledTask(variable.images.taskId);
+    console.log(
+      `  a video of at most ${video.maxSeconds} s held ${clip.credits_used} credits; WaveSpeed made ${clip.credits_final / video.creditsPerSecond} s: ` +
+        `settled at ${clip.credits_final}, ${clip.credits_used - clip.credits_final} back, upstream cost $${clip.usd} (by the second)`,
+    );
+    console.log(
+      `  a batch of ${batch.outputs} images held ${images.credits_used} credits; one output failed: ` +
+        `settled at ${images.credits_final}, ${images.credits_used - images.credits_final} back, upstream cost $${images.usd} (by the image)`,
+    );
+    const month = await creditStatement(sql, { userId: studio });
+    const sum =
+      month.opening_balance +
+      month.allocated +
+      month.purchased +
+      month.promoted -
+      month.used +
+      month.refunded +
+      (month.settled ?? 0) -
+      month.expired +
+      month.adjusted;
+    console.log(
+      `  ${studio.slice(0, 8)}'s month: opened at ${month.opening_balance}, allocated ${month.allocated}, used ${month.used} ` +
+        `(what the generations finally cost), refunded ${month.refunded}, settled ${month.settled}: closes at ${month.closing_balance}` +
+        `${sum === month.closing_balance ? ', and the statement adds up' : `, but its figures sum to ${sum}`}`,
+    );
+    const [spend] =
+      await sql`select coalesce(sum(provider_cost_usd), 0)::numeric(10,4)::text usd from enhancement_tasks where user_id = ${studio}`;
+    console.log(`  WaveSpeed billed $${variable.billed.toFixed(4)} for them; recorded $${spend!.usd}`);
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;

@@ -38,6 +38,12 @@ export interface Plan {
   webhook?: WebhookBehaviour;
   /** Delay before the webhook, in ms (default 10). */
   delayMs?: number;
+  /** How many outputs a completed prediction delivers (default 1; a batch that lost some delivers fewer). */
+  outputs?: number;
+  /** Fields added to the prediction's document as the provider reports them (e.g. a video's seconds). */
+  extra?: Record<string, unknown>;
+  /** What this prediction costs, when its model is priced by what it produced (default: the model's price). */
+  costUsd?: number;
 }
 
 export interface FakePrediction {
@@ -50,6 +56,7 @@ export interface FakePrediction {
   created_at: string;
   webhook: string | null;
   costUsd: number;
+  extra: Record<string, unknown>;
 }
 
 export interface WebhookDelivery {
@@ -110,6 +117,7 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
         status,
         created_at: p.created_at,
         error: status === 'failed' ? p.error : '',
+        ...(status === 'completed' ? p.extra : {}),
       },
       null,
       1,
@@ -153,7 +161,7 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
     const fails = how === 'failed' || how === 'lost-failed';
     p.status = fails ? 'failed' : 'completed';
     if (fails) p.error = 'content policy violation';
-    else p.outputs = [`https://cdn.fake-wavespeed.test/${p.id}.png`];
+    else p.outputs = Array.from({ length: plan.outputs ?? 1 }, (_, i) => `https://cdn.fake-wavespeed.test/${p.id}${i ? `-${i}` : ''}.png`);
     if (how === 'lost' || how === 'lost-failed') return;
     await deliver(p, document(p), how);
     if (how === 'duplicate') await deliver(p, document(p), how);
@@ -198,7 +206,8 @@ export async function startFakeWaveSpeed(options: FakeOptions = {}): Promise<Fak
       error: '',
       created_at: new Date().toISOString(),
       webhook: url.searchParams.get('webhook'),
-      costUsd: price(model),
+      costUsd: plan.costUsd ?? price(model),
+      extra: plan.extra ?? {},
     };
     predictions.set(p.id, p);
     if (submit === 'hang-after') {

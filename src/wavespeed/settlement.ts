@@ -11,7 +11,7 @@
 //     task already settled (CR006): the provider reported two costs for one job, and the webhook
 //     still answers 200, since another delivery cannot change it.
 import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
-import { CreditsError } from '../errors.js';
+import { CreditsError, InvalidArgumentError } from '../errors.js';
 import { type RecordProviderResultResult, recordProviderResult } from '../generated/client.js';
 import type { Prediction } from './api.js';
 
@@ -99,7 +99,7 @@ export async function recordSettled(
     return await recordProviderResult(sql, { ...args, ...settlement });
   } catch (error) {
     if (!(error instanceof CreditsError)) throw error;
-    if (error.code === 'CR003' && creditsUsed !== undefined && /p_credits_used/.test(error.message)) {
+    if (error instanceof InvalidArgumentError && creditsUsed !== undefined && error.parameter === 'creditsUsed') {
       log('creditsUsed is above the hold: the whole hold is settled', { predictionId: prediction.id, creditsUsed, reason: error.detail });
       const { creditsUsed: _refused, ...rest } = settlement;
       return recordProviderResult(sql, { ...args, ...rest });

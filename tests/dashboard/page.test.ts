@@ -22,7 +22,8 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * 30 days of generations on two providers; today 50 of them, 45 completed and 5 failed (90 %
- * success), the failures refunded 8 of 98 credits (8.2 %): both thresholds crossed.
+ * success), the failures refunded 8 of 98 credits (8.2 %): both thresholds crossed; three
+ * completions settled their 2-credit hold at 1 (held 98, used 87).
  */
 async function seedBadDay(sql: TestDatabase['sql']) {
   await sql`
@@ -48,6 +49,11 @@ async function seedBadDay(sql: TestDatabase['sql']) {
            at, at, at + interval '3 seconds', at + interval '3 seconds'
       from (select i, least(now() - interval '1 second', ${today()}::timestamptz + make_interval(secs => i * 60)) as at
               from generate_series(1, 50) i) x`;
+  // three of today's completions used 1 of their 2 credits held: settled back (contract §11), not refunded
+  await sql`
+    update enhancement_tasks set credits_settled_back = 1
+     where id in (select id from enhancement_tasks where created_at >= ${today()} and status = 'completed' and credits_used = 2
+                   order by created_at limit 3)`;
   await sql`select * from monitoring.refresh_rollups()`;
 }
 
@@ -147,11 +153,20 @@ describe('the dashboard page', () => {
       'totals.in_flight': count(doc.totals.in_flight),
     });
     expect(doc.totals.generations).toBe(950);
+    // held vs used where they differ: the settlements, apart from the failures' refunds
+    expect(text).toMatchObject({
+      'totals.credits_charged': count(doc.totals.credits_charged),
+      'totals.credits_used': count(doc.totals.credits_used),
+      'totals.credits_settled': '3',
+    });
+    expect(doc.totals.credits_used).toBe(doc.totals.credits_charged - doc.totals.credits_refunded - 3);
+    expect(doc.refunds.credits).toBe(doc.totals.credits_refunded); // the refunds are the failures' only
     // every provider and model, and the three rankings of users, are on the page
     const fields = new Set(shown.map((s) => s.field));
     for (const [i, p] of doc.providers.entries()) {
       expect(fields.has(`providers.${i}.latency_p95_ms`)).toBe(true);
       expect(p.models.every((_: unknown, j: number) => fields.has(`providers.${i}.models.${j}.cost_per_success`))).toBe(true);
+      expect(p.models.every((_: unknown, j: number) => fields.has(`providers.${i}.models.${j}.credits_used`))).toBe(true);
     }
     for (const key of ['top_users', 'top_users_by_cost', 'top_users_by_generations']) expect(fields.has(`${key}.9.user_id`)).toBe(true);
     const body = await page.locator('body').innerText();

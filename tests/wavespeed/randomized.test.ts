@@ -1,8 +1,10 @@
 // A randomized day through the WaveSpeed glue: 300 generations of 8 users, each with a random
 // way for its submission and its webhook to go (every behaviour of the fake provider), a dozen at
-// a time, then reconciliation and the sweep. Afterwards no task is in flight, every balance is
-// its grants minus the credits of its completed generations, the ledger is sound, and the spend
-// the platform recorded equals what the provider says it generated.
+// a time, then reconciliation and the sweep. Half are batches of 4 outputs whose hold is settled
+// at the outputs the provider delivered (1 to 4: contract §11). Afterwards no task is in flight,
+// every balance is its grants minus what its completed generations finally cost (a batch: 2
+// credits per output delivered), the ledger is sound, and the spend the platform recorded equals
+// what the provider says it generated.
 // (One case is left out on purpose: an answer lost *and* its webhook lost leaves no trace on our
 // side; only the provider's bill shows it — docs/wavespeed.md, "Failure modes". The plans avoid
 // it; a submission that outlasts the client's timeout on a loaded machine can still produce it,
@@ -17,6 +19,8 @@ import { seededRandom } from '../../tools/seeded-random.js';
 
 const model = glueModel;
 const credits = 5;
+/** A batch asks for 4 outputs and holds 2 credits for each. */
+const batch = { outputs: 4, credits: 8 };
 let bench: GlueBench;
 let db: TestDatabase;
 let fake: FakeWaveSpeed;
@@ -70,11 +74,12 @@ describe('a randomized day through the WaveSpeed glue', () => {
 
     const outcomes = { submitted: 0, refusedAndRefunded: 0 };
     for (let chunk = 0; chunk < 25; chunk++) {
-      const plans: Plan[] = Array.from({ length: 12 }, () => {
+      const batches = Array.from({ length: 12 }, () => rnd() < 0.5);
+      const plans: Plan[] = batches.map((isBatch) => {
         const submit = pick(submits);
         // A lost answer is only seen again through its webhook: keep that one delivered (see the header).
         const webhook = submit === 'malformed' || submit === 'hang-after' ? 'completed' : pick(webhooks);
-        return { submit, webhook, delayMs: Math.floor(rnd() * 40) };
+        return { submit, webhook, delayMs: Math.floor(rnd() * 40), ...(isBatch ? { outputs: 1 + Math.floor(rnd() * 4) } : {}) };
       });
       fake.plan(...plans);
       await Promise.all(
@@ -85,7 +90,7 @@ describe('a randomized day through the WaveSpeed glue', () => {
               userId,
               model,
               input: { prompt: `#${chunk}-${i}` },
-              credits,
+              ...(batches[i] ? batch : { credits }),
               idempotencyKey: `g-${chunk}-${i}`,
             });
             outcomes.submitted++;
@@ -109,10 +114,20 @@ describe('a randomized day through the WaveSpeed glue', () => {
 
     const [inFlight] = await db.sql`select count(*)::int as n from enhancement_tasks where status in ('pending', 'processing')`;
     expect(inFlight!.n, `seed ${seed}`).toBe(0);
+    // What each completed generation finally cost, from what the provider delivered: a batch 2
+    // credits per output, any other its hold.
+    const cost = (task: { external_task_id: string; metadata: { outputs_requested?: number } }) =>
+      task.metadata.outputs_requested
+        ? (batch.credits / batch.outputs) * fake.predictions.get(task.external_task_id)!.outputs.length
+        : credits;
     for (const userId of users) {
-      const [completed] = await db.sql`select count(*)::int as n from enhancement_tasks where user_id = ${userId} and status = 'completed'`;
-      expect((await client.getCreditBalance(db.sql, { userId })).total_credits, `seed ${seed}`).toBe(10 + 2000 - credits * completed!.n);
+      const completed = await db.sql<{ external_task_id: string; metadata: { outputs_requested?: number } }[]>`
+        select external_task_id, metadata from enhancement_tasks where user_id = ${userId} and status = 'completed'`;
+      const spent = completed.reduce((sum, task) => sum + cost(task), 0);
+      expect((await client.getCreditBalance(db.sql, { userId })).total_credits, `seed ${seed}`).toBe(10 + 2000 - spent);
     }
+    const [settled] = await db.sql`select count(*)::int n from credit_transactions where origin = 'settlement'`;
+    expect(settled!.n, `seed ${seed}: some batches delivered fewer outputs than they asked for`).toBeGreaterThan(10);
     expect(await client.verifyLedger(db.sql), `seed ${seed}`).toEqual([]);
 
     // The spend recorded: on the tasks (completions, late successes), plus the results of jobs no task recorded.
