@@ -373,11 +373,13 @@ create table monitoring.user_rollup_monthly (
   credits_refunded bigint not null,
   cost_usd numeric(16,6) not null,
   unpriced integer not null default 0,
+  credits_settled bigint not null default 0,
   constraint user_rollup_monthly_pkey PRIMARY KEY (month, user_id)
 );
 CREATE INDEX user_rollup_monthly_month_cost_idx ON monitoring.user_rollup_monthly USING btree (month, cost_usd DESC);
 CREATE INDEX user_rollup_monthly_month_credits_idx ON monitoring.user_rollup_monthly USING btree (month, credits_charged DESC);
 comment on column monitoring.user_rollup_monthly.unpriced is 'Completed tasks with no provider cost (spend unknown).';
+comment on column monitoring.user_rollup_monthly.credits_settled is 'Credits settlements gave back to the user (holds larger than what the generations used); not refunds of failures.';
 
 -- monitoring.user_rollup_window: Each user's totals over the last 1, 7 and 30 UTC days through today and 6 and 29 through yesterday: top users by index.
 create table monitoring.user_rollup_window (

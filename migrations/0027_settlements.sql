@@ -15,8 +15,9 @@
 -- 3. credits_private.provider_results keeps a result's credits used, units and outputs delivered
 --    until its submission is recorded (mark_generation_submitted applies them).
 -- 4. public.period_statement.settled (below).
--- 5. monitoring.task_rollup_daily.credits_settled: what settlements gave back, apart from the
---    failures' refunds. No settlement exists yet, so 0 is every stored day's figure.
+-- 5. monitoring.task_rollup_daily.credits_settled and user_rollup_monthly.credits_settled: what
+--    settlements gave back, apart from the failures' refunds. No settlement exists yet, so 0 is
+--    every stored row's figure.
 alter table public.enhancement_tasks add column credits_settled_back bigint;
 comment on column public.enhancement_tasks.credits_settled_back is
   'Credits the settlement of a completed task gave back (its hold less what it used); null when none.';
@@ -34,6 +35,9 @@ alter table credits_private.provider_results
 alter table monitoring.task_rollup_daily add column credits_settled bigint not null default 0;
 comment on column monitoring.task_rollup_daily.credits_settled is
   'Credits settlements gave back (holds larger than what the generations used); not refunds of failures.';
+alter table monitoring.user_rollup_monthly add column credits_settled bigint not null default 0;
+comment on column monitoring.user_rollup_monthly.credits_settled is
+  'Credits settlements gave back to the user (holds larger than what the generations used); not refunds of failures.';
 
 -- A statement's settlements of an earlier month's charges (credits_private.statement_of): a
 -- settlement of this month's charge lowers `used`, one of an earlier month's is `settled`, so
@@ -51,9 +55,9 @@ begin
     drop table archive.m0027_tasks;
   end if;
   if to_regclass('archive.m0027_prices') is not null then
-    update public.provider_prices p set unit = a.unit
-      from archive.m0027_prices a
-     where (a.provider, a.model, a.effective_from) = (p.provider, p.model, p.effective_from);
+    insert into public.provider_prices (provider, model, cost_usd, effective_from, unit)
+    select a.provider, a.model, a.cost_usd, a.effective_from, a.unit from archive.m0027_prices a
+    on conflict on constraint provider_prices_pkey do nothing;
     drop table archive.m0027_prices;
   end if;
   if to_regclass('archive.m0027_results') is not null then
@@ -69,7 +73,7 @@ $$;
 -- Down Migration
 -- The deploy drops every definition before migrations run down. The settlements stay in the
 -- ledger (refund rows with origin 'settlement', balances unchanged); the figures the columns
--- held are kept in archive. The earlier verify_ledger reports a settled task as
+-- held, and the prices per unit, are kept in archive. The earlier verify_ledger reports a settled task as
 -- refund_not_failed: it knows no settlement.
 create schema if not exists archive;
 drop table if exists archive.m0027_tasks, archive.m0027_prices, archive.m0027_results;
@@ -78,10 +82,13 @@ create table archive.m0027_results as
    where credits_used is not null or provider_units is not null or outputs_delivered is not null;
 create table archive.m0027_tasks as
   select id, credits_settled_back from public.enhancement_tasks where credits_settled_back is not null;
-create table archive.m0027_prices as
-  select provider, model, effective_from, unit from public.provider_prices where unit is not null;
+-- Prices per unit leave with their unit: an earlier release would take them for prices per
+-- generation. They come back with the next up.
+create table archive.m0027_prices as select * from public.provider_prices where unit is not null;
+delete from public.provider_prices where unit is not null;
 alter type public.period_statement drop attribute settled;
 alter table monitoring.task_rollup_daily drop column credits_settled;
+alter table monitoring.user_rollup_monthly drop column credits_settled;
 alter table credits_private.provider_results
   drop column credits_used, drop column provider_units, drop column outputs_delivered;
 alter table public.provider_prices drop column unit;

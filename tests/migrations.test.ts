@@ -22,7 +22,7 @@ import { sameServer } from '../src/db/url.js';
 import { packageRoot } from '../src/paths.js';
 import { adminUrl } from './helpers/admin.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
+import { balanceOf, ledgerViolations, newAccount, startGeneration, type Sql } from './helpers/ledger.js';
 
 const run = promisify(execFile);
 
@@ -246,6 +246,33 @@ describe('migrations on an empty database', () => {
       ok: true,
       summary: { accounts: 0, skipped: 1 },
     });
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
+  it('0027 rolled back keeps every settlement and moves prices per unit aside; applied again, both are back', async () => {
+    const db = await migratedDatabase();
+    const user = await newAccount(db.sql, 'pro');
+    await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from, unit)
+                 values ('wavespeed', 'nano-banana', 0.05, '2020-01-01', 'second'), ('wavespeed', 'image-27', 0.04, '2020-01-01', null)`;
+    const { task_id } = await startGeneration(db.sql, user, 40); // model nano-banana: 0.05 USD a second
+    await db.sql`select complete_generation(${task_id}, null, null, 15, 6)`;
+    const balance = (await balanceOf(db.sql, user)).credits;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0027_settlements') }); // through 0027
+    // an earlier release would read 0.05 a second as 0.05 a generation: that price waits in archive
+    expect(await db.sql`select model from provider_prices order by 1`).toEqual([{ model: 'image-27' }]);
+    expect((await balanceOf(db.sql, user)).credits).toBe(balance);
+    expect(await db.sql`select amount::int, origin from credit_transactions where task_id = ${task_id} and type = 'refund'`).toEqual([
+      { amount: 25, origin: 'settlement' },
+    ]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select model, unit from provider_prices order by 1`).toEqual([
+      { model: 'image-27', unit: null },
+      { model: 'nano-banana', unit: 'second' },
+    ]);
+    expect(await db.sql`select credits_final::int, provider_cost_usd::text from get_generation(${task_id})`).toEqual([
+      { credits_final: 15, provider_cost_usd: '0.300000' },
+    ]);
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 

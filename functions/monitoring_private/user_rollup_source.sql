@@ -1,10 +1,11 @@
 -- user_rollup_source: the definition of monitoring.user_rollup_monthly for the tasks started in
 -- [p_from, p_to) (callers pass month boundaries), of the users in p_users (null: everyone).
--- unpriced: completed tasks with no provider cost (as in task_rollup_source).
+-- unpriced: completed tasks with no provider cost (as in task_rollup_source); credits_settled:
+-- what settlements gave back (contract §11), apart from the failures' refunds.
 create or replace function monitoring_private.user_rollup_source(p_from timestamptz, p_to timestamptz, p_users uuid[] default null)
 returns table (
   month date, user_id uuid, generations integer, completed integer, failed integer,
-  credits_charged bigint, credits_refunded bigint, cost_usd numeric, unpriced integer
+  credits_charged bigint, credits_refunded bigint, cost_usd numeric, unpriced integer, credits_settled bigint
 )
 language plpgsql
 stable
@@ -25,7 +26,8 @@ begin
              coalesce(sum(t.charged), 0)::bigint,
              coalesce(sum(t.refunded), 0)::bigint,
              coalesce(sum(t.provider_cost_usd), 0),
-             count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer
+             count(*) filter (where t.status = 'completed' and t.provider_cost_usd is null)::integer,
+             coalesce(sum(t.settled), 0)::bigint
         from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
          and ($3 is null or t.user_id = any($3))

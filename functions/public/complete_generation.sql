@@ -3,7 +3,8 @@
 -- task started (credits_private.provider_price_ranges' rule, written inline: see the UPDATE),
 -- per generation, or per unit times p_provider_units for a price per unit.
 -- Settlement (contract §11): start_generation charged a hold; p_credits_used is what the
--- generation used (null: the whole hold). Less than the hold gives the difference back in this
+-- generation used (null: the whole hold). A legacy task (in flight at adoption, charged by the
+-- old application) completes at its whole charge: the figure is checked, nothing is given back. Less than the hold gives the difference back in this
 -- transaction, as one 'refund' row with origin 'settlement' (fail_and_refund with p_credits: the
 -- reverse of the spending order, a bucket gone meanwhile paying back purchased credits).
 -- Duplicate and late callbacks never raise for their own sake: a completed task reports
@@ -42,6 +43,7 @@ declare
   v_late_cost numeric;
   v_hold bigint;
   v_settled_back bigint;
+  v_origin text;
 begin
   -- Checked in one expression; the helpers run only to raise the precise error.
   if not (p_task_id is not null
@@ -79,12 +81,18 @@ begin
     update public.enhancement_tasks t
        set status = 'completed',
            provider_cost_usd = coalesce(p_provider_cost_usd,
-             (select pp.cost_usd * case when pp.unit is null then 1 else p_provider_units end
+             -- per unit: the units reported times the price; a product past 10000 USD (what
+             -- p_provider_cost_usd may be) is not a cost to record: unknown, as without units
+             (select case when pp.unit is null then pp.cost_usd
+                          when pp.cost_usd * p_provider_units <= 10000 then pp.cost_usd * p_provider_units end
                 from public.provider_prices pp
                where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
                order by pp.effective_from desc limit 1)),
            result_url = coalesce(p_result_url, t.result_url),
-           credits_settled_back = nullif(t.credits_used - coalesce(p_credits_used, t.credits_used), 0),
+           -- a task charged through start_generation: its charge is credits_used (verify_ledger's
+           -- charge_mismatch); a legacy task in flight at adoption completes at its whole charge
+           credits_settled_back = case when t.origin = 'rpc'
+                                       then nullif(t.credits_used - coalesce(p_credits_used, t.credits_used), 0) end,
            completed_at = now(), updated_at = now()
      where t.id = p_task_id and t.status in ('pending', 'processing')
        and (p_credits_used is null or p_credits_used between 0 and t.credits_used)
@@ -102,8 +110,8 @@ begin
   end if;
 
   refunded_credits := 0;
-  select t.id, t.status, t.credits_used, t.credits_used - coalesce(t.credits_settled_back, 0)
-    into task_id, status, v_hold, credits_final
+  select t.id, t.status, t.credits_used, t.credits_used - coalesce(t.credits_settled_back, 0), t.origin
+    into task_id, status, v_hold, credits_final, v_origin
     from public.enhancement_tasks t where t.id = p_task_id;
   if not found then
     perform credits_private.raise_no_task(p_task_id);
@@ -112,7 +120,7 @@ begin
     -- below 0 or above the hold (a task in flight is left as it is), or a completed task's other
     -- figure; a failed task ignores any figure
     perform credits_private.require_settlement(p_task_id, p_credits_used, v_hold,
-                                               case when status = 'completed' then credits_final end);
+                                               case when status = 'completed' and v_origin = 'rpc' then credits_final end);
   end if;
   if status = 'failed' then
     -- Generated after all (a late success): the refund stands; the spend is recorded, once.
@@ -124,7 +132,8 @@ begin
     insert into credits_private.late_results as l (task_id, provider_cost_usd, result_url)
     select t.id,
            coalesce(p_provider_cost_usd,
-             (select p.cost_usd * case when p.unit is null then 1 else p_provider_units end
+             (select case when p.unit is null then p.cost_usd
+                          when p.cost_usd * p_provider_units <= 10000 then p.cost_usd * p_provider_units end
                 from credits_private.provider_price_ranges p
                where p.provider = t.provider and p.model = t.model and p.in_effect @> t.created_at)),
            p_result_url

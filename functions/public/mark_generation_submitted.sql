@@ -72,7 +72,7 @@ begin
         from credits_private.apply_provider_result(p_task_id, v_result.status, v_result.provider_cost_usd,
                                                    v_result.result_url, v_result.error_message,
                                                    case when v_credits_used <= v_hold then v_credits_used end,
-                                                   v_units, v_outputs) a;
+                                                   v_units, case when v_credits_used is null then v_outputs end) a;
       update credits_private.provider_results r set applied_at = now(), task_id = p_task_id
        where r.provider = v_provider and r.external_task_id = p_external_task_id;
     end if;

@@ -583,10 +583,11 @@ export interface MonitoringCostPerUserMonthlyRow {
   cost_per_generation: Decimal | null;
   unpriced: number;
   cost_coverage: number | null;
+  credits_settled: number;
 }
 /** Reads monitoring.cost_per_user_monthly: Provider cost and credits per user and month. */
 export function readMonitoringCostPerUserMonthly(sql: Sql, query?: ViewQuery<MonitoringCostPerUserMonthlyRow>): Promise<MonitoringCostPerUserMonthlyRow[]> {
-  return readView<MonitoringCostPerUserMonthlyRow>(sql, 'monitoring.cost_per_user_monthly', { month: 'date', user_id: 'uuid', generations: 'integer', completed: 'integer', failed: 'integer', credits_charged: 'bigint', credits_refunded: 'bigint', credits_spent: 'bigint', cost_usd: 'numeric(16,6)', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision' }, { select: ['month::text as month', 'user_id', 'generations', 'completed', 'failed', 'credits_charged', 'credits_refunded', 'credits_spent', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage'], integers: ['credits_charged', 'credits_refunded', 'credits_spent'] }, query);
+  return readView<MonitoringCostPerUserMonthlyRow>(sql, 'monitoring.cost_per_user_monthly', { month: 'date', user_id: 'uuid', generations: 'integer', completed: 'integer', failed: 'integer', credits_charged: 'bigint', credits_refunded: 'bigint', credits_spent: 'bigint', cost_usd: 'numeric(16,6)', cost_per_generation: 'numeric', unpriced: 'integer', cost_coverage: 'double precision', credits_settled: 'bigint' }, { select: ['month::text as month', 'user_id', 'generations', 'completed', 'failed', 'credits_charged', 'credits_refunded', 'credits_spent', 'cost_usd::text as cost_usd', 'cost_per_generation::text as cost_per_generation', 'unpriced', 'cost_coverage', 'credits_settled'], integers: ['credits_charged', 'credits_refunded', 'credits_spent', 'credits_settled'] }, query);
 }
 
 /** Failures per day, provider, model, source and error. */

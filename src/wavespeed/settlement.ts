@@ -5,7 +5,7 @@
 //     second, or outputs delivered × credits per output.
 //   - Without it: the outputs delivered go with the result, and a task submitted with `outputs`
 //     (metadata outputs_requested) is settled at hold × delivered ÷ requested, rounded down;
-//     any other at its whole hold.
+//     any other at its whole hold. With it, never: a refused figure settles the whole hold.
 //   - A creditsUsed that throws or returns something that is not a whole number of credits from
 //     0 to the hold settles the whole hold, and is logged. So is a second, different figure for a
 //     task already settled (CR006): the provider reported two costs for one job, and the webhook
@@ -93,7 +93,8 @@ export async function recordSettled(
   const settlement = {
     ...(creditsUsed !== undefined ? { creditsUsed } : {}),
     ...(providerUnits !== undefined ? { providerUnits } : {}),
-    ...(prediction.status === 'completed' ? { outputsDelivered: prediction.outputs.length } : {}),
+    // the proportional default is for an app without creditsUsed: with one, a refused figure settles the whole hold
+    ...(prediction.status === 'completed' && !options.creditsUsed ? { outputsDelivered: prediction.outputs.length } : {}),
   };
   try {
     return await recordProviderResult(sql, { ...args, ...settlement });

@@ -3,7 +3,7 @@
 -- is only recorded. Settlements (p_credits_used): tests/rules/settlement.sql.
 begin;
 set local search_path to public, tap;
-select plan(21);
+select plan(24);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000002a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values
@@ -70,5 +70,15 @@ select is((select provider_cost_usd from enhancement_tasks where id = (select g 
   'a price per generation ignores the units');
 select throws_ok($$ select complete_generation((select v2 from u), null, null, null, -1) $$, 'CR003', null, 'negative units are CR003');
 select throws_ok($$ select complete_generation((select v2 from u), null, null, null, 1e10) $$, 'CR003', null, 'absurd units are CR003');
+-- units whose cost would pass 10,000 USD (what a cost passed may be): the cost is unknown, never an error
+create temp table w as
+  select (start_generation('00000000-0000-0000-0000-00000000002a', 'video', 'wavespeed', 'video-s', 50)).task_id f,
+         (start_generation('00000000-0000-0000-0000-00000000002a', 'video', 'wavespeed', 'video-s', 50)).task_id big;
+select results_eq($$ select outcome from complete_generation((select big from w), null, null, null, 100000000) $$,
+  $$ values ('completed') $$, 'units priced past 10,000 USD complete the task all the same');
+select is((select provider_cost_usd from enhancement_tasks where id = (select big from w)), null, 'and leave its cost unknown');
+select fail_generation((select f from w), 'timeout', 'timeout');
+select results_eq($$ select outcome from complete_generation((select f from w), null, null, 10, 100000000) $$,
+  $$ values ('ignored_already_failed') $$, 'a late success with such units is ignored, as any late success');
 select * from finish(true);
 rollback;

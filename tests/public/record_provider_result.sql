@@ -2,7 +2,7 @@
 -- refunded), or stored until the job's submission is recorded; never refused for its size.
 begin;
 set local search_path to public, tap;
-select plan(26);
+select plan(28);
 
 select ensure_credit_account('00000000-0000-0000-0000-00000000026a', 'pro');
 insert into provider_prices (provider, model, cost_usd, effective_from) values ('wavespeed', 'm26', 0.02, '2020-01-01');
@@ -77,6 +77,20 @@ select results_eq($$ select status from mark_generation_submitted((select early 
   $$ values ('completed') $$, 'the submission applies it');
 select results_eq($$ select credits_final from get_generation((select early from v)) $$,
   $$ values (10::bigint) $$, 'a stored figure above the hold settles the whole hold: the submission is never refused for it');
+-- A stored figure above the hold settles the whole hold, outputs or not (no proportional default).
+create temp table x as
+  select (start_generation('00000000-0000-0000-0000-00000000026a', 'batch', 'wavespeed', 'm26', 40, null,
+                           '{"outputs_requested": 4}')).task_id early;
+select record_provider_result('wavespeed', 'job-x', 'completed', p_credits_used => 99, p_outputs_delivered => 1);
+select mark_generation_submitted((select early from x), 'job-x');
+select results_eq($$ select credits_final from get_generation((select early from x)) $$,
+  $$ values (40::bigint) $$, 'a stored figure above the hold settles the whole hold, whatever the outputs delivered');
+-- Results of jobs no task recorded, priced per unit by the units they reported.
+insert into provider_prices (provider, model, cost_usd, effective_from, unit) values ('wavespeed', 'v26', 0.05, '2020-01-01', 'second');
+select record_provider_result('wavespeed', 'job-lost', 'completed', null, null, null, '{"model": "v26"}', p_provider_units => 10);
+update credits_private.provider_results set received_at = now() - interval '11 minutes' where external_task_id = 'job-lost';
+select results_eq($$ select cost_usd from monitoring.unmatched_provider_results where external_task_id = 'job-lost' $$,
+  $$ values (0.5::numeric) $$, 'an unmatched result of a model priced per unit costs the units it reported');
 select is((select count(*)::int from verify_ledger()), 0, 'the ledger is sound');
 
 select * from finish(true);

@@ -3,7 +3,7 @@
 -- 'settlement', in the reverse of the spending order; duplicates, refusals, readers, invariants.
 begin;
 set local search_path to public, tap;
-select plan(54);
+select plan(57);
 
 -- The test runs in one transaction, so now() stands still: a month "ends" by moving the
 -- account's period back, a lot "expires" by moving its date back.
@@ -175,6 +175,9 @@ select results_eq($$ select credits_charged, credits_refunded, credits_settled, 
   'monitoring: credits held, refunded by failures, settled back and used, apart');
 select results_eq($$ select refund_rate from monitoring.summary where granularity = 'day' and period_start = current_date $$,
   $$ values (round(10 / 473.0, 4)::float8) $$, 'monitoring: the refund rate counts failures'' refunds only');
+select results_eq($$ select credits_charged, credits_refunded, credits_settled, credits_spent from monitoring.cost_per_user_monthly
+                      where user_id = pg_temp.id('dup') $$,
+  $$ values (45::bigint, 10::bigint, 5::bigint, 30::bigint) $$, 'monitoring: a user''s credits spent are what the generations finally cost');
 select results_eq($$ select (admin_credit_stats(now() - interval '1 day', now() + interval '1 second') -> 'totals') ->> k
                       from unnest(array['credits_charged', 'credits_refunded', 'credits_settled', 'credits_used']) k $$,
   $$ values ('473'), ('10'), ('277'), ('186') $$, 'admin_credit_stats: totals gain the credits used and settled back');
@@ -189,6 +192,15 @@ select results_eq($$ select count(*) from credits_private.credit_events where us
 select complete_generation((select task from t where name = 'low'), null, null, 10);
 select results_eq($$ select count(*) from credits_private.credit_events where user_id = pg_temp.id('low') $$,
   $$ values (1::bigint) $$, 'low balance: the settlement that lifted the balance wrote no event');
+
+-- A legacy task in flight at adoption (charged by the old application) completes at its whole
+-- charge: the figure is checked, nothing is given back.
+insert into t values ('legacy', pg_temp.charge('dup', 6));
+update enhancement_tasks set origin = 'legacy' where id = (select task from t where name = 'legacy');
+select results_eq($$ select outcome, credits_final, refunded_credits from complete_generation((select task from t where name = 'legacy'), null, null, 2) $$,
+  $$ values ('completed', 6::bigint, 0) $$, 'legacy: a task the package did not charge completes at its whole charge');
+select results_eq($$ select outcome from complete_generation((select task from t where name = 'legacy'), null, null, 2) $$,
+  $$ values ('already_completed') $$, 'legacy: its duplicate settles nothing and raises nothing');
 
 -- 12. The amended invariants 3 and 4, proven by verify_ledger.
 select is_empty($$ select * from verify_ledger() $$, 'verify_ledger: sound after every settlement above');

@@ -39,12 +39,16 @@ beforeAll(async () => {
   await db.sql`insert into provider_prices (provider, model, cost_usd, effective_from, unit) values
                  ('wavespeed', ${video}, ${usdPerSecond}, '2020-01-01', 'second'),
                  ('wavespeed', ${batch}, 0.039, '2020-01-01', 'output')`;
-  // the options are read at each delivery, so that each test can give its own
+  // the options are read at each delivery (getters), so that each test can give its own
   receiver = await serveFetch(
     wavespeedWebhookRoute(db.sql, {
       secret: fake.secret,
-      creditsUsed: (p) => options.creditsUsed?.(p),
-      unitsOf: (p) => options.unitsOf?.(p),
+      get creditsUsed() {
+        return options.creditsUsed;
+      },
+      get unitsOf() {
+        return options.unitsOf;
+      },
       log: (message, detail) => logged.push({ message, detail }),
     }),
   );
@@ -118,6 +122,21 @@ describe('the glue settles holds', () => {
     expect(await balance(user)).toBe(450);
     expect(logged.map((l) => l.message)).toEqual([expect.stringMatching(message)]);
     expect(logged[0]!.detail).toMatchObject({ predictionId: submitted.predictionId });
+  });
+
+  it('with creditsUsed, a refused figure settles the whole hold even for a batch short of outputs', async () => {
+    options = {
+      creditsUsed: () => {
+        throw new Error('the pricing service is down');
+      },
+    };
+    logged.length = 0;
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ outputs: 1 });
+    const submitted = await submitGeneration(db.sql, config, { userId: user, model: batch, input: { n: 4 }, credits: 40, outputs: 4 });
+    await fake.settled();
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', credits_final: 40 });
+    expect(logged.map((l) => l.message)).toEqual([expect.stringMatching(/creditsUsed threw/)]);
   });
 
   it('a duplicate webhook with another figure: the first settlement stands, logged, answered 200', async () => {

@@ -3,8 +3,8 @@
 -- answer to a submission was lost (a timeout), the user was refunded, and the provider generated
 -- the image all the same. A completed one is spend without a task: cost_usd is the cost reported,
 -- else the price in effect for its model (the payload's `model`) when it arrived
--- (credits_private.provider_price_ranges), null when no price is known; a failed one cost
--- nothing (cost_usd null).
+-- (credits_private.provider_price_ranges; a price per unit times the units the result reported,
+-- contract §11), null when no price is known; a failed one cost nothing (cost_usd null).
 -- Never null: provider, external_task_id, status, received_at.
 create or replace view monitoring.unmatched_provider_results as
 select r.provider,
@@ -13,7 +13,8 @@ select r.provider,
        r.payload ->> 'model' as model,
        coalesce(r.provider_cost_usd,
          case when r.status = 'completed' then
-           (select p.cost_usd from credits_private.provider_price_ranges p
+           (select p.cost_usd * case when p.unit is null then 1 else r.provider_units end
+              from credits_private.provider_price_ranges p
              where p.provider = r.provider and p.model = r.payload ->> 'model' and p.in_effect @> r.received_at) end) as cost_usd,
        r.received_at
   from credits_private.provider_results r
