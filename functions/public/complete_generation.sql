@@ -45,18 +45,53 @@ declare
   v_settled_back bigint;
   v_origin text;
 begin
-  -- Checked in one expression; the helpers run only to raise the precise error.
-  if not (p_task_id is not null
-          and (p_provider_cost_usd is null or p_provider_cost_usd between 0 and 10000)
-          and (p_provider_units is null or p_provider_units between 0 and 1000000000)
-          and (p_result_url is null or coalesce(btrim(p_result_url, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_result_url) <= 4096, false))) then
-    perform credits_private.require_present('p_task_id', p_task_id);
-    perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
-    perform credits_private.require_units('p_provider_units', p_provider_units);
-    perform credits_private.require_text('p_result_url', p_result_url, 4096);
-  end if;
+  -- One expression decides the common completion (valid arguments, the whole hold, no units):
+  -- anything else takes the block below, where the helpers raise the precise error, or the
+  -- settlement's statement runs (each expression a completion evaluates costs it to set up).
+  <<common>>
+  begin
+    if not (p_task_id is not null and p_credits_used is null and p_provider_units is null
+            and (p_provider_cost_usd is null or p_provider_cost_usd between 0 and 10000)
+            and (p_result_url is null or coalesce(btrim(p_result_url, E' \t\n\r\f\x0B\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF') <> '' and length(p_result_url) <= 4096, false))) then
+      perform credits_private.require_present('p_task_id', p_task_id);
+      perform credits_private.require_cost('p_provider_cost_usd', p_provider_cost_usd);
+      perform credits_private.require_units('p_provider_units', p_provider_units);
+      if p_result_url is not null then
+        perform credits_private.require_text('p_result_url', p_result_url, 4096);
+      end if;
+      -- A settlement (less than the hold goes back), or units a price per unit applies to.
+      update public.enhancement_tasks t
+         set status = 'completed',
+             provider_cost_usd = coalesce(p_provider_cost_usd,
+               -- per unit: the units reported times the price; a product past 10000 USD (what
+               -- p_provider_cost_usd may be) is not a cost to record: unknown, as without units
+               (select case when pp.unit is null then pp.cost_usd
+                            when pp.cost_usd * p_provider_units <= 10000 then pp.cost_usd * p_provider_units end
+                  from public.provider_prices pp
+                 where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
+                 order by pp.effective_from desc limit 1)),
+             result_url = coalesce(p_result_url, t.result_url),
+             -- a task charged through start_generation: its charge is credits_used (verify_ledger's
+             -- charge_mismatch); a legacy task in flight at adoption completes at its whole charge
+             credits_settled_back = case when t.origin = 'rpc'
+                                         then nullif(t.credits_used - coalesce(p_credits_used, t.credits_used), 0) end,
+             completed_at = now(), updated_at = now()
+       where t.id = p_task_id and t.status in ('pending', 'processing')
+         and (p_credits_used is null or p_credits_used between 0 and t.credits_used)
+      returning t.id, t.status, 'completed', t.credits_used - coalesce(t.credits_settled_back, 0), t.credits_settled_back
+        into task_id, status, outcome, credits_final, v_settled_back;
+      if found then
+        refunded_credits := 0;
+        if v_settled_back is not null then
+          -- the task's row lock is held (the UPDATE above): fail_and_refund's refund-only call
+          select r.refunded_credits into refunded_credits
+            from credits_private.fail_and_refund(p_task_id, 'settlement', p_credits => v_settled_back) r;
+        end if;
+        return;
+      end if;
+      exit common; -- not in flight, or a figure above the hold: below
+    end if;
 
-  if p_credits_used is null and p_provider_units is null then
     -- The whole hold, a cost per generation: the common completion, in the statement it always
     -- was (every column an UPDATE sets or returns costs each completion to set up, run or not).
     update public.enhancement_tasks t
@@ -76,38 +111,7 @@ begin
     if found then
       return;
     end if;
-  else
-    -- A settlement (less than the hold goes back), or units a price per unit applies to.
-    update public.enhancement_tasks t
-       set status = 'completed',
-           provider_cost_usd = coalesce(p_provider_cost_usd,
-             -- per unit: the units reported times the price; a product past 10000 USD (what
-             -- p_provider_cost_usd may be) is not a cost to record: unknown, as without units
-             (select case when pp.unit is null then pp.cost_usd
-                          when pp.cost_usd * p_provider_units <= 10000 then pp.cost_usd * p_provider_units end
-                from public.provider_prices pp
-               where pp.provider = t.provider and pp.model = t.model and pp.effective_from <= t.created_at
-               order by pp.effective_from desc limit 1)),
-           result_url = coalesce(p_result_url, t.result_url),
-           -- a task charged through start_generation: its charge is credits_used (verify_ledger's
-           -- charge_mismatch); a legacy task in flight at adoption completes at its whole charge
-           credits_settled_back = case when t.origin = 'rpc'
-                                       then nullif(t.credits_used - coalesce(p_credits_used, t.credits_used), 0) end,
-           completed_at = now(), updated_at = now()
-     where t.id = p_task_id and t.status in ('pending', 'processing')
-       and (p_credits_used is null or p_credits_used between 0 and t.credits_used)
-    returning t.id, t.status, 'completed', t.credits_used - coalesce(t.credits_settled_back, 0), t.credits_settled_back
-      into task_id, status, outcome, credits_final, v_settled_back;
-    if found then
-      refunded_credits := 0;
-      if v_settled_back is not null then
-        -- the task's row lock is held (the UPDATE above): fail_and_refund's refund-only call
-        select r.refunded_credits into refunded_credits
-          from credits_private.fail_and_refund(p_task_id, 'settlement', p_credits => v_settled_back) r;
-      end if;
-      return;
-    end if;
-  end if;
+  end;
 
   refunded_credits := 0;
   select t.id, t.status, t.credits_used, t.credits_used - coalesce(t.credits_settled_back, 0), t.origin
