@@ -436,7 +436,8 @@ function renderCharts(doc) {
 }
 
 function renderProviders(doc) {
-  const settled = doc.providers.some((p) => p.models.some((m) => m.credits_used !== m.credits_charged));
+  // held and used differ by failures' refunds too: the columns show for settlements only
+  const settled = doc.totals.credits_settled > 0;
   // credits are figures of a model (a provider's row leaves them to its models)
   const modelCell = (x, key, format) =>
     x.kind === 'model' ? valued('td', `${x.field}.${key}`, x.r[key], format(x.r[key])) : el('td', { class: 'num' }, '');

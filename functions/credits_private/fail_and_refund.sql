@@ -127,5 +127,5 @@ end;
 $$;
 
 comment on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric, bigint) is
-  'Fails a task in flight and refunds its charge once, to the buckets it came from, in one transaction.';
+  'Fails a task in flight and refunds its charge once (or part of it: a settlement), to the buckets it came from, in one transaction.';
 revoke all on function credits_private.fail_and_refund(uuid, text, text, text, text, numeric, bigint) from public;

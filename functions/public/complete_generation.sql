@@ -17,8 +17,10 @@
 -- Result: task_id, status, outcome ('completed', 'already_completed', 'ignored_already_failed'),
 -- credits_final (what the generation finally cost; null when the task failed) and
 -- refunded_credits (what this call's settlement gave back; 0 when none).
--- Errors: CR003 invalid argument (p_credits_used below 0 or above the hold), CR004 no such task,
--- CR006 a completed task settled at another figure than p_credits_used.
+-- Errors: CR003 invalid argument (p_credits_used below 0 or above the hold on a task not failed,
+-- p_provider_units outside 0..1e9, a cost outside 0..10000 USD, a blank or oversized result URL),
+-- CR004 no such task, CR006 a completed task settled at another figure than p_credits_used (never
+-- for a legacy task, which is not settled).
 -- Never null: task_id, status, outcome, refunded_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.complete_generation(

@@ -31,6 +31,6 @@ end;
 $$;
 
 comment on function public.credit_statement(uuid, date) is
-  'An account''s statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance.';
+  'An account''s statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance.';
 revoke all on function public.credit_statement(uuid, date) from public, anon, authenticated;
 grant execute on function public.credit_statement(uuid, date) to credits_service;

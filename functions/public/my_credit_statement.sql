@@ -27,6 +27,6 @@ end;
 $$;
 
 comment on function public.my_credit_statement(date) is
-  'The calling end user''s statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance.';
+  'The calling end user''s statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance.';
 revoke all on function public.my_credit_statement(date) from public, anon, authenticated;
 grant execute on function public.my_credit_statement(date) to authenticated;

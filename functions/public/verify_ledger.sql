@@ -14,13 +14,15 @@
 --   duplicate_charge       a task with more than one 'usage' row
 --   duplicate_refund       a task with more than one 'refund' row
 --   refund_not_failed      a refunded task that is not 'failed', unless the refund is the
---                          settlement of a completed task (contract §11)
+--                          settlement of a completed task (contract §11); a settlement on a
+--                          failed task
 --   missing_refund         a failed task charged through start_generation with no refund
 --   refund_mismatch        a failed task charged through start_generation whose refund is not
 --                          its whole charge
 --   settlement_mismatch    a completed task charged through start_generation whose refund is not
 --                          its charge less credits_final (credits_settled_back), or that has a
---                          refund although it used its whole hold
+--                          refund although it used its whole hold; credits_settled_back on a
+--                          task not completed, or outside 1..its credits_used
 --   charge_mismatch        a task charged by start_generation for other than its credits_used
 -- Failures inherited from before adoption are not violations: monitoring.missing_refunds lists
 -- them until backfill_missing_refunds repays them.

@@ -265,7 +265,7 @@ export interface CreditStatementResult {
   promoted: number;
   settled: number;
 }
-/** An account's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
+/** An account's statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance. */
 export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
   return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<CreditStatementResult>;
 }
@@ -499,7 +499,7 @@ export interface MyCreditStatementResult {
   promoted: number;
   settled: number;
 }
-/** The calling end user's statement for one UTC month: opening balance, allocated, purchased, used, refunded, expired, adjusted, closing balance. */
+/** The calling end user's statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance. */
 export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): Promise<MyCreditStatementResult> {
   return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<MyCreditStatementResult>;
 }

@@ -139,6 +139,29 @@ describe('the glue settles holds', () => {
     expect(logged.map((l) => l.message)).toEqual([expect.stringMatching(/creditsUsed threw/)]);
   });
 
+  it('a creditsUsed that gives no figure for a batch leaves it to the outputs delivered', async () => {
+    // an app that prices its videos only: a batch has no video_seconds
+    options = { ...videoOptions, creditsUsed: (p) => (p.model === video ? seconds(p) * creditsPerSecond : undefined), unitsOf: undefined };
+    logged.length = 0;
+    const user = await newAccount(db.sql, 'pro');
+    fake.plan({ outputs: 2 });
+    const submitted = await submitGeneration(db.sql, config, { userId: user, model: batch, input: { n: 4 }, credits: 40, outputs: 4 });
+    await fake.settled();
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', credits_final: 20 });
+    expect(logged).toEqual([]);
+  });
+
+  it('an unitsOf that returns no number records no units and is logged; the result is applied all the same', async () => {
+    options = { unitsOf: () => Number.NaN };
+    logged.length = 0;
+    const user = await newAccount(db.sql, 'pro');
+    const submitted = await submitVideo(user, 6);
+    await fake.settled();
+    expect(fake.deliveries.find((d) => d.prediction === submitted.predictionId)?.status).toBe(200);
+    expect(await task(submitted.taskId)).toMatchObject({ status: 'completed', credits_final: 50, provider_cost_usd: null });
+    expect(logged.map((l) => l.message)).toEqual([expect.stringMatching(/unitsOf returned no number/)]);
+  });
+
   it('a duplicate webhook with another figure: the first settlement stands, logged, answered 200', async () => {
     let delivery = 0;
     options = { creditsUsed: () => (++delivery === 1 ? 30 : 20) };
