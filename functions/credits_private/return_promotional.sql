@@ -23,20 +23,21 @@ begin
     return 0::bigint;
   end if;
   with spent as (
-    -- each spend with what the spends returned before it hold (latest expiry first)
-    select s.lot_id, s.credits,
-           coalesce(sum(s.credits) over (order by l.expires_at desc, l.id desc
-                                         rows between unbounded preceding and 1 preceding), 0) as before
+    -- what goes back to each lot: all it gave, or, latest expiry first, what p_credits leaves
+    -- after the spends before it
+    select s.lot_id,
+           case when p_credits is null then s.credits
+                else least(s.credits, greatest(p_credits - coalesce(sum(s.credits) over (
+                       order by l.expires_at desc, l.id desc rows between unbounded preceding and 1 preceding), 0), 0)) end as back
       from credits_private.promotional_spends s
       join credits_private.promotional_lots l on l.id = s.lot_id
      where s.task_id = p_task_id
   ), returned as (
     update credits_private.promotional_lots l
-       set remaining = l.remaining + least(s.credits, coalesce(p_credits, s.before + s.credits) - s.before)
+       set remaining = l.remaining + s.back
       from spent s
-     where l.id = s.lot_id and s.before < coalesce(p_credits, s.before + s.credits)
-       and l.expired_at is null and l.expires_at > now()
-    returning least(s.credits, coalesce(p_credits, s.before + s.credits) - s.before) as credits
+     where l.id = s.lot_id and s.back > 0 and l.expired_at is null and l.expires_at > now()
+    returning s.back as credits
   )
   select coalesce(sum(r.credits), 0)::bigint into v_returned from returned r;
   return v_returned;

@@ -38,14 +38,13 @@ begin
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount > 0), 0)::bigint,
+         -- used: the charges, less every settlement of the month (the earlier months' added back below)
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint
-           - coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'
-                                              and (select u.created_at from public.credit_transactions u
-                                                    where u.task_id = c.task_id and u.type = 'usage') >= v_from), 0)::bigint,
+           - coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'refund' and c.origin <> 'settlement'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'
-                                          and not (select u.created_at from public.credit_transactions u
-                                                    where u.task_id = c.task_id and u.type = 'usage') >= v_from), 0)::bigint,
+                                          and (select u.created_at from public.credit_transactions u
+                                                where u.task_id = c.task_id and u.type = 'usage') < v_from), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount = 0), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
@@ -53,6 +52,7 @@ begin
     into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted, s.closing_balance, s.transactions
     from public.credit_transactions c
    where c.user_id = p_user_id and c.created_at < v_to;
+  s.used := s.used + s.settled;
   return s;
 end;
 $$;

@@ -13,9 +13,9 @@
 //     still answers 200, since another delivery cannot change it.
 //   - An unitsOf that throws or returns no number from 0 to 1e9 records no units (the cost is
 //     then unknown for a price per unit), and is logged: the result itself is never refused for it.
-import type { Decimal, JsonValue, Sql } from '../client/runtime.js';
+import type { Decimal, Sql } from '../client/runtime.js';
 import { CreditsError, InvalidArgumentError } from '../errors.js';
-import { type RecordProviderResultResult, recordProviderResult } from '../generated/client.js';
+import { type RecordProviderResultArgs, type RecordProviderResultResult, recordProviderResult } from '../generated/client.js';
 import type { Prediction } from './api.js';
 
 export interface SettlementOptions {
@@ -27,16 +27,8 @@ export interface SettlementOptions {
   log?: (message: string, detail: Record<string, unknown>) => void;
 }
 
-/** What a final prediction is recorded with. */
-export interface ProviderResultArgs {
-  provider: string;
-  externalTaskId: string;
-  status: 'completed' | 'failed';
-  providerCostUsd?: Decimal;
-  resultUrl?: string;
-  errorMessage?: string;
-  payload?: { [key: string]: JsonValue };
-}
+/** What a final prediction is recorded with, but the settlement's figures (this module adds them). */
+export type ProviderResultArgs = Omit<RecordProviderResultArgs, 'creditsUsed' | 'providerUnits' | 'outputsDelivered'>;
 
 /** The outcome record_provider_result reports, or 'settlement_conflict' for a second, different figure (CR006). */
 export type RecordedResult =
@@ -45,27 +37,30 @@ export type RecordedResult =
 
 const warn = (message: string, detail: Record<string, unknown>) => console.warn(message, detail);
 
-/** What creditsUsed says: a figure, none (the default rule applies), or refused (the whole hold, logged). */
-type Figure = { used: number } | { used: undefined; refused: boolean };
+/** What creditsUsed says: a figure, none (the outputs' rule applies), or refused (the whole hold, logged). */
+interface Figure {
+  used?: number;
+  refused: boolean;
+}
 
 function creditsUsedOf(options: SettlementOptions, prediction: Prediction, log: SettlementOptions['log'] & {}): Figure {
-  if (!options.creditsUsed || prediction.status !== 'completed') return { used: undefined, refused: false };
+  if (!options.creditsUsed || prediction.status !== 'completed') return { refused: false };
   let used: unknown;
   try {
     used = options.creditsUsed(prediction);
   } catch (error) {
     log('creditsUsed threw: the whole hold is settled', { predictionId: prediction.id, error: (error as Error).message });
-    return { used: undefined, refused: true };
+    return { refused: true };
   }
-  if (used === null || used === undefined) return { used: undefined, refused: false };
+  if (used === null || used === undefined) return { refused: false };
   if (typeof used !== 'number' || !Number.isSafeInteger(used) || used < 0 || used > 2_147_483_647) {
     log('creditsUsed returned no whole number of credits: the whole hold is settled', {
       predictionId: prediction.id,
       creditsUsed: String(used),
     });
-    return { used: undefined, refused: true };
+    return { refused: true };
   }
-  return { used };
+  return { used, refused: false };
 }
 
 /** The units unitsOf gives, as a decimal string, or undefined (none, or refused and logged). */
@@ -107,7 +102,7 @@ export async function recordSettled(
     ...(creditsUsed !== undefined ? { creditsUsed } : {}),
     ...(providerUnits !== undefined ? { providerUnits } : {}),
     // the outputs' rule applies when the app gave no figure; a refused figure settles the whole hold
-    ...(prediction.status === 'completed' && creditsUsed === undefined && !('refused' in figure && figure.refused)
+    ...(prediction.status === 'completed' && creditsUsed === undefined && !figure.refused
       ? { outputsDelivered: prediction.outputs.length }
       : {}),
   };
