@@ -9,7 +9,11 @@ create table public.credit_tiers (
   description text,
   created_at timestamp with time zone not null default now(),
   low_balance_threshold integer,
+  max_in_flight integer,
+  daily_credit_limit integer,
+  constraint credit_tiers_daily_credit_limit_check CHECK (((daily_credit_limit >= 1) AND (daily_credit_limit <= 100000000))),
   constraint credit_tiers_low_balance_threshold_check CHECK (((low_balance_threshold >= 1) AND (low_balance_threshold <= 100000000))),
+  constraint credit_tiers_max_in_flight_check CHECK (((max_in_flight >= 1) AND (max_in_flight <= 1000000))),
   constraint credit_tiers_monthly_allowance_check CHECK (((monthly_allowance >= 0) AND (monthly_allowance <= 100000000))),
   constraint credit_tiers_tier_check CHECK (((length(tier) >= 1) AND (length(tier) <= 64))),
   constraint credit_tiers_pkey PRIMARY KEY (tier)
@@ -17,6 +21,8 @@ create table public.credit_tiers (
 alter table public.credit_tiers enable row level security;
 create policy credit_tiers_select_service on public.credit_tiers for select to credits_service using (true);
 comment on column public.credit_tiers.low_balance_threshold is 'A charge that takes a balance of this tier below it writes a low-balance event; null: none.';
+comment on column public.credit_tiers.max_in_flight is 'Generations an account of this tier may have in flight (pending or processing); null: no limit.';
+comment on column public.credit_tiers.daily_credit_limit is 'Credits an account of this tier may spend per UTC day (charges less their refunds); null: no limit.';
 
 -- public.credit_transactions
 create table public.credit_transactions (
@@ -36,6 +42,7 @@ create table public.credit_transactions (
   legacy_type text,
   origin text not null default 'rpc'::text,
   promotional_amount bigint not null default 0,
+  member_id uuid,
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );
@@ -48,6 +55,7 @@ alter table public.credit_transactions enable row level security;
 create policy credit_transactions_select_own on public.credit_transactions for select to authenticated using ((user_id = ( SELECT (NULLIF(((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text), ''::text))::uuid AS "nullif")));
 create policy credit_transactions_select_service on public.credit_transactions for select to credits_service using (true);
 comment on column public.credit_transactions.promotional_amount is 'The part of amount that moved the promotional bucket (a grant, a charge or refund of promotional credits, their expiry).';
+comment on column public.credit_transactions.member_id is 'On a team''s rows: the member whose generation the row charges, refunds or settles.';
 
 -- public.enhancement_tasks
 create table public.enhancement_tasks (
@@ -72,6 +80,7 @@ create table public.enhancement_tasks (
   origin text not null default 'rpc'::text,
   error_message_normalised text,
   credits_settled_back bigint,
+  account_id uuid,
   constraint enhancement_tasks_row_check CHECK (credits_private.enhancement_task_is_valid(status, origin, failure_source, completed_at, credits_used, provider_cost_usd, metadata)),
   constraint enhancement_tasks_pkey PRIMARY KEY (id)
 );
@@ -85,6 +94,7 @@ create policy enhancement_tasks_select_own on public.enhancement_tasks for selec
 create policy enhancement_tasks_select_service on public.enhancement_tasks for select to credits_service using (true);
 comment on column public.enhancement_tasks.error_message_normalised is 'null: error_message as the caller gave it; defaulted: none or blank was given; truncated: it was cut to 10,000 characters.';
 comment on column public.enhancement_tasks.credits_settled_back is 'Credits the settlement of a completed task gave back (its hold less what it used); null when none.';
+comment on column public.enhancement_tasks.account_id is 'The team whose credits paid for the generation; null: the user''s own account.';
 
 -- public.provider_prices: What the platform pays a provider per call of a model, from effective_from on.
 create table public.provider_prices (
@@ -120,6 +130,7 @@ create table public.user_credits (
   low_balance_threshold integer,
   low_balance_threshold_override integer,
   promotional_credits bigint not null default 0,
+  limited_since timestamp with time zone,
   constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, promotional_credits, credits_used_this_month, period_start)),
   constraint user_credits_pending_tier_fkey FOREIGN KEY (pending_tier) REFERENCES credit_tiers(tier),
   constraint user_credits_tier_fkey FOREIGN KEY (tier) REFERENCES credit_tiers(tier),
@@ -134,6 +145,24 @@ comment on column public.user_credits.pending_tier is 'The tier the account''s n
 comment on column public.user_credits.low_balance_threshold is 'The low-balance threshold in effect: the override, else the tier''s as of the account''s period; null: no events.';
 comment on column public.user_credits.low_balance_threshold_override is 'This account''s own low-balance threshold (set_low_balance_threshold); null: its tier''s.';
 comment on column public.user_credits.promotional_credits is 'Promotional credits: what is left of the account''s grants that expire on their own date (credits_private.promotional_lots).';
+comment on column public.user_credits.limited_since is 'Null: no limit in effect (the tier''s or the account''s own); else since when one is (credits_private.account_limits).';
+
+-- credits_private.account_limits: An account's own limits (null: the tier's, 0: none) and what its limits are checked against while it is limited.
+create table credits_private.account_limits (
+  user_id uuid not null,
+  max_in_flight_override integer,
+  daily_credit_limit_override integer,
+  in_flight_at_most bigint not null default 0,
+  in_flight_since timestamp with time zone not null default '-infinity'::timestamp with time zone,
+  spent_today bigint not null default 0,
+  spent_today_until timestamp with time zone not null default '-infinity'::timestamp with time zone,
+  counted_since timestamp with time zone,
+  updated_at timestamp with time zone not null default now(),
+  constraint account_limits_daily_credit_limit_override_check CHECK (((daily_credit_limit_override >= 0) AND (daily_credit_limit_override <= 100000000))),
+  constraint account_limits_max_in_flight_override_check CHECK (((max_in_flight_override >= 0) AND (max_in_flight_override <= 1000000))),
+  constraint account_limits_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_credits(user_id),
+  constraint account_limits_pkey PRIMARY KEY (user_id)
+);
 
 -- credits_private.credit_events: The outbox of credit events (low balance): written in the charge's transaction, claimed and completed by consumers.
 create table credits_private.credit_events (
@@ -257,6 +286,30 @@ create table credits_private.sweeper_state (
   margin interval not null default '00:10:00'::interval,
   constraint sweeper_state_margin_check CHECK ((margin >= '00:00:00'::interval)),
   constraint sweeper_state_pkey PRIMARY KEY (name)
+);
+
+-- credits_private.team_members: Who may spend a team's credits, with their own daily cap; removed members keep their row (removed_at).
+create table credits_private.team_members (
+  team_id uuid not null,
+  user_id uuid not null,
+  daily_credit_limit integer,
+  spent_today bigint not null default 0,
+  spent_today_until timestamp with time zone not null default '-infinity'::timestamp with time zone,
+  added_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  removed_at timestamp with time zone,
+  constraint team_members_daily_credit_limit_check CHECK (((daily_credit_limit >= 1) AND (daily_credit_limit <= 100000000))),
+  constraint team_members_team_id_fkey FOREIGN KEY (team_id) REFERENCES credits_private.teams(team_id),
+  constraint team_members_pkey PRIMARY KEY (team_id, user_id)
+);
+CREATE INDEX team_members_user_id_idx ON credits_private.team_members USING btree (user_id) WHERE (removed_at IS NULL);
+
+-- credits_private.teams: The accounts that are teams: no end user, spent by their members.
+create table credits_private.teams (
+  team_id uuid not null,
+  created_at timestamp with time zone not null default now(),
+  constraint teams_team_id_fkey FOREIGN KEY (team_id) REFERENCES user_credits(user_id),
+  constraint teams_pkey PRIMARY KEY (team_id)
 );
 
 -- credits_private.tier_changes: Every plan change asked of change_tier, by idempotency key: what it did and what it granted.

@@ -276,6 +276,41 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0028 rolled back keeps teams as accounts with their ledger, limits and members aside; applied again, all are back', async () => {
+    const db = await migratedDatabase();
+    const team = crypto.randomUUID();
+    const member = crypto.randomUUID();
+    await db.sql`select ensure_team_account(${team}, 'pro')`;
+    await db.sql`select add_team_member(${team}, ${member}, 40)`;
+    await db.sql`update credit_tiers set max_in_flight = 9 where tier = 'basic'`;
+    await db.sql`select set_credit_limits(${team}, 3, 0)`;
+    const [started] = await db.sql`select task_id from start_generation(${member}, 'image', 'wavespeed', 'm', 12, null, '{}', ${team})`;
+    const balance = (await balanceOf(db.sql, team)).credits;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0028_limits_and_teams') }); // through 0028
+    // an earlier release sees the team as an account, its ledger whole, what is in archive named
+    expect((await balanceOf(db.sql, team)).credits).toBe(balance);
+    expect(await db.sql`select count(*)::int n from archive.m0028_team_members`).toEqual([{ n: 1 }]);
+    await migrateUp({ databaseUrl: db.url });
+    // the generation in flight then fails as a team's: refunded to the team, naming the member
+    await db.sql`select fail_generation(${started!.task_id}, 'boom')`;
+    expect((await balanceOf(db.sql, team)).credits).toBe(balance + 12);
+    expect(await db.sql`select user_id, daily_credit_limit from list_team_members(${team})`).toEqual([
+      { user_id: member, daily_credit_limit: 40 },
+    ]);
+    expect(await db.sql`select max_in_flight, daily_credit_limit from get_credit_balance(${team})`).toEqual([
+      { max_in_flight: 3, daily_credit_limit: null },
+    ]);
+    expect(await db.sql`select max_in_flight from credit_tiers where tier = 'basic'`).toEqual([{ max_in_flight: 9 }]);
+    expect(await db.sql`select account_id, user_id from enhancement_tasks where id = ${started!.task_id}`).toEqual([
+      { account_id: team, user_id: member },
+    ]);
+    expect(
+      await db.sql`select count(*)::int n from credit_transactions where task_id = ${started!.task_id} and member_id = ${member}`,
+    ).toEqual([{ n: 2 }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
@@ -424,14 +459,14 @@ describe('0007: bigint credits', () => {
                 ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
          order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
   const snapshot = (sql: Sql) =>
-    // 0019's pending_tier, 0021's thresholds and 0023's promotional columns leave with it too
-    // (archived where set, then restored)
+    // 0019's pending_tier, 0021's thresholds, 0023's promotional columns and 0028's limited_since
+    // leave with it too (archived where set, then restored)
     sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override'
-                                - 'promotional_credits' order by u.user_id)::text
+                                - 'promotional_credits' - 'limited_since' order by u.user_id)::text
                   from user_credits u) accounts,
-               (select json_agg(to_jsonb(c) - 'promotional_amount' order by c.id)::text from credit_transactions c) ledger,
-               -- 0009's and 0027's columns leave with it when the roll-back passes them (archived, then restored)
-               (select json_agg(to_jsonb(t) - 'error_message_normalised' - 'credits_settled_back' order by t.id)::text
+               (select json_agg(to_jsonb(c) - 'promotional_amount' - 'member_id' order by c.id)::text from credit_transactions c) ledger,
+               -- 0009's, 0027's and 0028's columns leave with it when the roll-back passes them (archived, then restored)
+               (select json_agg(to_jsonb(t) - 'error_message_normalised' - 'credits_settled_back' - 'account_id' order by t.id)::text
                   from enhancement_tasks t) tasks`;
 
   it('upgrades a deployed database: the views it drops come back with the deploy', async () => {

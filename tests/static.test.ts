@@ -18,7 +18,10 @@ it('plpgsql_check finds nothing in any function, at every warning level', async 
       from pg_proc p
       join pg_namespace n on n.oid = p.pronamespace
       join pg_language l on l.oid = p.prolang
-     cross join lateral plpgsql_check_function_tb(p.oid, fatal_errors => false, extra_warnings => true,
+     -- a trigger's function is read with the table of its trigger (credit_tiers' limits)
+     cross join lateral plpgsql_check_function_tb(p.oid,
+                 relid => coalesce((select t.tgrelid from pg_trigger t where t.tgfoid = p.oid limit 1), 0),
+                 fatal_errors => false, extra_warnings => true,
                  other_warnings => true, performance_warnings => true, security_warnings => true) r
      where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname = 'plpgsql'
        and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')

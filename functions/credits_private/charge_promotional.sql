@@ -7,13 +7,15 @@
 -- statement a call runs costs instructions: an account without promotional credits runs none
 -- of this (start_generation charges it itself, monthly then purchased: the same split with no
 -- promotional part, both held to one model of the charge by tests/property.test.ts).
+-- p_member_id: on a team's charge, the member generating (the usage row names them).
 -- Result: the account's balance after the charge.
 -- Errors: CR001 insufficient credits (with the balance the expiry left).
 create or replace function credits_private.charge_promotional(
   p_user_id uuid,
   p_task_id uuid,
   p_credits integer,
-  p_provider text
+  p_provider text,
+  p_member_id uuid default null
 )
 returns bigint
 language plpgsql
@@ -50,12 +52,13 @@ begin
          updated_at = now()
    where uc.user_id = p_user_id;
   insert into public.credit_transactions
-    (user_id, amount, monthly_amount, promotional_amount, type, task_id, provider, balance_after, period_start)
-  values (p_user_id, -p_credits, -v_monthly_part, -v_promotional_part, 'usage', p_task_id, p_provider, v_balance, v_period);
+    (user_id, amount, monthly_amount, promotional_amount, type, task_id, provider, balance_after, period_start, member_id)
+  values (p_user_id, -p_credits, -v_monthly_part, -v_promotional_part, 'usage', p_task_id, p_provider, v_balance, v_period,
+          p_member_id);
   return v_balance;
 end;
 $$;
 
-comment on function credits_private.charge_promotional(uuid, uuid, integer, text) is
+comment on function credits_private.charge_promotional(uuid, uuid, integer, text, uuid) is
   'Charges an account holding promotional credits: lazy expiry, then promotional, monthly, purchased credits.';
-revoke all on function credits_private.charge_promotional(uuid, uuid, integer, text) from public;
+revoke all on function credits_private.charge_promotional(uuid, uuid, integer, text, uuid) from public;

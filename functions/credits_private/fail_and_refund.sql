@@ -12,9 +12,12 @@
 -- 'truncated'); p_credits, how much of the charge goes back (null: all of it). Part of a charge
 -- goes back in the reverse of the spending order (contract §11): purchased credits first, then
 -- monthly, then promotional, so the buckets end as if only the rest had been charged.
+-- The refund goes to the account the charge's ledger row names (a team's charge back to the
+-- team, its row naming the member as the charge's did), and lowers the spend of the charge's UTC
+-- day, the account's and the member's (contract §12), never below 0.
 -- Result: failed (this call failed the task), refunded_credits (0 when nothing was failed, the
--- task was never charged or is already refunded) and the account's balance afterwards (null when
--- the task's user has no account, or nothing was failed).
+-- task was never charged or is already refunded) and the paying account's balance afterwards
+-- (null when it has no account, or nothing was failed).
 create or replace function credits_private.fail_and_refund(
   p_task_id uuid,
   p_origin text,
@@ -39,6 +42,9 @@ declare
   v_promotional_back bigint;
   v_period date;
   v_account_period date;
+  v_member uuid; -- a team's charge: the member whose generation it was
+  v_charged_at timestamptz; -- when the charge was made: the refund lowers the spend of its UTC day
+  v_limited_since timestamptz;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   failed := false;
@@ -66,8 +72,9 @@ begin
   if p_credits is null then
     -- the whole charge: each bucket gets back its part
     select c.user_id, (-c.amount)::integer, -c.monthly_amount, c.period_start,
-           case when c.promotional_amount < 0 then credits_private.return_promotional(c.user_id, p_task_id) else 0 end
-      into v_user, refunded_credits, v_monthly, v_period, v_promotional_back
+           case when c.promotional_amount < 0 then credits_private.return_promotional(c.user_id, p_task_id) else 0 end,
+           c.member_id, c.created_at
+      into v_user, refunded_credits, v_monthly, v_period, v_promotional_back, v_member, v_charged_at
       from public.credit_transactions c
      where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
        and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
@@ -75,8 +82,9 @@ begin
     -- part of it (a settlement): what goes back comes off the charge's purchased part first, then
     -- its monthly part, then its promotional part, the lots expiring last first
     select c.user_id, least(p_credits, -c.amount)::integer, c.period_start,
-           -c.monthly_amount, -c.amount + c.monthly_amount + c.promotional_amount
-      into v_user, refunded_credits, v_period, v_monthly, v_purchased
+           -c.monthly_amount, -c.amount + c.monthly_amount + c.promotional_amount,
+           c.member_id, c.created_at
+      into v_user, refunded_credits, v_period, v_monthly, v_purchased, v_member, v_charged_at
       from public.credit_transactions c
      where c.task_id = p_task_id and c.type = 'usage' and c.amount < 0
        and not exists (select 1 from public.credit_transactions r where r.task_id = p_task_id and r.type = 'refund');
@@ -105,12 +113,27 @@ begin
                                           else uc.credits_used_this_month end,
            updated_at = now()
      where uc.user_id = v_user and (uc.period_start >= v_current or uc.period_start is null)
-    returning uc.credits, uc.period_start into balance, v_account_period;
+    returning uc.credits, uc.period_start, uc.limited_since into balance, v_account_period, v_limited_since;
     if found then
+      -- A limited account's spend of the charge's day (UTC, contract §12) goes down with it: the
+      -- accounts without limits pay one comparison.
+      if v_limited_since is not null then
+        update credits_private.account_limits l
+           set spent_today = greatest(l.spent_today - refunded_credits, 0)
+         where l.user_id = v_user and l.counted_since = v_limited_since
+           and v_charged_at >= l.spent_today_until - interval '24 hours';
+      end if;
       insert into public.credit_transactions
-        (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin)
+        (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin, member_id)
       values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back,
-              'refund', p_task_id, balance, v_account_period, p_origin);
+              'refund', p_task_id, balance, v_account_period, p_origin, v_member);
+      -- a team's charge: the member's spend of its day goes down too (after the team's row: the
+      -- order a charge locks them in)
+      if v_member is not null then
+        update credits_private.team_members tm
+           set spent_today = greatest(tm.spent_today - refunded_credits, 0)
+         where tm.team_id = v_user and tm.user_id = v_member and v_charged_at >= tm.spent_today_until - interval '24 hours';
+      end if;
       return;
     end if;
     exit when v_round = 2;
@@ -123,7 +146,7 @@ begin
   refunded_credits := 0;
   select uc.credits into balance
     from public.user_credits uc
-    join public.enhancement_tasks t on t.user_id = uc.user_id
+    join public.enhancement_tasks t on uc.user_id = coalesce(t.account_id, t.user_id)
    where t.id = p_task_id;
 end;
 $$;

@@ -7,9 +7,10 @@
 -- row committed later with an earlier timestamp (its transaction began earlier) appears when the
 -- first pages are read again. credit_transactions_user_id_created_at_idx serves it (the bound on
 -- created_at; equal timestamps are few and sorted by id).
+-- p_member_id: of a team's ledger, only the rows naming that member (contract §12).
 -- Shared by credit_history and my_credit_history, which choose the columns.
 -- Errors: CR003 when p_limit is outside 1..1000, or p_before is not a ledger row of this user.
-create or replace function credits_private.history_of(p_user_id uuid, p_before uuid, p_limit integer)
+create or replace function credits_private.history_of(p_user_id uuid, p_before uuid, p_limit integer, p_member_id uuid default null)
 returns setof public.credit_transactions
 language plpgsql
 stable
@@ -35,13 +36,13 @@ begin
   end if;
   return query
     select c.* from public.credit_transactions c
-     where c.user_id = p_user_id
+     where c.user_id = p_user_id and (p_member_id is null or c.member_id = p_member_id)
        and (p_before is null or (c.created_at <= v_at and (c.created_at, c.id) < (v_at, p_before)))
      order by c.created_at desc, c.id desc
      limit p_limit;
 end;
 $$;
 
-comment on function credits_private.history_of(uuid, uuid, integer) is
+comment on function credits_private.history_of(uuid, uuid, integer, uuid) is
   'One page of an account''s ledger rows, newest first, after the row p_before.';
-revoke all on function credits_private.history_of(uuid, uuid, integer) from public;
+revoke all on function credits_private.history_of(uuid, uuid, integer, uuid) from public;

@@ -67,8 +67,9 @@ begin
     perform credits_private.roll_over(v_due, v_current);
   end if;
   -- in user order too: two imports creating the same accounts never wait for each other in a circle
-  insert into public.user_credits (user_id, tier, monthly_allowance, period_start, low_balance_threshold)
-  select f.user_id, f.tier, t.monthly_allowance, v_current, t.low_balance_threshold
+  insert into public.user_credits (user_id, tier, monthly_allowance, period_start, low_balance_threshold, limited_since)
+  select f.user_id, f.tier, t.monthly_allowance, v_current, t.low_balance_threshold,
+         case when t.max_in_flight is not null or t.daily_credit_limit is not null then clock_timestamp() end
     from credits_private.import_rows(p_import_id) f join public.credit_tiers t on t.tier = f.tier
    order by f.user_id
   on conflict (user_id) do nothing;

@@ -1,5 +1,6 @@
 -- roll_over: moves the given accounts into period p_period (a calendar month, UTC) if they are
--- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect, the
+-- in an earlier one (or none): a scheduled downgrade (pending_tier, change_tier) takes effect (its
+-- limits with it: refresh_limited), the
 -- tier's low-balance threshold applies (unless the account has its own), unused monthly credits
 -- expire ('expiration' row), the tier's allowance is granted ('allocation' row), usage this month
 -- restarts at 0. Purchased and promotional credits are untouched (a lot expires on its own date,
@@ -21,11 +22,13 @@ volatile
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_tier_changed uuid[];
 begin
   with due as (
     select uc.user_id, uc.monthly_credits as expiring, uc.purchased_credits + uc.promotional_credits as kept,
            t.tier, t.monthly_allowance as allowance,
-           t.low_balance_threshold as threshold
+           t.low_balance_threshold as threshold, uc.pending_tier is not null as tier_changes
       from public.user_credits uc
       join public.credit_tiers t on t.tier = coalesce(uc.pending_tier, uc.tier)
      where uc.user_id = any(p_user_ids)
@@ -39,7 +42,7 @@ begin
            period_start = p_period, last_allocation_at = now(), updated_at = now()
       from due
      where uc.user_id = due.user_id
-    returning uc.user_id, due.expiring, due.kept, due.allowance
+    returning uc.user_id, due.expiring, due.kept, due.allowance, due.tier_changes
   ), expired as (
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, type, description, balance_after, period_start)
@@ -54,9 +57,13 @@ begin
            m.kept + m.allowance, p_period
       from moved m where m.allowance > 0
   )
-  select count(*)::integer, coalesce(sum(m.allowance), 0)::bigint, coalesce(sum(m.expiring), 0)::bigint
-    into accounts, credits_allocated, credits_expired
+  select count(*)::integer, coalesce(sum(m.allowance), 0)::bigint, coalesce(sum(m.expiring), 0)::bigint,
+         array_agg(m.user_id) filter (where m.tier_changes)
+    into accounts, credits_allocated, credits_expired, v_tier_changed
     from moved m;
+  if v_tier_changed is not null then
+    perform credits_private.refresh_limited(v_tier_changed);
+  end if;
 end;
 $$;
 

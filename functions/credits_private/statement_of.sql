@@ -15,10 +15,13 @@
 -- other 'adjustment' rows (legacy refunds of no charge, operators' corrections). An account whose
 -- month has not started for it yet (its first write of the month, or the allocation, does it)
 -- shows no allocation or expiration in it yet.
--- Shared by credit_statement and my_credit_statement.
+-- p_member_id: of a team's ledger, only the rows naming that member (its charges, refunds and
+-- settlements: team_member_statement), so opening and closing are what the member's generations
+-- took from the team before and by the end of the month (negative or 0).
+-- Shared by credit_statement, my_credit_statement and team_member_statement.
 -- Errors: CR003 when p_period_start is null, infinite, not the first day of a month, before 1970,
 -- or a month that has not begun in UTC.
-create or replace function credits_private.statement_of(p_user_id uuid, p_period_start date)
+create or replace function credits_private.statement_of(p_user_id uuid, p_period_start date, p_member_id uuid default null)
 returns public.period_statement
 language plpgsql
 stable
@@ -51,12 +54,12 @@ begin
          count(*) filter (where c.created_at >= v_from)::integer
     into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted, s.closing_balance, s.transactions
     from public.credit_transactions c
-   where c.user_id = p_user_id and c.created_at < v_to;
+   where c.user_id = p_user_id and c.created_at < v_to and (p_member_id is null or c.member_id = p_member_id);
   s.used := s.used + s.settled;
   return s;
 end;
 $$;
 
-comment on function credits_private.statement_of(uuid, date) is
+comment on function credits_private.statement_of(uuid, date, uuid) is
   'An account''s statement for one UTC month: opening balance, movements by kind, closing balance.';
-revoke all on function credits_private.statement_of(uuid, date) from public;
+revoke all on function credits_private.statement_of(uuid, date, uuid) from public;

@@ -53,15 +53,17 @@ begin
     -- indexes; no index on a task's changing columns (they would cost the hot path its HOT updates).
     select min(c.created_at), array_agg(distinct c.user_id)
       into v_from, v_users
-      from (select t.created_at, t.user_id from public.enhancement_tasks t
+      from (select t.created_at, coalesce(t.account_id, t.user_id) as user_id from public.enhancement_tasks t
              where t.created_at >= least(v_since, v_in_flight_since)
                and (t.created_at >= v_since or t.completed_at >= v_since)
             union all
-            select t.created_at, t.user_id from public.credit_transactions r join public.enhancement_tasks t on t.id = r.task_id
+            select t.created_at, coalesce(t.account_id, t.user_id) from public.credit_transactions r
+              join public.enhancement_tasks t on t.id = r.task_id
              where r.created_at >= v_since and r.type = 'refund'
             union all
             -- a late success changes the cost of a task that finished long ago
-            select t.created_at, t.user_id from credits_private.late_results l join public.enhancement_tasks t on t.id = l.task_id
+            select t.created_at, coalesce(t.account_id, t.user_id) from credits_private.late_results l
+              join public.enhancement_tasks t on t.id = l.task_id
              where l.recorded_at >= v_since) c;
   end if;
 

@@ -15,12 +15,12 @@ begin
   if not p_from < p_to then return; end if;
   -- EXECUTE plans with the actual bounds, so the BRIN index on created_at serves the range.
   return query execute $q$
-      select (t.created_at at time zone 'UTC')::date, t.user_id, count(*)::integer,
+      select (t.created_at at time zone 'UTC')::date, t.account_id, count(*)::integer,
              coalesce(sum(t.charged), 0)::bigint, coalesce(sum(t.refunded), 0)::bigint,
              coalesce(sum(t.provider_cost_usd), 0)
         from credits_private.task_credits t
        where t.created_at >= $1 and t.created_at < $2
-         and ($3 is null or t.user_id = any($3))
+         and ($3 is null or t.account_id = any($3))
        group by 1, 2
   $q$ using p_from, p_to, p_users;
 end;

@@ -106,7 +106,11 @@ begin
   ), top_users as (
     select t.ranking, jsonb_agg(jsonb_build_object('user_id', t.user_id, 'generations', t.generations,
              'credits_charged', t.credits_charged, 'credits_refunded', t.credits_refunded,
-             'provider_cost_usd', round(t.cost_usd, 6)::text) order by t.rank) as users
+             'provider_cost_usd', round(t.cost_usd, 6)::text,
+             -- a team (contract §12): its members now; null for a user's own account
+             'members', (select count(*) filter (where m.removed_at is null) from credits_private.teams tm
+                           left join credits_private.team_members m on m.team_id = tm.team_id
+                          where tm.team_id = t.user_id group by tm.team_id)) order by t.rank) as users
       from tu t group by t.ranking
   )
   select jsonb_build_object(

@@ -5,7 +5,8 @@
 -- applies now and grants nothing; a downgrade applies at the account's next period (the
 -- allocation, or its own first write of the month, starts that period on the new tier), and the
 -- balance results show it as pending_tier meanwhile. A tier applied now brings its low-balance
--- threshold with it (unless the account has its own, set_low_balance_threshold). Asking for the
+-- threshold and its limits with it (unless the account has its own: set_low_balance_threshold,
+-- set_credit_limits). Asking for the
 -- tier the account is on cancels a scheduled downgrade. The account's first write of a new month (UTC) starts that
 -- month first (lazy roll-over), so a change racing the monthly allocation ends the same in either
 -- order: both hold the account's row lock.
@@ -101,6 +102,7 @@ begin
               format('upgrade from %s to %s for %s', v_from, p_tier, to_char(v_current, 'YYYY-MM')), balance, v_current)
       returning id into v_transaction;
     end if;
+    perform credits_private.refresh_limited(array[p_user_id]);
     tier := p_tier;
   else
     -- A downgrade waits for the next period; the current tier cancels one that is scheduled.

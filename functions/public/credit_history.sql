@@ -5,13 +5,21 @@
 -- (contract §11), not a failure's. Pages are
 -- keyset-paginated on (created_at, id): pass the last row's id as p_before for the next page
 -- (credits_private.history_of).
+-- Of a team (contract §12), every row of a member's generation names them (member_id), and
+-- p_member_id reads only the rows naming that member.
 -- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),
--- period_start, task_id, description, origin, promotional_amount.
+-- period_start, task_id, description, origin, promotional_amount, member_id (null but on a team's
+-- charges, refunds and settlements).
 -- Errors: CR003 invalid argument (null user, p_limit outside 1..1000, p_before not a row of this
 -- user). A user without an account has no history: an empty page, not an error.
 -- Never null: id, created_at, type, amount, monthly_amount, origin, promotional_amount.
 -- SECURITY DEFINER: the service role reads the ledger without any privilege on the tables.
-create or replace function public.credit_history(p_user_id uuid, p_before uuid default null, p_limit integer default 50)
+create or replace function public.credit_history(
+  p_user_id uuid,
+  p_before uuid default null,
+  p_limit integer default 50,
+  p_member_id uuid default null
+)
 returns table (
   id uuid,
   created_at timestamptz,
@@ -23,7 +31,8 @@ returns table (
   task_id uuid,
   description text,
   origin text,
-  promotional_amount bigint
+  promotional_amount bigint,
+  member_id uuid
 )
 language plpgsql
 stable
@@ -34,12 +43,12 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.description, h.origin, h.promotional_amount
-      from credits_private.history_of(p_user_id, p_before, p_limit) h;
+           h.description, h.origin, h.promotional_amount, h.member_id
+      from credits_private.history_of(p_user_id, p_before, p_limit, p_member_id) h;
 end;
 $$;
 
-comment on function public.credit_history(uuid, uuid, integer) is
+comment on function public.credit_history(uuid, uuid, integer, uuid) is
   'An account''s ledger rows, newest first, a page at a time (keyset on created_at and id).';
-revoke all on function public.credit_history(uuid, uuid, integer) from public, anon, authenticated;
-grant execute on function public.credit_history(uuid, uuid, integer) to credits_service;
+revoke all on function public.credit_history(uuid, uuid, integer, uuid) from public, anon, authenticated;
+grant execute on function public.credit_history(uuid, uuid, integer, uuid) to credits_service;

@@ -3,8 +3,10 @@
 -- returned unchanged (its tier too), except that one still in an earlier month (UTC) starts the
 -- current month first, as on its first charge: safe to call on every sign-in.
 -- Result: created, then the columns of public.credit_balance (get_credit_balance's result).
--- Errors: CR003 invalid argument or unknown tier.
--- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits.
+-- A new account gets its tier's limits (contract §12). A team's id is not a user's: teams are
+-- ensure_team_account's.
+-- Errors: CR003 invalid argument, unknown tier, or the id of a team.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.ensure_credit_account(
   p_user_id uuid,
@@ -21,7 +23,11 @@ create or replace function public.ensure_credit_account(
   out pending_tier text,
   out low_balance_threshold integer,
   out promotional_credits bigint,
-  out promotional_expires_at timestamptz
+  out promotional_expires_at timestamptz,
+  out max_in_flight integer,
+  out daily_credit_limit integer,
+  out in_flight bigint,
+  out spent_today bigint
 )
 language plpgsql
 volatile
@@ -30,37 +36,40 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_allowance integer;
-  v_threshold integer;
+  v_tier public.credit_tiers;
   v_period date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
-  select t.monthly_allowance, t.low_balance_threshold into v_allowance, v_threshold from credits_private.tier_of(p_tier) t;
+  select t.* into v_tier from credits_private.tier_of(p_tier) t;
 
   insert into public.user_credits as uc
-    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold)
-  values (p_user_id, p_tier, v_allowance, v_allowance, v_allowance, v_period, now(), v_threshold)
+    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold,
+     limited_since)
+  values (p_user_id, p_tier, v_tier.monthly_allowance, v_tier.monthly_allowance, v_tier.monthly_allowance, v_period, now(),
+          v_tier.low_balance_threshold,
+          case when v_tier.max_in_flight is not null or v_tier.daily_credit_limit is not null then clock_timestamp() end)
   on conflict (user_id) do nothing;
   created := found;
   -- An existing account still in an earlier month (UTC) starts this one now (lazy roll-over).
   if not created then
+    perform credits_private.require_not_team('p_user_id', p_user_id);
     perform 1 from public.user_credits uc where uc.user_id = p_user_id and uc.period_start < v_period for update;
     if found then
       perform credits_private.roll_over(array[p_user_id], v_period);
     end if;
   end if;
 
-  if created and v_allowance > 0 then
+  if created and v_tier.monthly_allowance > 0 then
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-    values (p_user_id, v_allowance, v_allowance, 'allocation',
-            format('monthly allowance of tier %s', p_tier), v_allowance, v_period);
+    values (p_user_id, v_tier.monthly_allowance, v_tier.monthly_allowance, 'allocation',
+            format('monthly allowance of tier %s', p_tier), v_tier.monthly_allowance, v_period);
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
                   used_this_month, period_start, period_end, pending_tier, low_balance_threshold,
-                  promotional_credits, promotional_expires_at
+                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today
     from credits_private.balance_of(p_user_id) b;
 end;
 $$;

@@ -1,8 +1,8 @@
 -- expire_stale_generations: the sweeper. Fails (source 'timeout') and refunds every task that has
 -- stayed 'pending' or 'processing' longer than p_older_than since its last status change, oldest
 -- first, at most p_limit per call. Tasks locked by a callback in flight are skipped (SKIP LOCKED),
--- so several sweepers and late callbacks can run at once; accounts are locked in user order, so
--- concurrent sweepers never deadlock. It reads only tasks created since its low-water mark
+-- so several sweepers and late callbacks can run at once; the accounts refunded (a team for its
+-- members' generations) are locked in one order, so concurrent sweepers never deadlock. It reads only tasks created since its low-water mark
 -- (credits_private.sweeper_state, through the BRIN index on created_at), then moves the mark to
 -- credits_private.in_flight_horizon: the oldest task still in flight or the start of the oldest
 -- transaction still open (it may yet commit a task stamped with its start), less a margin. So a
@@ -64,7 +64,7 @@ begin
     )
     select t.id, t.user_id, t.status, t.updated_at
       from public.enhancement_tasks t join stale using (id)
-     order by t.user_id, t.id
+     order by coalesce(t.account_id, t.user_id), t.id -- the accounts the refunds lock, in one order
   loop
     v_refund := credits_private.fail_and_refund(v_task.id, 'sweeper', 'timeout',
                                                 format('no result after %s in status %s', p_older_than, v_task.status));

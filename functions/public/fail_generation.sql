@@ -74,7 +74,7 @@ begin
 
   select t.id, t.status, uc.credits into task_id, status, balance
     from public.enhancement_tasks t
-    left join public.user_credits uc on uc.user_id = t.user_id
+    left join public.user_credits uc on uc.user_id = coalesce(t.account_id, t.user_id)
    where t.id = p_task_id;
   if not found then
     perform credits_private.raise_no_task(p_task_id);

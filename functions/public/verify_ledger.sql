@@ -24,6 +24,9 @@
 --                          refund although it used its whole hold; credits_settled_back on a
 --                          task not completed, or outside 1..its credits_used
 --   charge_mismatch        a task charged by start_generation for other than its credits_used
+--   team_mismatch          a team's generation (contract §12) charged or refunded to another
+--                          account than its team, or whose rows name another member than its
+--                          user; rows naming a member on an account that is no team
 -- Failures inherited from before adoption are not violations: monitoring.missing_refunds lists
 -- them until backfill_missing_refunds repays them.
 -- Never null: invariant, detail.
@@ -36,7 +39,8 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
   with sums as (
-    select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional
+    select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
+           count(c.member_id) as member_rows
       from public.credit_transactions c
      group by c.user_id
   ), charges as (
@@ -58,11 +62,11 @@ as $$
   ), spends as (
     select s.task_id, sum(s.credits) as credits from credits_private.promotional_spends s group by s.task_id
   ), foreign_spends as (
-    select s.task_id, t.user_id, l.user_id as lot_user_id, s.lot_id
+    select s.task_id, coalesce(t.account_id, t.user_id) as user_id, l.user_id as lot_user_id, s.lot_id
       from credits_private.promotional_spends s
       join credits_private.promotional_lots l on l.id = s.lot_id
       join public.enhancement_tasks t on t.id = s.task_id
-     where l.user_id <> t.user_id
+     where l.user_id <> coalesce(t.account_id, t.user_id)
   )
   select 'balance_mismatch', uc.user_id, null::uuid,
          format('credits %s, monthly %s + purchased %s + promotional %s; ledger sums to %s (monthly %s, promotional %s)',
@@ -146,6 +150,16 @@ as $$
          format('credits_used %s but charged %s', t.credits_used, ch.charged)
     from charges ch join public.enhancement_tasks t on t.id = ch.task_id
    where t.origin = 'rpc' and ch.usages > 0 and ch.charged <> t.credits_used
+  union all
+  select 'team_mismatch', t.user_id, t.id,
+         format('a %s row of %s naming %s; the task is %s''s, paid by team %s', c.type, c.user_id, c.member_id, t.user_id, t.account_id)
+    from public.enhancement_tasks t
+    join public.credit_transactions c on c.task_id = t.id and c.type in ('usage', 'refund')
+   where t.account_id is not null and (c.user_id <> t.account_id or c.member_id is distinct from t.user_id)
+  union all
+  select 'team_mismatch', s.user_id, null, format('%s ledger rows name a member of an account that is no team', s.member_rows)
+    from sums s
+   where s.member_rows > 0 and not exists (select 1 from credits_private.teams tm where tm.team_id = s.user_id)
 $$;
 
 comment on function public.verify_ledger() is

@@ -100,6 +100,21 @@ export function monitoringTodaysHealth(sql: Sql, args: MonitoringTodaysHealthArg
   return callFunction(sql, 'monitoring.todays_health', [{ name: 'p_as_of_refresh', key: 'asOfRefresh', type: 'boolean' }], args, { shape: 'rows', select: ['day::text as day', 'success_rate', 'success_rate_min', 'success_status', 'failures', 'failures_max', 'failures_status', 'refund_rate', 'refund_rate_max', 'refund_status', 'stuck_tasks', 'stuck_tasks_max', 'stuck_status', 'cost_usd::text as cost_usd', 'unpriced', 'cost_coverage', 'cost_status', 'status', 'case when isfinite(rollups_refreshed_at) then (to_jsonb(rollups_refreshed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else rollups_refreshed_at::text end as rollups_refreshed_at', 'rollups_status'], integers: [] }) as Promise<MonitoringTodaysHealthResult[]>;
 }
 
+export interface AddTeamMemberArgs {
+  teamId: string;
+  userId: string;
+  dailyCreditLimit?: number | undefined;
+}
+export interface AddTeamMemberResult {
+  added: boolean;
+  daily_credit_limit: number | null;
+  spent_today: number;
+}
+/** Lets a user spend a team's credits, with an optional daily cap; idempotent (updates the cap). */
+export function addTeamMember(sql: Sql, args: AddTeamMemberArgs): Promise<AddTeamMemberResult> {
+  return callFunction(sql, 'public.add_team_member', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_daily_credit_limit', key: 'dailyCreditLimit', type: 'integer' }], args, { shape: 'row', select: ['added', 'daily_credit_limit', 'spent_today'], integers: ['spent_today'] }) as Promise<AddTeamMemberResult>;
+}
+
 export interface AdminCreditStatsArgs {
   from?: Date | Timestamp | undefined;
   to?: Date | Timestamp | undefined;
@@ -227,6 +242,7 @@ export interface CreditHistoryArgs {
   userId: string;
   before?: string | undefined;
   limit?: number | undefined;
+  memberId?: string | undefined;
 }
 export interface CreditHistoryResult {
   id: string;
@@ -240,10 +256,11 @@ export interface CreditHistoryResult {
   description: string | null;
   origin: string;
   promotional_amount: number;
+  member_id: string | null;
 }
 /** An account's ledger rows, newest first, a page at a time (keyset on created_at and id). */
 export function creditHistory(sql: Sql, args: CreditHistoryArgs): Promise<CreditHistoryResult[]> {
-  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin', 'promotional_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<CreditHistoryResult[]>;
+  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_member_id', key: 'memberId', type: 'uuid' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin', 'promotional_amount', 'member_id'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<CreditHistoryResult[]>;
 }
 
 export interface CreditStatementArgs {
@@ -288,10 +305,42 @@ export interface EnsureCreditAccountResult {
   low_balance_threshold: number | null;
   promotional_credits: number;
   promotional_expires_at: Timestamp | null;
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+  in_flight: number;
+  spent_today: number;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<EnsureCreditAccountResult>;
+}
+
+export interface EnsureTeamAccountArgs {
+  teamId: string;
+  tier?: string | undefined;
+}
+export interface EnsureTeamAccountResult {
+  created: boolean;
+  total_credits: number;
+  monthly_credits: number;
+  purchased_credits: number;
+  tier: string;
+  monthly_allowance: number;
+  used_this_month: number;
+  period_start: string | null;
+  period_end: string | null;
+  pending_tier: string | null;
+  low_balance_threshold: number | null;
+  promotional_credits: number;
+  promotional_expires_at: Timestamp | null;
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+  in_flight: number;
+  spent_today: number;
+}
+/** Creates a team's credit account (no end user; its members spend it) if it does not exist; idempotent. */
+export function ensureTeamAccount(sql: Sql, args: EnsureTeamAccountArgs): Promise<EnsureTeamAccountResult> {
+  return callFunction(sql, 'public.ensure_team_account', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<EnsureTeamAccountResult>;
 }
 
 export interface ExpirePromotionalCreditsArgs {
@@ -358,10 +407,14 @@ export interface GetCreditBalanceResult {
   low_balance_threshold: number | null;
   promotional_credits: number;
   promotional_expires_at: Timestamp | null;
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+  in_flight: number | null;
+  spent_today: number | null;
 }
 /** Total, monthly, purchased and promotional credits (with the soonest expiry), tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GetGenerationArgs {
@@ -427,6 +480,24 @@ export function grantPromotionalCredits(sql: Sql, args: GrantPromotionalCreditsA
   return callFunction(sql, 'public.grant_promotional_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_valid_for', key: 'validFor', type: 'interval', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'lot_id', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'balance', 'replayed'], integers: ['lot_id', 'balance'] }) as Promise<GrantPromotionalCreditsResult>;
 }
 
+export interface ListTeamMembersArgs {
+  teamId: string;
+  includeRemoved?: boolean | undefined;
+}
+export interface ListTeamMembersResult {
+  user_id: string;
+  daily_credit_limit: number | null;
+  spent_today: number;
+  spent_this_month: number;
+  in_flight: number;
+  added_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+/** A team's members with their cap, spend today and this month, and generations in flight. */
+export function listTeamMembers(sql: Sql, args: ListTeamMembersArgs): Promise<ListTeamMembersResult[]> {
+  return callFunction(sql, 'public.list_team_members', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_include_removed', key: 'includeRemoved', type: 'boolean' }], args, { shape: 'rows', select: ['user_id', 'daily_credit_limit', 'spent_today', 'spent_this_month', 'in_flight', 'case when isfinite(added_at) then (to_jsonb(added_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else added_at::text end as added_at', 'case when isfinite(removed_at) then (to_jsonb(removed_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else removed_at::text end as removed_at'], integers: ['spent_today', 'spent_this_month', 'in_flight'] }) as Promise<ListTeamMembersResult[]>;
+}
+
 export interface MarkGenerationSubmittedArgs {
   taskId: string;
   externalTaskId: string;
@@ -454,10 +525,14 @@ export interface MyCreditBalanceResult {
   low_balance_threshold: number | null;
   promotional_credits: number;
   promotional_expires_at: Timestamp | null;
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+  in_flight: number | null;
+  spent_today: number | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits'] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface MyCreditHistoryArgs {
@@ -504,6 +579,17 @@ export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): P
   return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<MyCreditStatementResult>;
 }
 
+export interface MyTeamBalancesResult {
+  team_id: string;
+  balance: number;
+  spent_today: number;
+  daily_credit_limit: number | null;
+}
+/** The caller's teams: each team's balance, the caller's spend today and daily cap. */
+export function myTeamBalances(sql: Sql, args: Record<string, never> = {}): Promise<MyTeamBalancesResult[]> {
+  return callFunction(sql, 'public.my_team_balances', [], args, { shape: 'rows', select: ['team_id', 'balance', 'spent_today', 'daily_credit_limit'], integers: ['balance', 'spent_today'] }) as Promise<MyTeamBalancesResult[]>;
+}
+
 export interface RecordProviderResultArgs {
   provider: string;
   externalTaskId: string;
@@ -528,6 +614,32 @@ export function recordProviderResult(sql: Sql, args: RecordProviderResultArgs): 
   return callFunction(sql, 'public.record_provider_result', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_external_task_id', key: 'externalTaskId', type: 'text', required: true }, { name: 'p_status', key: 'status', type: 'text', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_error_message', key: 'errorMessage', type: 'text' }, { name: 'p_payload', key: 'payload', type: 'jsonb' }, { name: 'p_credits_used', key: 'creditsUsed', type: 'integer' }, { name: 'p_provider_units', key: 'providerUnits', type: 'numeric' }, { name: 'p_outputs_delivered', key: 'outputsDelivered', type: 'integer' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome', 'credits_final', 'refunded_credits'], integers: ['credits_final'] }) as Promise<RecordProviderResultResult>;
 }
 
+export interface RemoveTeamMemberArgs {
+  teamId: string;
+  userId: string;
+}
+export interface RemoveTeamMemberResult {
+  removed: boolean;
+}
+/** Stops a member's new starts on a team's credits at once; generations in flight finish normally. */
+export function removeTeamMember(sql: Sql, args: RemoveTeamMemberArgs): Promise<RemoveTeamMemberResult> {
+  return callFunction(sql, 'public.remove_team_member', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['removed'], integers: [] }) as Promise<RemoveTeamMemberResult>;
+}
+
+export interface SetCreditLimitsArgs {
+  userId: string;
+  maxInFlight: number;
+  dailyCreditLimit: number;
+}
+export interface SetCreditLimitsResult {
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+}
+/** Sets an account's own in-flight and daily credit limits (0: none, null: its tier's); returns those in effect. */
+export function setCreditLimits(sql: Sql, args: SetCreditLimitsArgs): Promise<SetCreditLimitsResult> {
+  return callFunction(sql, 'public.set_credit_limits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_max_in_flight', key: 'maxInFlight', type: 'integer', required: true }, { name: 'p_daily_credit_limit', key: 'dailyCreditLimit', type: 'integer', required: true }], args, { shape: 'row', select: ['max_in_flight', 'daily_credit_limit'], integers: [] }) as Promise<SetCreditLimitsResult>;
+}
+
 export interface SetLowBalanceThresholdArgs {
   userId: string;
   threshold: number;
@@ -545,15 +657,37 @@ export interface StartGenerationArgs {
   credits: number;
   idempotencyKey?: string | undefined;
   metadata?: JsonValue | undefined;
+  accountId?: string | undefined;
 }
 export interface StartGenerationResult {
   task_id: string;
   balance: number;
   replayed: boolean;
 }
-/** Creates a pending generation task and charges its credits atomically (idempotent per key). */
+/** Creates a pending generation task and charges its credits atomically (idempotent per key), to the user or their team. */
 export function startGeneration(sql: Sql, args: StartGenerationArgs): Promise<StartGenerationResult> {
-  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_task_type', key: 'taskType', type: 'text', required: true }, { name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_model', key: 'model', type: 'text', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }], args, { shape: 'row', select: ['task_id', 'balance', 'replayed'], integers: ['balance'] }) as Promise<StartGenerationResult>;
+  return callFunction(sql, 'public.start_generation', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_task_type', key: 'taskType', type: 'text', required: true }, { name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_model', key: 'model', type: 'text', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text' }, { name: 'p_metadata', key: 'metadata', type: 'jsonb' }, { name: 'p_account_id', key: 'accountId', type: 'uuid' }], args, { shape: 'row', select: ['task_id', 'balance', 'replayed'], integers: ['balance'] }) as Promise<StartGenerationResult>;
+}
+
+export interface TeamMemberStatementArgs {
+  teamId: string;
+  userId: string;
+  periodStart?: string | undefined;
+}
+export interface TeamMemberStatementResult {
+  team_id: string;
+  user_id: string;
+  period_start: string;
+  period_end: string;
+  used: number;
+  refunded: number;
+  settled: number;
+  generations: number;
+  transactions: number;
+}
+/** What one member's generations cost a team in a UTC month: used, refunded, settled, generations. */
+export function teamMemberStatement(sql: Sql, args: TeamMemberStatementArgs): Promise<TeamMemberStatementResult> {
+  return callFunction(sql, 'public.team_member_statement', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['team_id', 'user_id', 'period_start::text as period_start', 'period_end::text as period_end', 'used', 'refunded', 'settled', 'generations', 'transactions'], integers: ['used', 'refunded', 'settled'] }) as Promise<TeamMemberStatementResult>;
 }
 
 export interface VerifyLedgerResult {

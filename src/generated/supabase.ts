@@ -40,11 +40,24 @@ export type CreditsLedgerDatabase = {
           updated_at: string;
           completed_at: string | null;
           credits_final: number | null;
+          account_id: string | null;
         };
         Relationships: [];
       };
     };
     Functions: {
+      add_team_member: {
+        Args: {
+          p_team_id: string;
+          p_user_id: string;
+          p_daily_credit_limit?: number;
+        };
+        Returns: {
+          added: boolean;
+          daily_credit_limit: number | null;
+          spent_today: number;
+        };
+      };
       admin_credit_stats: {
         Args: {
           p_from?: string;
@@ -151,6 +164,7 @@ export type CreditsLedgerDatabase = {
           p_user_id: string;
           p_before?: string;
           p_limit?: number;
+          p_member_id?: string;
         };
         Returns: Array<{
           id: string;
@@ -164,6 +178,7 @@ export type CreditsLedgerDatabase = {
           description: string | null;
           origin: string;
           promotional_amount: number;
+          member_id: string | null;
         }>;
       };
       credit_statement: {
@@ -206,6 +221,35 @@ export type CreditsLedgerDatabase = {
           low_balance_threshold: number | null;
           promotional_credits: number;
           promotional_expires_at: string | null;
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+          in_flight: number;
+          spent_today: number;
+        };
+      };
+      ensure_team_account: {
+        Args: {
+          p_team_id: string;
+          p_tier?: string;
+        };
+        Returns: {
+          created: boolean;
+          total_credits: number;
+          monthly_credits: number;
+          purchased_credits: number;
+          tier: string;
+          monthly_allowance: number;
+          used_this_month: number;
+          period_start: string | null;
+          period_end: string | null;
+          pending_tier: string | null;
+          low_balance_threshold: number | null;
+          promotional_credits: number;
+          promotional_expires_at: string | null;
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+          in_flight: number;
+          spent_today: number;
         };
       };
       expire_promotional_credits: {
@@ -264,6 +308,10 @@ export type CreditsLedgerDatabase = {
           low_balance_threshold: number | null;
           promotional_credits: number;
           promotional_expires_at: string | null;
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+          in_flight: number | null;
+          spent_today: number | null;
         };
       };
       get_generation: {
@@ -320,6 +368,21 @@ export type CreditsLedgerDatabase = {
           replayed: boolean;
         };
       };
+      list_team_members: {
+        Args: {
+          p_team_id: string;
+          p_include_removed?: boolean;
+        };
+        Returns: Array<{
+          user_id: string;
+          daily_credit_limit: number | null;
+          spent_today: number;
+          spent_this_month: number;
+          in_flight: number;
+          added_at: string;
+          removed_at: string | null;
+        }>;
+      };
       mark_generation_submitted: {
         Args: {
           p_task_id: string;
@@ -346,6 +409,10 @@ export type CreditsLedgerDatabase = {
           low_balance_threshold: number | null;
           promotional_credits: number;
           promotional_expires_at: string | null;
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+          in_flight: number | null;
+          spent_today: number | null;
         };
       };
       my_credit_history: {
@@ -386,6 +453,15 @@ export type CreditsLedgerDatabase = {
           settled: number;
         };
       };
+      my_team_balances: {
+        Args: Record<PropertyKey, never>;
+        Returns: Array<{
+          team_id: string;
+          balance: number;
+          spent_today: number;
+          daily_credit_limit: number | null;
+        }>;
+      };
       record_provider_result: {
         Args: {
           p_provider: string;
@@ -407,6 +483,26 @@ export type CreditsLedgerDatabase = {
           refunded_credits: number | null;
         };
       };
+      remove_team_member: {
+        Args: {
+          p_team_id: string;
+          p_user_id: string;
+        };
+        Returns: {
+          removed: boolean;
+        };
+      };
+      set_credit_limits: {
+        Args: {
+          p_user_id: string;
+          p_max_in_flight: number;
+          p_daily_credit_limit: number;
+        };
+        Returns: {
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+        };
+      };
       set_low_balance_threshold: {
         Args: {
           p_user_id: string;
@@ -423,11 +519,30 @@ export type CreditsLedgerDatabase = {
           p_credits: number;
           p_idempotency_key?: string;
           p_metadata?: Json;
+          p_account_id?: string;
         };
         Returns: {
           task_id: string;
           balance: number;
           replayed: boolean;
+        };
+      };
+      team_member_statement: {
+        Args: {
+          p_team_id: string;
+          p_user_id: string;
+          p_period_start?: string;
+        };
+        Returns: {
+          team_id: string;
+          user_id: string;
+          period_start: string;
+          period_end: string;
+          used: number;
+          refunded: number;
+          settled: number;
+          generations: number;
+          transactions: number;
         };
       };
       verify_ledger: {

@@ -293,12 +293,16 @@ export async function applyDefinitions(client: ClientBase, defs: Definition[]): 
   }
 }
 
-/** Whether a table's constraint calls the function (the row checks): it cannot be dropped. */
-async function backsAConstraint(client: ClientBase, schema: string, object: string): Promise<boolean> {
+/**
+ * Whether a table's constraint or trigger calls the function (the row checks, the tier limits'
+ * trigger): it cannot be dropped; the migration that made the constraint or trigger drops it.
+ */
+async function backsATable(client: ClientBase, schema: string, object: string): Promise<boolean> {
   const { rows } = await client.query(
     `select exists (select 1 from pg_depend d join pg_proc p on p.oid = d.refobjid
                      join pg_namespace n on n.oid = p.pronamespace
-                    where d.refclassid = 'pg_proc'::regclass and d.classid = 'pg_constraint'::regclass
+                    where d.refclassid = 'pg_proc'::regclass
+                      and d.classid in ('pg_constraint'::regclass, 'pg_trigger'::regclass)
                       and n.nspname = $1 and p.proname = $2) as ok`,
     [schema, object],
   );
@@ -307,8 +311,9 @@ async function backsAConstraint(client: ClientBase, schema: string, object: stri
 
 /**
  * Drops every function and view the package applied (views first), before migrations run
- * down: the objects they read are about to change. The row checks stay: the tables' CHECK
- * constraints call them, and the migrations that add and remove those constraints replace them.
+ * down: the objects they read are about to change. The row checks and the trigger's function
+ * stay: the tables' CHECK constraints and triggers call them, and the migrations that add and
+ * remove those replace them.
  * The next `up` to the latest migration applies them all again (the row checks adopted as they
  * are when unchanged). Returns how many were dropped.
  */
@@ -322,7 +327,7 @@ export async function dropDefinitions(client: ClientBase): Promise<number> {
     await dropViews(client, views);
     dropped += views.length;
     for (const r of all.filter((r) => r.kind === 'function')) {
-      if (await backsAConstraint(client, r.schema, r.object)) continue;
+      if (await backsATable(client, r.schema, r.object)) continue;
       await dropFunction(client, r.schema, r.object);
       dropped += 1;
     }

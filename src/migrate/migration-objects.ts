@@ -33,7 +33,7 @@ export type Operation =
 
 export interface ReadMigration {
   operations: Operation[];
-  /** CREATE statements of a kind not read here (a policy is one the pre-flight leaves alone). */
+  /** CREATE statements of a kind not read here (a policy or trigger is one the pre-flight leaves alone). */
   unread: string[];
 }
 
@@ -235,7 +235,8 @@ const statementRules: Rule<string>[] = [
     (m) => drops(m[1]!, m[2]!),
   ],
   [pattern(`^drop schema (?:if exists )?${name}`), (m) => [{ op: 'drop', key: schemaKey(m[1]!) }]],
-  [/^create policy /, () => []],
+  // a policy or a trigger belongs to its table, one of the package's: nothing of anyone else's to meet
+  [/^create (?:policy|trigger) /, () => []],
 ];
 
 /** Every statement of a migration's up section that makes or removes an object, in order. */

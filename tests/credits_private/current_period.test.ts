@@ -22,6 +22,7 @@ const inlineCopies = [
   'functions/public/credit_statement.sql',
   'functions/public/my_credit_statement.sql',
   'functions/public/start_generation.sql',
+  'functions/public/team_member_statement.sql',
 ];
 
 describe('credits_private.current_period', () => {

@@ -65,6 +65,7 @@ describe('admin_credit_stats, on the June fixture', () => {
       credits_charged: 100,
       credits_refunded: 5,
       provider_cost_usd: '1.900000',
+      members: null, // a user's own account: no team
     });
     expect(june.s.health.status).toBe('alert');
 

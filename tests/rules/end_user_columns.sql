@@ -46,7 +46,7 @@ select results_eq($$ select user_id::text, credits from seen_account $$,
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_generations'::regclass and attnum > 0),
   array['id', 'user_id', 'task_type', 'provider', 'model', 'status', 'credits_used', 'result_url', 'created_at', 'updated_at', 'completed_at',
-        'credits_final'],
+        'credits_final', 'account_id'],
   'my_generations has the user-facing columns only');
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_credit_transactions'::regclass and attnum > 0),

@@ -7,6 +7,7 @@
 -- if it completed, settled back credits_settled_back (verify_ledger checks all three on the
 -- ledger rows themselves), so only legacy tasks have their ledger rows read; their `refunded` is
 -- null when no refund row exists.
+-- account_id: the account that paid, the task's user or their team (contract §12).
 -- A filter on created_at reaches the table's BRIN index through this view.
 create or replace view credits_private.task_credits as
 select t.id, t.user_id, t.created_at, t.provider, t.model, t.task_type, t.status,
@@ -19,7 +20,8 @@ select t.id, t.user_id, t.created_at, t.provider, t.model, t.task_type, t.status
        t.origin, t.updated_at, t.error_message,
        case when t.origin = 'rpc' then coalesce(t.credits_settled_back, 0)
             else coalesce((select sum(c.amount)::bigint from public.credit_transactions c
-                            where c.task_id = t.id and c.type = 'refund' and c.origin = 'settlement'), 0) end as settled
+                            where c.task_id = t.id and c.type = 'refund' and c.origin = 'settlement'), 0) end as settled,
+       coalesce(t.account_id, t.user_id) as account_id
   from public.enhancement_tasks t;
 
 comment on view credits_private.task_credits is 'Tasks with the credits they were charged, refunded (failures) and settled back (holds larger than the use).';

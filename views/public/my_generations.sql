@@ -5,11 +5,14 @@
 -- users hold SELECT on exactly these columns of enhancement_tasks, not on the table.
 -- credits_used is what the generation held when it started; credits_final what it finally cost
 -- (the hold less what its settlement gave back, contract §11), null until it is completed.
+-- account_id: the team that paid for it (contract §12: a member sees their own generations
+-- whoever paid, and no other member's), null when the user's own credits did.
 -- Never null: id, user_id, task_type, provider, status, credits_used, created_at, updated_at.
 create or replace view public.my_generations with (security_invoker = true) as
 select t.id, t.user_id, t.task_type, t.provider, t.model, t.status, t.credits_used, t.result_url,
        t.created_at, t.updated_at, t.completed_at,
-       case when t.status = 'completed' then t.credits_used - coalesce(t.credits_settled_back, 0) end as credits_final
+       case when t.status = 'completed' then t.credits_used - coalesce(t.credits_settled_back, 0) end as credits_final,
+       t.account_id
   from public.enhancement_tasks t;
 comment on view public.my_generations is 'The calling end user''s generations (row-level security), user-facing columns only.';
 revoke all on public.my_generations from public, anon, authenticated;

@@ -1,0 +1,72 @@
+-- count_against_limits: a limited account's charge counted against its limits (contract §12),
+-- by start_generation under the account's lock, after the charge and its ledger row are
+-- written: CR007 (rolling the whole start back) when it makes one generation in flight more than
+-- the in-flight limit allows, or the day's spend (UTC) more than the daily limit. What they are
+-- checked against (credits_private.account_limits) is counted by every charge of the account
+-- while it is limited; counts of another limited_since (the account was unlimited meanwhile) are
+-- unknown and counted afresh from the ledger. The in-flight bound only goes up here; when it
+-- passes the limit the generations in flight are recounted (count_in_flight, this one included),
+-- so that a completion, failure or sweep frees a slot at once without writing the account.
+-- Errors: CR007 with DETAIL {"limit": "in_flight" | "daily_credits", "allowed", "current",
+-- "requested", "account_id", "user_id"} (credits_private.raise_limit_reached), in flight first;
+-- current does not count this start.
+create or replace function credits_private.count_against_limits(
+  p_account_id uuid,
+  p_user_id uuid,
+  p_credits integer,
+  p_limited_since timestamptz
+)
+returns void
+language plpgsql
+volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_limits record := credits_private.limits_of(p_account_id);
+  l credits_private.account_limits;
+  v_known boolean;
+  v_count record;
+  v_at_most bigint;
+  v_since timestamptz;
+  v_spent bigint;
+begin
+  select a.* into l from credits_private.account_limits a where a.user_id = p_account_id;
+  v_known := l.counted_since = p_limited_since;
+  if v_known then
+    v_at_most := l.in_flight_at_most + 1;
+    v_since := least(l.in_flight_since, now());
+    v_spent := case when l.spent_today_until > now() then l.spent_today else 0 end + p_credits;
+  else
+    v_at_most := 4611686018427387904;
+    v_since := '-infinity';
+    v_spent := credits_private.spent_today_of(p_account_id); -- this charge's row included
+  end if;
+
+  if v_at_most > v_limits.max_in_flight then
+    v_count := credits_private.count_in_flight(p_account_id, v_since);
+    if v_count.in_flight > v_limits.max_in_flight then
+      perform credits_private.raise_limit_reached('in_flight', v_limits.max_in_flight, v_count.in_flight - 1, 1,
+                                                   p_account_id, p_user_id);
+    end if;
+    v_at_most := v_count.in_flight;
+    v_since := v_count.oldest;
+  end if;
+  if v_spent > v_limits.daily_credit_limit then
+    perform credits_private.raise_limit_reached('daily_credits', v_limits.daily_credit_limit, v_spent - p_credits, p_credits,
+                                                 p_account_id, p_user_id);
+  end if;
+
+  insert into credits_private.account_limits as a
+    (user_id, in_flight_at_most, in_flight_since, spent_today, spent_today_until, counted_since)
+  values (p_account_id, v_at_most, v_since, v_spent,
+          date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours', p_limited_since)
+  on conflict (user_id) do update
+     set in_flight_at_most = excluded.in_flight_at_most, in_flight_since = excluded.in_flight_since,
+         spent_today = excluded.spent_today, spent_today_until = excluded.spent_today_until,
+         counted_since = excluded.counted_since, updated_at = now();
+end;
+$$;
+
+comment on function credits_private.count_against_limits(uuid, uuid, integer, timestamptz) is
+  'Counts a limited account''s charge against its in-flight and daily limits; CR007 past either.';
+revoke all on function credits_private.count_against_limits(uuid, uuid, integer, timestamptz) from public;

@@ -1,0 +1,96 @@
+-- ensure_team_account: creates a team's account when it is missing (contract §12): an account
+-- with its own id and no end user, created as ensure_credit_account creates one (p_tier's
+-- allowance for the current period as monthly credits, one 'allocation' row, the tier's limits).
+-- Its members (add_team_member) spend it through start_generation's p_account_id; everything
+-- else an account has (grants, purchases, plan changes, limits, statements) a team has too, by
+-- its id. An existing team is returned unchanged (starting the current month first if its own is
+-- earlier): idempotent.
+-- Result: created, then the columns of public.credit_balance (get_credit_balance's result).
+-- Errors: CR003 invalid argument, unknown tier, or an id that is a personal account's or a
+-- current member's of a team.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today.
+-- SECURITY DEFINER: the service role calls it without any privilege on the tables.
+create or replace function public.ensure_team_account(
+  p_team_id uuid,
+  p_tier text default 'free',
+  out created boolean,
+  out total_credits bigint,
+  out monthly_credits bigint,
+  out purchased_credits bigint,
+  out tier text,
+  out monthly_allowance integer,
+  out used_this_month bigint,
+  out period_start date,
+  out period_end date,
+  out pending_tier text,
+  out low_balance_threshold integer,
+  out promotional_credits bigint,
+  out promotional_expires_at timestamptz,
+  out max_in_flight integer,
+  out daily_credit_limit integer,
+  out in_flight bigint,
+  out spent_today bigint
+)
+language plpgsql
+volatile
+security definer
+set search_path to pg_catalog, pg_temp
+as $$
+#variable_conflict use_column
+declare
+  v_tier public.credit_tiers;
+  v_period date := credits_private.current_period();
+begin
+  perform credits_private.require_present('p_team_id', p_team_id);
+  perform credits_private.require_text('p_tier', p_tier, 64);
+  select t.* into v_tier from credits_private.tier_of(p_tier) t;
+  if exists (select 1 from credits_private.team_members m where m.user_id = p_team_id and m.removed_at is null) then
+    raise exception using errcode = 'CR003',
+      message = 'p_team_id is a member of a team, not a team',
+      detail = format('p_team_id was %s, a user who spends the credits of team %s.', p_team_id,
+                      (select m.team_id from credits_private.team_members m where m.user_id = p_team_id and m.removed_at is null limit 1)),
+      hint = 'A team''s id is its own: generate a new one for the team.';
+  end if;
+
+  -- The account and its listing as a team in one transaction: a concurrent call waits at the
+  -- account's key and then finds both.
+  insert into public.user_credits as uc
+    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold,
+     limited_since)
+  values (p_team_id, p_tier, v_tier.monthly_allowance, v_tier.monthly_allowance, v_tier.monthly_allowance, v_period, now(),
+          v_tier.low_balance_threshold,
+          case when v_tier.max_in_flight is not null or v_tier.daily_credit_limit is not null then clock_timestamp() end)
+  on conflict (user_id) do nothing;
+  created := found;
+  if created then
+    insert into credits_private.teams (team_id) values (p_team_id);
+    if v_tier.monthly_allowance > 0 then
+      insert into public.credit_transactions
+        (user_id, amount, monthly_amount, type, description, balance_after, period_start)
+      values (p_team_id, v_tier.monthly_allowance, v_tier.monthly_allowance, 'allocation',
+              format('monthly allowance of tier %s', p_tier), v_tier.monthly_allowance, v_period);
+    end if;
+  else
+    if not exists (select 1 from credits_private.teams tm where tm.team_id = p_team_id) then
+      raise exception using errcode = 'CR003',
+        message = 'p_team_id is a personal account, not a team',
+        detail = format('p_team_id was %s, the id of a user''s own account.', p_team_id),
+        hint = 'A team''s id is its own: generate a new one for the team.';
+    end if;
+    perform 1 from public.user_credits uc where uc.user_id = p_team_id and uc.period_start < v_period for update;
+    if found then
+      perform credits_private.roll_over(array[p_team_id], v_period);
+    end if;
+  end if;
+
+  select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
+                  used_this_month, period_start, period_end, pending_tier, low_balance_threshold,
+                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today
+    from credits_private.balance_of(p_team_id) b;
+end;
+$$;
+
+comment on function public.ensure_team_account(uuid, text) is
+  'Creates a team''s credit account (no end user; its members spend it) if it does not exist; idempotent.';
+revoke all on function public.ensure_team_account(uuid, text) from public, anon, authenticated;
+grant execute on function public.ensure_team_account(uuid, text) to credits_service;
