@@ -553,12 +553,17 @@ function renderUsers(doc) {
       document.getElementById(id),
       [
         {
-          label: 'User',
-          cell: (u, i) =>
-            valued('td', `${key}.${i}.user_id`, u.user_id, `${u.user_id.slice(0, 8)}…${u.user_id.slice(-4)}`, {
+          // the account that paid: a user's own, or a team's (its members' generations together)
+          label: 'Account',
+          cell: (u, i) => {
+            const cell = valued('td', `${key}.${i}.user_id`, u.user_id, `${u.user_id.slice(0, 8)}…${u.user_id.slice(-4)}`, {
               class: 'user',
               title: u.user_id,
-            }),
+            });
+            if (u.members !== null && u.members !== undefined)
+              cell.append(' ', valued('span', `${key}.${i}.members`, u.members, `team of ${count(u.members)}`, { class: 'team' }));
+            return cell;
+          },
         },
         ...order.map((name) => columns[name]),
       ],

@@ -1,20 +1,27 @@
 // The main job: migrate, load the demo seeds, simulate a day of generations through the WaveSpeed
 // glue against a fake WaveSpeed over real HTTP (some fail, some lose their webhook and are
 // reconciled, some get stuck and are swept), then a video priced by the second and a batch with a
-// missing output whose holds are settled at what they used, and print balances, refunds, spend,
+// missing output whose holds are settled at what they used, a studio's team balance spent by its
+// members within their caps and the team's limits, and print balances, refunds, spend,
 // a statement that adds up and the ledger's verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
 // `npm start -- --serve [--port N]` then keeps the day's dashboard page up until Ctrl-C.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
-import { InsufficientCreditsError } from '../src/errors.js';
+import { InsufficientCreditsError, LimitReachedError, NotTeamMemberError } from '../src/errors.js';
 import {
+  addTeamMember,
   claimCreditEvents,
   completeCreditEvents,
   creditStatement,
+  ensureTeamAccount,
   expirePromotionalCredits,
+  grantCredits,
   grantPromotionalCredits,
+  listTeamMembers,
+  removeTeamMember,
+  setCreditLimits,
   startGeneration,
 } from '../src/generated/client.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../tools/embedded.js';
@@ -183,6 +190,49 @@ async function variableCosts(sql: postgres.Sql, userId: string, run: string) {
     return { clip, images, billed: fake.generated().costUsd };
   } finally {
     await receiver.close();
+    await fake.close();
+  }
+}
+
+/**
+ * Limits and team balances (contract §12): a studio's one balance, five designers capped at 200
+ * credits a day, at most 3 generations in flight for the whole studio. The designers submit
+ * through the glue (the provider keeps them processing): the fourth start at once is refused
+ * before anything is posted, a designer past their cap too, and a removed one.
+ */
+async function teamPlan(sql: postgres.Sql, run: string) {
+  const fake = await startFakeWaveSpeed({});
+  const config = { api: new WaveSpeedApi({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2000 }), webhookUrl: `${fake.url}/nowhere` };
+  const studio = demoId(`studio-${run}`);
+  const designers = Array.from({ length: 5 }, (_, i) => demoId(`designer-${run}-${i}`));
+  const lines: string[] = [];
+  const refusal = (e: unknown) => {
+    if (e instanceof LimitReachedError) return `refused (CR007 ${e.limit}: ${e.current} of ${e.allowed})`;
+    if (e instanceof NotTeamMemberError) return 'refused (CR008: not a member)';
+    throw e;
+  };
+  const submit = (designer: string, credits: number) =>
+    submitGeneration(sql, config, {
+      userId: designer,
+      accountId: studio,
+      model: 'google/nano-banana/edit',
+      input: { prompt: 'a logo' },
+      credits,
+    }).then(() => `started, ${credits} credits from the studio`, refusal);
+  try {
+    await ensureTeamAccount(sql, { teamId: studio, tier: 'pro' });
+    await grantCredits(sql, { userId: studio, credits: 2000, reason: 'studio pack', idempotencyKey: `studio-pack-${run}` });
+    for (const d of designers) await addTeamMember(sql, { teamId: studio, userId: d, dailyCreditLimit: 200 });
+    await setCreditLimits(sql, { userId: studio, maxInFlight: 3, dailyCreditLimit: 0 });
+    fake.plan({ webhook: 'stays-processing' }, { webhook: 'stays-processing' }, { webhook: 'stays-processing' });
+    for (const [i, credits] of [40, 40, 40, 40].entries()) lines.push(`designer ${i + 1}: ${await submit(designers[i]!, credits)}`);
+    lines.push(`designer 5 asks for 250 credits: ${await submit(designers[4]!, 250).catch(refusal)}`);
+    await removeTeamMember(sql, { teamId: studio, userId: designers[3]! });
+    lines.push(`designer 4, removed: ${await submit(designers[3]!, 10)}`);
+    const members = await listTeamMembers(sql, { teamId: studio });
+    const [team] = await sql<{ credits: number }[]>`select credits::int from user_credits where user_id = ${studio}`;
+    return { lines, members: members.length, balance: team!.credits, posted: fake.predictions.size };
+  } finally {
     await fake.close();
   }
 }
@@ -382,6 +432,14 @@ async function main() {
     const [spend] =
       await sql`select coalesce(sum(provider_cost_usd), 0)::numeric(10,4)::text usd from enhancement_tasks where user_id = ${studio}`;
     console.log(`  WaveSpeed billed $${variable.billed.toFixed(4)} for them; recorded $${spend!.usd}`);
+
+    console.log('\n== A studio: one balance, five designers capped at 200 credits a day, 3 in flight at most');
+    const team = await teamPlan(sql, Date.now().toString(36));
+    for (const line of team.lines) console.log(`  ${line}`);
+    console.log(
+      `  WaveSpeed received ${team.posted} predictions: the refused starts posted nothing; ` +
+        `the studio holds ${team.balance} credits, ${team.members} members left`,
+    );
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;

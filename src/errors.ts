@@ -1,7 +1,7 @@
 // One error class per SQLSTATE of the contract (docs/error-codes.md), so that callers write
 //   catch (e) { if (e instanceof InsufficientCreditsError) showPaywall(e.required, e.available) }
-// CR001's numbers come from its DETAIL, a JSON object by contract of this package
-// ({"required", "available", "user_id"}, docs/error-codes.md), never from prose.
+// CR001's and CR007's numbers come from their DETAIL, a JSON object by contract of this package
+// (docs/error-codes.md), never from prose.
 
 /** Fields PostgreSQL clients (postgres, pg) put on a server error. */
 interface ServerError {
@@ -79,6 +79,58 @@ export class TransitionNotAllowedError extends CreditsError {}
 /** CR006: an idempotency key was reused with different arguments. */
 export class IdempotencyConflictError extends CreditsError {}
 
+/** Which limit a refused start reached (contract §12). */
+export type LimitName = 'in_flight' | 'daily_credits' | 'member_daily_credits';
+
+/**
+ * CR007: a start would pass a limit: the account's generations in flight, its credits per UTC day,
+ * or a team member's own daily cap. The numbers come from DETAIL (a JSON object by contract):
+ *   catch (e) { if (e instanceof LimitReachedError && e.limit === 'in_flight') retryLater() }
+ */
+export class LimitReachedError extends CreditsError {
+  /** Which limit: `in_flight`, `daily_credits` or `member_daily_credits`. */
+  readonly limit: LimitName | undefined;
+  /** What the limit allows (generations in flight, or credits a day). */
+  readonly allowed: number | undefined;
+  /** Where the account (or the member) stands: generations in flight, or credits spent today. */
+  readonly current: number | undefined;
+  /** What the start asked for: 1 generation, or its credits. */
+  readonly requested: number | undefined;
+  /** The account that would pay (a team's id for a member's start). */
+  readonly accountId: string | undefined;
+  /** The user who would generate. */
+  readonly userId: string | undefined;
+
+  constructor(source: ServerError, options?: { cause?: unknown }) {
+    super(source, options);
+    const detail = parseDetail(source.detail);
+    const number = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const limit = text(detail.limit);
+    this.limit = limit === 'in_flight' || limit === 'daily_credits' || limit === 'member_daily_credits' ? limit : undefined;
+    this.allowed = number(detail.allowed);
+    this.current = number(detail.current);
+    this.requested = number(detail.requested);
+    this.accountId = text(detail.account_id);
+    this.userId = text(detail.user_id);
+  }
+}
+
+/** CR008: the user is not a member of the team whose credits the call would spend. */
+export class NotTeamMemberError extends CreditsError {
+  /** The team. */
+  readonly accountId: string | undefined;
+  /** The user who is not its member. */
+  readonly userId: string | undefined;
+
+  constructor(source: ServerError, options?: { cause?: unknown }) {
+    super(source, options);
+    const detail = parseDetail(source.detail);
+    this.accountId = typeof detail.account_id === 'string' ? detail.account_id : undefined;
+    this.userId = typeof detail.user_id === 'string' ? detail.user_id : undefined;
+  }
+}
+
 /** 42501: the connected role may not do this. */
 export class PermissionDeniedError extends CreditsError {}
 
@@ -89,6 +141,8 @@ const classes: Record<string, new (source: ServerError, options?: { cause?: unkn
   CR004: TaskNotFoundError,
   CR005: TransitionNotAllowedError,
   CR006: IdempotencyConflictError,
+  CR007: LimitReachedError,
+  CR008: NotTeamMemberError,
   '42501': PermissionDeniedError,
   // data exceptions: a value the server could not take as its parameter's type
   '22P02': InvalidArgumentError,

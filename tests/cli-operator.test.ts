@@ -232,6 +232,7 @@ describe('output shapes', () => {
         'created_at',
         'description',
         'id',
+        'member_id',
         'monthly_amount',
         'origin',
         'period_start',

@@ -144,6 +144,30 @@ async function exercise(sql: TestDatabase['sql']) {
     }) as Promise<T>;
   record('public.my_credit_history', await asUser((tx) => client.myCreditHistory(tx)));
   record('public.my_credit_statement', await asUser((tx) => client.myCreditStatement(tx)));
+  // a team (contract §12): created and again, a member with a cap and one without, their starts,
+  // their statements, the member's view of their teams; the limits of an account
+  const team = crypto.randomUUID();
+  record('public.ensure_team_account', await client.ensureTeamAccount(sql, { teamId: team, tier: 'pro' })); // created
+  record('public.ensure_team_account', await client.ensureTeamAccount(sql, { teamId: team })); // exists
+  record('public.add_team_member', await client.addTeamMember(sql, { teamId: team, userId: pro, dailyCreditLimit: 50 }));
+  record('public.add_team_member', await client.addTeamMember(sql, { teamId: team, userId: crypto.randomUUID() })); // no cap
+  record(
+    'public.start_generation',
+    await client.startGeneration(sql, {
+      userId: pro,
+      accountId: team,
+      taskType: 'image',
+      provider: 'wavespeed',
+      model: 'steady',
+      credits: 4,
+    }),
+  );
+  record('public.list_team_members', await client.listTeamMembers(sql, { teamId: team, includeRemoved: true }));
+  record('public.team_member_statement', await client.teamMemberStatement(sql, { teamId: team, userId: pro }));
+  record('public.my_team_balances', await asUser((tx) => client.myTeamBalances(tx)));
+  record('public.remove_team_member', await client.removeTeamMember(sql, { teamId: team, userId: pro }));
+  record('public.set_credit_limits', await client.setCreditLimits(sql, { userId: team, maxInFlight: 3, dailyCreditLimit: 0 }));
+  record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: team }));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
   record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));

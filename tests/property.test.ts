@@ -5,13 +5,19 @@
 // the past: the test cannot wait), expired by the next charge or by the expiry job. A start's
 // credits are a hold: a completion settles it at a figure (contract §11), giving back the rest in
 // the reverse of the spending order (purchased, monthly, then the lots expiring last first).
+// Limits and teams (contract §12): one of the accounts is a team its members spend, each within
+// their own cap; any account may have an in-flight and a daily limit; the model predicts each
+// start's refusal in the contract's order (CR008, the member's cap, CR001, in flight, the day's
+// credits), and each account's generations in flight and spend today.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { ledgerViolations, newAccount, type Sql } from './helpers/ledger.js';
 
 type Op =
-  | { kind: 'start'; user: number; credits: number }
+  | { kind: 'start'; user: number; member: number; credits: number }
+  | { kind: 'limit'; user: number; maxInFlight: number; daily: number }
+  | { kind: 'member'; member: number; cap: number; remove: boolean }
   | { kind: 'submit' | 'fail' | 'sweep'; task: number }
   | { kind: 'complete'; task: number; used: number | null }
   | { kind: 'grant'; user: number; credits: number }
@@ -21,12 +27,33 @@ type Op =
   | { kind: 'expire' };
 
 const USERS = 3;
+const ACCOUNTS = USERS + 1; // the last is a team: its starts are its members'
+const TEAM = USERS;
+const MEMBERS = 3; // the third is no member until a 'member' op adds it
 const ALLOWANCE = 10; // tier free
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('start' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 12 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('start' as const),
+      user: fc.nat(ACCOUNTS - 1),
+      member: fc.nat(MEMBERS - 1),
+      credits: fc.integer({ min: 1, max: 12 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('limit' as const),
+      user: fc.nat(ACCOUNTS - 1),
+      maxInFlight: fc.nat(3), // 0: none
+      daily: fc.nat(30),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('member' as const), member: fc.nat(MEMBERS - 1), cap: fc.nat(20), remove: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('submit' as const), task: fc.nat(60) }) },
   {
@@ -42,14 +69,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), task: fc.nat(60) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('grant' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 20 }) }),
+    arbitrary: fc.record({ kind: fc.constant('grant' as const), user: fc.nat(ACCOUNTS - 1), credits: fc.integer({ min: 1, max: 20 }) }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollover' as const), user: fc.nat(USERS - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollover' as const), user: fc.nat(ACCOUNTS - 1) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('promote' as const), user: fc.nat(USERS - 1), credits: fc.integer({ min: 1, max: 15 }) }),
+    arbitrary: fc.record({ kind: fc.constant('promote' as const), user: fc.nat(ACCOUNTS - 1), credits: fc.integer({ min: 1, max: 15 }) }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lapse' as const), user: fc.nat(USERS - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lapse' as const), user: fc.nat(ACCOUNTS - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
 );
 
@@ -68,10 +95,22 @@ interface ModelUser {
   period: number;
   /** In grant order, which is expiry order: every grant is valid for the same day. */
   lots: ModelLot[];
+  /** The account's own limits (null: none) and its spend today (the test runs within one UTC day). */
+  maxInFlight: number | null;
+  daily: number | null;
+  spent: number;
+}
+interface ModelMember {
+  id: string;
+  active: boolean;
+  cap: number | null;
+  spent: number;
 }
 interface ModelTask {
   id: string;
+  /** The account that paid (a team for a member's start). */
   user: ModelUser;
+  member?: ModelMember;
   credits: number;
   monthlyPart: number;
   spends: { lot: ModelLot; credits: number }[];
@@ -88,7 +127,36 @@ const newModelUser = async (sql: Sql): Promise<ModelUser> => ({
   used: 0,
   period: 0,
   lots: [],
+  maxInFlight: null,
+  daily: null,
+  spent: 0,
 });
+/** The accounts: USERS users' own, then a team with two members (the first capped) and a user who is not one yet. */
+async function newModel(sql: Sql) {
+  const users: ModelUser[] = [];
+  for (let i = 0; i < USERS; i++) users.push(await newModelUser(sql));
+  const team: ModelUser = {
+    id: crypto.randomUUID(),
+    monthly: ALLOWANCE,
+    purchased: 0,
+    used: 0,
+    period: 0,
+    lots: [],
+    maxInFlight: null,
+    daily: null,
+    spent: 0,
+  };
+  await sql`select ensure_team_account(${team.id}, 'free')`;
+  users.push(team);
+  const members: ModelMember[] = Array.from({ length: MEMBERS }, (_, i) => ({
+    id: crypto.randomUUID(),
+    active: i < 2,
+    cap: i === 0 ? 15 : null,
+    spent: 0,
+  }));
+  for (const m of members.filter((m) => m.active)) await sql`select add_team_member(${team.id}, ${m.id}, ${m.cap})`;
+  return { users, members };
+}
 const promotional = (u: ModelUser) => u.lots.reduce((n, l) => n + (l.expired ? 0 : l.remaining), 0);
 /** The expiry of what lapsed lots still hold (the job, or a charge before it spends). */
 function expireLapsed(u: ModelUser) {
@@ -132,7 +200,14 @@ function refund(task: ModelTask) {
   } else {
     u.purchased += rest;
   }
+  unspend(task, task.credits);
   task.status = 'failed';
+}
+
+/** What comes back lowers the day's spend of the account, and of the member (never below 0). */
+function unspend(task: ModelTask, back: number) {
+  task.user.spent = Math.max(task.user.spent - back, 0);
+  if (task.member) task.member.spent = Math.max(task.member.spent - back, 0);
 }
 
 /** A settlement: `back` credits of the hold return, purchased first, then monthly, then promotional (last lot first). */
@@ -156,19 +231,54 @@ function settle(task: ModelTask, back: number) {
     asPurchased += monthlyBack;
   }
   u.purchased += asPurchased;
+  unspend(task, back);
 }
 
-async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
-  const inFlight = (t: ModelTask) => t.status === 'pending' || t.status === 'processing';
+const inFlight = (t: ModelTask) => t.status === 'pending' || t.status === 'processing';
+
+/** The refusal the contract's order predicts for a start (contract §12), or undefined. */
+function refusalOf(u: ModelUser, member: ModelMember | undefined, credits: number, spendable: number, tasks: ModelTask[]) {
+  if (member && !member.active) return 'CR008';
+  if (member?.cap != null && member.spent + credits > member.cap) return 'member_daily_credits';
+  if (spendable < credits) return 'CR001';
+  if (u.maxInFlight !== null && tasks.filter((t) => t.user === u && inFlight(t)).length >= u.maxInFlight) return 'in_flight';
+  if (u.daily !== null && u.spent + credits > u.daily) return 'daily_credits';
+  return undefined;
+}
+
+async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[], tasks: ModelTask[]) {
   switch (op.kind) {
+    case 'limit': {
+      const u = users[op.user]!;
+      await sql`select set_credit_limits(${u.id}, ${op.maxInFlight}, ${op.daily})`;
+      u.maxInFlight = op.maxInFlight || null;
+      u.daily = op.daily || null;
+      return;
+    }
+    case 'member': {
+      const m = members[op.member]!;
+      if (op.remove) {
+        await sql`select remove_team_member(${users[TEAM]!.id}, ${m.id})`;
+        m.active = false;
+      } else {
+        await sql`select add_team_member(${users[TEAM]!.id}, ${m.id}, ${op.cap})`;
+        m.active = true;
+        m.cap = op.cap || null;
+      }
+      return;
+    }
     case 'start': {
       const u = users[op.user]!;
+      const member = op.user === TEAM ? members[op.member]! : undefined;
       // what the charge can spend: lapsed lots expire first (a refused charge rolls that back)
       const spendable =
         u.monthly + u.purchased + promotional(u) - u.lots.reduce((n, l) => n + (l.lapsed && !l.expired ? l.remaining : 0), 0);
+      const refusal = refusalOf(u, member, op.credits, spendable, tasks);
       try {
-        const [r] = await sql`select * from start_generation(${u.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
-        expect(spendable).toBeGreaterThanOrEqual(op.credits);
+        const [r] = member
+          ? await sql`select * from start_generation(${member.id}, 'enhance', 'wavespeed', 'm', ${op.credits}, null, '{}', ${u.id})`
+          : await sql`select * from start_generation(${u.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
+        expect(refusal).toBeUndefined();
         if (promotional(u) > 0) expireLapsed(u); // an account holding none reads no lot: the job marks spent ones
         const spends: ModelTask['spends'] = [];
         let left = op.credits;
@@ -183,10 +293,12 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], tasks: ModelTask[]) {
         u.monthly -= monthlyPart;
         u.purchased -= left - monthlyPart;
         u.used += op.credits;
-        tasks.push({ id: r!.task_id, user: u, credits: op.credits, monthlyPart, spends, period: u.period, status: 'pending' });
+        u.spent += op.credits;
+        if (member) member.spent += op.credits;
+        tasks.push({ id: r!.task_id, user: u, member, credits: op.credits, monthlyPart, spends, period: u.period, status: 'pending' });
       } catch (error) {
-        expect((error as { code?: string }).code).toBe('CR001');
-        expect(spendable).toBeLessThan(op.credits);
+        const { code, detail } = error as { code?: string; detail?: string };
+        expect(code === 'CR007' ? JSON.parse(detail!).limit : code).toBe(refusal);
       }
       return;
     }
@@ -280,12 +392,19 @@ describe('property: the ledger matches a model under random operations', () => {
   it('sequentially, every balance equals the model after every step', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-        const users: ModelUser[] = [];
-        for (let i = 0; i < USERS; i++) users.push(await newModelUser(db.sql));
+        const { users, members } = await newModel(db.sql);
         const tasks: ModelTask[] = [];
         for (const op of ops) {
-          await apply(db.sql, op, users, tasks);
+          await apply(db.sql, op, users, members, tasks);
           for (const u of users) {
+            const [usage] = await db.sql`select in_flight::int, spent_today::int, max_in_flight, daily_credit_limit
+                                           from get_credit_balance(${u.id})`;
+            expect(usage).toEqual({
+              in_flight: tasks.filter((t) => t.user === u && inFlight(t)).length,
+              spent_today: u.spent,
+              max_in_flight: u.maxInFlight,
+              daily_credit_limit: u.daily,
+            });
             const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, promotional_credits::int,
                                               credits_used_this_month::int
                                          from user_credits where user_id = ${u.id}`;
@@ -300,6 +419,9 @@ describe('property: the ledger matches a model under random operations', () => {
                                         from credits_private.promotional_lots where user_id = ${u.id} order by id`;
             expect(lots).toEqual(u.lots.map((l) => ({ id: l.id, remaining: l.remaining, expired: l.expired })));
           }
+          const listed = await db.sql`select user_id, spent_today::int from list_team_members(${users[TEAM]!.id}, true)`;
+          for (const m of members.filter((m) => m.active || m.spent > 0))
+            expect(listed.find((l) => l.user_id === m.id)?.spent_today, `member ${m.id}`).toBe(m.spent);
         }
         expect(await ledgerViolations(db.sql)).toEqual([]);
       }),
@@ -310,16 +432,23 @@ describe('property: the ledger matches a model under random operations', () => {
   it('in concurrent batches, the invariants always hold', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 8 }), async (batches) => {
-        const users: ModelUser[] = [];
-        for (let i = 0; i < USERS; i++) users.push(await newModelUser(db.sql));
+        const { users, members } = await newModel(db.sql);
         const taskIds: string[] = [];
         for (const batch of batches) {
           await Promise.allSettled(
             batch.map(async (op) => {
               if (op.kind === 'start') {
                 const [r] =
-                  await db.sql`select task_id from start_generation(${users[op.user]!.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
+                  op.user === TEAM
+                    ? await db.sql`select task_id from start_generation(${members[op.member]!.id}, 'enhance', 'wavespeed', 'm',
+                                                                         ${op.credits}, null, '{}', ${users[TEAM]!.id})`
+                    : await db.sql`select task_id from start_generation(${users[op.user]!.id}, 'enhance', 'wavespeed', 'm', ${op.credits})`;
                 taskIds.push(r!.task_id);
+              } else if (op.kind === 'limit') {
+                await db.sql`select set_credit_limits(${users[op.user]!.id}, ${op.maxInFlight}, ${op.daily})`;
+              } else if (op.kind === 'member') {
+                if (op.remove) await db.sql`select remove_team_member(${users[TEAM]!.id}, ${members[op.member]!.id})`;
+                else await db.sql`select add_team_member(${users[TEAM]!.id}, ${members[op.member]!.id}, ${op.cap})`;
               } else if (op.kind === 'grant') {
                 await db.sql`select grant_credits(${users[op.user]!.id}, ${op.credits}, 'top-up', ${crypto.randomUUID()})`;
               } else if (op.kind === 'rollover') {

@@ -171,6 +171,16 @@ async function main() {
     const hot8 = await pgbench(url, timed('start-complete', 8, 1));
     const uniform32 = await pgbenchRun(url, timed('start-complete', 32), { latencies: true });
     const hot32 = await pgbenchRun(url, timed('start-complete', 32, 1), { latencies: true });
+    // The same hot account with limits on (contract §12: every charge counted against them, far from
+    // reaching them), then a team's account its 8 members spend, each charge also counting the
+    // member's spend (contract §12: what every member's charge of one team locks).
+    await sql`select set_credit_limits(md5('bench-1')::uuid, 1000000, 100000000)`;
+    const hot8Limited = await pgbench(url, timed('start-complete', 8, 1));
+    await sql`select set_credit_limits(md5('bench-1')::uuid, null, null)`;
+    await sql`select ensure_team_account(md5('bench-team')::uuid, 'pro')`;
+    await sql`select grant_credits(md5('bench-team')::uuid, 100000000, 'bench', 'bench-team-pack')`;
+    await sql`select add_team_member(md5('bench-team')::uuid, md5('bench-member-' || i)::uuid, 100000000) from generate_series(1, 8) i`;
+    const team8 = await pgbench(url, timed('team-start-complete', 8, 8));
     // What bounds one account: its row stays locked until the charge's commit is on disk.
     const hot8Async = await pgbench(url, timed('start-complete', 8, 1), { env: { PGOPTIONS: '-c synchronous_commit=off' } });
     const straightforwardLifecycles = await straightforwardBaseline(server);
@@ -194,6 +204,9 @@ async function main() {
       `  the same lifecycle written straightforwardly on the legacy schema, without the contract's guarantees (tools/bench/straightforward.sql), 8 clients: ${straightforwardLifecycles.toFixed(0)} lifecycles/s`,
     );
     console.log(`  start → complete, 8 clients: ${startComplete8.toFixed(0)} lifecycles/s; one hot account: ${hot8.toFixed(0)}/s`);
+    console.log(
+      `  the hot account with limits on (1,000,000 in flight, 100,000,000 credits a day): ${hot8Limited.toFixed(0)}/s (${(hot8Limited / hot8).toFixed(2)}× without); a team's account, 8 members with caps: ${team8.toFixed(0)}/s (${(team8 / hot8).toFixed(2)}× the hot account)`,
+    );
     console.log(
       `  the same hot account with synchronous_commit = off (not a setting to use: what waiting for the disk under the row lock costs): ${hot8Async.toFixed(0)}/s`,
     );

@@ -40,6 +40,15 @@ export interface Flags {
   importCsv?: string;
   importQuery?: string;
   dryRun?: boolean;
+  /** team create: the team's tier. */
+  tier?: string;
+  /** team add: the member's daily cap (0: none). */
+  dailyCap?: number;
+  /** team list: removed members too. */
+  includeRemoved?: boolean;
+  /** limits: the account's own limits; null is the tier's, 0 none. Given together. */
+  maxInFlight?: number | null;
+  dailyCredits?: number | null;
 }
 
 /** What every command gets: where to connect, how to print. */

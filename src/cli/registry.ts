@@ -16,6 +16,7 @@ import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateU
 import { importCommand } from './import-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
+import { limitsCommand, teamAddCommand, teamCreateCommand, teamListCommand, teamRemoveCommand } from './team-commands.js';
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
 import { UsageError } from './usage-error.js';
@@ -106,6 +107,61 @@ export const commands: CommandSpec[] = [
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [{ name: 'period', help: 'the month to report, its first day (default: this month, UTC)' }],
     run: statementCommand,
+  },
+  {
+    name: 'limits',
+    summary: "an account's limits in effect and today's usage; --max-in-flight and --daily-credits set its own",
+    description:
+      "Without options, prints the limits in effect for the account (a team's too) and where it stands\ntoday: generations in flight and credits spent (UTC day). With --max-in-flight and\n--daily-credits (both: set_credit_limits sets them at once), sets the account's own: a number,\nnone (no limit whatever its tier) or tier (its tier's, credit_tiers). A start past a limit is\nrefused with CR007. Exit 1 (CR002) when the account does not exist.",
+    arguments: [{ name: 'user-id', required: true, check: uuid }],
+    options: ['max-in-flight', 'daily-credits'],
+    check: (flags) => {
+      if ((flags.maxInFlight === undefined) !== (flags.dailyCredits === undefined))
+        throw new UsageError('limits sets both at once: give --max-in-flight and --daily-credits (N, none or tier)', 'limits');
+    },
+    run: limitsCommand,
+  },
+  {
+    name: 'team create',
+    summary: "create a team's account (an account with no end user that its members spend)",
+    description:
+      "Calls ensure_team_account: the team's account on --tier (default free) with that tier's\nallowance for this month; again, it changes nothing. Exit 1 (CR003) when the id is a user's\naccount or a member's.",
+    arguments: [{ name: 'team-id', required: true, check: uuid }],
+    options: ['tier'],
+    run: teamCreateCommand,
+  },
+  {
+    name: 'team add',
+    summary: "let a user spend a team's credits, with an optional --daily-cap",
+    description:
+      "Calls add_team_member: the user may start generations the team pays for (start_generation's\np_account_id), up to --daily-cap credits per UTC day (default: no cap of their own). Again: the\nnew cap. The user needs no account of their own. Exit 1 (CR002 no such team, CR003 not a team).",
+    arguments: [
+      { name: 'team-id', required: true, check: uuid },
+      { name: 'user-id', required: true, check: uuid },
+    ],
+    options: ['daily-cap'],
+    run: teamAddCommand,
+  },
+  {
+    name: 'team remove',
+    summary: "stop a member's new starts on a team's credits (generations in flight finish)",
+    description:
+      "Calls remove_team_member: the member's next start on the team is refused (CR008); what they\nhave in flight finishes or fails as usual, and the ledger keeps their rows. team add brings them back.",
+    arguments: [
+      { name: 'team-id', required: true, check: uuid },
+      { name: 'user-id', required: true, check: uuid },
+    ],
+    options: [],
+    run: teamRemoveCommand,
+  },
+  {
+    name: 'team list',
+    summary: "a team's balance and limits, and its members with their caps and spend",
+    description:
+      "Prints the team's balance, generations in flight and credits spent today against its limits,\nthen list_team_members: each member's cap, spend today (UTC) and this month, generations in\nflight and when they were added (--include-removed: removed members too).",
+    arguments: [{ name: 'team-id', required: true, check: uuid }],
+    options: ['include-removed'],
+    run: teamListCommand,
   },
   {
     name: 'change-tier',

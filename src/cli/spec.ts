@@ -225,7 +225,47 @@ export const optionCatalog = {
       f.token = dashboardToken(t, n);
     },
   },
+  tier: {
+    type: 'string',
+    value: 'TIER',
+    help: "the team's tier (default 'free')",
+    set: (f, t, n) => {
+      f.tier = someText(t, n, 64);
+    },
+  },
+  'daily-cap': {
+    type: 'string',
+    value: 'N',
+    help: "credits of the team's the member may spend per UTC day; 0 for none (default: none)",
+    set: (f, t, n) => {
+      f.dailyCap = t === '0' ? 0 : positiveInteger(t, n, 100_000_000);
+    },
+  },
+  'include-removed': { type: 'boolean', help: 'list removed members too' },
+  'max-in-flight': {
+    type: 'string',
+    value: 'N|none|tier',
+    help: "generations in flight the account may pay for: a number, none (whatever its tier) or tier (its tier's)",
+    set: (f, t, n) => {
+      f.maxInFlight = ownLimit(t, n, 1_000_000);
+    },
+  },
+  'daily-credits': {
+    type: 'string',
+    value: 'N|none|tier',
+    help: "credits the account may spend per UTC day: a number, none (whatever its tier) or tier (its tier's)",
+    set: (f, t, n) => {
+      f.dailyCredits = ownLimit(t, n, 100_000_000);
+    },
+  },
 } satisfies Record<string, OptionSpec>;
+
+/** An account's own limit as set_credit_limits takes it: a number, 0 (none) or null (the tier's). */
+function ownLimit(text: string, name: string, max: number): number | null {
+  if (text === 'tier') return null;
+  if (text === 'none') return 0;
+  return positiveInteger(text, name, max);
+}
 
 export type OptionName = keyof typeof optionCatalog;
 

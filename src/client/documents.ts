@@ -96,9 +96,15 @@ export interface DailyStats {
 }
 
 /** admin_credit_stats(): the admin dashboard's document. */
-/** A user's figures over the range (top_users and its siblings). */
+/**
+ * An account's figures over the range (top_users and its siblings): a user's own, or a team's
+ * for all its members' generations (contract §12).
+ */
 export interface UserStats {
+  /** The account that paid: a user, or a team. */
   user_id: string;
+  /** A team's members now; null for a user's own account. */
+  members: number | null;
   generations: number;
   credits_charged: number;
   credits_refunded: number;

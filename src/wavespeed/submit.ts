@@ -41,6 +41,12 @@ export interface SubmitGenerationInput {
   outputs?: number;
   /** Retries with the same key never charge twice and never post twice once a prediction is recorded. */
   idempotencyKey?: string;
+  /**
+   * The team whose credits pay (contract §12): userId, a member, generates; the team is charged,
+   * its limits and the member's cap apply (LimitReachedError), a non-member gets NotTeamMemberError.
+   * Leave it out to charge the user's own account.
+   */
+  accountId?: string;
   /** The task's type (default 'generate'). */
   taskType?: string;
   metadata?: { [key: string]: JsonValue };
@@ -49,7 +55,7 @@ export interface SubmitGenerationInput {
 export interface SubmittedGeneration {
   taskId: string;
   predictionId: string;
-  /** The account's balance after the charge (of the first attempt, for a replay). */
+  /** The paying account's balance after the charge (of the first attempt, for a replay): the team's with accountId. */
   balance: number;
   /** True when the idempotency key had been seen: nothing was charged or posted again. */
   replayed: boolean;
@@ -150,6 +156,7 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
     credits: request.credits,
     ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
     ...(metadata !== undefined ? { metadata } : {}),
+    ...(request.accountId !== undefined ? { accountId: request.accountId } : {}),
   });
   const taskId = started.task_id;
 
@@ -224,6 +231,9 @@ export async function submitGeneration(sql: Sql, config: SubmitConfig, request: 
   }
   const marked = await recordPrediction(sql, taskId, predictionId);
   // An early webhook's failure was applied as the id was recorded: the balance is the refunded one.
-  const balance = marked.status === 'failed' ? (await getCreditBalance(sql, { userId: request.userId })).total_credits : started.balance;
+  const balance =
+    marked.status === 'failed'
+      ? (await getCreditBalance(sql, { userId: request.accountId ?? request.userId })).total_credits
+      : started.balance;
   return { taskId, predictionId, balance, replayed: started.replayed, status: marked.status };
 }

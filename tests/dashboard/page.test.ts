@@ -54,6 +54,18 @@ async function seedBadDay(sql: TestDatabase['sql']) {
     update enhancement_tasks set credits_settled_back = 1
      where id in (select id from enhancement_tasks where created_at >= ${today()} and status = 'completed' and credits_used = 2
                    order by created_at limit 3)`;
+  // a studio (contract §12): three members' generations, two days ago, paid by the team, which
+  // the rankings count as one account (the most credits charged) with its members
+  await sql`select ensure_team_account('00000000-0000-0000-0000-0000000000ee', 'pro')`;
+  await sql`select add_team_member('00000000-0000-0000-0000-0000000000ee', ('00000000-0000-0000-0000-0000000001' || m)::uuid)
+              from (values ('01'), ('02'), ('03')) v(m)`;
+  await sql`
+    insert into enhancement_tasks (user_id, account_id, task_type, provider, model, status, credits_used, provider_cost_usd,
+                                   created_at, submitted_at, updated_at, completed_at)
+    select ('00000000-0000-0000-0000-0000000001' || lpad((1 + i % 3)::text, 2, '0'))::uuid, '00000000-0000-0000-0000-0000000000ee',
+           'enhance', 'wavespeed', 'nano-banana', 'completed', 3, 0.039, at, at, at + interval '5 seconds', at + interval '5 seconds'
+      from (select i, ${today()}::timestamptz - interval '2 days' + make_interval(secs => i * 300) as at
+              from generate_series(1, 60) i) x`;
   await sql`select * from monitoring.refresh_rollups()`;
 }
 
@@ -152,7 +164,7 @@ describe('the dashboard page', () => {
       'totals.cost_per_success': money(doc.totals.cost_per_success, 4),
       'totals.in_flight': count(doc.totals.in_flight),
     });
-    expect(doc.totals.generations).toBe(950);
+    expect(doc.totals.generations).toBe(1010);
     // held vs used where they differ: the settlements, apart from the failures' refunds
     expect(text).toMatchObject({
       'totals.credits_charged': count(doc.totals.credits_charged),
@@ -172,6 +184,21 @@ describe('the dashboard page', () => {
     const body = await page.locator('body').innerText();
     expect(body).not.toMatch(/\bNaN\b|undefined/);
     expect(body).not.toMatch(/credit pool|refill/i); // the old dashboard's fake pools are gone
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('counts a team as one account among the top accounts, with its members', async () => {
+    const { page, problems } = await open(`${seeded.server.url}/`);
+    const doc = await page.evaluate(() => (window as any).dashboard.document);
+    const team = doc.top_users.findIndex((u: any) => u.user_id === '00000000-0000-0000-0000-0000000000ee');
+    expect(team).toBe(0); // 180 credits charged: more than any user's own
+    expect(doc.top_users[team].members).toBe(3);
+    const members = page.locator(`[data-field="top_users.${team}.members"]`);
+    expect(await members.getAttribute('data-value')).toBe('3');
+    expect(await members.innerText()).toBe('team of 3');
+    expect(await page.locator('[data-field$=".members"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#users-title').innerText()).toBe('Top accounts in the period');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -231,9 +258,9 @@ describe('the dashboard page', () => {
     expect(await page.locator('#top-users').locator('xpath=../preceding-sibling::h3').innerText()).toBe('By credits charged');
     // each ranking's own figure right after the user
     for (const [id, key, headers] of [
-      ['top-users', 'top_users', ['User', 'Charged', 'Refunded', 'Generations', 'Spend']],
-      ['top-users-by-cost', 'top_users_by_cost', ['User', 'Spend', 'Generations', 'Charged', 'Refunded']],
-      ['top-users-by-generations', 'top_users_by_generations', ['User', 'Generations', 'Charged', 'Refunded', 'Spend']],
+      ['top-users', 'top_users', ['Account', 'Charged', 'Refunded', 'Generations', 'Spend']],
+      ['top-users-by-cost', 'top_users_by_cost', ['Account', 'Spend', 'Generations', 'Charged', 'Refunded']],
+      ['top-users-by-generations', 'top_users_by_generations', ['Account', 'Generations', 'Charged', 'Refunded', 'Spend']],
     ] as const) {
       expect(await page.$$eval(`#${id} thead th`, (cells) => cells.map((c) => c.textContent))).toEqual(headers);
       const refunded = await page.$$eval(`#${id} td[data-field$=".credits_refunded"]`, (cells) => cells.map((c) => c.textContent));

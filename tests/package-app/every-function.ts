@@ -115,6 +115,24 @@ record('myCreditBalance', await asUser((tx) => ledger.myCreditBalance(tx)));
 record('myCreditHistory', await asUser((tx) => ledger.myCreditHistory(tx, { before, limit: 5 })));
 record('myCreditStatement', await asUser((tx) => ledger.myCreditStatement(tx)));
 
+// A team (contract §12): the user generates, the team pays; limits, a member's cap, statements.
+const teamId = randomUUID();
+record('ensureTeamAccount', await ledger.ensureTeamAccount(sql, { teamId, tier: 'pro' }));
+record('addTeamMember', await ledger.addTeamMember(sql, { teamId, userId, dailyCreditLimit: 100 }));
+record('setCreditLimits', await ledger.setCreditLimits(sql, { userId: teamId, maxInFlight: 5, dailyCreditLimit: 0 }));
+await ledger.startGeneration(sql, {
+  userId,
+  accountId: teamId,
+  taskType: 'image',
+  provider: 'wavespeed',
+  model: 'nano-banana',
+  credits: 4,
+});
+record('listTeamMembers', await ledger.listTeamMembers(sql, { teamId }));
+record('teamMemberStatement', await ledger.teamMemberStatement(sql, { teamId, userId }));
+record('myTeamBalances', await asUser((tx) => ledger.myTeamBalances(tx)));
+record('removeTeamMember', await ledger.removeTeamMember(sql, { teamId, userId }));
+
 record('monitoringRefreshRollups', await ledger.monitoringRefreshRollups(sql, { full: true }));
 record('monitoringTodaysGenerations', await ledger.monitoringTodaysGenerations(sql));
 record('monitoringTodaysHealth', await ledger.monitoringTodaysHealth(sql, { asOfRefresh: false }));
