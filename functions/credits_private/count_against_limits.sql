@@ -22,17 +22,24 @@ volatile
 set search_path to pg_catalog, pg_temp
 as $$
 declare
-  v_limits record := credits_private.limits_of(p_account_id);
-  l credits_private.account_limits;
-  v_known boolean;
+  l record;
   v_count record;
   v_at_most bigint;
   v_since timestamptz;
   v_spent bigint;
 begin
-  select a.* into l from credits_private.account_limits a where a.user_id = p_account_id;
-  v_known := l.counted_since = p_limited_since;
-  if v_known then
+  -- one read: the limits in effect (credits_private.limit_in_effect, inline) and the counts
+  select case when a.max_in_flight_override = 0 then null else coalesce(a.max_in_flight_override, t.max_in_flight) end as max_in_flight,
+         case when a.daily_credit_limit_override = 0 then null
+              else coalesce(a.daily_credit_limit_override, t.daily_credit_limit) end as daily_credit_limit,
+         a.counted_since = p_limited_since as known, a.in_flight_at_most, a.in_flight_since, a.spent_today, a.spent_today_until,
+         a.user_id is not null as exists
+    into l
+    from public.user_credits uc
+    join public.credit_tiers t on t.tier = uc.tier
+    left join credits_private.account_limits a on a.user_id = uc.user_id
+   where uc.user_id = p_account_id;
+  if l.known then
     v_at_most := l.in_flight_at_most + 1;
     v_since := least(l.in_flight_since, now());
     v_spent := case when l.spent_today_until > now() then l.spent_today else 0 end + p_credits;
@@ -42,28 +49,32 @@ begin
     v_spent := credits_private.spent_today_of(p_account_id); -- this charge's row included
   end if;
 
-  if v_at_most > v_limits.max_in_flight then
+  if v_at_most > l.max_in_flight then
     v_count := credits_private.count_in_flight(p_account_id, v_since);
-    if v_count.in_flight > v_limits.max_in_flight then
-      perform credits_private.raise_limit_reached('in_flight', v_limits.max_in_flight, v_count.in_flight - 1, 1,
-                                                   p_account_id, p_user_id);
+    if v_count.in_flight > l.max_in_flight then
+      perform credits_private.raise_limit_reached('in_flight', l.max_in_flight, v_count.in_flight - 1, 1, p_account_id, p_user_id);
     end if;
     v_at_most := v_count.in_flight;
     v_since := v_count.oldest;
   end if;
-  if v_spent > v_limits.daily_credit_limit then
-    perform credits_private.raise_limit_reached('daily_credits', v_limits.daily_credit_limit, v_spent - p_credits, p_credits,
+  if v_spent > l.daily_credit_limit then
+    perform credits_private.raise_limit_reached('daily_credits', l.daily_credit_limit, v_spent - p_credits, p_credits,
                                                  p_account_id, p_user_id);
   end if;
 
-  insert into credits_private.account_limits as a
-    (user_id, in_flight_at_most, in_flight_since, spent_today, spent_today_until, counted_since)
-  values (p_account_id, v_at_most, v_since, v_spent,
-          date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours', p_limited_since)
-  on conflict (user_id) do update
-     set in_flight_at_most = excluded.in_flight_at_most, in_flight_since = excluded.in_flight_since,
-         spent_today = excluded.spent_today, spent_today_until = excluded.spent_today_until,
-         counted_since = excluded.counted_since, updated_at = now();
+  -- an update, the row being there after the account's first limited charge (an upsert costs more)
+  if l.exists then
+    update credits_private.account_limits a
+       set in_flight_at_most = v_at_most, in_flight_since = v_since, spent_today = v_spent,
+           spent_today_until = date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours',
+           counted_since = p_limited_since
+     where a.user_id = p_account_id;
+  else
+    insert into credits_private.account_limits
+      (user_id, in_flight_at_most, in_flight_since, spent_today, spent_today_until, counted_since)
+    values (p_account_id, v_at_most, v_since, v_spent,
+            date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours', p_limited_since);
+  end if;
 end;
 $$;
 

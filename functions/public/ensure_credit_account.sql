@@ -37,34 +37,14 @@ as $$
 #variable_conflict use_column
 declare
   v_tier public.credit_tiers;
-  v_period date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
   select t.* into v_tier from credits_private.tier_of(p_tier) t;
 
-  insert into public.user_credits as uc
-    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold,
-     limited_since)
-  values (p_user_id, p_tier, v_tier.monthly_allowance, v_tier.monthly_allowance, v_tier.monthly_allowance, v_period, now(),
-          v_tier.low_balance_threshold,
-          case when v_tier.max_in_flight is not null or v_tier.daily_credit_limit is not null then clock_timestamp() end)
-  on conflict (user_id) do nothing;
-  created := found;
-  -- An existing account still in an earlier month (UTC) starts this one now (lazy roll-over).
+  created := credits_private.open_account(p_user_id, v_tier);
   if not created then
     perform credits_private.require_not_team('p_user_id', p_user_id);
-    perform 1 from public.user_credits uc where uc.user_id = p_user_id and uc.period_start < v_period for update;
-    if found then
-      perform credits_private.roll_over(array[p_user_id], v_period);
-    end if;
-  end if;
-
-  if created and v_tier.monthly_allowance > 0 then
-    insert into public.credit_transactions
-      (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-    values (p_user_id, v_tier.monthly_allowance, v_tier.monthly_allowance, 'allocation',
-            format('monthly allowance of tier %s', p_tier), v_tier.monthly_allowance, v_period);
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,

@@ -39,7 +39,6 @@ as $$
 #variable_conflict use_column
 declare
   v_tier public.credit_tiers;
-  v_period date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_team_id', p_team_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
@@ -54,33 +53,14 @@ begin
 
   -- The account and its listing as a team in one transaction: a concurrent call waits at the
   -- account's key and then finds both.
-  insert into public.user_credits as uc
-    (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold,
-     limited_since)
-  values (p_team_id, p_tier, v_tier.monthly_allowance, v_tier.monthly_allowance, v_tier.monthly_allowance, v_period, now(),
-          v_tier.low_balance_threshold,
-          case when v_tier.max_in_flight is not null or v_tier.daily_credit_limit is not null then clock_timestamp() end)
-  on conflict (user_id) do nothing;
-  created := found;
+  created := credits_private.open_account(p_team_id, v_tier);
   if created then
     insert into credits_private.teams (team_id) values (p_team_id);
-    if v_tier.monthly_allowance > 0 then
-      insert into public.credit_transactions
-        (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-      values (p_team_id, v_tier.monthly_allowance, v_tier.monthly_allowance, 'allocation',
-              format('monthly allowance of tier %s', p_tier), v_tier.monthly_allowance, v_period);
-    end if;
-  else
-    if not exists (select 1 from credits_private.teams tm where tm.team_id = p_team_id) then
-      raise exception using errcode = 'CR003',
-        message = 'p_team_id is a personal account, not a team',
-        detail = format('p_team_id was %s, the id of a user''s own account.', p_team_id),
-        hint = 'A team''s id is its own: generate a new one for the team.';
-    end if;
-    perform 1 from public.user_credits uc where uc.user_id = p_team_id and uc.period_start < v_period for update;
-    if found then
-      perform credits_private.roll_over(array[p_team_id], v_period);
-    end if;
+  elsif not exists (select 1 from credits_private.teams tm where tm.team_id = p_team_id) then
+    raise exception using errcode = 'CR003',
+      message = 'p_team_id is a personal account, not a team',
+      detail = format('p_team_id was %s, the id of a user''s own account.', p_team_id),
+      hint = 'A team''s id is its own: generate a new one for the team.';
   end if;
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
