@@ -396,15 +396,19 @@ describe('property: the ledger matches a model under random operations', () => {
         const tasks: ModelTask[] = [];
         for (const op of ops) {
           await apply(db.sql, op, users, members, tasks);
-          for (const u of users) {
-            const [usage] = await db.sql`select in_flight::int, spent_today::int, max_in_flight, daily_credit_limit
-                                           from get_credit_balance(${u.id})`;
-            expect(usage).toEqual({
+          // the limits in effect, generations in flight and spend today of every account, in one read
+          const usage = await db.sql`select b.in_flight::int, b.spent_today::int, b.max_in_flight, b.daily_credit_limit
+                                       from unnest(${db.sql.array(users.map((u) => u.id))}::uuid[]) with ordinality a(id, n),
+                                            get_credit_balance(a.id) b order by a.n`;
+          expect(usage).toEqual(
+            users.map((u) => ({
               in_flight: tasks.filter((t) => t.user === u && inFlight(t)).length,
               spent_today: u.spent,
               max_in_flight: u.maxInFlight,
               daily_credit_limit: u.daily,
-            });
+            })),
+          );
+          for (const u of users) {
             const [row] = await db.sql`select credits::int, monthly_credits::int, purchased_credits::int, promotional_credits::int,
                                               credits_used_this_month::int
                                          from user_credits where user_id = ${u.id}`;
