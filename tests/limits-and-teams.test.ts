@@ -87,7 +87,62 @@ describe('limits under concurrency (contract §12)', () => {
   });
 });
 
+describe('limits changing under concurrency (contract §12)', () => {
+  it("gives a tier's new limit to an account opened while the change is in flight", async () => {
+    const tier = `race-${randomUUID().slice(0, 8)}`;
+    await db.sql`insert into credit_tiers (tier, monthly_allowance) values (${tier}, 100)`;
+    const operator = await db.sql.reserve();
+    try {
+      await operator`begin`;
+      await operator`update credit_tiers set max_in_flight = 1 where tier = ${tier}`;
+      const user = randomUUID();
+      const opening = client.ensureCreditAccount(db.sql, { userId: user, tier }); // waits for the tier
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await operator`commit`;
+      expect((await opening).max_in_flight).toBe(1);
+      await startGeneration(db.sql, user, 1);
+      await expect(startGeneration(db.sql, user, 1)).rejects.toBeInstanceOf(LimitReachedError);
+    } finally {
+      operator.release();
+    }
+  });
+
+  it("keeps an account's own limit set while its tier's is removed", async () => {
+    const tier = `race-${randomUUID().slice(0, 8)}`;
+    await db.sql`insert into credit_tiers (tier, monthly_allowance, max_in_flight) values (${tier}, 100, 5)`;
+    const user = randomUUID();
+    await client.ensureCreditAccount(db.sql, { userId: user, tier });
+    const own = await db.sql.reserve();
+    try {
+      await own`begin`;
+      await own`select set_credit_limits(${user}, 1, null)`;
+      const removing = db.sql`update credit_tiers set max_in_flight = null where tier = ${tier}`; // waits for it
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await own`commit`;
+      await removing;
+      await startGeneration(db.sql, user, 1);
+      await expect(startGeneration(db.sql, user, 1)).rejects.toBeInstanceOf(LimitReachedError);
+    } finally {
+      own.release();
+    }
+  });
+});
+
 describe('team balances under concurrency (contract §12)', () => {
+  it('never makes one id both a team and a member, however the two calls race', async () => {
+    const team = await newTeam('pro');
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    await settle(
+      ids.flatMap((id): Promise<unknown>[] => [
+        client.ensureTeamAccount(db.sql, { teamId: id, tier: 'free' }),
+        client.addTeamMember(db.sql, { teamId: team, userId: id }),
+      ]),
+    );
+    const both = await db.sql`select m.user_id from credits_private.team_members m join credits_private.teams t on t.team_id = m.user_id
+                               where m.removed_at is null and m.user_id in ${db.sql(ids)}`;
+    expect(both).toEqual([]);
+  });
+
   it("holds each member's daily cap exactly while five members race on one team", async () => {
     const team = await newTeam('pro');
     const members = Array.from({ length: 5 }, () => randomUUID());

@@ -3,7 +3,7 @@
 -- account row is locked (a refund locks the account, then the member: the same order).
 -- Errors: CR008 the user is not a member of the team (never was, was removed, or p_team_id is no
 -- team); CR007 with DETAIL {"limit": "member_daily_credits", …} past the member's cap.
-create or replace function credits_private.charge_member(p_team_id uuid, p_user_id uuid, p_credits integer)
+create or replace function credits_private.charge_member(p_team_id uuid, p_user_id uuid, p_credits integer, p_task_id uuid)
 returns void
 language plpgsql
 volatile
@@ -11,11 +11,15 @@ set search_path to pg_catalog, pg_temp
 as $$
 declare
   m credits_private.team_members;
+  v_spent bigint;
 begin
+  -- the count of this charge's UTC day (the day of its transaction's start), or of an earlier one,
+  -- which this charge starts afresh
   update credits_private.team_members tm
      set spent_today = case when tm.spent_today_until > now() then tm.spent_today + p_credits else p_credits end,
          spent_today_until = date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours'
    where tm.team_id = p_team_id and tm.user_id = p_user_id and tm.removed_at is null
+     and tm.spent_today_until <= date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours'
      and (tm.daily_credit_limit is null
           or case when tm.spent_today_until > now() then tm.spent_today else 0 end + p_credits <= tm.daily_credit_limit);
   if found then
@@ -29,12 +33,25 @@ begin
       detail = json_build_object('account_id', p_team_id, 'user_id', p_user_id)::text,
       hint = 'Add the user to the team first (add_team_member), or charge their own account.';
   end if;
-  perform credits_private.raise_limit_reached('member_daily_credits', m.daily_credit_limit,
-                                               case when m.spent_today_until > now() then m.spent_today else 0 end,
-                                               p_credits, p_team_id, p_user_id);
+  if m.spent_today_until > date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours' then
+    -- a charge whose transaction began the day before the count's (it waited for the lock past
+    -- midnight): its own day's spend, from the ledger; the later day's count stays as it is
+    select greatest(coalesce(sum(-c.amount), 0) - coalesce(sum(r.amount), 0), 0)::bigint into v_spent
+      from public.credit_transactions c
+      left join public.credit_transactions r on r.task_id = c.task_id and r.type = 'refund'
+     where c.user_id = p_team_id and c.member_id = p_user_id and c.type = 'usage' and c.task_id <> p_task_id
+       and c.created_at >= date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00')
+       and c.created_at < date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours';
+    if m.daily_credit_limit is null or v_spent + p_credits <= m.daily_credit_limit then
+      return;
+    end if;
+  else
+    v_spent := case when m.spent_today_until > now() then m.spent_today else 0 end;
+  end if;
+  perform credits_private.raise_limit_reached('member_daily_credits', m.daily_credit_limit, v_spent, p_credits, p_team_id, p_user_id);
 end;
 $$;
 
-comment on function credits_private.charge_member(uuid, uuid, integer) is
+comment on function credits_private.charge_member(uuid, uuid, integer, uuid) is
   'Counts a team member''s charge against their daily cap; CR008 for a non-member, CR007 past the cap.';
-revoke all on function credits_private.charge_member(uuid, uuid, integer) from public;
+revoke all on function credits_private.charge_member(uuid, uuid, integer, uuid) from public;

@@ -27,6 +27,8 @@ declare
   v_at_most bigint;
   v_since timestamptz;
   v_spent bigint;
+  v_later boolean := false;  -- the count is of a later day than this charge's
+  v_day_end timestamptz := date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours';
 begin
   -- one read: the limits in effect (credits_private.limit_in_effect, inline) and the counts
   select case when a.max_in_flight_override = 0 then null else coalesce(a.max_in_flight_override, t.max_in_flight) end as max_in_flight,
@@ -42,7 +44,14 @@ begin
   if l.known then
     v_at_most := l.in_flight_at_most + 1;
     v_since := least(l.in_flight_since, now());
-    v_spent := case when l.spent_today_until > now() then l.spent_today else 0 end + p_credits;
+    if l.spent_today_until > v_day_end then
+      -- a charge whose transaction began the UTC day before the count's (it waited for the lock
+      -- past midnight): its own day's spend from the ledger; the later day's count stays
+      v_spent := credits_private.spent_today_of(p_account_id);
+      v_later := true;
+    else
+      v_spent := case when l.spent_today_until > now() then l.spent_today else 0 end + p_credits;
+    end if;
   else
     v_at_most := 4611686018427387904;
     v_since := '-infinity';
@@ -65,15 +74,15 @@ begin
   -- an update, the row being there after the account's first limited charge (an upsert costs more)
   if l.exists then
     update credits_private.account_limits a
-       set in_flight_at_most = v_at_most, in_flight_since = v_since, spent_today = v_spent,
-           spent_today_until = date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours',
+       set in_flight_at_most = v_at_most, in_flight_since = v_since,
+           spent_today = case when v_later then a.spent_today else v_spent end,
+           spent_today_until = case when v_later then a.spent_today_until else v_day_end end,
            counted_since = p_limited_since
      where a.user_id = p_account_id;
   else
     insert into credits_private.account_limits
       (user_id, in_flight_at_most, in_flight_since, spent_today, spent_today_until, counted_since)
-    values (p_account_id, v_at_most, v_since, v_spent,
-            date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours', p_limited_since);
+    values (p_account_id, v_at_most, v_since, v_spent, v_day_end, p_limited_since);
   end if;
 end;
 $$;

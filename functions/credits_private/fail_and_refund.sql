@@ -121,7 +121,7 @@ begin
         update credits_private.account_limits l
            set spent_today = greatest(l.spent_today - refunded_credits, 0)
          where l.user_id = v_user and l.counted_since = v_limited_since
-           and v_charged_at >= l.spent_today_until - interval '24 hours';
+           and v_charged_at >= l.spent_today_until - interval '24 hours' and v_charged_at < l.spent_today_until;
       end if;
       insert into public.credit_transactions
         (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin, member_id)
@@ -132,7 +132,8 @@ begin
       if v_member is not null then
         update credits_private.team_members tm
            set spent_today = greatest(tm.spent_today - refunded_credits, 0)
-         where tm.team_id = v_user and tm.user_id = v_member and v_charged_at >= tm.spent_today_until - interval '24 hours';
+         where tm.team_id = v_user and tm.user_id = v_member
+           and v_charged_at >= tm.spent_today_until - interval '24 hours' and v_charged_at < tm.spent_today_until;
       end if;
       return;
     end if;

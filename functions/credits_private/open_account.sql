@@ -12,7 +12,12 @@ set search_path to pg_catalog, pg_temp
 as $$
 declare
   v_period date := credits_private.current_period();
+  v_tier public.credit_tiers;
 begin
+  -- the tier as it is now, kept so while the account is written: a change of its limits waits,
+  -- then its trigger sees this account (or this waits, then reads the new limits)
+  select t.* into v_tier from public.credit_tiers t where t.tier = p_tier.tier for share;
+  p_tier := v_tier;
   insert into public.user_credits as uc
     (user_id, tier, credits, monthly_credits, monthly_allowance, period_start, last_allocation_at, low_balance_threshold,
      limited_since)

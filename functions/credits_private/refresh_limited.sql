@@ -10,6 +10,11 @@ language sql
 volatile
 set search_path to pg_catalog, pg_temp
 as $$
+  -- the accounts' tiers kept as they are while this reads them: a change of a tier's limits
+  -- waits, then its trigger sees what this wrote (or this waits, then reads the new limits)
+  select 1 from public.credit_tiers t
+   where t.tier in (select u.tier from public.user_credits u where u.user_id = any(p_user_ids))
+     for share;
   update public.user_credits uc
      set limited_since = case when x.limited then coalesce(uc.limited_since, clock_timestamp()) end
     from (select u.user_id,

@@ -1,8 +1,9 @@
 -- spent_today_of: what an account's charges made today (UTC) cost it: the charges less those
 -- charges' refunds and settlements, whenever they came, never negative (contract §12), from the
 -- ledger: one account's rows of the day (credit_transactions_user_id_created_at_idx). What
--- user_credits.spent_today keeps while the account is limited; read when that count is unknown
--- (an unlimited charge since) or the account has no limit.
+-- credits_private.account_limits keeps while the account is limited; read when that count is
+-- unknown (the account was unlimited meanwhile) or the account has no limit, and for a charge
+-- whose transaction began the UTC day before the count's (its day is its own).
 create or replace function credits_private.spent_today_of(p_account_id uuid)
 returns bigint
 language sql
@@ -13,7 +14,8 @@ as $$
     from public.credit_transactions c
     left join public.credit_transactions r on r.task_id = c.task_id and r.type = 'refund'
    where c.user_id = p_account_id and c.type = 'usage'
-     and c.created_at >= date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00');
+     and c.created_at >= date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00')
+     and c.created_at < date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours';
 $$;
 
 comment on function credits_private.spent_today_of(uuid) is

@@ -29,6 +29,8 @@ declare
 begin
   perform credits_private.require_team(p_team_id);
   perform credits_private.require_present('p_user_id', p_user_id);
+  -- an id becomes a team or a member one call at a time (ensure_team_account takes the same lock)
+  perform pg_advisory_xact_lock(hashtextextended('credits.team_or_member:' || p_user_id::text, 0));
   perform credits_private.require_not_team('p_user_id', p_user_id);
   if not coalesce(p_daily_credit_limit between 0 and 100000000, true) then
     raise exception using errcode = 'CR003',

@@ -43,6 +43,8 @@ begin
   perform credits_private.require_present('p_team_id', p_team_id);
   perform credits_private.require_text('p_tier', p_tier, 64);
   select t.* into v_tier from credits_private.tier_of(p_tier) t;
+  -- an id becomes a team or a member one call at a time (add_team_member takes the same lock)
+  perform pg_advisory_xact_lock(hashtextextended('credits.team_or_member:' || p_team_id::text, 0));
   if exists (select 1 from credits_private.team_members m where m.user_id = p_team_id and m.removed_at is null) then
     raise exception using errcode = 'CR003',
       message = 'p_team_id is a member of a team, not a team',

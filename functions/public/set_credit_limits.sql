@@ -36,7 +36,10 @@ begin
       detail = format('p_daily_credit_limit was %s.', p_daily_credit_limit),
       hint = 'A positive limit, 0 for none whatever the tier, null for the tier''s.';
   end if;
-  -- the account's row lock orders this with its charges, which read the limits under it
+  -- the tier first (kept as it is: a change of its limits waits for this, or this for it), then
+  -- the account's row lock, which orders this with its charges
+  perform 1 from public.credit_tiers t join public.user_credits uc on uc.tier = t.tier
+   where uc.user_id = p_user_id for share of t;
   perform 1 from public.user_credits uc where uc.user_id = p_user_id for update;
   if not found then
     perform credits_private.raise_no_account(p_user_id);

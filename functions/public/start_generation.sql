@@ -149,7 +149,7 @@ begin
     values (coalesce(v_team, p_user_id), -p_credits, case when v_monthly > 0 then -p_credits else 0 end, 'usage', task_id, p_provider,
             balance, v_period, case when v_team is not null then p_user_id end);
     if v_team is not null then
-      perform credits_private.charge_member(v_team, p_user_id, p_credits);
+      perform credits_private.charge_member(v_team, p_user_id, p_credits, task_id);
     end if;
     if v_limited_since is not null then
       perform credits_private.count_against_limits(coalesce(v_team, p_user_id), p_user_id, p_credits, v_limited_since);
@@ -173,7 +173,7 @@ begin
         end if;
       end if;
       if v_team is not null then
-        perform credits_private.charge_member(v_team, p_user_id, p_credits); -- CR008: no such team
+        perform credits_private.charge_member(v_team, p_user_id, p_credits, task_id); -- CR008: no such team
       end if;
       perform credits_private.raise_no_account(p_user_id);
     end if;
@@ -216,7 +216,7 @@ begin
     end if;
 
     if v_team is not null then
-      perform credits_private.charge_member(v_team, p_user_id, p_credits);
+      perform credits_private.charge_member(v_team, p_user_id, p_credits, task_id);
     end if;
     if v_credits < p_credits then
       -- an account holding promotional credits is refused by charge_promotional, after its lazy

@@ -4,7 +4,7 @@
 -- day's spend, the day turning at 00:00 UTC, and the balance results showing it all.
 begin;
 set local search_path to public, tap;
-select plan(45);
+select plan(49);
 
 create temp table u (name text primary key, id uuid);
 insert into u values
@@ -104,6 +104,25 @@ update credits_private.account_limits set spent_today = 0 where user_id = pg_tem
 select fail_generation((select task from t where name = 'y3'), 'boom', 'callback');
 select results_eq($$ select spent_today from credits_private.account_limits where user_id = pg_temp.id('days') $$, $$ values (0::bigint) $$,
   'daily_credits: the day''s spend is never negative');
+
+-- 5b. Past midnight: a charge whose transaction began the day before the count's (it waited for
+-- the lock) is checked against its own day, from the ledger, and leaves the later day's count.
+insert into u values ('night', '00000000-0000-0000-0000-0000000012a8');
+select ensure_credit_account(pg_temp.id('night'), 'capped');
+select set_credit_limits(pg_temp.id('night'), 0, null);  -- the day's limit only (the tier's 50)
+insert into t values ('n1', pg_temp.start('night', 10));
+update credits_private.account_limits
+   set spent_today_until = spent_today_until + interval '1 day', spent_today = 45
+ where user_id = pg_temp.id('night');  -- as a charge of the next day left it
+select lives_ok($$ select pg_temp.start('night', 30) $$, 'daily_credits: a charge of the day before is checked against its own day (40 of 50)');
+select is(pg_temp.detail_of($$ select pg_temp.start('night', 15) $$) ->> 'current', '40',
+  'daily_credits: and refused past it, its own day''s spend in DETAIL');
+select results_eq($$ select spent_today, spent_today_until > now() + interval '1 day' from credits_private.account_limits
+                     where user_id = pg_temp.id('night') $$, $$ values (45::bigint, true) $$,
+  'daily_credits: the later day''s count stays as it was');
+select fail_generation((select task from t where name = 'n1'), 'boom', 'callback');
+select results_eq($$ select spent_today from credits_private.account_limits where user_id = pg_temp.id('night') $$,
+  $$ values (45::bigint) $$, 'daily_credits: a refund of the day before leaves the later day''s count alone');
 
 -- 6. The account's own limits: positive its own, 0 none whatever the tier, null the tier's.
 select results_eq($$ select * from set_credit_limits(pg_temp.id('own'), 1, 0) $$, $$ values (1, null::integer) $$,
