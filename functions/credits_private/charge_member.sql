@@ -36,12 +36,7 @@ begin
   if m.spent_today_until > date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours' then
     -- a charge whose transaction began the day before the count's (it waited for the lock past
     -- midnight): its own day's spend, from the ledger; the later day's count stays as it is
-    select greatest(coalesce(sum(-c.amount), 0) - coalesce(sum(r.amount), 0), 0)::bigint into v_spent
-      from public.credit_transactions c
-      left join public.credit_transactions r on r.task_id = c.task_id and r.type = 'refund'
-     where c.user_id = p_team_id and c.member_id = p_user_id and c.type = 'usage' and c.task_id <> p_task_id
-       and c.created_at >= date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00')
-       and c.created_at < date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours';
+    v_spent := credits_private.spent_today_of(p_team_id, p_user_id, p_task_id);
     if m.daily_credit_limit is null or v_spent + p_credits <= m.daily_credit_limit then
       return;
     end if;

@@ -30,10 +30,9 @@ declare
   v_later boolean := false;  -- the count is of a later day than this charge's
   v_day_end timestamptz := date_bin('1 day', now(), timestamptz '2000-01-01 00:00+00') + interval '24 hours';
 begin
-  -- one read: the limits in effect (credits_private.limit_in_effect, inline) and the counts
-  select case when a.max_in_flight_override = 0 then null else coalesce(a.max_in_flight_override, t.max_in_flight) end as max_in_flight,
-         case when a.daily_credit_limit_override = 0 then null
-              else coalesce(a.daily_credit_limit_override, t.daily_credit_limit) end as daily_credit_limit,
+  -- one read: the limits in effect and the counts
+  select credits_private.limit_in_effect(a.max_in_flight_override, t.max_in_flight) as max_in_flight,
+         credits_private.limit_in_effect(a.daily_credit_limit_override, t.daily_credit_limit) as daily_credit_limit,
          a.counted_since = p_limited_since as known, a.in_flight_at_most, a.in_flight_since, a.spent_today, a.spent_today_until,
          a.user_id is not null as exists
     into l
