@@ -43,6 +43,8 @@ create table public.credit_transactions (
   origin text not null default 'rpc'::text,
   promotional_amount bigint not null default 0,
   member_id uuid,
+  debt_amount bigint not null default 0,
+  constraint credit_transactions_debt_amount_check CHECK (((debt_amount >= LEAST(amount, (0)::bigint)) AND (debt_amount <= GREATEST(amount, (0)::bigint)))) NOT VALID,
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );
@@ -56,6 +58,7 @@ create policy credit_transactions_select_own on public.credit_transactions for s
 create policy credit_transactions_select_service on public.credit_transactions for select to credits_service using (true);
 comment on column public.credit_transactions.promotional_amount is 'The part of amount that moved the promotional bucket (a grant, a charge or refund of promotional credits, their expiry).';
 comment on column public.credit_transactions.member_id is 'On a team''s rows: the member whose generation the row charges, refunds or settles.';
+comment on column public.credit_transactions.debt_amount is 'The part of amount that repaid (positive) or created (negative) debt; an account''s debt is -Σ debt_amount.';
 
 -- public.enhancement_tasks
 create table public.enhancement_tasks (
@@ -147,6 +150,16 @@ comment on column public.user_credits.low_balance_threshold_override is 'This ac
 comment on column public.user_credits.promotional_credits is 'Promotional credits: what is left of the account''s grants that expire on their own date (credits_private.promotional_lots).';
 comment on column public.user_credits.limited_since is 'Null: no limit in effect (the tier''s or the account''s own); else since when one is (credits_private.account_limits).';
 
+-- credits_private.account_debts: What an account owes: credits revoked beyond what it held, repaid first by every credit that comes in.
+create table credits_private.account_debts (
+  user_id uuid not null,
+  debt_credits bigint not null,
+  updated_at timestamp with time zone not null default now(),
+  constraint account_debts_debt_credits_check CHECK ((debt_credits >= 0)),
+  constraint account_debts_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_credits(user_id),
+  constraint account_debts_pkey PRIMARY KEY (user_id)
+);
+
 -- credits_private.account_limits: An account's own limits (null: the tier's, 0: none) and what its limits are checked against while it is limited.
 create table credits_private.account_limits (
   user_id uuid not null,
@@ -233,12 +246,15 @@ create table credits_private.promotional_lots (
   transaction_id uuid not null,
   created_at timestamp with time zone not null default now(),
   expired_at timestamp with time zone,
+  voided_at timestamp with time zone,
+  void_reason text,
   constraint promotional_lots_remaining_check CHECK (((granted > 0) AND ((remaining >= 0) AND (remaining <= granted)))),
   constraint promotional_lots_pkey PRIMARY KEY (id),
   constraint promotional_lots_user_id_idempotency_key_key UNIQUE (user_id, idempotency_key)
 );
 CREATE INDEX promotional_lots_due_idx ON credits_private.promotional_lots USING btree (expires_at, id) WHERE (expired_at IS NULL);
 CREATE INDEX promotional_lots_live_idx ON credits_private.promotional_lots USING btree (user_id, expires_at, id) WHERE (expired_at IS NULL);
+comment on column credits_private.promotional_lots.voided_at is 'When the grant was voided: what was left expired then, and a later refund to it expires at once.';
 
 -- credits_private.promotional_spends: The promotional credits a charge took from each lot, so that its refund returns them there.
 create table credits_private.promotional_spends (
@@ -278,6 +294,17 @@ create table credits_private.reconcile_leases (
   constraint reconcile_leases_pkey PRIMARY KEY (task_id)
 );
 comment on column credits_private.reconcile_leases.leased_until is 'Until when the reconciliation that took the task holds it (taken_at + its p_lease).';
+
+-- credits_private.revocations: One row per revocation key of an account: its ledger row and the debt it left (what a replay returns).
+create table credits_private.revocations (
+  user_id uuid not null,
+  idempotency_key text not null,
+  transaction_id uuid not null,
+  debt_credits bigint not null,
+  created_at timestamp with time zone not null default now(),
+  constraint revocations_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_credits(user_id),
+  constraint revocations_pkey PRIMARY KEY (user_id, idempotency_key)
+);
 
 -- credits_private.sweeper_state
 create table credits_private.sweeper_state (

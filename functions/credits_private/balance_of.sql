@@ -7,7 +7,8 @@
 -- exclusive (the first day of the next period, when unused monthly credits expire). The limits in
 -- effect (contract §12: max_in_flight, daily_credit_limit, null none) and today's usage: in_flight,
 -- the generations in flight the account pays for (counted), spent_today, the credits its charges
--- made today (UTC) less their refunds and settlements.
+-- made today (UTC) less their refunds and settlements. debt_credits: what the account owes
+-- (contract §13: a revocation took more than it held), repaid first by every credit that comes in.
 -- Errors: CR002 when the account does not exist.
 create or replace function credits_private.balance_of(p_user_id uuid)
 returns public.credit_balance
@@ -37,16 +38,18 @@ begin
          -- today's spend as counted while limited, else from the ledger
          case when l.counted_since is not distinct from uc.limited_since and uc.limited_since is not null
               then case when l.spent_today_until > now() then l.spent_today else 0 end
-              else credits_private.spent_today_of(p_user_id) end
+              else credits_private.spent_today_of(p_user_id) end,
+         coalesce(d.debt_credits, 0)
     into b.monthly_credits, b.purchased_credits, b.promotional_credits, b.tier, b.monthly_allowance,
          b.used_this_month, b.period_start, b.pending_tier, b.low_balance_threshold,
          v_override, v_next.tier, v_next.monthly_allowance, v_next.low_balance_threshold,
          b.max_in_flight, b.daily_credit_limit, v_in_flight_override, v_daily_override,
-         v_next.max_in_flight, v_next.daily_credit_limit, b.spent_today
+         v_next.max_in_flight, v_next.daily_credit_limit, b.spent_today, b.debt_credits
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
     join public.credit_tiers n on n.tier = coalesce(uc.pending_tier, uc.tier)
     left join credits_private.account_limits l on l.user_id = uc.user_id
+    left join credits_private.account_debts d on d.user_id = uc.user_id
    where uc.user_id = p_user_id;
   if not found then
     perform credits_private.raise_no_account(p_user_id);
@@ -59,7 +62,9 @@ begin
     b.tier := v_next.tier; -- the new month starts on the scheduled tier, if any
     b.monthly_allowance := v_next.monthly_allowance;
     b.pending_tier := null;
-    b.monthly_credits := b.monthly_allowance::bigint;
+    -- the allowance repays a debt first, as roll_over will
+    b.monthly_credits := b.monthly_allowance - least(b.debt_credits, b.monthly_allowance);
+    b.debt_credits := b.debt_credits - (b.monthly_allowance - b.monthly_credits);
     b.used_this_month := 0;
     b.period_start := v_current;
     b.low_balance_threshold := coalesce(v_override, v_next.low_balance_threshold); -- as roll_over will set it

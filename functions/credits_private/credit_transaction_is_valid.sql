@@ -12,11 +12,11 @@ set search_path to pg_catalog, pg_temp
 as $$
 declare
   broken integer := case
-    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment', 'tier_upgrade')) then 1
+    when not (type in ('usage', 'refund', 'allocation', 'expiration', 'purchase', 'adjustment', 'tier_upgrade', 'revocation')) then 1
     when not (origin in ('legacy', 'rpc', 'sweeper', 'adoption', 'backfill', 'settlement')) then 2
     -- rows the package writes have the sign of their type and a bucket split inside the amount
     when not (origin = 'legacy'
-              or (amount < 0 and type in ('usage', 'expiration'))
+              or (amount < 0 and type in ('usage', 'expiration', 'revocation'))
               or (amount > 0 and type in ('refund', 'allocation', 'purchase', 'tier_upgrade'))
               or (amount <> 0 and type = 'adjustment')) then 3
     when not (monthly_amount between least(amount, 0) and greatest(amount, 0)) then 4
@@ -27,7 +27,7 @@ begin
   end if;
   raise exception using errcode = 'check_violation', table = 'credit_transactions',
     constraint = 'credit_transactions_row_check', message = 'credit_transactions row refused: ' || case broken
-      when 1 then format('type must be usage, refund, allocation, expiration, purchase, adjustment or tier_upgrade, not %L', type)
+      when 1 then format('type must be usage, refund, allocation, expiration, purchase, adjustment, tier_upgrade or revocation, not %L', type)
       when 2 then format('origin must be legacy, rpc, sweeper, adoption, backfill or settlement, not %L', origin)
       when 3 then format('amount %s has the wrong sign for type %L', amount, type)
       else format('monthly_amount %s must lie between 0 and amount %s', monthly_amount, amount)

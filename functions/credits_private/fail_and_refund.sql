@@ -14,7 +14,9 @@
 -- monthly, then promotional, so the buckets end as if only the rest had been charged.
 -- The refund goes to the account the charge's ledger row names (a team's charge back to the
 -- team, its row naming the member as the charge's did), and lowers the spend of the charge's UTC
--- day, the account's and the member's (contract §12), never below 0.
+-- day, the account's and the member's (contract §12), never below 0. An account at 0 may be in
+-- debt: the refund repays it first, and credits going back to a voided grant expire at once
+-- (contract §13: credits_private.refund_received); the other refunds pay one comparison.
 -- Result: failed (this call failed the task), refunded_credits (0 when nothing was failed, the
 -- task was never charged or is already refunded) and the paying account's balance afterwards
 -- (null when it has no account, or nothing was failed).
@@ -45,6 +47,12 @@ declare
   v_member uuid; -- a team's charge: the member whose generation it was
   v_charged_at timestamptz; -- when the charge was made: the refund lowers the spend of its UTC day
   v_limited_since timestamptz;
+  -- an account at 0 or a promotional refund (refund_received): what its debt took off the
+  -- refund's parts, and its balance after the refund row (voided grants' credits expire after it)
+  v_debt_repaid bigint;
+  v_monthly_repaid bigint;
+  v_promotional_repaid bigint;
+  v_balance_after_refund bigint;
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
 begin
   failed := false;
@@ -115,6 +123,12 @@ begin
      where uc.user_id = v_user and (uc.period_start >= v_current or uc.period_start is null)
     returning uc.credits, uc.period_start, uc.limited_since into balance, v_account_period, v_limited_since;
     if found then
+      if balance = refunded_credits or v_promotional_back > 0 then
+        select r.debt_repaid, r.monthly_repaid, r.promotional_repaid, r.balance_after_refund, r.balance
+          into v_debt_repaid, v_monthly_repaid, v_promotional_repaid, v_balance_after_refund, balance
+          from credits_private.refund_received(v_user, refunded_credits,
+                 case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back, balance) r;
+      end if;
       -- A limited account's spend of the charge's day (UTC, contract §12) goes down with it: the
       -- accounts without limits pay one comparison.
       if v_limited_since is not null then
@@ -124,9 +138,12 @@ begin
            and v_charged_at >= l.spent_today_until - interval '24 hours' and v_charged_at < l.spent_today_until;
       end if;
       insert into public.credit_transactions
-        (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin, member_id)
-      values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back,
-              'refund', p_task_id, balance, v_account_period, p_origin, v_member);
+        (user_id, amount, monthly_amount, promotional_amount, debt_amount, type, task_id, balance_after, period_start,
+         origin, member_id)
+      values (v_user, refunded_credits,
+              case when v_account_period = v_period then v_monthly else 0 end - coalesce(v_monthly_repaid, 0),
+              v_promotional_back - coalesce(v_promotional_repaid, 0), coalesce(v_debt_repaid, 0), 'refund', p_task_id,
+              coalesce(v_balance_after_refund, balance), v_account_period, p_origin, v_member);
       -- a team's charge: the member's spend of its day goes down too (after the team's row: the
       -- order a charge locks them in)
       if v_member is not null then

@@ -1,9 +1,11 @@
 -- statement_of: an account's statement for one calendar month (UTC): the balance at its start,
 -- what came in and went out during it by kind, and the balance at its end, each the sum of the
 -- ledger rows created in the month (opening: of those created before it), so that
---   closing_balance = opening_balance + allocated + purchased + promoted - used + refunded + settled
---                     - expired + adjusted
--- holds by construction and equals the account's balance after its last row of the month.
+--   closing_balance - closing_debt = opening_balance - opening_debt + allocated + purchased
+--                     + promoted - used + refunded + settled - expired + adjusted - revoked
+-- holds by construction, and closing_balance and closing_debt are the account's after its last
+-- row of the month (contract §13: credits - debt = Σ amount; each debt is -Σ debt_amount).
+-- revoked: credits taken back ('revocation'), held ones and those that became debt alike.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
 -- grants ('purchase'); promoted: promotional grants (the 'adjustment' rows that granted
 -- promotional credits); used: what the month's generations finally cost: charges ('usage') less
@@ -17,7 +19,8 @@
 -- shows no allocation or expiration in it yet.
 -- p_member_id: of a team's ledger, only the rows naming that member (its charges, refunds and
 -- settlements: team_member_statement), so opening and closing are what the member's generations
--- took from the team before and by the end of the month (negative or 0).
+-- took from the team before and by the end of the month (negative or 0); a member owes no debt
+-- (0: what their refunds repaid of the team's is the team's).
 -- Shared by credit_statement, my_credit_statement and team_member_statement.
 -- Errors: CR003 when p_period_start is null, infinite, not the first day of a month, before 1970,
 -- or a month that has not begun in UTC.
@@ -50,12 +53,22 @@ begin
                                                 where u.task_id = c.task_id and u.type = 'usage') < v_from), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount = 0), 0)::bigint,
+         coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'revocation'), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
-         count(*) filter (where c.created_at >= v_from)::integer
-    into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted, s.closing_balance, s.transactions
+         count(*) filter (where c.created_at >= v_from)::integer,
+         coalesce(-sum(c.debt_amount) filter (where c.created_at < v_from), 0)::bigint,
+         coalesce(-sum(c.debt_amount), 0)::bigint
+    into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted,
+         s.revoked, s.closing_balance, s.transactions, s.opening_debt, s.closing_debt
     from public.credit_transactions c
    where c.user_id = p_user_id and c.created_at < v_to and (p_member_id is null or c.member_id = p_member_id);
   s.used := s.used + s.settled;
+  if p_member_id is not null then
+    s.opening_debt := 0;
+    s.closing_debt := 0;
+  end if;
+  s.opening_balance := s.opening_balance + s.opening_debt;
+  s.closing_balance := s.closing_balance + s.closing_debt;
   return s;
 end;
 $$;

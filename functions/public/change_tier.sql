@@ -45,6 +45,7 @@ declare
   v_new_threshold integer;
   v_old_allowance bigint;
   v_transaction uuid;
+  v_repaid bigint;
   v_current date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
@@ -88,17 +89,18 @@ begin
 
   if outcome in ('upgraded', 'changed') then
     credits_granted := v_new_allowance - v_old_allowance;
+    v_repaid := credits_private.repay_debt(p_user_id, credits_granted); -- debt first (contract §13)
     update public.user_credits uc
        set tier = p_tier, pending_tier = null, monthly_allowance = v_new_allowance,
            low_balance_threshold = coalesce(uc.low_balance_threshold_override, v_new_threshold),
-           monthly_credits = uc.monthly_credits + credits_granted, credits = uc.credits + credits_granted,
+           monthly_credits = uc.monthly_credits + credits_granted - v_repaid, credits = uc.credits + credits_granted - v_repaid,
            updated_at = now()
      where uc.user_id = p_user_id
     returning uc.credits into balance;
     if credits_granted > 0 then
       insert into public.credit_transactions
-        (user_id, amount, monthly_amount, type, description, balance_after, period_start)
-      values (p_user_id, credits_granted, credits_granted, 'tier_upgrade',
+        (user_id, amount, monthly_amount, debt_amount, type, description, balance_after, period_start)
+      values (p_user_id, credits_granted, credits_granted - v_repaid, v_repaid, 'tier_upgrade',
               format('upgrade from %s to %s for %s', v_from, p_tier, to_char(v_current, 'YYYY-MM')), balance, v_current)
       returning id into v_transaction;
     end if;

@@ -1,5 +1,6 @@
 -- grant_credits: adds purchased credits (a purchase, a top-up, a goodwill grant); they never
--- expire: one 'purchase' ledger row with the reason. The idempotency key is required (the
+-- expire: one 'purchase' ledger row with the reason. An account in debt repays it first (contract
+-- §13): the row's debt_amount, the rest purchased credits. The idempotency key is required (the
 -- payment's id is a good one): the same key again returns the first grant
 -- (replayed = true) and adds nothing; with another amount or reason it is refused.
 -- Result: transaction_id (the 'purchase' ledger row), balance (total afterwards), replayed.
@@ -24,6 +25,7 @@ as $$
 #variable_conflict use_column
 declare
   v_first record;
+  v_repaid bigint;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
@@ -51,14 +53,15 @@ begin
     return;
   end if;
 
+  v_repaid := credits_private.repay_debt(p_user_id, p_credits);
   update public.user_credits uc
-     set credits = uc.credits + p_credits, purchased_credits = uc.purchased_credits + p_credits,
+     set credits = uc.credits + p_credits - v_repaid, purchased_credits = uc.purchased_credits + p_credits - v_repaid,
          updated_at = now()
    where uc.user_id = p_user_id
   returning uc.credits into balance;
   insert into public.credit_transactions
-    (user_id, amount, type, description, balance_after, idempotency_key)
-  values (p_user_id, p_credits, 'purchase', p_reason, balance, p_idempotency_key)
+    (user_id, amount, debt_amount, type, description, balance_after, idempotency_key)
+  values (p_user_id, p_credits, v_repaid, 'purchase', p_reason, balance, p_idempotency_key)
   returning id into transaction_id;
   replayed := false;
 end;

@@ -5,7 +5,8 @@
 -- expires soonest first; at p_valid_for after the grant what is left of the lot expires
 -- (expire_promotional_credits, or the account's next charge: an 'expiration' row). A refund
 -- returns a charge's credits to their lot while it is live, as purchased credits once it has
--- expired. The expiry is computed in UTC (a month is a calendar month in UTC, whatever the
+-- expired. An account in debt repays it first (contract §13): the lot holds the rest. The
+-- expiry is computed in UTC (a month is a calendar month in UTC, whatever the
 -- session's TimeZone). The idempotency key is required (the campaign's or the payment's id for
 -- this user): the same key again returns the first grant (replayed = true) and adds nothing;
 -- with another amount, validity or reason it is refused. Keys are apart from grant_credits' keys.
@@ -37,6 +38,7 @@ as $$
 declare
   v_first credits_private.promotional_lots;
   v_period date;
+  v_repaid bigint;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_credits('p_credits', p_credits, 100000000);
@@ -83,20 +85,21 @@ begin
     return;
   end if;
 
+  v_repaid := credits_private.repay_debt(p_user_id, p_credits);
   update public.user_credits uc
-     set credits = uc.credits + p_credits, promotional_credits = uc.promotional_credits + p_credits,
+     set credits = uc.credits + p_credits - v_repaid, promotional_credits = uc.promotional_credits + p_credits - v_repaid,
          updated_at = now()
    where uc.user_id = p_user_id
   returning uc.credits, uc.period_start into balance, v_period;
   insert into public.credit_transactions
-    (user_id, amount, promotional_amount, type, description, balance_after, period_start)
-  values (p_user_id, p_credits, p_credits, 'adjustment',
+    (user_id, amount, promotional_amount, debt_amount, type, description, balance_after, period_start)
+  values (p_user_id, p_credits, p_credits - v_repaid, v_repaid, 'adjustment',
           format('%s (valid until %s)', p_reason, to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
           balance, v_period)
   returning id into transaction_id;
   insert into credits_private.promotional_lots as l
     (user_id, granted, remaining, valid_for, expires_at, reason, idempotency_key, transaction_id)
-  values (p_user_id, p_credits, p_credits, p_valid_for, expires_at, p_reason, p_idempotency_key, transaction_id)
+  values (p_user_id, p_credits, p_credits - v_repaid, p_valid_for, expires_at, p_reason, p_idempotency_key, transaction_id)
   returning l.id into lot_id;
   replayed := false;
 end;

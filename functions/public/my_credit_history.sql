@@ -3,10 +3,11 @@
 -- and no origin (contract §8); settlement says whether a 'refund' row gave back the part of a
 -- hold the generation did not use (contract §11) rather than a failure's charge.
 -- Result: id, created_at, type, amount, monthly_amount, balance_after, period_start, task_id,
--- promotional_amount, settlement.
+-- promotional_amount, settlement, debt_amount (the part of amount that repaid, positive, or
+-- created, negative, a debt: contract §13).
 -- Errors: 42501 when the request carries no user id, CR003 (p_limit outside 1..1000, p_before not
 -- one of the user's rows).
--- Never null: id, created_at, type, amount, monthly_amount, promotional_amount, settlement.
+-- Never null: id, created_at, type, amount, monthly_amount, promotional_amount, settlement, debt_amount.
 -- SECURITY DEFINER: end users read their own rows through it; the user id comes only from the JWT.
 create or replace function public.my_credit_history(p_before uuid default null, p_limit integer default 50)
 returns table (
@@ -19,7 +20,8 @@ returns table (
   period_start date,
   task_id uuid,
   promotional_amount bigint,
-  settlement boolean
+  settlement boolean,
+  debt_amount bigint
 )
 language plpgsql
 stable
@@ -29,7 +31,7 @@ as $$
 begin
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.promotional_amount, h.origin = 'settlement'
+           h.promotional_amount, h.origin = 'settlement', h.debt_amount
       from credits_private.history_of(credits_private.jwt_user(), p_before, p_limit) h;
 end;
 $$;

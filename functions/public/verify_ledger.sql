@@ -1,9 +1,13 @@
 -- verify_ledger: checks the invariants of contract §5 over the whole ledger and returns one row
 -- per violation (no rows: the ledger is sound). It reads every ledger row: run it from
 -- monitoring jobs, not per request.
---   balance_mismatch       credits <> monthly + purchased + promotional, or a balance or bucket
---                          differs from the sum of the account's ledger rows
---   negative_balance       a balance, bucket or usage counter below zero
+--   balance_mismatch       credits <> monthly + purchased + promotional, or credits - debt or a
+--                          bucket differs from the sum of the account's ledger rows (contract §13:
+--                          credits - debt_credits = Σ amount)
+--   negative_balance       a balance, bucket, debt or usage counter below zero
+--   debt_mismatch          an account's debt differs from what its rows' debt parts created less
+--                          what they repaid (-Σ debt_amount), or it is in debt while holding
+--                          credits (every credit that comes in repays debt first)
 --   promotional_mismatch   promotional credits differ from what the account's live lots hold,
 --                          or an expired lot still holds credits
 --   promotional_spend_mismatch
@@ -40,7 +44,7 @@ set search_path to pg_catalog, pg_temp
 as $$
   with sums as (
     select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
-           count(c.member_id) as member_rows
+           -sum(c.debt_amount) as debt, count(c.member_id) as member_rows
       from public.credit_transactions c
      group by c.user_id
   ), charges as (
@@ -69,21 +73,34 @@ as $$
      where l.user_id <> coalesce(t.account_id, t.user_id)
   )
   select 'balance_mismatch', uc.user_id, null::uuid,
-         format('credits %s, monthly %s + purchased %s + promotional %s; ledger sums to %s (monthly %s, promotional %s)',
-                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, coalesce(s.total, 0),
-                coalesce(s.monthly, 0), coalesce(s.promotional, 0))
+         format('credits %s, monthly %s + purchased %s + promotional %s, debt %s; ledger sums to %s (monthly %s, promotional %s)',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, coalesce(d.debt_credits, 0),
+                coalesce(s.total, 0), coalesce(s.monthly, 0), coalesce(s.promotional, 0))
     from public.user_credits uc
     left join sums s on s.user_id = uc.user_id
-   where uc.credits <> coalesce(s.total, 0)
+    left join credits_private.account_debts d on d.user_id = uc.user_id
+   where uc.credits - coalesce(d.debt_credits, 0) <> coalesce(s.total, 0)
       or uc.monthly_credits <> coalesce(s.monthly, 0)
       or uc.promotional_credits <> coalesce(s.promotional, 0)
       or uc.credits <> uc.monthly_credits + uc.purchased_credits + uc.promotional_credits
   union all
   select 'negative_balance', uc.user_id, null,
-         format('credits %s, monthly %s, purchased %s, promotional %s, used this month %s',
-                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.credits_used_this_month)
+         format('credits %s, monthly %s, purchased %s, promotional %s, debt %s, used this month %s',
+                uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, coalesce(d.debt_credits, 0),
+                uc.credits_used_this_month)
     from public.user_credits uc
-   where least(uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.credits_used_this_month) < 0
+    left join credits_private.account_debts d on d.user_id = uc.user_id
+   where least(uc.credits, uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.credits_used_this_month,
+               d.debt_credits) < 0
+  union all
+  select 'debt_mismatch', uc.user_id, null,
+         format('debt %s, credits %s; the ledger''s debt parts sum to %s', coalesce(d.debt_credits, 0), uc.credits,
+                coalesce(s.debt, 0))
+    from public.user_credits uc
+    left join sums s on s.user_id = uc.user_id
+    left join credits_private.account_debts d on d.user_id = uc.user_id
+   where coalesce(d.debt_credits, 0) <> coalesce(s.debt, 0)
+      or coalesce(d.debt_credits, 0) > 0 and uc.credits > 0
   union all
   select 'promotional_mismatch', uc.user_id, null,
          format('promotional credits %s; the live lots hold %s', uc.promotional_credits, coalesce(l.remaining, 0))

@@ -257,10 +257,11 @@ export interface CreditHistoryResult {
   origin: string;
   promotional_amount: number;
   member_id: string | null;
+  debt_amount: number;
 }
 /** An account's ledger rows, newest first, a page at a time (keyset on created_at and id). */
 export function creditHistory(sql: Sql, args: CreditHistoryArgs): Promise<CreditHistoryResult[]> {
-  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_member_id', key: 'memberId', type: 'uuid' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin', 'promotional_amount', 'member_id'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<CreditHistoryResult[]>;
+  return callFunction(sql, 'public.credit_history', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_member_id', key: 'memberId', type: 'uuid' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'description', 'origin', 'promotional_amount', 'member_id', 'debt_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount', 'debt_amount'] }) as Promise<CreditHistoryResult[]>;
 }
 
 export interface CreditStatementArgs {
@@ -281,10 +282,13 @@ export interface CreditStatementResult {
   transactions: number;
   promoted: number;
   settled: number;
+  revoked: number | null;
+  opening_debt: number | null;
+  closing_debt: number | null;
 }
 /** An account's statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance. */
 export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
-  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<CreditStatementResult>;
+  return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'] }) as Promise<CreditStatementResult>;
 }
 
 export interface EnsureCreditAccountArgs {
@@ -411,10 +415,11 @@ export interface GetCreditBalanceResult {
   daily_credit_limit: number | null;
   in_flight: number | null;
   spent_today: number | null;
+  debt_credits: number | null;
 }
 /** Total, monthly, purchased and promotional credits (with the soonest expiry), tier, allowance, usage and period of an account. */
 export function getCreditBalance(sql: Sql, args: GetCreditBalanceArgs): Promise<GetCreditBalanceResult> {
-  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<GetCreditBalanceResult>;
+  return callFunction(sql, 'public.get_credit_balance', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today', 'debt_credits'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today', 'debt_credits'] }) as Promise<GetCreditBalanceResult>;
 }
 
 export interface GetGenerationArgs {
@@ -529,10 +534,11 @@ export interface MyCreditBalanceResult {
   daily_credit_limit: number | null;
   in_flight: number | null;
   spent_today: number | null;
+  debt_credits: number | null;
 }
 /** The calling end user's balance (user id from the JWT). */
 export function myCreditBalance(sql: Sql, args: Record<string, never> = {}): Promise<MyCreditBalanceResult> {
-  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<MyCreditBalanceResult>;
+  return callFunction(sql, 'public.my_credit_balance', [], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today', 'debt_credits'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today', 'debt_credits'] }) as Promise<MyCreditBalanceResult>;
 }
 
 export interface MyCreditHistoryArgs {
@@ -550,10 +556,11 @@ export interface MyCreditHistoryResult {
   task_id: string | null;
   promotional_amount: number;
   settlement: boolean;
+  debt_amount: number;
 }
 /** The calling end user's ledger rows, newest first, a page at a time. */
 export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promise<MyCreditHistoryResult[]> {
-  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount', 'settlement'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount'] }) as Promise<MyCreditHistoryResult[]>;
+  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount', 'settlement', 'debt_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount', 'debt_amount'] }) as Promise<MyCreditHistoryResult[]>;
 }
 
 export interface MyCreditStatementArgs {
@@ -573,10 +580,13 @@ export interface MyCreditStatementResult {
   transactions: number;
   promoted: number;
   settled: number;
+  revoked: number | null;
+  opening_debt: number | null;
+  closing_debt: number | null;
 }
 /** The calling end user's statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance. */
 export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): Promise<MyCreditStatementResult> {
-  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled'] }) as Promise<MyCreditStatementResult>;
+  return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'] }) as Promise<MyCreditStatementResult>;
 }
 
 export interface MyTeamBalancesResult {
@@ -624,6 +634,24 @@ export interface RemoveTeamMemberResult {
 /** Stops a member's new starts on a team's credits at once; generations in flight finish normally. */
 export function removeTeamMember(sql: Sql, args: RemoveTeamMemberArgs): Promise<RemoveTeamMemberResult> {
   return callFunction(sql, 'public.remove_team_member', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['removed'], integers: [] }) as Promise<RemoveTeamMemberResult>;
+}
+
+export interface RevokeCreditsArgs {
+  userId: string;
+  credits: number;
+  reason: string;
+  idempotencyKey: string;
+}
+export interface RevokeCreditsResult {
+  transaction_id: string;
+  revoked: number;
+  debt_credits: number;
+  balance: number;
+  replayed: boolean;
+}
+/** Takes credits back (a refunded payment, a chargeback): purchased, then monthly, then promotional; the rest becomes debt. */
+export function revokeCredits(sql: Sql, args: RevokeCreditsArgs): Promise<RevokeCreditsResult> {
+  return callFunction(sql, 'public.revoke_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'revoked', 'debt_credits', 'balance', 'replayed'], integers: ['revoked', 'debt_credits', 'balance'] }) as Promise<RevokeCreditsResult>;
 }
 
 export interface SetCreditLimitsArgs {
@@ -699,6 +727,22 @@ export interface VerifyLedgerResult {
 /** One row per violated ledger invariant (contract §5); no rows when the ledger is sound. */
 export function verifyLedger(sql: Sql, args: Record<string, never> = {}): Promise<VerifyLedgerResult[]> {
   return callFunction(sql, 'public.verify_ledger', [], args, { shape: 'rows', select: ['invariant', 'user_id', 'task_id', 'detail'], integers: [] }) as Promise<VerifyLedgerResult[]>;
+}
+
+export interface VoidPromotionalGrantArgs {
+  userId: string;
+  lotId: number;
+  reason: string;
+}
+export interface VoidPromotionalGrantResult {
+  lot_id: number;
+  expired_credits: number;
+  balance: number;
+  outcome: string;
+}
+/** Voids a promotional grant: what is left expires now, and later refunds to it expire at once. */
+export function voidPromotionalGrant(sql: Sql, args: VoidPromotionalGrantArgs): Promise<VoidPromotionalGrantResult> {
+  return callFunction(sql, 'public.void_promotional_grant', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_lot_id', key: 'lotId', type: 'bigint', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }], args, { shape: 'row', select: ['lot_id', 'expired_credits', 'balance', 'outcome'], integers: ['lot_id', 'expired_credits', 'balance'] }) as Promise<VoidPromotionalGrantResult>;
 }
 
 // ---- monitoring views ----

@@ -23,6 +23,7 @@ export type CreditsLedgerDatabase = {
           period_start: string | null;
           created_at: string;
           promotional_amount: number;
+          debt_amount: number;
         };
         Relationships: [];
       };
@@ -179,6 +180,7 @@ export type CreditsLedgerDatabase = {
           origin: string;
           promotional_amount: number;
           member_id: string | null;
+          debt_amount: number;
         }>;
       };
       credit_statement: {
@@ -200,6 +202,9 @@ export type CreditsLedgerDatabase = {
           transactions: number;
           promoted: number;
           settled: number;
+          revoked: number | null;
+          opening_debt: number | null;
+          closing_debt: number | null;
         };
       };
       ensure_credit_account: {
@@ -312,6 +317,7 @@ export type CreditsLedgerDatabase = {
           daily_credit_limit: number | null;
           in_flight: number | null;
           spent_today: number | null;
+          debt_credits: number | null;
         };
       };
       get_generation: {
@@ -413,6 +419,7 @@ export type CreditsLedgerDatabase = {
           daily_credit_limit: number | null;
           in_flight: number | null;
           spent_today: number | null;
+          debt_credits: number | null;
         };
       };
       my_credit_history: {
@@ -431,6 +438,7 @@ export type CreditsLedgerDatabase = {
           task_id: string | null;
           promotional_amount: number;
           settlement: boolean;
+          debt_amount: number;
         }>;
       };
       my_credit_statement: {
@@ -451,6 +459,9 @@ export type CreditsLedgerDatabase = {
           transactions: number;
           promoted: number;
           settled: number;
+          revoked: number | null;
+          opening_debt: number | null;
+          closing_debt: number | null;
         };
       };
       my_team_balances: {
@@ -490,6 +501,21 @@ export type CreditsLedgerDatabase = {
         };
         Returns: {
           removed: boolean;
+        };
+      };
+      revoke_credits: {
+        Args: {
+          p_user_id: string;
+          p_credits: number;
+          p_reason: string;
+          p_idempotency_key: string;
+        };
+        Returns: {
+          transaction_id: string;
+          revoked: number;
+          debt_credits: number;
+          balance: number;
+          replayed: boolean;
         };
       };
       set_credit_limits: {
@@ -553,6 +579,19 @@ export type CreditsLedgerDatabase = {
           task_id: string | null;
           detail: string;
         }>;
+      };
+      void_promotional_grant: {
+        Args: {
+          p_user_id: string;
+          p_lot_id: number;
+          p_reason: string;
+        };
+        Returns: {
+          lot_id: number;
+          expired_credits: number;
+          balance: number;
+          outcome: string;
+        };
       };
     };
     Enums: { [_ in never]: never };
