@@ -562,6 +562,12 @@ function renderUsers(doc) {
             });
             if (u.members !== null && u.members !== undefined)
               cell.append(' ', valued('span', `${key}.${i}.members`, u.members, `team of ${count(u.members)}`, { class: 'team' }));
+            // credits revoked beyond what it held (a chargeback): repaid first by what comes in
+            if (u.debt_credits > 0)
+              cell.append(
+                ' ',
+                valued('span', `${key}.${i}.debt_credits`, u.debt_credits, `owes ${count(u.debt_credits)}`, { class: 'debt' }),
+              );
             return cell;
           },
         },

@@ -2,7 +2,8 @@
 // glue against a fake WaveSpeed over real HTTP (some fail, some lose their webhook and are
 // reconciled, some get stuck and are swept), then a video priced by the second and a batch with a
 // missing output whose holds are settled at what they used, a studio's team balance spent by its
-// members within their caps and the team's limits, and print balances, refunds, spend,
+// members within their caps and the team's limits, a chargeback that leaves a debt the next
+// purchase repays, and print balances, refunds, spend,
 // a statement that adds up and the ledger's verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
 // `npm start -- --serve [--port N]` then keeps the day's dashboard page up until Ctrl-C.
 import { createHash } from 'node:crypto';
@@ -15,12 +16,16 @@ import {
   claimCreditEvents,
   completeCreditEvents,
   creditStatement,
+  ensureCreditAccount,
   ensureTeamAccount,
   expirePromotionalCredits,
+  failGeneration,
+  getCreditBalance,
   grantCredits,
   grantPromotionalCredits,
   listTeamMembers,
   removeTeamMember,
+  revokeCredits,
   setCreditLimits,
   startGeneration,
 } from '../src/generated/client.js';
@@ -237,6 +242,45 @@ async function teamPlan(sql: postgres.Sql, run: string) {
   }
 }
 
+/**
+ * Taking credits back (contract §13): a user buys a 500-credit pack and spends most of it; the
+ * card payment is then disputed. The dispute's id is the revocation's key (the payment
+ * provider's webhook may deliver it twice). What the user no longer holds becomes debt: the
+ * refund of a generation still in flight repays part of it, the next purchase the rest.
+ */
+async function chargeback(sql: postgres.Sql, run: string) {
+  const userId = demoId(`buyer-${run}`);
+  const lines: string[] = [];
+  const held = async () => {
+    const b = await getCreditBalance(sql, { userId });
+    return `holds ${b.total_credits}, owes ${b.debt_credits}`;
+  };
+  await ensureCreditAccount(sql, { userId, tier: 'free' });
+  await grantCredits(sql, { userId, credits: 500, reason: 'credit pack', idempotencyKey: `pi_${run}` });
+  for (let i = 0; i < 8; i++)
+    await startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'google/nano-banana/edit', credits: 40 });
+  const inFlight = await startGeneration(sql, {
+    userId,
+    taskType: 'video',
+    provider: 'wavespeed',
+    model: 'wavespeed-ai/wan-2.1',
+    credits: 150,
+  });
+  lines.push(`bought 500 credits (the free tier gave 10), spent 320 on 8 images, 150 held by a video in flight: ${await held()}`);
+  for (const delivery of ['first', 'again']) {
+    const r = await revokeCredits(sql, { userId, credits: 500, reason: 'chargeback: card dispute', idempotencyKey: `dp_${run}` });
+    lines.push(
+      `dispute dp_… (${delivery}): revoked ${r.revoked}, ${r.replayed ? 'a replay: nothing more taken' : `debt ${r.debt_credits}`}`,
+    );
+  }
+  lines.push(
+    `a generation fails: ${(await failGeneration(sql, { taskId: inFlight.task_id, errorMessage: 'provider error' })).refunded_credits} credits refunded: ${await held()}`,
+  );
+  await grantCredits(sql, { userId, credits: 500, reason: 'credit pack', idempotencyKey: `pi_${run}_2` });
+  lines.push(`buys 500 credits again: ${await held()}`);
+  return lines;
+}
+
 async function main() {
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = process.env.DATABASE_URL;
@@ -440,6 +484,9 @@ async function main() {
       `  WaveSpeed received ${team.posted} predictions: the refused starts posted nothing; ` +
         `the studio holds ${team.balance} credits, ${team.members} members left`,
     );
+
+    console.log('\n== A chargeback: credits taken back, the debt repaid by what comes in next');
+    for (const line of await chargeback(sql, Date.now().toString(36))) console.log(`  ${line}`);
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;

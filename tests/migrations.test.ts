@@ -311,6 +311,37 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0029 rolled back keeps every revocation and moves debts, keys and voids aside; applied again, all are back', async () => {
+    const db = await migratedDatabase();
+    const user = await newAccount(db.sql, 'free'); // 10 monthly credits
+    const [grant] = await db.sql`select lot_id from grant_promotional_credits(${user}, 5, '7 days', 'welcome', 'promo')`;
+    const { task_id } = await startGeneration(db.sql, user, 8); // 5 from the grant, 3 monthly
+    await db.sql`select void_promotional_grant(${user}, ${grant!.lot_id}, 'abuse')`;
+    await db.sql`select revoke_credits(${user}, 20, 'chargeback', 'dp_1')`; // holds 7: owes 13
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0029_debt_and_revocations') }); // through 0029
+    // an earlier release keeps the revocation row and the balance; the debt waits in archive
+    expect((await balanceOf(db.sql, user)).credits).toBe(0);
+    expect(await db.sql`select amount::int from credit_transactions where user_id = ${user} and type = 'revocation'`).toEqual([
+      { amount: -20 },
+    ]);
+    expect(await db.sql`select debt_credits::int from archive.m0029_debts where user_id = ${user}`).toEqual([{ debt_credits: 13 }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select total_credits::int, debt_credits::int from get_credit_balance(${user})`).toEqual([
+      { total_credits: 0, debt_credits: 13 },
+    ]);
+    // the key replays; the grant stays void: the failed generation's refund repays the debt, and
+    // its 5 promotional credits expire at once
+    expect(await db.sql`select replayed, debt_credits::int from revoke_credits(${user}, 20, 'chargeback', 'dp_1')`).toEqual([
+      { replayed: true, debt_credits: 13 },
+    ]);
+    await db.sql`select fail_generation(${task_id}, 'boom')`;
+    expect(await db.sql`select total_credits::int, debt_credits::int from get_credit_balance(${user})`).toEqual([
+      { total_credits: 0, debt_credits: 10 },
+    ]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });

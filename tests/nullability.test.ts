@@ -167,7 +167,25 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.my_team_balances', await asUser((tx) => client.myTeamBalances(tx)));
   record('public.remove_team_member', await client.removeTeamMember(sql, { teamId: team, userId: pro }));
   record('public.set_credit_limits', await client.setCreditLimits(sql, { userId: team, maxInFlight: 3, dailyCreditLimit: 0 }));
+  // taking credits back (contract §13): a grant voided, and again; a revocation past the balance
+  // (debt), and its replay; the team's balance then shows the debt
+  const promo = await client.grantPromotionalCredits(sql, {
+    userId: team,
+    credits: 5,
+    validFor: '7 days',
+    reason: 'welcome',
+    idempotencyKey: 'nn-promo',
+  });
+  for (let i = 0; i < 2; i++)
+    record('public.void_promotional_grant', await client.voidPromotionalGrant(sql, { userId: team, lotId: promo.lot_id, reason: 'abuse' }));
+  for (let i = 0; i < 2; i++)
+    record(
+      'public.revoke_credits',
+      await client.revokeCredits(sql, { userId: team, credits: 100_000, reason: 'chargeback', idempotencyKey: 'nn-dp' }),
+    );
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: team }));
+  record('public.credit_history', await client.creditHistory(sql, { userId: team }));
+  record('public.credit_statement', await client.creditStatement(sql, { userId: team }));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql)); // nothing left to move
   record('monitoring.refresh_rollups', await client.monitoringRefreshRollups(sql));

@@ -9,6 +9,11 @@
 // their own cap; any account may have an in-flight and a daily limit; the model predicts each
 // start's refusal in the contract's order (CR008, the member's cap, CR001, in flight, the day's
 // credits), and each account's generations in flight and spend today.
+// Taking credits back (contract §13): a revocation takes purchased, then monthly, then promotional
+// credits (the lot expiring last first), and what the account no longer holds becomes debt; every
+// credit that comes in (a grant, an allocation, a promotional grant, a refund, a settlement)
+// repays it first, a refund's taken as a charge spends (promotional, monthly, purchased). A voided
+// grant loses what is left, and a refund to it expires at once.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -24,6 +29,8 @@ type Op =
   | { kind: 'promote'; user: number; credits: number }
   | { kind: 'rollover'; user: number }
   | { kind: 'lapse'; user: number }
+  | { kind: 'revoke'; user: number; credits: number }
+  | { kind: 'void'; user: number; lot: number }
   | { kind: 'expire' };
 
 const USERS = 3;
@@ -78,6 +85,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lapse' as const), user: fc.nat(ACCOUNTS - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('revoke' as const), user: fc.nat(ACCOUNTS - 1), credits: fc.integer({ min: 1, max: 30 }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), user: fc.nat(ACCOUNTS - 1), lot: fc.nat(5) }) },
 );
 
 interface ModelLot {
@@ -86,6 +98,8 @@ interface ModelLot {
   /** Its date has passed (moved back by a 'lapse'); expired: the expiry was recorded. */
   lapsed: boolean;
   expired: boolean;
+  /** Voided (void_promotional_grant): expired, and a refund to it expires at once. */
+  voided: boolean;
 }
 interface ModelUser {
   id: string;
@@ -99,6 +113,8 @@ interface ModelUser {
   maxInFlight: number | null;
   daily: number | null;
   spent: number;
+  /** What it owes: revoked beyond what it held. */
+  debt: number;
 }
 interface ModelMember {
   id: string;
@@ -130,6 +146,7 @@ const newModelUser = async (sql: Sql): Promise<ModelUser> => ({
   maxInFlight: null,
   daily: null,
   spent: 0,
+  debt: 0,
 });
 /** The accounts: USERS users' own, then a team with two members (the first capped) and a user who is not one yet. */
 async function newModel(sql: Sql) {
@@ -145,6 +162,7 @@ async function newModel(sql: Sql) {
     maxInFlight: null,
     daily: null,
     spent: 0,
+    debt: 0,
   };
   await sql`select ensure_team_account(${team.id}, 'free')`;
   users.push(team);
@@ -184,22 +202,52 @@ async function rollover(sql: Sql, userId: string) {
   await sql`select allocate_monthly_credits(date_trunc('month', now() at time zone 'UTC')::date)`;
 }
 
+const total = (u: ModelUser) => u.monthly + u.purchased + promotional(u);
+
+/**
+ * Credits coming back to an account (a refund, a settlement): `lots` to their live lots, `voided`
+ * to voided grants (they expire at once), `monthly`, and the rest purchased. An account that held
+ * nothing may be in debt: it repays it first, as a charge spends (promotional, monthly, purchased).
+ */
+function receive(u: ModelUser, credits: number, monthly: number, lots: { lot: ModelLot; credits: number }[], voided: number) {
+  const wasEmpty = total(u) === 0;
+  for (const back of lots) back.lot.remaining += back.credits;
+  const toLots = lots.reduce((n, b) => n + b.credits, 0);
+  u.monthly += monthly;
+  u.purchased += credits - voided - toLots - monthly;
+  if (!wasEmpty) return;
+  let repay = Math.min(u.debt, credits - voided);
+  u.debt -= repay;
+  for (const lot of u.lots.filter((l) => !l.expired && l.remaining > 0)) {
+    const take = Math.min(lot.remaining, repay);
+    lot.remaining -= take;
+    repay -= take;
+  }
+  const fromMonthly = Math.min(u.monthly, repay);
+  u.monthly -= fromMonthly;
+  u.purchased -= repay - fromMonthly;
+}
+
+/** Credits coming in as one bucket (a grant, an allocation): the debt first; what is left. */
+function repaid(u: ModelUser, credits: number) {
+  const repay = Math.min(u.debt, credits);
+  u.debt -= repay;
+  return credits - repay;
+}
+
 function refund(task: ModelTask) {
   const u = task.user;
-  // promotional credits to their lots while these are live, else as purchased credits
-  let rest = task.credits;
+  // promotional credits to their lots while these are live (a voided grant's expire at once),
+  // else as purchased credits
+  const lots: { lot: ModelLot; credits: number }[] = [];
+  let voided = 0;
   for (const spend of task.spends) {
-    if (spend.lot.lapsed) continue;
-    spend.lot.remaining += spend.credits;
-    rest -= spend.credits;
+    if (spend.lot.voided) voided += spend.credits;
+    else if (!spend.lot.lapsed) lots.push({ lot: spend.lot, credits: spend.credits });
   }
-  if (task.period === u.period) {
-    u.monthly += task.monthlyPart;
-    u.purchased += rest - task.monthlyPart;
-    u.used = Math.max(u.used - task.credits, 0);
-  } else {
-    u.purchased += rest;
-  }
+  const samePeriod = task.period === u.period;
+  if (samePeriod) u.used = Math.max(u.used - task.credits, 0);
+  receive(u, task.credits, samePeriod ? task.monthlyPart : 0, lots, voided);
   unspend(task, task.credits);
   task.status = 'failed';
 }
@@ -217,20 +265,17 @@ function settle(task: ModelTask, back: number) {
   const purchasedBack = Math.min(back, task.credits - task.monthlyPart - promotionalPart);
   const monthlyBack = Math.min(back - purchasedBack, task.monthlyPart);
   let promotionalLeft = back - purchasedBack - monthlyBack;
-  let asPurchased = purchasedBack;
+  const lots: { lot: ModelLot; credits: number }[] = [];
+  let voided = 0;
   for (const spend of [...task.spends].reverse()) {
     const take = Math.min(spend.credits, promotionalLeft);
     promotionalLeft -= take;
-    if (spend.lot.lapsed) asPurchased += take;
-    else spend.lot.remaining += take;
+    if (spend.lot.voided) voided += take;
+    else if (!spend.lot.lapsed && take > 0) lots.push({ lot: spend.lot, credits: take });
   }
-  if (task.period === u.period) {
-    u.monthly += monthlyBack;
-    u.used = Math.max(u.used - back, 0);
-  } else {
-    asPurchased += monthlyBack;
-  }
-  u.purchased += asPurchased;
+  const samePeriod = task.period === u.period;
+  if (samePeriod) u.used = Math.max(u.used - back, 0);
+  receive(u, back, samePeriod ? monthlyBack : 0, lots, voided);
   unspend(task, back);
 }
 
@@ -305,13 +350,13 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
     case 'grant': {
       const u = users[op.user]!;
       await sql`select grant_credits(${u.id}, ${op.credits}, 'top-up', ${crypto.randomUUID()})`;
-      u.purchased += op.credits;
+      u.purchased += repaid(u, op.credits);
       return;
     }
     case 'rollover': {
       const u = users[op.user]!;
       await rollover(sql, u.id);
-      u.monthly = ALLOWANCE; // promotional credits keep their own date
+      u.monthly = repaid(u, ALLOWANCE); // promotional credits keep their own date
       u.used = 0;
       u.period += 1;
       return;
@@ -319,13 +364,46 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
     case 'promote': {
       const u = users[op.user]!;
       const [r] = await promote(sql, u, op.credits);
-      u.lots.push({ id: r!.lot_id, remaining: op.credits, lapsed: false, expired: false });
+      u.lots.push({ id: r!.lot_id, remaining: repaid(u, op.credits), lapsed: false, expired: false, voided: false });
+      return;
+    }
+    case 'revoke': {
+      const u = users[op.user]!;
+      const [r] = await sql`select revoked::int, debt_credits::int, balance::int
+                              from revoke_credits(${u.id}, ${op.credits}, 'chargeback', ${crypto.randomUUID()})`;
+      expireLapsed(u); // lots past their date expire first: they are not revoked
+      let left = op.credits;
+      const fromPurchased = Math.min(u.purchased, left);
+      u.purchased -= fromPurchased;
+      left -= fromPurchased;
+      const fromMonthly = Math.min(u.monthly, left);
+      u.monthly -= fromMonthly;
+      left -= fromMonthly;
+      for (const lot of [...u.lots].reverse().filter((l) => !l.expired)) {
+        const take = Math.min(lot.remaining, left);
+        lot.remaining -= take;
+        left -= take;
+      }
+      u.debt += left;
+      expect(r).toEqual({ revoked: op.credits, debt_credits: u.debt, balance: total(u) });
+      return;
+    }
+    case 'void': {
+      const u = users[op.user]!;
+      const lot = u.lots[op.lot % Math.max(u.lots.length, 1)];
+      if (!lot) return;
+      const [r] = await sql`select expired_credits::int, outcome from void_promotional_grant(${u.id}, ${lot.id}, 'abuse')`;
+      const left = lot.expired ? 0 : lot.remaining;
+      expect(r).toEqual(lot.voided ? { expired_credits: 0, outcome: 'already_voided' } : { expired_credits: left, outcome: 'voided' });
+      lot.remaining = 0;
+      lot.expired = true;
+      lot.voided = true;
       return;
     }
     case 'lapse': {
       const u = users[op.user]!;
       const lotId = await lapse(sql, u.id);
-      expect(lotId).toBe(u.lots.find((l) => !l.lapsed)?.id);
+      expect(lotId).toBe(u.lots.find((l) => !l.lapsed && !l.voided)?.id); // a voided grant has expired
       const lot = u.lots.find((l) => l.id === lotId);
       if (lot) lot.lapsed = true;
       return;
@@ -397,7 +475,8 @@ describe('property: the ledger matches a model under random operations', () => {
         for (const op of ops) {
           await apply(db.sql, op, users, members, tasks);
           // the limits in effect, generations in flight and spend today of every account, in one read
-          const usage = await db.sql`select b.in_flight::int, b.spent_today::int, b.max_in_flight, b.daily_credit_limit
+          const usage = await db.sql`select b.in_flight::int, b.spent_today::int, b.max_in_flight, b.daily_credit_limit,
+                                            b.debt_credits::int
                                        from unnest(${db.sql.array(users.map((u) => u.id))}::uuid[]) with ordinality a(id, n),
                                             get_credit_balance(a.id) b order by a.n`;
           expect(usage).toEqual(
@@ -406,6 +485,7 @@ describe('property: the ledger matches a model under random operations', () => {
               spent_today: u.spent,
               max_in_flight: u.maxInFlight,
               daily_credit_limit: u.daily,
+              debt_credits: u.debt,
             })),
           );
           for (const u of users) {
@@ -463,6 +543,11 @@ describe('property: the ledger matches a model under random operations', () => {
                 await lapse(db.sql, users[op.user]!.id);
               } else if (op.kind === 'expire') {
                 await db.sql`select * from expire_promotional_credits()`;
+              } else if (op.kind === 'revoke') {
+                await db.sql`select revoke_credits(${users[op.user]!.id}, ${op.credits}, 'chargeback', ${crypto.randomUUID()})`;
+              } else if (op.kind === 'void') {
+                await db.sql`select void_promotional_grant(user_id, id, 'abuse') from credits_private.promotional_lots
+                               where user_id = ${users[op.user]!.id} order by id offset ${op.lot} limit 1`;
               } else {
                 const id = taskIds[op.task % Math.max(taskIds.length, 1)];
                 if (!id) return;

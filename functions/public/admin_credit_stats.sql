@@ -110,7 +110,10 @@ begin
              -- a team (contract §12): its members now; null for a user's own account
              'members', (select count(*) filter (where m.removed_at is null) from credits_private.teams tm
                            left join credits_private.team_members m on m.team_id = tm.team_id
-                          where tm.team_id = t.user_id group by tm.team_id)) order by t.rank) as users
+                          where tm.team_id = t.user_id group by tm.team_id),
+             -- what the account owes now (contract §13: credits revoked beyond what it held)
+             'debt_credits', coalesce((select d.debt_credits from credits_private.account_debts d
+                                        where d.user_id = t.user_id), 0)) order by t.rank) as users
       from tu t group by t.ranking
   )
   select jsonb_build_object(

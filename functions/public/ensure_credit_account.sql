@@ -6,7 +6,7 @@
 -- A new account gets its tier's limits (contract §12). A team's id is not a user's: teams are
 -- ensure_team_account's.
 -- Errors: CR003 invalid argument, unknown tier, or the id of a team.
--- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today, debt_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.ensure_credit_account(
   p_user_id uuid,
@@ -27,7 +27,8 @@ create or replace function public.ensure_credit_account(
   out max_in_flight integer,
   out daily_credit_limit integer,
   out in_flight bigint,
-  out spent_today bigint
+  out spent_today bigint,
+  out debt_credits bigint
 )
 language plpgsql
 volatile
@@ -49,7 +50,7 @@ begin
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
                   used_this_month, period_start, period_end, pending_tier, low_balance_threshold,
-                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today
+                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today, debt_credits
     from credits_private.balance_of(p_user_id) b;
 end;
 $$;

@@ -8,7 +8,7 @@
 -- Result: created, then the columns of public.credit_balance (get_credit_balance's result).
 -- Errors: CR003 invalid argument, unknown tier, or an id that is a personal account's or a
 -- current member's of a team.
--- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today.
+-- Never null: created, total_credits, monthly_credits, purchased_credits, tier, monthly_allowance, used_this_month, promotional_credits, in_flight, spent_today, debt_credits.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.ensure_team_account(
   p_team_id uuid,
@@ -29,7 +29,8 @@ create or replace function public.ensure_team_account(
   out max_in_flight integer,
   out daily_credit_limit integer,
   out in_flight bigint,
-  out spent_today bigint
+  out spent_today bigint,
+  out debt_credits bigint
 )
 language plpgsql
 volatile
@@ -67,7 +68,7 @@ begin
 
   select b.* into total_credits, monthly_credits, purchased_credits, tier, monthly_allowance,
                   used_this_month, period_start, period_end, pending_tier, low_balance_threshold,
-                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today
+                  promotional_credits, promotional_expires_at, max_in_flight, daily_credit_limit, in_flight, spent_today, debt_credits
     from credits_private.balance_of(p_team_id) b;
 end;
 $$;

@@ -157,9 +157,10 @@ export async function historyCommand(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * A statement's figures in the order of its sum (closing = opening + allocated + purchased +
- * promoted - used + refunded + settled - expired + adjusted), not the SQL type's, where promoted
- * and settled came last (0023 and 0027 added them); a column added later follows them.
+ * A statement's figures in the order of its sum (closing - closing debt = opening - opening debt +
+ * allocated + purchased + promoted - used + refunded + settled - expired + adjusted - revoked),
+ * not the SQL type's, where the columns later migrations added come last; the debts follow the
+ * balances.
  */
 const statementOrder = [
   'period_start',
@@ -173,7 +174,10 @@ const statementOrder = [
   'settled',
   'expired',
   'adjusted',
+  'revoked',
   'closing_balance',
+  'opening_debt',
+  'closing_debt',
   'transactions',
 ];
 

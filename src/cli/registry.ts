@@ -16,6 +16,7 @@ import { migrateAdoptCommand, migrateDownCommand, migrateStatusCommand, migrateU
 import { importCommand } from './import-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
+import { revokeCommand, voidGrantCommand } from './revoke-commands.js';
 import { limitsCommand, teamAddCommand, teamCreateCommand, teamListCommand, teamRemoveCommand } from './team-commands.js';
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
@@ -101,9 +102,9 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'statement',
-    summary: "an account's month: opening, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing",
+    summary: "an account's month: opening, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, revoked, closing",
     description:
-      "Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing = opening + allocated + purchased + promoted -\nused + refunded + settled - expired + adjusted. used: what the month's generations finally\ncost (holds less their settlements); settled: settlements of earlier months' generations.",
+      "Prints credit_statement for the user and --period (default: this month, UTC): each figure the\nsum of the ledger rows of the month; closing - closing debt = opening - opening debt +\nallocated + purchased + promoted - used + refunded + settled - expired + adjusted - revoked.\nused: what the month's generations finally cost (holds less their settlements); settled:\nsettlements of earlier months' generations; revoked: credits taken back (revoke-credits).",
     arguments: [{ name: 'user-id', required: true, check: uuid }],
     options: [{ name: 'period', help: 'the month to report, its first day (default: this month, UTC)' }],
     run: statementCommand,
@@ -214,6 +215,36 @@ export const commands: CommandSpec[] = [
       },
     ],
     run: promoteCommand,
+  },
+  {
+    name: 'revoke-credits',
+    summary: 'take credits back (a refunded payment, a chargeback); what the account no longer holds becomes debt',
+    description: `Calls revoke_credits: <credits> credits (1 to ${maxPromotionalCredits.toLocaleString('en-US')}) taken back, purchased first, then\nmonthly, then promotional; what the account no longer holds becomes debt, which every credit that\ncomes in repays first (purchases, allocations, refunds). One 'revocation' ledger row. The same\n--key again takes nothing more. Exit 1 when refused (CR002 no account; CR006 key reused for\nanother revocation).`,
+    arguments: [
+      { name: 'user-id', required: true, check: uuid },
+      { name: 'credits', required: true, check: (t, n) => String(positiveInteger(t, n, maxPromotionalCredits)) },
+    ],
+    options: [
+      { name: 'reason', required: true, help: 'why the credits are taken back, shown in the ledger' },
+      {
+        name: 'key',
+        required: true,
+        help: "the revocation's idempotency key, e.g. the payment provider's dispute or refund id: the same key again takes nothing",
+      },
+    ],
+    run: revokeCommand,
+  },
+  {
+    name: 'void-promotional-grant',
+    summary: 'void a promotional grant: what is left expires now, and refunds to it expire at once',
+    description:
+      "Calls void_promotional_grant for the grant's <lot-id> (grant-promotional-credits prints it): what\nis left of it expires now (an expiration row), charges already made from it stay, and a later\nrefund of such a charge expires at once instead of coming back. Again: already_voided, nothing\nchanges. Exit 1 when refused (CR002 no account; CR003 no such grant on this account).",
+    arguments: [
+      { name: 'user-id', required: true, check: uuid },
+      { name: 'lot-id', required: true, check: (t, n) => String(positiveInteger(t, n, Number.MAX_SAFE_INTEGER)) },
+    ],
+    options: [{ name: 'reason', required: true, help: 'why the grant is voided, shown in the ledger' }],
+    run: voidGrantCommand,
   },
   {
     name: 'expire-promotional-credits',

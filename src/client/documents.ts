@@ -105,6 +105,8 @@ export interface UserStats {
   user_id: string;
   /** A team's members now; null for a user's own account. */
   members: number | null;
+  /** What the account owes now (contract §13): credits revoked beyond what it held; 0: nothing. */
+  debt_credits: number;
   generations: number;
   credits_charged: number;
   credits_refunded: number;

@@ -313,10 +313,11 @@ export interface EnsureCreditAccountResult {
   daily_credit_limit: number | null;
   in_flight: number;
   spent_today: number;
+  debt_credits: number;
 }
 /** Creates a credit account with the current period's allowance if it does not exist; idempotent. */
 export function ensureCreditAccount(sql: Sql, args: EnsureCreditAccountArgs): Promise<EnsureCreditAccountResult> {
-  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<EnsureCreditAccountResult>;
+  return callFunction(sql, 'public.ensure_credit_account', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today', 'debt_credits'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today', 'debt_credits'] }) as Promise<EnsureCreditAccountResult>;
 }
 
 export interface EnsureTeamAccountArgs {
@@ -341,10 +342,11 @@ export interface EnsureTeamAccountResult {
   daily_credit_limit: number | null;
   in_flight: number;
   spent_today: number;
+  debt_credits: number;
 }
 /** Creates a team's credit account (no end user; its members spend it) if it does not exist; idempotent. */
 export function ensureTeamAccount(sql: Sql, args: EnsureTeamAccountArgs): Promise<EnsureTeamAccountResult> {
-  return callFunction(sql, 'public.ensure_team_account', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today'] }) as Promise<EnsureTeamAccountResult>;
+  return callFunction(sql, 'public.ensure_team_account', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_tier', key: 'tier', type: 'text' }], args, { shape: 'row', select: ['created', 'total_credits', 'monthly_credits', 'purchased_credits', 'tier', 'monthly_allowance', 'used_this_month', 'period_start::text as period_start', 'period_end::text as period_end', 'pending_tier', 'low_balance_threshold', 'promotional_credits', 'case when isfinite(promotional_expires_at) then (to_jsonb(promotional_expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else promotional_expires_at::text end as promotional_expires_at', 'max_in_flight', 'daily_credit_limit', 'in_flight', 'spent_today', 'debt_credits'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'used_this_month', 'promotional_credits', 'in_flight', 'spent_today', 'debt_credits'] }) as Promise<EnsureTeamAccountResult>;
 }
 
 export interface ExpirePromotionalCreditsArgs {
@@ -594,10 +596,11 @@ export interface MyTeamBalancesResult {
   balance: number;
   spent_today: number;
   daily_credit_limit: number | null;
+  debt_credits: number;
 }
 /** The caller's teams: each team's balance, the caller's spend today and daily cap. */
 export function myTeamBalances(sql: Sql, args: Record<string, never> = {}): Promise<MyTeamBalancesResult[]> {
-  return callFunction(sql, 'public.my_team_balances', [], args, { shape: 'rows', select: ['team_id', 'balance', 'spent_today', 'daily_credit_limit'], integers: ['balance', 'spent_today'] }) as Promise<MyTeamBalancesResult[]>;
+  return callFunction(sql, 'public.my_team_balances', [], args, { shape: 'rows', select: ['team_id', 'balance', 'spent_today', 'daily_credit_limit', 'debt_credits'], integers: ['balance', 'spent_today', 'debt_credits'] }) as Promise<MyTeamBalancesResult[]>;
 }
 
 export interface RecordProviderResultArgs {

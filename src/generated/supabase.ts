@@ -230,6 +230,7 @@ export type CreditsLedgerDatabase = {
           daily_credit_limit: number | null;
           in_flight: number;
           spent_today: number;
+          debt_credits: number;
         };
       };
       ensure_team_account: {
@@ -255,6 +256,7 @@ export type CreditsLedgerDatabase = {
           daily_credit_limit: number | null;
           in_flight: number;
           spent_today: number;
+          debt_credits: number;
         };
       };
       expire_promotional_credits: {
@@ -471,6 +473,7 @@ export type CreditsLedgerDatabase = {
           balance: number;
           spent_today: number;
           daily_credit_limit: number | null;
+          debt_credits: number;
         }>;
       };
       record_provider_result: {

@@ -66,6 +66,8 @@ async function seedBadDay(sql: TestDatabase['sql']) {
            'enhance', 'wavespeed', 'nano-banana', 'completed', 3, 0.039, at, at, at + interval '5 seconds', at + interval '5 seconds'
       from (select i, ${today()}::timestamptz - interval '2 days' + make_interval(secs => i * 300) as at
               from generate_series(1, 60) i) x`;
+  // a chargeback took 700 credits back from the team, which held 500: it owes 200 (contract §13)
+  await sql`select revoke_credits('00000000-0000-0000-0000-0000000000ee', 700, 'chargeback', 'dp_1')`;
   await sql`select * from monitoring.refresh_rollups()`;
 }
 
@@ -188,7 +190,7 @@ describe('the dashboard page', () => {
     await page.close();
   });
 
-  it('counts a team as one account among the top accounts, with its members', async () => {
+  it('counts a team as one account among the top accounts, with its members and its debt', async () => {
     const { page, problems } = await open(`${seeded.server.url}/`);
     const doc = await page.evaluate(() => (window as any).dashboard.document);
     const team = doc.top_users.findIndex((u: any) => u.user_id === '00000000-0000-0000-0000-0000000000ee');
@@ -197,6 +199,12 @@ describe('the dashboard page', () => {
     const members = page.locator(`[data-field="top_users.${team}.members"]`);
     expect(await members.getAttribute('data-value')).toBe('3');
     expect(await members.innerText()).toBe('team of 3');
+    // what it owes, and nobody else's debt
+    expect(doc.top_users[team].debt_credits).toBe(200);
+    const debt = page.locator(`[data-field="top_users.${team}.debt_credits"]`);
+    expect(await debt.innerText()).toBe('owes 200');
+    expect(doc.top_users.filter((u: any) => u.debt_credits !== 0)).toHaveLength(1);
+    expect(await page.locator('[data-field^="top_users."][data-field$=".debt_credits"]').count()).toBe(1);
     expect(await page.locator('[data-field$=".members"]').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#users-title').innerText()).toBe('Top accounts in the period');
     expect(problems).toEqual([]);

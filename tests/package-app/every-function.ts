@@ -133,6 +133,19 @@ record('teamMemberStatement', await ledger.teamMemberStatement(sql, { teamId, us
 record('myTeamBalances', await asUser((tx) => ledger.myTeamBalances(tx)));
 record('removeTeamMember', await ledger.removeTeamMember(sql, { teamId, userId }));
 
+// Taking credits back (contract §13): a grant voided, and a revocation past the balance (debt).
+const buyer = randomUUID();
+await ledger.ensureCreditAccount(sql, { userId: buyer });
+const promo = await ledger.grantPromotionalCredits(sql, {
+  userId: buyer,
+  credits: 5,
+  validFor: '7 days',
+  reason: 'welcome',
+  idempotencyKey: 'promo-void',
+});
+record('voidPromotionalGrant', await ledger.voidPromotionalGrant(sql, { userId: buyer, lotId: promo.lot_id, reason: 'abuse' }));
+record('revokeCredits', await ledger.revokeCredits(sql, { userId: buyer, credits: 50, reason: 'chargeback', idempotencyKey: 'dp_1' }));
+
 record('monitoringRefreshRollups', await ledger.monitoringRefreshRollups(sql, { full: true }));
 record('monitoringTodaysGenerations', await ledger.monitoringTodaysGenerations(sql));
 record('monitoringTodaysHealth', await ledger.monitoringTodaysHealth(sql, { asOfRefresh: false }));
