@@ -44,7 +44,6 @@ create table public.credit_transactions (
   promotional_amount bigint not null default 0,
   member_id uuid,
   debt_amount bigint not null default 0,
-  constraint credit_transactions_debt_amount_check CHECK (((debt_amount >= LEAST(amount, (0)::bigint)) AND (debt_amount <= GREATEST(amount, (0)::bigint)))) NOT VALID,
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );

@@ -30,11 +30,11 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_voided bigint := 0;
+  v_voided bigint := 0::bigint;
 begin
-  debt_repaid := 0;
-  monthly_repaid := 0;
-  promotional_repaid := 0;
+  debt_repaid := 0::bigint;
+  monthly_repaid := 0::bigint;
+  promotional_repaid := 0::bigint;
   balance := p_balance;
   if p_promotional > 0 then
     select coalesce(sum(l.remaining), 0)::bigint into v_voided

@@ -88,7 +88,7 @@ begin
     on conflict (user_id) do update set debt_credits = d.debt_credits + excluded.debt_credits, updated_at = now()
     returning d.debt_credits into debt_credits;
   else
-    debt_credits := 0; -- it held all of it: it owed nothing (an account in debt holds nothing)
+    debt_credits := 0::bigint; -- it held all of it: it owed nothing (an account in debt holds nothing)
   end if;
   insert into public.credit_transactions
     (user_id, amount, monthly_amount, promotional_amount, debt_amount, type, description, balance_after, period_start,
@@ -101,7 +101,7 @@ begin
   if balance < v_account.low_balance_threshold and v_account.credits >= v_account.low_balance_threshold then
     perform credits_private.record_low_balance(p_user_id, balance, v_account.low_balance_threshold, null);
   end if;
-  revoked := p_credits;
+  revoked := p_credits::bigint;
   replayed := false;
 end;
 $$;

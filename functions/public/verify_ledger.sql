@@ -7,7 +7,8 @@
 --   negative_balance       a balance, bucket, debt or usage counter below zero
 --   debt_mismatch          an account's debt differs from what its rows' debt parts created less
 --                          what they repaid (-Σ debt_amount), or it is in debt while holding
---                          credits (every credit that comes in repays debt first)
+--                          credits (every credit that comes in repays debt first), or a row's
+--                          debt part is not within its amount (of its sign, at most all of it)
 --   promotional_mismatch   promotional credits differ from what the account's live lots hold,
 --                          or an expired lot still holds credits
 --   promotional_spend_mismatch
@@ -44,7 +45,8 @@ set search_path to pg_catalog, pg_temp
 as $$
   with sums as (
     select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
-           -sum(c.debt_amount) as debt, count(c.member_id) as member_rows
+           -sum(c.debt_amount) as debt, count(c.member_id) as member_rows,
+           count(*) filter (where c.debt_amount not between least(c.amount, 0) and greatest(c.amount, 0)) as stray_debt_parts
       from public.credit_transactions c
      group by c.user_id
   ), charges as (
@@ -101,6 +103,10 @@ as $$
     left join credits_private.account_debts d on d.user_id = uc.user_id
    where coalesce(d.debt_credits, 0) <> coalesce(s.debt, 0)
       or coalesce(d.debt_credits, 0) > 0 and uc.credits > 0
+  union all
+  select 'debt_mismatch', s.user_id, null, format('%s ledger rows whose debt part is not within their amount', s.stray_debt_parts)
+    from sums s
+   where s.stray_debt_parts > 0
   union all
   select 'promotional_mismatch', uc.user_id, null,
          format('promotional credits %s; the live lots hold %s', uc.promotional_credits, coalesce(l.remaining, 0))

@@ -43,7 +43,7 @@ begin
       hint = 'Pass the lot_id grant_promotional_credits returned for this account.';
   end if;
   lot_id := v_lot.id;
-  expired_credits := 0;
+  expired_credits := 0::bigint;
   if v_lot.voided_at is not null then
     outcome := 'already_voided';
     select uc.credits into balance from public.user_credits uc where uc.user_id = p_user_id;

@@ -7,7 +7,7 @@
 -- revoked and the debt; verify_ledger proves it all and finds a debt tampered with.
 begin;
 set local search_path to public, tap;
-select plan(71);
+select plan(72);
 
 -- The test runs in one transaction, so now() stands still: a month "ends" by moving the
 -- account's period back (contract §13, "Testing a period change").
@@ -246,6 +246,14 @@ insert into credit_transactions (user_id, amount, debt_amount, type, description
 values (pg_temp.id('upgrade'), -5, -5, 'adjustment', 'planted', 'rpc');
 select results_eq($$ select invariant, user_id from verify_ledger() $$,
   $$ values ('debt_mismatch', pg_temp.id('upgrade')) $$, 'verify_ledger: a debt on an account holding credits is a debt_mismatch');
+-- ... and a row whose debt part is not within its amount (no CHECK reads it: the proof does)
+delete from credit_transactions where description = 'planted';
+delete from credits_private.account_debts where user_id = pg_temp.id('upgrade');
+insert into credit_transactions (user_id, amount, debt_amount, type, description, origin)
+values (pg_temp.id('clean'), 5, -3, 'adjustment', 'planted', 'rpc'), (pg_temp.id('clean'), -5, 3, 'adjustment', 'planted', 'rpc');
+select results_eq($$ select invariant, user_id, detail from verify_ledger() $$,
+  $$ values ('debt_mismatch', pg_temp.id('clean'), '2 ledger rows whose debt part is not within their amount') $$,
+  'verify_ledger: a row whose debt part has the wrong sign or exceeds its amount is a debt_mismatch');
 
 select * from finish(true);
 rollback;
