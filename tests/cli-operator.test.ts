@@ -230,6 +230,7 @@ describe('output shapes', () => {
         'amount',
         'balance_after',
         'created_at',
+        'debt_amount',
         'description',
         'id',
         'member_id',
@@ -244,7 +245,7 @@ describe('output shapes', () => {
     expect(json[0]!.description).toBe(reason);
   });
 
-  it("prints a statement's figures in the order of its sum: promoted with the other amounts, not after transactions", async () => {
+  it("prints a statement's figures in the order of its sum: promoted and revoked with the other amounts, the debts after the balances", async () => {
     const userId = '77777777-7777-4777-8777-777777777777';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`;
     const text = await runCli(['statement', userId], { DATABASE_URL: db.url });
@@ -266,7 +267,10 @@ describe('output shapes', () => {
       'settled',
       'expired',
       'adjusted',
+      'revoked',
       'closing_balance',
+      'opening_debt',
+      'closing_debt',
       'transactions',
     ]);
   });

@@ -495,7 +495,7 @@ describe('0007: bigint credits', () => {
     sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override'
                                 - 'promotional_credits' - 'limited_since' order by u.user_id)::text
                   from user_credits u) accounts,
-               (select json_agg(to_jsonb(c) - 'promotional_amount' - 'member_id' order by c.id)::text from credit_transactions c) ledger,
+               (select json_agg(to_jsonb(c) - 'promotional_amount' - 'member_id' - 'debt_amount' order by c.id)::text from credit_transactions c) ledger,
                -- 0009's, 0027's and 0028's columns leave with it when the roll-back passes them (archived, then restored)
                (select json_agg(to_jsonb(t) - 'error_message_normalised' - 'credits_settled_back' - 'account_id' order by t.id)::text
                   from enhancement_tasks t) tasks`;

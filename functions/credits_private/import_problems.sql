@@ -2,8 +2,9 @@
 -- credits_private.credit_import_rows, every problem at once, by line: a user id missing or not a
 -- UUID, a tier missing or unknown, an amount that is not a whole number, negative or over 10^12,
 -- promotional credits without an expiry, with one that does not parse (ISO 8601) or has passed,
--- a reason over 1,000 characters, a user on two lines, and a user this import id already brought
--- with other figures (both named). A user this import id brought with the same figures is no
+-- a reason over 1,000 characters, a user on two lines, a user this import id already brought
+-- with other figures (both named), and an account in debt (contract §13: credits that come in
+-- repay a debt first; an opening balance beside a debt would not). A user this import id brought with the same figures is no
 -- problem (it is skipped), even if its expiry has passed since. No row: the import may run. Used
 -- by `credits import` (and import_balances refuses while there is any).
 create or replace function credits_private.import_problems(p_import_id text)
@@ -24,6 +25,7 @@ as $$
     from rows r
     left join public.credit_tiers t on t.tier = r.tier
     left join credits_private.credit_imports i on i.import_id = p_import_id and i.user_id = r.user_id
+    left join credits_private.account_debts d on d.user_id = r.user_id
    cross join lateral (values
      (case when coalesce(btrim(r.raw_user), '') = '' then 'user_id is missing'
            when r.user_id is null then format('user_id %s is not a UUID', r.raw_user) end),
@@ -51,7 +53,10 @@ as $$
                        p_import_id, r.user_id, i.monthly_credits, i.purchased_credits, i.promotional_credits,
                        coalesce(' expiring ' || i.promotional_expires_at, ''), i.tier, r.monthly, r.purchased, r.promotional,
                        case when r.promotional > 0 then coalesce(' expiring ' || r.promotional_expires_at, '') else '' end,
-                       r.tier) end)
+                       r.tier) end),
+     (case when i.user_id is null and d.debt_credits > 0
+           then format('user %s owes %s credits (a revocation took more than it held): leave it out, or repay the debt with grant_credits first',
+                       r.user_id, d.debt_credits) end)
    ) p(problem)
    where p.problem is not null
    order by r.line, p.problem;

@@ -8,7 +8,7 @@
 -- revoked: credits taken back ('revocation'), held ones and those that became debt alike.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
 -- grants ('purchase'); promoted: promotional grants (the 'adjustment' rows that granted
--- promotional credits); used: what the month's generations finally cost: charges ('usage') less
+-- promotional credits, or repaid a debt with them: contract §13); used: what the month's generations finally cost: charges ('usage') less
 -- the settlements of those charges made in the month (contract §11: a hold larger than the use
 -- gives the rest back, a 'refund' row with origin 'settlement'); refunded: failures' refunds
 -- (the other 'refund' rows); settled: settlements in the month of charges of an earlier month
@@ -43,7 +43,8 @@ begin
   select coalesce(sum(c.amount) filter (where c.created_at < v_from), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
-         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount > 0), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'
+                                          and (c.promotional_amount > 0 or c.debt_amount > 0)), 0)::bigint,
          -- used: the charges, less every settlement of the month (the earlier months' added back below)
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'usage'), 0)::bigint
            - coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.origin = 'settlement'), 0)::bigint,
@@ -52,7 +53,8 @@ begin
                                           and (select u.created_at from public.credit_transactions u
                                                 where u.task_id = c.task_id and u.type = 'usage') < v_from), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
-         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment' and c.promotional_amount = 0), 0)::bigint,
+         coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'
+                                          and c.promotional_amount = 0 and c.debt_amount = 0), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'revocation'), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
          count(*) filter (where c.created_at >= v_from)::integer,

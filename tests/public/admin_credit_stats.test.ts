@@ -66,6 +66,7 @@ describe('admin_credit_stats, on the June fixture', () => {
       credits_refunded: 5,
       provider_cost_usd: '1.900000',
       members: null, // a user's own account: no team
+      debt_credits: 0, // owes nothing (contract §13)
     });
     expect(june.s.health.status).toBe('alert');
 

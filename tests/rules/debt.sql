@@ -7,7 +7,7 @@
 -- revoked and the debt; verify_ledger proves it all and finds a debt tampered with.
 begin;
 set local search_path to public, tap;
-select plan(72);
+select plan(75);
 
 -- The test runs in one transaction, so now() stands still: a month "ends" by moving the
 -- account's period back (contract §13, "Testing a period change").
@@ -189,6 +189,23 @@ select results_eq($$ select granted, remaining from credits_private.promotional_
 select results_eq($$ select * from pg_temp.buckets('promo') $$, $$ values (20::bigint, 0::bigint, 0::bigint, 20::bigint, 0::bigint) $$,
   'promotional grant: the debt repaid, 20 promotional credits');
 select is_empty($$ select * from verify_ledger() $$, 'verify_ledger: sound after a promotional grant repaid a debt');
+
+-- 7b. A grant the debt takes whole is still a promotional grant in the statement, not an adjustment.
+insert into u values ('absorbed', '00000000-0000-0000-0000-0000000013ab');
+select ensure_credit_account(pg_temp.id('absorbed'), 'basic');
+select pg_temp.revoke('absorbed', 140, 'cb-absorbed');  -- debt 40
+select grant_promotional_credits(pg_temp.id('absorbed'), 30, '7 days', 'sorry', 'absorbed-1');  -- all of it repays
+select results_eq($$ select promoted, adjusted, closing_balance, closing_debt from credit_statement(pg_temp.id('absorbed')) $$,
+  $$ values (30::bigint, 0::bigint, 0::bigint, 10::bigint) $$,
+  'statement: a promotional grant the debt took whole counts as promoted, not adjusted');
+-- 7c. An import would add credits beside a debt: it is refused, the account named.
+insert into credits_private.credit_import_rows values
+  ('debt-import', 1, pg_temp.id('absorbed')::text, 'basic', '0', '50', '0', null, null);
+select results_eq($$ select line, problem like '%owes 10 credits%' from credits_private.import_problems('debt-import') $$,
+  $$ values (1::bigint, true) $$, 'import: an account in debt is a problem; nothing is imported beside a debt');
+select throws_ok($$ select * from credits_private.import_balances('debt-import', 'opening balances') $$, 'CR003', null,
+  'import: refused while an account of it is in debt');
+delete from credits_private.credit_import_rows where import_id = 'debt-import';
 
 -- 8. Statements: what was revoked, the debt at the month's start and end; the identity holds.
 select results_eq($$ select revoked, purchased, allocated, opening_debt, closing_debt, closing_balance from credit_statement(pg_temp.id('buy')) $$,
