@@ -123,12 +123,6 @@ begin
      where uc.user_id = v_user and (uc.period_start >= v_current or uc.period_start is null)
     returning uc.credits, uc.period_start, uc.limited_since into balance, v_account_period, v_limited_since;
     if found then
-      if balance = refunded_credits or v_promotional_back > 0 then
-        select r.debt_repaid, r.monthly_repaid, r.promotional_repaid, r.balance_after_refund, r.balance
-          into v_debt_repaid, v_monthly_repaid, v_promotional_repaid, v_balance_after_refund, balance
-          from credits_private.refund_received(v_user, refunded_credits,
-                 case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back, balance) r;
-      end if;
       -- A limited account's spend of the charge's day (UTC, contract §12) goes down with it: the
       -- accounts without limits pay one comparison.
       if v_limited_since is not null then
@@ -137,13 +131,27 @@ begin
          where l.user_id = v_user and l.counted_since = v_limited_since
            and v_charged_at >= l.spent_today_until - interval '24 hours' and v_charged_at < l.spent_today_until;
       end if;
-      insert into public.credit_transactions
-        (user_id, amount, monthly_amount, promotional_amount, debt_amount, type, task_id, balance_after, period_start,
-         origin, member_id)
-      values (v_user, refunded_credits,
-              case when v_account_period = v_period then v_monthly else 0 end - coalesce(v_monthly_repaid, 0),
-              v_promotional_back - coalesce(v_promotional_repaid, 0), coalesce(v_debt_repaid, 0), 'refund', p_task_id,
-              coalesce(v_balance_after_refund, balance), v_account_period, p_origin, v_member);
+      -- An account that was at 0 may be in debt, and a voided grant's credits expire at once
+      -- (refund_received); the row then says what they took off its parts. Two INSERTs: the
+      -- common refund's computes none of it (measured).
+      if balance = refunded_credits or v_promotional_back > 0 then
+        select r.debt_repaid, r.monthly_repaid, r.promotional_repaid, r.balance_after_refund, r.balance
+          into v_debt_repaid, v_monthly_repaid, v_promotional_repaid, v_balance_after_refund, balance
+          from credits_private.refund_received(v_user, refunded_credits,
+                 case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back, balance) r;
+        insert into public.credit_transactions
+          (user_id, amount, monthly_amount, promotional_amount, debt_amount, type, task_id, balance_after, period_start,
+           origin, member_id)
+        values (v_user, refunded_credits,
+                case when v_account_period = v_period then v_monthly else 0 end - v_monthly_repaid,
+                v_promotional_back - v_promotional_repaid, v_debt_repaid, 'refund', p_task_id,
+                v_balance_after_refund, v_account_period, p_origin, v_member);
+      else
+        insert into public.credit_transactions
+          (user_id, amount, monthly_amount, promotional_amount, type, task_id, balance_after, period_start, origin, member_id)
+        values (v_user, refunded_credits, case when v_account_period = v_period then v_monthly else 0 end, v_promotional_back,
+                'refund', p_task_id, balance, v_account_period, p_origin, v_member);
+      end if;
       -- a team's charge: the member's spend of its day goes down too (after the team's row: the
       -- order a charge locks them in)
       if v_member is not null then

@@ -44,7 +44,7 @@ begin
   if p_balance = p_credits then
     debt_repaid := credits_private.repay_debt(p_user_id, p_credits - v_voided);
     if debt_repaid > 0 then
-      promotional_repaid := credits_private.take_promotional(p_user_id, least(debt_repaid, p_promotional - v_voided), false);
+      promotional_repaid := credits_private.spend_promotional(p_user_id, null, least(debt_repaid, p_promotional - v_voided));
       monthly_repaid := least(debt_repaid - promotional_repaid, p_monthly);
       update public.user_credits uc
          set promotional_credits = uc.promotional_credits - promotional_repaid,

@@ -74,7 +74,7 @@ begin
   select * into v_account from public.user_credits uc where uc.user_id = p_user_id;
   v_purchased := least(p_credits, v_account.purchased_credits);
   v_monthly := least(p_credits - v_purchased, v_account.monthly_credits);
-  v_promotional := credits_private.take_promotional(p_user_id, p_credits - v_purchased - v_monthly, true);
+  v_promotional := credits_private.spend_promotional(p_user_id, null, p_credits - v_purchased - v_monthly, true);
   v_debt := p_credits - v_purchased - v_monthly - v_promotional;
 
   update public.user_credits uc
