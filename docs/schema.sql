@@ -43,7 +43,7 @@ create table public.credit_transactions (
   origin text not null default 'rpc'::text,
   promotional_amount bigint not null default 0,
   member_id uuid,
-  debt_amount bigint not null default 0,
+  debt_amount bigint,
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );
@@ -57,7 +57,7 @@ create policy credit_transactions_select_own on public.credit_transactions for s
 create policy credit_transactions_select_service on public.credit_transactions for select to credits_service using (true);
 comment on column public.credit_transactions.promotional_amount is 'The part of amount that moved the promotional bucket (a grant, a charge or refund of promotional credits, their expiry).';
 comment on column public.credit_transactions.member_id is 'On a team''s rows: the member whose generation the row charges, refunds or settles.';
-comment on column public.credit_transactions.debt_amount is 'The part of amount that repaid (positive) or created (negative) debt; an account''s debt is -Σ debt_amount.';
+comment on column public.credit_transactions.debt_amount is 'The part of amount that repaid (positive) or created (negative) debt (null: none); an account''s debt is -Σ debt_amount.';
 
 -- public.enhancement_tasks
 create table public.enhancement_tasks (

@@ -144,7 +144,7 @@ begin
            origin, member_id)
         values (v_user, refunded_credits,
                 case when v_account_period = v_period then v_monthly else 0 end - v_monthly_repaid,
-                v_promotional_back - v_promotional_repaid, v_debt_repaid, 'refund', p_task_id,
+                v_promotional_back - v_promotional_repaid, nullif(v_debt_repaid, 0), 'refund', p_task_id,
                 v_balance_after_refund, v_account_period, p_origin, v_member);
       else
         insert into public.credit_transactions

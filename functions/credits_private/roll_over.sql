@@ -60,7 +60,7 @@ begin
   ), allocated as (
     insert into public.credit_transactions
       (user_id, amount, monthly_amount, debt_amount, type, description, balance_after, period_start)
-    select m.user_id, m.allowance, m.allowance - m.repaid, m.repaid, 'allocation',
+    select m.user_id, m.allowance, m.allowance - m.repaid, nullif(m.repaid, 0), 'allocation',
            format('monthly allowance for %s', to_char(p_period, 'YYYY-MM')),
            m.kept + m.allowance - m.repaid, p_period
       from moved m where m.allowance > 0

@@ -54,7 +54,7 @@ begin
                                                 where u.task_id = c.task_id and u.type = 'usage') < v_from), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'expiration'), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'adjustment'
-                                          and c.promotional_amount = 0 and c.debt_amount = 0), 0)::bigint,
+                                          and c.promotional_amount = 0 and c.debt_amount is null), 0)::bigint,
          coalesce(-sum(c.amount) filter (where c.created_at >= v_from and c.type = 'revocation'), 0)::bigint,
          coalesce(sum(c.amount), 0)::bigint,
          count(*) filter (where c.created_at >= v_from)::integer,

@@ -100,7 +100,7 @@ begin
     if credits_granted > 0 then
       insert into public.credit_transactions
         (user_id, amount, monthly_amount, debt_amount, type, description, balance_after, period_start)
-      values (p_user_id, credits_granted, credits_granted - v_repaid, v_repaid, 'tier_upgrade',
+      values (p_user_id, credits_granted, credits_granted - v_repaid, nullif(v_repaid, 0), 'tier_upgrade',
               format('upgrade from %s to %s for %s', v_from, p_tier, to_char(v_current, 'YYYY-MM')), balance, v_current)
       returning id into v_transaction;
     end if;

@@ -10,7 +10,7 @@
 -- Result: id, created_at, type, amount, monthly_amount, balance_after (null on some legacy rows),
 -- period_start, task_id, description, origin, promotional_amount, member_id (null but on a team's
 -- charges, refunds and settlements), debt_amount (the part of amount that repaid, positive, or
--- created, negative, debt: contract §13; a 'revocation' row takes credits back).
+-- created, negative, debt: contract §13; 0 on most rows; a 'revocation' row takes credits back).
 -- Errors: CR003 invalid argument (null user, p_limit outside 1..1000, p_before not a row of this
 -- user). A user without an account has no history: an empty page, not an error.
 -- Never null: id, created_at, type, amount, monthly_amount, origin, promotional_amount, debt_amount.
@@ -45,7 +45,7 @@ begin
   perform credits_private.require_present('p_user_id', p_user_id);
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.description, h.origin, h.promotional_amount, h.member_id, h.debt_amount
+           h.description, h.origin, h.promotional_amount, h.member_id, coalesce(h.debt_amount, 0)
       from credits_private.history_of(p_user_id, p_before, p_limit, p_member_id) h;
 end;
 $$;

@@ -61,7 +61,7 @@ begin
   returning uc.credits into balance;
   insert into public.credit_transactions
     (user_id, amount, debt_amount, type, description, balance_after, idempotency_key)
-  values (p_user_id, p_credits, v_repaid, 'purchase', p_reason, balance, p_idempotency_key)
+  values (p_user_id, p_credits, nullif(v_repaid, 0), 'purchase', p_reason, balance, p_idempotency_key)
   returning id into transaction_id;
   replayed := false;
 end;

@@ -93,7 +93,7 @@ begin
   returning uc.credits, uc.period_start into balance, v_period;
   insert into public.credit_transactions
     (user_id, amount, promotional_amount, debt_amount, type, description, balance_after, period_start)
-  values (p_user_id, p_credits, p_credits - v_repaid, v_repaid, 'adjustment',
+  values (p_user_id, p_credits, p_credits - v_repaid, nullif(v_repaid, 0), 'adjustment',
           format('%s (valid until %s)', p_reason, to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
           balance, v_period)
   returning id into transaction_id;

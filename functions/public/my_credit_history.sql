@@ -31,7 +31,7 @@ as $$
 begin
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.promotional_amount, h.origin = 'settlement', h.debt_amount
+           h.promotional_amount, h.origin = 'settlement', coalesce(h.debt_amount, 0)
       from credits_private.history_of(credits_private.jwt_user(), p_before, p_limit) h;
 end;
 $$;

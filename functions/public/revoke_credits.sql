@@ -93,7 +93,7 @@ begin
   insert into public.credit_transactions
     (user_id, amount, monthly_amount, promotional_amount, debt_amount, type, description, balance_after, period_start,
      idempotency_key)
-  values (p_user_id, -p_credits, -v_monthly, -v_promotional, -v_debt, 'revocation', p_reason, balance,
+  values (p_user_id, -p_credits, -v_monthly, -v_promotional, nullif(-v_debt, 0), 'revocation', p_reason, balance,
           v_account.period_start, p_idempotency_key)
   returning id into transaction_id;
   insert into credits_private.revocations (user_id, idempotency_key, transaction_id, debt_credits)

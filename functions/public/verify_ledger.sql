@@ -45,7 +45,7 @@ set search_path to pg_catalog, pg_temp
 as $$
   with sums as (
     select c.user_id, sum(c.amount) as total, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
-           -sum(c.debt_amount) as debt, count(c.member_id) as member_rows,
+           coalesce(-sum(c.debt_amount), 0) as debt, count(c.member_id) as member_rows,
            count(*) filter (where c.debt_amount not between least(c.amount, 0) and greatest(c.amount, 0)) as stray_debt_parts
       from public.credit_transactions c
      group by c.user_id

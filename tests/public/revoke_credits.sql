@@ -22,7 +22,7 @@ create function pg_temp.buckets(p_name text)
                       where uc.user_id = pg_temp.id(p_name) $$;
 create function pg_temp.revocation(p_name text, p_key text)
   returns table (amount bigint, monthly bigint, promotional bigint, debt bigint, balance_after bigint)
-  language sql as $$ select amount, monthly_amount, promotional_amount, debt_amount, balance_after from credit_transactions
+  language sql as $$ select amount, monthly_amount, promotional_amount, coalesce(debt_amount, 0), balance_after from credit_transactions
                       where user_id = pg_temp.id(p_name) and type = 'revocation' and idempotency_key = p_key $$;
 create function pg_temp.writes(p_name text) returns text language sql as $$
   select format('%s rows, %s', (select count(*) from credit_transactions where user_id = pg_temp.id(p_name)),
@@ -33,7 +33,7 @@ select grant_credits(pg_temp.id('cols'), 50, 'pack', 'pack-1');
 create temp table r1 as select * from revoke_credits(pg_temp.id('cols'), 30, 'refund of order 1', 'rev-1');
 select results_eq($$ select revoked, debt_credits, balance, replayed from r1 $$,
   $$ values (30::bigint, 0::bigint, 120::bigint, false) $$, 'result: revoked is p_credits, with the debt and the balance after');
-select results_eq($$ select type, amount, monthly_amount, promotional_amount, debt_amount, description, balance_after
+select results_eq($$ select type, amount, monthly_amount, promotional_amount, coalesce(debt_amount, 0), description, balance_after
                       from credit_transactions where id = (select transaction_id from r1) $$,
   $$ values ('revocation', -30::bigint, 0::bigint, 0::bigint, 0::bigint, 'refund of order 1', 120::bigint) $$,
   'result: transaction_id is one revocation row of -p_credits, with the reason');

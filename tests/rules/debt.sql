@@ -36,7 +36,7 @@ create function pg_temp.buckets(p_name text)
 -- An account's ledger row of one type (of that task or idempotency key, when given).
 create function pg_temp.row_of(p_name text, p_type text, p_task uuid default null, p_key text default null)
   returns table (amount bigint, monthly bigint, promotional bigint, debt bigint, balance_after bigint)
-  language sql as $$ select amount, monthly_amount, promotional_amount, debt_amount, balance_after from credit_transactions
+  language sql as $$ select amount, monthly_amount, promotional_amount, coalesce(debt_amount, 0), balance_after from credit_transactions
                       where user_id = pg_temp.id(p_name) and type = p_type and (p_task is null or task_id = p_task)
                         and (p_key is null or idempotency_key = p_key) $$;
 -- Moves an account back one period: its period_start and its rows' (nothing else).

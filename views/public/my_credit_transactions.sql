@@ -7,7 +7,7 @@
 -- Never null: id, user_id, amount, type, monthly_amount, created_at, promotional_amount, debt_amount.
 create or replace view public.my_credit_transactions with (security_invoker = true) as
 select c.id, c.user_id, c.amount, c.type, c.task_id, c.provider, c.monthly_amount, c.balance_after,
-       c.period_start, c.created_at, c.promotional_amount, c.debt_amount
+       c.period_start, c.created_at, c.promotional_amount, coalesce(c.debt_amount, 0) as debt_amount
   from public.credit_transactions c;
 comment on view public.my_credit_transactions is 'The calling end user''s ledger rows (row-level security), user-facing columns only.';
 revoke all on public.my_credit_transactions from public, anon, authenticated;
