@@ -11,10 +11,12 @@ create table public.credit_tiers (
   low_balance_threshold integer,
   max_in_flight integer,
   daily_credit_limit integer,
+  rollover_cap integer not null default 0,
   constraint credit_tiers_daily_credit_limit_check CHECK (((daily_credit_limit >= 1) AND (daily_credit_limit <= 100000000))),
   constraint credit_tiers_low_balance_threshold_check CHECK (((low_balance_threshold >= 1) AND (low_balance_threshold <= 100000000))),
   constraint credit_tiers_max_in_flight_check CHECK (((max_in_flight >= 1) AND (max_in_flight <= 1000000))),
   constraint credit_tiers_monthly_allowance_check CHECK (((monthly_allowance >= 0) AND (monthly_allowance <= 100000000))),
+  constraint credit_tiers_rollover_cap_check CHECK (((rollover_cap >= 0) AND (rollover_cap <= 100000000))),
   constraint credit_tiers_tier_check CHECK (((length(tier) >= 1) AND (length(tier) <= 64))),
   constraint credit_tiers_pkey PRIMARY KEY (tier)
 );
@@ -23,6 +25,7 @@ create policy credit_tiers_select_service on public.credit_tiers for select to c
 comment on column public.credit_tiers.low_balance_threshold is 'A charge that takes a balance of this tier below it writes a low-balance event; null: none.';
 comment on column public.credit_tiers.max_in_flight is 'Generations an account of this tier may have in flight (pending or processing); null: no limit.';
 comment on column public.credit_tiers.daily_credit_limit is 'Credits an account of this tier may spend per UTC day (charges less their refunds); null: no limit.';
+comment on column public.credit_tiers.rollover_cap is 'Unused monthly credits an account of this tier carries into its next period (0: all expire).';
 
 -- public.credit_transactions
 create table public.credit_transactions (

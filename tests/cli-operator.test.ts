@@ -123,6 +123,55 @@ describe('output shapes', () => {
     expect(await db.sql`select tier, credits::int from user_credits where user_id = ${userId}`).toEqual([{ tier: 'pro', credits: 500 }]);
   });
 
+  it('takes credits back with revoke-credits and void-promotional-grant; edits tiers with tiers set and list', async () => {
+    const userId = '33333333-3333-4333-8333-333333333399';
+    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`; // 100 monthly
+    const [grant] = await db.sql`select lot_id::int from grant_promotional_credits(${userId}::uuid, 20, '7 days', 'launch', 'promo')`;
+    const revoke = ['revoke-credits', userId, '150', '--reason', 'chargeback', '--key', 'dp_1', '--json'];
+    const first = await runCli(revoke, { DATABASE_URL: db.url });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ revoked: 150, debt_credits: 30, balance: 0, replayed: false });
+    expect(JSON.parse((await runCli(revoke, { DATABASE_URL: db.url })).stdout)).toMatchObject({ debt_credits: 30, replayed: true });
+    const voided = await runCli(['void-promotional-grant', userId, String(grant!.lot_id), '--reason', 'abuse', '--json'], {
+      DATABASE_URL: db.url,
+    });
+    expect(JSON.parse(voided.stdout)).toEqual({ lot_id: grant!.lot_id, expired_credits: 0, balance: 0, outcome: 'voided' });
+    const balance = await runCli(['balance', userId], { DATABASE_URL: db.url });
+    expect(balance.stdout).toMatch(/^debt_credits +30$/m);
+
+    const set = await runCli(
+      ['tiers', 'set', 'cli-studio', '--allowance', '2000', '--threshold', '50', '--rollover-cap', '200', '--json'],
+      {
+        DATABASE_URL: db.url,
+      },
+    );
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({
+      tier: 'cli-studio',
+      monthly_allowance: 2000,
+      low_balance_threshold: 50,
+      max_in_flight: null,
+      daily_credit_limit: null,
+      rollover_cap: 200,
+      created: true,
+      accounts: 0,
+    });
+    // every value replaced: what is left out is none (a rollover cap: 0)
+    const again = await runCli(['tiers', 'set', 'cli-studio', '--allowance', '0', '--max-in-flight', '3', '--json'], {
+      DATABASE_URL: db.url,
+    });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      monthly_allowance: 0,
+      low_balance_threshold: null,
+      max_in_flight: 3,
+      rollover_cap: 0,
+    });
+    const list = JSON.parse((await runCli(['tiers', 'list', '--json'], { DATABASE_URL: db.url })).stdout) as { tier: string }[];
+    expect(list.map((t) => t.tier)).toEqual(expect.arrayContaining(['free', 'basic', 'pro', 'cli-studio']));
+    const refused = await runCli(['tiers', 'set', 'cli-studio', '--allowance', '10', '--daily-credits', 'tier'], { DATABASE_URL: db.url });
+    expect(refused.code).toBe(2);
+  });
+
   it('grants promotional credits with grant-promotional-credits and expires them with expire-promotional-credits', async () => {
     const userId = '44444444-4444-4444-8444-444444444444';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;

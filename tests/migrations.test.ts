@@ -342,6 +342,25 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it("0030 rolled back keeps carried credits and moves the tiers' caps aside; applied again, they are back", async () => {
+    const db = await migratedDatabase();
+    await db.sql`select upsert_credit_tier('carry', 100, null, null, null, 30)`;
+    const user = await newAccount(db.sql, 'carry');
+    await startGeneration(db.sql, user, 40); // 60 unused
+    await db.sql`update user_credits set period_start = period_start - interval '1 month' where user_id = ${user}`;
+    await db.sql`update credit_transactions set period_start = period_start - interval '1 month'
+                  where user_id = ${user} and period_start is not null`;
+    await db.sql`select allocate_monthly_credits()`; // 30 carried, 30 expired, 100 granted
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0030_rollover_and_tier_edits') }); // through 0030
+    expect((await balanceOf(db.sql, user)).credits).toBe(130);
+    expect(await db.sql`select rollover_cap from archive.m0030_tiers`).toEqual([{ rollover_cap: 30 }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select rollover_cap from credit_tiers where tier = 'carry'`).toEqual([{ rollover_cap: 30 }]);
+    expect(await db.sql`select monthly_credits::int from get_credit_balance(${user})`).toEqual([{ monthly_credits: 130 }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });

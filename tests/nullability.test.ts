@@ -184,6 +184,19 @@ async function exercise(sql: TestDatabase['sql']) {
       await client.revokeCredits(sql, { userId: team, credits: 100_000, reason: 'chargeback', idempotencyKey: 'nn-dp' }),
     );
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: team }));
+  // tiers an admin edits (contract §13): created, then every value replaced
+  record('public.upsert_credit_tier', await client.upsertCreditTier(sql, { tier: 'nn-tier', monthlyAllowance: 0 }));
+  record(
+    'public.upsert_credit_tier',
+    await client.upsertCreditTier(sql, {
+      tier: 'nn-tier',
+      monthlyAllowance: 50,
+      lowBalanceThreshold: 5,
+      maxInFlight: 2,
+      dailyCreditLimit: 100,
+      rolloverCap: 10,
+    }),
+  );
   record('public.credit_history', await client.creditHistory(sql, { userId: team }));
   record('public.credit_statement', await client.creditStatement(sql, { userId: team }));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));

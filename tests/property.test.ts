@@ -13,7 +13,8 @@
 // credits (the lot expiring last first), and what the account no longer holds becomes debt; every
 // credit that comes in (a grant, an allocation, a promotional grant, a refund, a settlement)
 // repays it first, a refund's taken as a charge spends (promotional, monthly, purchased). A voided
-// grant loses what is left, and a refund to it expires at once.
+// grant loses what is left, and a refund to it expires at once. At a period change up to the
+// tier's rollover cap of the unused monthly credits carry over (contract §13).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -38,6 +39,7 @@ const ACCOUNTS = USERS + 1; // the last is a team: its starts are its members'
 const TEAM = USERS;
 const MEMBERS = 3; // the third is no member until a 'member' op adds it
 const ALLOWANCE = 10; // tier free
+const ROLLOVER_CAP = 4; // tier free's, set below: up to 4 unused monthly credits carry over (contract §13)
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -356,7 +358,8 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
     case 'rollover': {
       const u = users[op.user]!;
       await rollover(sql, u.id);
-      u.monthly = repaid(u, ALLOWANCE); // promotional credits keep their own date
+      // up to the cap of the unused monthly credits carry over; promotional credits keep their own date
+      u.monthly = Math.min(u.monthly, ROLLOVER_CAP) + repaid(u, ALLOWANCE);
       u.used = 0;
       u.period += 1;
       return;
@@ -463,6 +466,7 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase({ max: 8 });
+  await db.sql`select upsert_credit_tier('free', ${ALLOWANCE}, null, null, null, ${ROLLOVER_CAP})`;
 });
 afterAll(() => db.drop());
 

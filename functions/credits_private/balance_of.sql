@@ -29,7 +29,8 @@ begin
   -- for it (its first write, or the allocation batch, does it: credits_private.roll_over): a
   -- read cannot write, and nobody should see last month's monthly credits.
   -- n: the tier the next period starts on (the scheduled one, if any), as roll_over joins it.
-  select uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.tier, t.monthly_allowance,
+  -- the allowance of the account's period (a tier's edited allowance reaches it at its next one)
+  select uc.monthly_credits, uc.purchased_credits, uc.promotional_credits, uc.tier, uc.monthly_allowance::integer,
          uc.credits_used_this_month, uc.period_start, uc.pending_tier, uc.low_balance_threshold,
          uc.low_balance_threshold_override, n.tier, n.monthly_allowance, n.low_balance_threshold,
          credits_private.limit_in_effect(l.max_in_flight_override, t.max_in_flight),
@@ -39,12 +40,12 @@ begin
          case when l.counted_since is not distinct from uc.limited_since and uc.limited_since is not null
               then case when l.spent_today_until > now() then l.spent_today else 0 end
               else credits_private.spent_today_of(p_user_id) end,
-         coalesce(d.debt_credits, 0)
+         coalesce(d.debt_credits, 0), n.rollover_cap
     into b.monthly_credits, b.purchased_credits, b.promotional_credits, b.tier, b.monthly_allowance,
          b.used_this_month, b.period_start, b.pending_tier, b.low_balance_threshold,
          v_override, v_next.tier, v_next.monthly_allowance, v_next.low_balance_threshold,
          b.max_in_flight, b.daily_credit_limit, v_in_flight_override, v_daily_override,
-         v_next.max_in_flight, v_next.daily_credit_limit, b.spent_today, b.debt_credits
+         v_next.max_in_flight, v_next.daily_credit_limit, b.spent_today, b.debt_credits, v_next.rollover_cap
     from public.user_credits uc
     join public.credit_tiers t on t.tier = uc.tier
     join public.credit_tiers n on n.tier = coalesce(uc.pending_tier, uc.tier)
@@ -62,9 +63,11 @@ begin
     b.tier := v_next.tier; -- the new month starts on the scheduled tier, if any
     b.monthly_allowance := v_next.monthly_allowance;
     b.pending_tier := null;
-    -- the allowance repays a debt first, as roll_over will
-    b.monthly_credits := b.monthly_allowance - least(b.debt_credits, b.monthly_allowance);
-    b.debt_credits := b.debt_credits - (b.monthly_allowance - b.monthly_credits);
+    -- up to the next tier's rollover_cap of the unused monthly credits carry over; the allowance
+    -- repays a debt first (an account in debt has none to carry), as roll_over will
+    b.monthly_credits := least(b.monthly_credits, v_next.rollover_cap)
+                         + b.monthly_allowance - least(b.debt_credits, b.monthly_allowance);
+    b.debt_credits := b.debt_credits - least(b.debt_credits, b.monthly_allowance);
     b.used_this_month := 0;
     b.period_start := v_current;
     b.low_balance_threshold := coalesce(v_override, v_next.low_balance_threshold); -- as roll_over will set it

@@ -42,6 +42,10 @@ export interface Flags {
   dryRun?: boolean;
   /** team create: the team's tier. */
   tier?: string;
+  /** tiers set: the tier's values (threshold null: none). */
+  allowance?: number;
+  threshold?: number | null;
+  rolloverCap?: number;
   /** team add: the member's daily cap (0: none). */
   dailyCap?: number;
   /** team list: removed members too. */

@@ -17,6 +17,7 @@ import { importCommand } from './import-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
 import { revokeCommand, voidGrantCommand } from './revoke-commands.js';
+import { tiersListCommand, tiersSetCommand } from './tier-commands.js';
 import { limitsCommand, teamAddCommand, teamCreateCommand, teamListCommand, teamRemoveCommand } from './team-commands.js';
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
@@ -163,6 +164,33 @@ export const commands: CommandSpec[] = [
     arguments: [{ name: 'team-id', required: true, check: uuid }],
     options: ['include-removed'],
     run: teamListCommand,
+  },
+  {
+    name: 'tiers list',
+    summary: 'the tiers: allowance, threshold, limits, rollover cap, and how many accounts are on each',
+    description: 'Prints credit_tiers, one line per tier, with the accounts on it.',
+    arguments: [],
+    options: [],
+    run: tiersListCommand,
+  },
+  {
+    name: 'tiers set',
+    summary: 'create a tier or replace all its values (upsert_credit_tier)',
+    description:
+      'Calls upsert_credit_tier: every value is replaced, an option left out included (no threshold\nor limit, a rollover cap of 0). A changed allowance or rollover cap reaches accounts at their\nnext period; a changed threshold or limit at once. A tier with accounts on it is never deleted.\nExit 1 (CR003) for a value out of range.',
+    arguments: [{ name: 'tier', required: true, check: (t, n) => someText(t, n, 64) }],
+    options: [
+      { name: 'allowance', required: true },
+      'threshold',
+      { name: 'max-in-flight', help: 'generations in flight an account of the tier may pay for, 1-1000000, or none (default)' },
+      { name: 'daily-credits', help: 'credits an account of the tier may spend per UTC day, 1-100000000, or none (default)' },
+      'rollover-cap',
+    ],
+    check: (flags) => {
+      if (flags.maxInFlight === null || flags.dailyCredits === null)
+        throw new UsageError("tiers set takes a number or none for a limit: 'tier' is for an account's own", 'tiers set');
+    },
+    run: tiersSetCommand,
   },
   {
     name: 'change-tier',

@@ -242,6 +242,30 @@ export const optionCatalog = {
     },
   },
   'include-removed': { type: 'boolean', help: 'list removed members too' },
+  allowance: {
+    type: 'string',
+    value: 'N',
+    help: "the tier's monthly allowance, 0-100000000 credits",
+    set: (f, t, n) => {
+      f.allowance = t === '0' ? 0 : positiveInteger(t, n, 100_000_000);
+    },
+  },
+  threshold: {
+    type: 'string',
+    value: 'N|none',
+    help: "the tier's low-balance threshold, 1-100000000, or none (default: none)",
+    set: (f, t, n) => {
+      f.threshold = t === 'none' ? null : positiveInteger(t, n, 100_000_000);
+    },
+  },
+  'rollover-cap': {
+    type: 'string',
+    value: 'N',
+    help: 'unused monthly credits an account carries into its next period, 0-100000000 (default 0: all expire)',
+    set: (f, t, n) => {
+      f.rolloverCap = t === '0' ? 0 : positiveInteger(t, n, 100_000_000);
+    },
+  },
   'max-in-flight': {
     type: 'string',
     value: 'N|none|tier',

@@ -721,6 +721,29 @@ export function teamMemberStatement(sql: Sql, args: TeamMemberStatementArgs): Pr
   return callFunction(sql, 'public.team_member_statement', [{ name: 'p_team_id', key: 'teamId', type: 'uuid', required: true }, { name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['team_id', 'user_id', 'period_start::text as period_start', 'period_end::text as period_end', 'used', 'refunded', 'settled', 'generations', 'transactions'], integers: ['used', 'refunded', 'settled'] }) as Promise<TeamMemberStatementResult>;
 }
 
+export interface UpsertCreditTierArgs {
+  tier: string;
+  monthlyAllowance: number;
+  lowBalanceThreshold?: number | undefined;
+  maxInFlight?: number | undefined;
+  dailyCreditLimit?: number | undefined;
+  rolloverCap?: number | undefined;
+}
+export interface UpsertCreditTierResult {
+  tier: string;
+  monthly_allowance: number;
+  low_balance_threshold: number | null;
+  max_in_flight: number | null;
+  daily_credit_limit: number | null;
+  rollover_cap: number;
+  created: boolean;
+  accounts: number;
+}
+/** Creates a tier or replaces all its values: allowance and rollover at the next period, threshold and limits at once. */
+export function upsertCreditTier(sql: Sql, args: UpsertCreditTierArgs): Promise<UpsertCreditTierResult> {
+  return callFunction(sql, 'public.upsert_credit_tier', [{ name: 'p_tier', key: 'tier', type: 'text', required: true }, { name: 'p_monthly_allowance', key: 'monthlyAllowance', type: 'integer', required: true }, { name: 'p_low_balance_threshold', key: 'lowBalanceThreshold', type: 'integer' }, { name: 'p_max_in_flight', key: 'maxInFlight', type: 'integer' }, { name: 'p_daily_credit_limit', key: 'dailyCreditLimit', type: 'integer' }, { name: 'p_rollover_cap', key: 'rolloverCap', type: 'integer' }], args, { shape: 'row', select: ['tier', 'monthly_allowance', 'low_balance_threshold', 'max_in_flight', 'daily_credit_limit', 'rollover_cap', 'created', 'accounts'], integers: ['accounts'] }) as Promise<UpsertCreditTierResult>;
+}
+
 export interface VerifyLedgerResult {
   invariant: string;
   user_id: string | null;

@@ -574,6 +574,26 @@ export type CreditsLedgerDatabase = {
           transactions: number;
         };
       };
+      upsert_credit_tier: {
+        Args: {
+          p_tier: string;
+          p_monthly_allowance: number;
+          p_low_balance_threshold?: number;
+          p_max_in_flight?: number;
+          p_daily_credit_limit?: number;
+          p_rollover_cap?: number;
+        };
+        Returns: {
+          tier: string;
+          monthly_allowance: number;
+          low_balance_threshold: number | null;
+          max_in_flight: number | null;
+          daily_credit_limit: number | null;
+          rollover_cap: number;
+          created: boolean;
+          accounts: number;
+        };
+      };
       verify_ledger: {
         Args: Record<PropertyKey, never>;
         Returns: Array<{

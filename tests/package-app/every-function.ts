@@ -145,6 +145,8 @@ const promo = await ledger.grantPromotionalCredits(sql, {
 });
 record('voidPromotionalGrant', await ledger.voidPromotionalGrant(sql, { userId: buyer, lotId: promo.lot_id, reason: 'abuse' }));
 record('revokeCredits', await ledger.revokeCredits(sql, { userId: buyer, credits: 50, reason: 'chargeback', idempotencyKey: 'dp_1' }));
+// A tier an admin edits (contract §13).
+record('upsertCreditTier', await ledger.upsertCreditTier(sql, { tier: 'studio', monthlyAllowance: 2000, rolloverCap: 200 }));
 
 record('monitoringRefreshRollups', await ledger.monitoringRefreshRollups(sql, { full: true }));
 record('monitoringTodaysGenerations', await ledger.monitoringTodaysGenerations(sql));

@@ -72,7 +72,7 @@ select results_eq($$
             ('expire_stale_generations_in_batches'), ('fail_generation'), ('get_credit_balance'), ('get_generation'), ('grant_credits'),
             ('grant_promotional_credits'), ('list_team_members'), ('mark_generation_submitted'),
             ('record_provider_result'), ('remove_team_member'), ('revoke_credits'), ('run_monthly_allocation'), ('set_credit_limits'), ('set_low_balance_threshold'),
-            ('start_generation'), ('team_member_statement'), ('verify_ledger'), ('void_promotional_grant') $$,
+            ('start_generation'), ('team_member_statement'), ('upsert_credit_tier'), ('verify_ledger'), ('void_promotional_grant') $$,
   'credits_service executes the RPC functions');
 select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'execute')
       and not has_function_privilege('credits_analyst', 'public.start_generation(uuid,text,text,text,integer,text,jsonb,uuid)', 'execute'),
