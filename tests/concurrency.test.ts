@@ -1,14 +1,14 @@
 // Real concurrent connections against the RPC functions: every race the callbacks, the sweeper
 // and retries can produce ends in one consistent state with a sound ledger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, type TestDatabase, RACE_CONNECTIONS } from './helpers/db.js';
 import { balanceOf, ledgerViolations, newAccount, settle, startGeneration } from './helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 50 });
+  db = await createTestDatabase({ max: RACE_CONNECTIONS });
   // Open every connection up front so that the calls below really run at the same time.
-  await Promise.all(Array.from({ length: 50 }, () => db.sql`select pg_sleep(0.05)`));
+  await Promise.all(Array.from({ length: RACE_CONNECTIONS }, () => db.sql`select pg_sleep(0.05)`));
 });
 afterAll(() => db.drop());
 

@@ -2,13 +2,13 @@
 // charges race, two consumers that never get the same event, and the notification on commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../src/generated/client.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, type TestDatabase, RACE_CONNECTIONS } from './helpers/db.js';
 import { ledgerViolations, newAccount, settle, startGeneration } from './helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 40 });
-  await Promise.all(Array.from({ length: 40 }, () => db.sql`select pg_sleep(0.05)`));
+  db = await createTestDatabase({ max: RACE_CONNECTIONS });
+  await Promise.all(Array.from({ length: RACE_CONNECTIONS }, () => db.sql`select pg_sleep(0.05)`));
 });
 afterAll(() => db.drop());
 

@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../src/generated/client.js';
 import { LimitReachedError, NotTeamMemberError } from '../src/errors.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, type TestDatabase, RACE_CONNECTIONS } from './helpers/db.js';
 import { ledgerViolations, newAccount, settle, startGeneration } from './helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 60 });
-  await Promise.all(Array.from({ length: 60 }, () => db.sql`select pg_sleep(0.05)`));
+  db = await createTestDatabase({ max: RACE_CONNECTIONS });
+  await Promise.all(Array.from({ length: RACE_CONNECTIONS }, () => db.sql`select pg_sleep(0.05)`));
 });
 afterAll(() => db.drop());
 

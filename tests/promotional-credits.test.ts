@@ -4,13 +4,13 @@
 // proves the three buckets (verify_ledger).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from '../src/generated/client.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, type TestDatabase, RACE_CONNECTIONS } from './helpers/db.js';
 import { ledgerViolations, newAccount, settle, startGeneration } from './helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 40 });
-  await Promise.all(Array.from({ length: 40 }, () => db.sql`select pg_sleep(0.05)`));
+  db = await createTestDatabase({ max: RACE_CONNECTIONS });
+  await Promise.all(Array.from({ length: RACE_CONNECTIONS }, () => db.sql`select pg_sleep(0.05)`));
 });
 afterAll(() => db.drop());
 

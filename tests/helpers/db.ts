@@ -13,6 +13,12 @@ export interface TestDatabase {
 }
 
 /** A fresh database: a clone of the run's migrated template, or empty with { empty: true }. */
+/**
+ * The most connections a test file races with: three files run at once (vitest.config.ts), and
+ * three times this, with the set-up's own, stays within a server's 100 connections.
+ */
+export const RACE_CONNECTIONS = 30;
+
 export async function createTestDatabase(options: { empty?: boolean; max?: number } = {}): Promise<TestDatabase> {
   const name = `credits_t_${inject('runId')}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
@@ -22,7 +28,9 @@ export async function createTestDatabase(options: { empty?: boolean; max?: numbe
     await admin.end();
   }
   const url = sameServer(adminUrl(), name);
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+  // Idle connections close after 5 s: a file that races 40 connections once does not hold them
+  // while the files running beside it need theirs (the servers allow 100 and 120 in all).
+  const sql = postgres(url, { max: options.max ?? 10, idle_timeout: 5, onnotice: () => {} });
   return {
     name,
     url,

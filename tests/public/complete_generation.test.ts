@@ -3,13 +3,13 @@
 // with at most one refund, of the right amount; settlements of one account racing its charges
 // lose and create no credit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, type TestDatabase, RACE_CONNECTIONS } from '../helpers/db.js';
 import { balanceOf, ledgerViolations, newAccount, settle, startGeneration } from '../helpers/ledger.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase({ max: 40 });
-  await Promise.all(Array.from({ length: 40 }, () => db.sql`select pg_sleep(0.05)`));
+  db = await createTestDatabase({ max: RACE_CONNECTIONS });
+  await Promise.all(Array.from({ length: RACE_CONNECTIONS }, () => db.sql`select pg_sleep(0.05)`));
 });
 afterAll(() => db.drop());
 
