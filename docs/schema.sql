@@ -250,6 +250,7 @@ create table credits_private.promotional_lots (
   expired_at timestamp with time zone,
   voided_at timestamp with time zone,
   void_reason text,
+  label text,
   constraint promotional_lots_remaining_check CHECK (((granted > 0) AND ((remaining >= 0) AND (remaining <= granted)))),
   constraint promotional_lots_pkey PRIMARY KEY (id),
   constraint promotional_lots_user_id_idempotency_key_key UNIQUE (user_id, idempotency_key)
@@ -257,6 +258,7 @@ create table credits_private.promotional_lots (
 CREATE INDEX promotional_lots_due_idx ON credits_private.promotional_lots USING btree (expires_at, id) WHERE (expired_at IS NULL);
 CREATE INDEX promotional_lots_live_idx ON credits_private.promotional_lots USING btree (user_id, expires_at, id) WHERE (expired_at IS NULL);
 comment on column credits_private.promotional_lots.voided_at is 'When the grant was voided: what was left expired then, and a later refund to it expires at once.';
+comment on column credits_private.promotional_lots.label is 'What end users see of the grant (null: none); its reason stays internal.';
 
 -- credits_private.promotional_spends: The promotional credits a charge took from each lot, so that its refund returns them there.
 create table credits_private.promotional_spends (

@@ -138,6 +138,17 @@ describe('output shapes', () => {
     expect(JSON.parse(voided.stdout)).toEqual({ lot_id: grant!.lot_id, expired_credits: 0, balance: 0, outcome: 'voided' });
     const balance = await runCli(['balance', userId], { DATABASE_URL: db.url });
     expect(balance.stdout).toMatch(/^debt_credits +30$/m);
+    // the same, as the ledger had it at an instant (credit_balance_at); before the account: CR003
+    const at = await runCli(['balance', userId, '--at', new Date().toISOString(), '--json'], { DATABASE_URL: db.url });
+    expect(JSON.parse(at.stdout)).toEqual({
+      total_credits: 0,
+      monthly_credits: 0,
+      purchased_credits: 0,
+      promotional_credits: 0,
+      debt_credits: 30,
+    });
+    const before = await runCli(['balance', userId, '--at', '2020-01-01T00:00:00Z'], { DATABASE_URL: db.url });
+    expect([before.code, before.stderr.includes('CR003')]).toEqual([1, true]);
 
     const set = await runCli(
       ['tiers', 'set', 'cli-studio', '--allowance', '2000', '--threshold', '50', '--rollover-cap', '200', '--json'],

@@ -165,6 +165,8 @@ async function exercise(sql: TestDatabase['sql']) {
   record('public.list_team_members', await client.listTeamMembers(sql, { teamId: team, includeRemoved: true }));
   record('public.team_member_statement', await client.teamMemberStatement(sql, { teamId: team, userId: pro }));
   record('public.my_team_balances', await asUser((tx) => client.myTeamBalances(tx)));
+  await client.grantPromotionalCredits(sql, { userId: pro, credits: 2, validFor: '7 days', reason: 'r', idempotencyKey: 'nn-mine' });
+  record('public.my_promotional_grants', await asUser((tx) => client.myPromotionalGrants(tx)));
   record('public.remove_team_member', await client.removeTeamMember(sql, { teamId: team, userId: pro }));
   record('public.set_credit_limits', await client.setCreditLimits(sql, { userId: team, maxInFlight: 3, dailyCreditLimit: 0 }));
   // taking credits back (contract §13): a grant voided, and again; a revocation past the balance
@@ -197,6 +199,18 @@ async function exercise(sql: TestDatabase['sql']) {
       rolloverCap: 10,
     }),
   );
+  // reading (contract §13): the live grants (one labelled, one not), a balance at an instant
+  await client.grantPromotionalCredits(sql, {
+    userId: team,
+    credits: 7,
+    validFor: '7 days',
+    reason: 'internal',
+    idempotencyKey: 'nn-labelled',
+    label: 'Welcome gift',
+  });
+  await client.grantPromotionalCredits(sql, { userId: team, credits: 3, validFor: '8 days', reason: 'r', idempotencyKey: 'nn-plain' });
+  record('public.promotional_grants', await client.promotionalGrants(sql, { userId: team }));
+  record('public.credit_balance_at', await client.creditBalanceAt(sql, { userId: team, at: new Date() }));
   record('public.credit_history', await client.creditHistory(sql, { userId: team }));
   record('public.credit_statement', await client.creditStatement(sql, { userId: team }));
   record('public.allocate_monthly_credits', await client.allocateMonthlyCredits(sql));

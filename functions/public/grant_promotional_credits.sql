@@ -9,12 +9,15 @@
 -- expiry is computed in UTC (a month is a calendar month in UTC, whatever the
 -- session's TimeZone). The idempotency key is required (the campaign's or the payment's id for
 -- this user): the same key again returns the first grant (replayed = true) and adds nothing;
--- with another amount, validity or reason it is refused. Keys are apart from grant_credits' keys.
+-- with another amount, validity, reason or label it is refused. Keys are apart from grant_credits'
+-- keys. p_label: what end users see of the grant (promotional_grants, my_promotional_grants; null:
+-- none); p_reason stays internal (the ledger's description).
 -- Result: transaction_id (the grant's ledger row), lot_id, expires_at, balance (total
 -- afterwards; on a replay, the total the first call left), replayed.
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_credits outside
 -- 1..100,000,000, an expiry less than 1 minute or more than 366 days ahead, blank reason or
--- key), CR006 the key was used with another amount, validity or reason.
+-- key, a blank or over 200-character label), CR006 the key was used with another amount,
+-- validity, reason or label.
 -- Never null: transaction_id, lot_id, expires_at, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_promotional_credits(
@@ -23,6 +26,7 @@ create or replace function public.grant_promotional_credits(
   p_valid_for interval,
   p_reason text,
   p_idempotency_key text,
+  p_label text default null,
   out transaction_id uuid,
   out lot_id bigint,
   out expires_at timestamptz,
@@ -59,6 +63,9 @@ begin
   end if;
   perform credits_private.require_text('p_reason', p_reason, 1000);
   perform credits_private.require_text('p_idempotency_key', p_idempotency_key, 200);
+  if p_label is not null then
+    perform credits_private.require_text('p_label', p_label, 200);
+  end if;
 
   -- The account locked (a concurrent call with the same key waits here, then replays), and
   -- rolled over into the current month if its first write of it.
@@ -68,13 +75,13 @@ begin
    where l.user_id = p_user_id and l.idempotency_key = p_idempotency_key;
   if found then
     -- the validity as written: '1 month' and '30 days' are equal intervals, not the same grant
-    if (v_first.granted, v_first.valid_for::text, v_first.reason)
-       is distinct from (p_credits::bigint, p_valid_for::text, p_reason) then
+    if (v_first.granted, v_first.valid_for::text, v_first.reason, v_first.label)
+       is distinct from (p_credits::bigint, p_valid_for::text, p_reason, p_label) then
       raise exception using errcode = 'CR006',
         message = 'idempotency key reused with different arguments',
-        detail = format('Key %L granted %s credits valid %s (%s); this call asked for %s credits valid %s (%s).',
-                        p_idempotency_key, v_first.granted, v_first.valid_for, v_first.reason,
-                        p_credits, p_valid_for, p_reason),
+        detail = format('Key %L granted %s credits valid %s (%s, label %L); this call asked for %s credits valid %s (%s, label %L).',
+                        p_idempotency_key, v_first.granted, v_first.valid_for, v_first.reason, v_first.label,
+                        p_credits, p_valid_for, p_reason, p_label),
         hint = 'Use a new key for a new grant.';
     end if;
     select c.id, c.balance_after into transaction_id, balance
@@ -98,14 +105,15 @@ begin
           balance, v_period)
   returning id into transaction_id;
   insert into credits_private.promotional_lots as l
-    (user_id, granted, remaining, valid_for, expires_at, reason, idempotency_key, transaction_id)
-  values (p_user_id, p_credits, p_credits - v_repaid, p_valid_for, expires_at, p_reason, p_idempotency_key, transaction_id)
+    (user_id, granted, remaining, valid_for, expires_at, reason, idempotency_key, transaction_id, label)
+  values (p_user_id, p_credits, p_credits - v_repaid, p_valid_for, expires_at, p_reason, p_idempotency_key, transaction_id,
+          p_label)
   returning l.id into lot_id;
   replayed := false;
 end;
 $$;
 
-comment on function public.grant_promotional_credits(uuid, integer, interval, text, text) is
+comment on function public.grant_promotional_credits(uuid, integer, interval, text, text, text) is
   'Adds promotional credits that expire after p_valid_for, spent before any other; idempotent per key.';
-revoke all on function public.grant_promotional_credits(uuid, integer, interval, text, text) from public, anon, authenticated;
-grant execute on function public.grant_promotional_credits(uuid, integer, interval, text, text) to credits_service;
+revoke all on function public.grant_promotional_credits(uuid, integer, interval, text, text, text) from public, anon, authenticated;
+grant execute on function public.grant_promotional_credits(uuid, integer, interval, text, text, text) to credits_service;

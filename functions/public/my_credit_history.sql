@@ -4,10 +4,11 @@
 -- hold the generation did not use (contract §11) rather than a failure's charge.
 -- Result: id, created_at, type, amount, monthly_amount, balance_after, period_start, task_id,
 -- promotional_amount, settlement, debt_amount (the part of amount that repaid, positive, or
--- created, negative, a debt: contract §13).
+-- created, negative, a debt: contract §13), kind (the type, but 'promotional_grant' for a
+-- promotional grant, whose type stays 'adjustment').
 -- Errors: 42501 when the request carries no user id, CR003 (p_limit outside 1..1000, p_before not
 -- one of the user's rows).
--- Never null: id, created_at, type, amount, monthly_amount, promotional_amount, settlement, debt_amount.
+-- Never null: id, created_at, type, amount, monthly_amount, promotional_amount, settlement, debt_amount, kind.
 -- SECURITY DEFINER: end users read their own rows through it; the user id comes only from the JWT.
 create or replace function public.my_credit_history(p_before uuid default null, p_limit integer default 50)
 returns table (
@@ -21,7 +22,8 @@ returns table (
   task_id uuid,
   promotional_amount bigint,
   settlement boolean,
-  debt_amount bigint
+  debt_amount bigint,
+  kind text
 )
 language plpgsql
 stable
@@ -31,7 +33,10 @@ as $$
 begin
   return query
     select h.id, h.created_at, h.type, h.amount, h.monthly_amount, h.balance_after, h.period_start, h.task_id,
-           h.promotional_amount, h.origin = 'settlement', coalesce(h.debt_amount, 0)
+           h.promotional_amount, h.origin = 'settlement', coalesce(h.debt_amount, 0),
+           -- as my_credit_transactions says it
+           case when h.type = 'adjustment' and (h.promotional_amount > 0 or h.debt_amount > 0) then 'promotional_grant'
+                else h.type end
       from credits_private.history_of(credits_private.jwt_user(), p_before, p_limit) h;
 end;
 $$;

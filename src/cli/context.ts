@@ -34,6 +34,10 @@ export interface Flags {
   /** promote: how long the credits stay valid (valid interval input) and the grant's reason. */
   validFor?: string;
   reason?: string;
+  /** balance: the instant to read the balance at (ISO 8601). */
+  at?: string;
+  /** grant-promotional-credits: what end users see of the grant. */
+  label?: string;
   /** history: the last row of the previous page. */
   before?: string;
   /** import: the source (one of the two) and whether to write. */

@@ -224,6 +224,7 @@ export async function promoteCommand(ctx: CommandContext): Promise<number> {
       validFor: ctx.flags.validFor!,
       reason: ctx.flags.reason!,
       idempotencyKey: ctx.flags.key!,
+      ...(ctx.flags.label ? { label: ctx.flags.label } : {}),
     });
     ctx.print(grant, () => console.log(formatRecord({ user_id: userId, ...grant })));
     return 0;
@@ -261,8 +262,11 @@ export async function balanceCommand(ctx: CommandContext): Promise<number> {
   const userId = ctx.args[0]!;
   const sql = ctx.connect();
   try {
-    const balance = await client.getCreditBalance(sql, { userId });
-    ctx.print(balance, () => console.log(formatRecord({ user_id: userId, ...balance })));
+    // --at: as the ledger had it then (credit_balance_at), else now with the tier and period
+    const balance = ctx.flags.at
+      ? await client.creditBalanceAt(sql, { userId, at: new Date(ctx.flags.at) })
+      : await client.getCreditBalance(sql, { userId });
+    ctx.print(balance, () => console.log(formatRecord({ user_id: userId, ...(ctx.flags.at ? { at: ctx.flags.at } : {}), ...balance })));
     return 0;
   } finally {
     await sql.end();

@@ -86,10 +86,11 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'balance',
-    summary: "an account's balance, buckets, tier and period",
-    description: 'Prints get_credit_balance for the user, one figure per line. Exit 1 (CR002) when the\nuser has no account.',
+    summary: "an account's balance, buckets, tier and period (--at: as the ledger had them at an instant)",
+    description:
+      'Prints get_credit_balance for the user, one figure per line; with --at, credit_balance_at: the\nbalance, buckets and debt as the ledger had them then. Exit 1 (CR002) when the user has no\naccount, (CR003) for an instant before its first ledger row with buckets.',
     arguments: [{ name: 'user-id', required: true, check: uuid }],
-    options: [],
+    options: ['at'],
     run: balanceCommand,
   },
   {
@@ -241,6 +242,7 @@ export const commands: CommandSpec[] = [
         required: true,
         help: "the grant's idempotency key, e.g. the campaign's or the payment's id: the same key again grants nothing",
       },
+      'label',
     ],
     run: promoteCommand,
   },

@@ -125,6 +125,24 @@ export const optionCatalog = {
       f.limit = positiveInteger(t, n, use.max);
     },
   },
+  at: {
+    type: 'string',
+    value: 'TIME',
+    help: 'an instant, ISO 8601 (2026-12-03T12:00:00Z): the balance as the ledger had it then',
+    set: (f, t, n) => {
+      if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d(:?\d\d)?)?$/.test(t) || Number.isNaN(Date.parse(t)))
+        throw new UsageError(`${n} takes an ISO 8601 instant such as 2026-12-03T12:00:00Z, got ${JSON.stringify(t)}`);
+      f.at = t;
+    },
+  },
+  label: {
+    type: 'string',
+    value: 'TEXT',
+    help: 'what end users see of the grant (my_promotional_grants); --reason stays internal',
+    set: (f, t, n) => {
+      f.label = someText(t, n, 200);
+    },
+  },
   before: {
     type: 'string',
     value: 'ID',

@@ -238,6 +238,22 @@ export function completeGeneration(sql: Sql, args: CompleteGenerationArgs): Prom
   return callFunction(sql, 'public.complete_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }, { name: 'p_result_url', key: 'resultUrl', type: 'text' }, { name: 'p_credits_used', key: 'creditsUsed', type: 'integer' }, { name: 'p_provider_units', key: 'providerUnits', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'outcome', 'credits_final', 'refunded_credits'], integers: ['credits_final'] }) as Promise<CompleteGenerationResult>;
 }
 
+export interface CreditBalanceAtArgs {
+  userId: string;
+  at: Date | Timestamp;
+}
+export interface CreditBalanceAtResult {
+  total_credits: number;
+  monthly_credits: number;
+  purchased_credits: number;
+  promotional_credits: number;
+  debt_credits: number;
+}
+/** An account's balance, buckets and debt as the ledger had them at an instant. */
+export function creditBalanceAt(sql: Sql, args: CreditBalanceAtArgs): Promise<CreditBalanceAtResult> {
+  return callFunction(sql, 'public.credit_balance_at', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_at', key: 'at', type: 'timestamp with time zone', required: true }], args, { shape: 'row', select: ['total_credits', 'monthly_credits', 'purchased_credits', 'promotional_credits', 'debt_credits'], integers: ['total_credits', 'monthly_credits', 'purchased_credits', 'promotional_credits', 'debt_credits'] }) as Promise<CreditBalanceAtResult>;
+}
+
 export interface CreditHistoryArgs {
   userId: string;
   before?: string | undefined;
@@ -474,6 +490,7 @@ export interface GrantPromotionalCreditsArgs {
   validFor: string;
   reason: string;
   idempotencyKey: string;
+  label?: string | undefined;
 }
 export interface GrantPromotionalCreditsResult {
   transaction_id: string;
@@ -484,7 +501,7 @@ export interface GrantPromotionalCreditsResult {
 }
 /** Adds promotional credits that expire after p_valid_for, spent before any other; idempotent per key. */
 export function grantPromotionalCredits(sql: Sql, args: GrantPromotionalCreditsArgs): Promise<GrantPromotionalCreditsResult> {
-  return callFunction(sql, 'public.grant_promotional_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_valid_for', key: 'validFor', type: 'interval', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'lot_id', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'balance', 'replayed'], integers: ['lot_id', 'balance'] }) as Promise<GrantPromotionalCreditsResult>;
+  return callFunction(sql, 'public.grant_promotional_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_valid_for', key: 'validFor', type: 'interval', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }, { name: 'p_label', key: 'label', type: 'text' }], args, { shape: 'row', select: ['transaction_id', 'lot_id', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'balance', 'replayed'], integers: ['lot_id', 'balance'] }) as Promise<GrantPromotionalCreditsResult>;
 }
 
 export interface ListTeamMembersArgs {
@@ -559,10 +576,11 @@ export interface MyCreditHistoryResult {
   promotional_amount: number;
   settlement: boolean;
   debt_amount: number;
+  kind: string;
 }
 /** The calling end user's ledger rows, newest first, a page at a time. */
 export function myCreditHistory(sql: Sql, args: MyCreditHistoryArgs = {}): Promise<MyCreditHistoryResult[]> {
-  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount', 'settlement', 'debt_amount'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount', 'debt_amount'] }) as Promise<MyCreditHistoryResult[]>;
+  return callFunction(sql, 'public.my_credit_history', [{ name: 'p_before', key: 'before', type: 'uuid' }, { name: 'p_limit', key: 'limit', type: 'integer' }], args, { shape: 'rows', select: ['id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'type', 'amount', 'monthly_amount', 'balance_after', 'period_start::text as period_start', 'task_id', 'promotional_amount', 'settlement', 'debt_amount', 'kind'], integers: ['amount', 'monthly_amount', 'balance_after', 'promotional_amount', 'debt_amount'] }) as Promise<MyCreditHistoryResult[]>;
 }
 
 export interface MyCreditStatementArgs {
@@ -591,6 +609,19 @@ export function myCreditStatement(sql: Sql, args: MyCreditStatementArgs = {}): P
   return callFunction(sql, 'public.my_credit_statement', [{ name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'] }) as Promise<MyCreditStatementResult>;
 }
 
+export interface MyPromotionalGrantsResult {
+  lot_id: number;
+  granted: number;
+  remaining: number;
+  expires_at: Timestamp;
+  label: string | null;
+  granted_at: Timestamp;
+}
+/** The caller's live promotional grants: granted, left, expiry and label. */
+export function myPromotionalGrants(sql: Sql, args: Record<string, never> = {}): Promise<MyPromotionalGrantsResult[]> {
+  return callFunction(sql, 'public.my_promotional_grants', [], args, { shape: 'rows', select: ['lot_id', 'granted', 'remaining', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'label', 'case when isfinite(granted_at) then (to_jsonb(granted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else granted_at::text end as granted_at'], integers: ['lot_id', 'granted', 'remaining'] }) as Promise<MyPromotionalGrantsResult[]>;
+}
+
 export interface MyTeamBalancesResult {
   team_id: string;
   balance: number;
@@ -601,6 +632,22 @@ export interface MyTeamBalancesResult {
 /** The caller's teams: each team's balance, the caller's spend today and daily cap. */
 export function myTeamBalances(sql: Sql, args: Record<string, never> = {}): Promise<MyTeamBalancesResult[]> {
   return callFunction(sql, 'public.my_team_balances', [], args, { shape: 'rows', select: ['team_id', 'balance', 'spent_today', 'daily_credit_limit', 'debt_credits'], integers: ['balance', 'spent_today', 'debt_credits'] }) as Promise<MyTeamBalancesResult[]>;
+}
+
+export interface PromotionalGrantsArgs {
+  userId: string;
+}
+export interface PromotionalGrantsResult {
+  lot_id: number;
+  granted: number;
+  remaining: number;
+  expires_at: Timestamp;
+  label: string | null;
+  granted_at: Timestamp;
+}
+/** An account's live promotional grants: granted, left, expiry and label, soonest expiry first. */
+export function promotionalGrants(sql: Sql, args: PromotionalGrantsArgs): Promise<PromotionalGrantsResult[]> {
+  return callFunction(sql, 'public.promotional_grants', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'rows', select: ['lot_id', 'granted', 'remaining', 'case when isfinite(expires_at) then (to_jsonb(expires_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else expires_at::text end as expires_at', 'label', 'case when isfinite(granted_at) then (to_jsonb(granted_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else granted_at::text end as granted_at'], integers: ['lot_id', 'granted', 'remaining'] }) as Promise<PromotionalGrantsResult[]>;
 }
 
 export interface RecordProviderResultArgs {

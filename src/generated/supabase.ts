@@ -24,6 +24,7 @@ export type CreditsLedgerDatabase = {
           created_at: string;
           promotional_amount: number;
           debt_amount: number;
+          kind: string;
         };
         Relationships: [];
       };
@@ -158,6 +159,19 @@ export type CreditsLedgerDatabase = {
           outcome: string;
           credits_final: number | null;
           refunded_credits: number;
+        };
+      };
+      credit_balance_at: {
+        Args: {
+          p_user_id: string;
+          p_at: string;
+        };
+        Returns: {
+          total_credits: number;
+          monthly_credits: number;
+          purchased_credits: number;
+          promotional_credits: number;
+          debt_credits: number;
         };
       };
       credit_history: {
@@ -367,6 +381,7 @@ export type CreditsLedgerDatabase = {
           p_valid_for: string;
           p_reason: string;
           p_idempotency_key: string;
+          p_label?: string;
         };
         Returns: {
           transaction_id: string;
@@ -441,6 +456,7 @@ export type CreditsLedgerDatabase = {
           promotional_amount: number;
           settlement: boolean;
           debt_amount: number;
+          kind: string;
         }>;
       };
       my_credit_statement: {
@@ -466,6 +482,17 @@ export type CreditsLedgerDatabase = {
           closing_debt: number | null;
         };
       };
+      my_promotional_grants: {
+        Args: Record<PropertyKey, never>;
+        Returns: Array<{
+          lot_id: number;
+          granted: number;
+          remaining: number;
+          expires_at: string;
+          label: string | null;
+          granted_at: string;
+        }>;
+      };
       my_team_balances: {
         Args: Record<PropertyKey, never>;
         Returns: Array<{
@@ -474,6 +501,19 @@ export type CreditsLedgerDatabase = {
           spent_today: number;
           daily_credit_limit: number | null;
           debt_credits: number;
+        }>;
+      };
+      promotional_grants: {
+        Args: {
+          p_user_id: string;
+        };
+        Returns: Array<{
+          lot_id: number;
+          granted: number;
+          remaining: number;
+          expires_at: string;
+          label: string | null;
+          granted_at: string;
         }>;
       };
       record_provider_result: {

@@ -147,6 +147,10 @@ record('voidPromotionalGrant', await ledger.voidPromotionalGrant(sql, { userId: 
 record('revokeCredits', await ledger.revokeCredits(sql, { userId: buyer, credits: 50, reason: 'chargeback', idempotencyKey: 'dp_1' }));
 // A tier an admin edits (contract §13).
 record('upsertCreditTier', await ledger.upsertCreditTier(sql, { tier: 'studio', monthlyAllowance: 2000, rolloverCap: 200 }));
+// Reading (contract §13): grants with their labels, a balance at an instant, the user's own grants.
+record('promotionalGrants', await ledger.promotionalGrants(sql, { userId: buyer }));
+record('creditBalanceAt', await ledger.creditBalanceAt(sql, { userId: buyer, at: new Date() }));
+record('myPromotionalGrants', await asUser((tx) => ledger.myPromotionalGrants(tx)));
 
 record('monitoringRefreshRollups', await ledger.monitoringRefreshRollups(sql, { full: true }));
 record('monitoringTodaysGenerations', await ledger.monitoringTodaysGenerations(sql));

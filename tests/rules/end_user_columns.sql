@@ -51,7 +51,7 @@ select is(
 select is(
   (select array_agg(attname::text order by attnum) from pg_attribute where attrelid = 'public.my_credit_transactions'::regclass and attnum > 0),
   array['id', 'user_id', 'amount', 'type', 'task_id', 'provider', 'monthly_amount', 'balance_after', 'period_start', 'created_at',
-        'promotional_amount', 'debt_amount'],
+        'promotional_amount', 'debt_amount', 'kind'],
   'my_credit_transactions has the user-facing columns only');
 select ok(not has_table_privilege('authenticated', 'public.enhancement_tasks', 'SELECT'),
   'authenticated holds no table-level SELECT on enhancement_tasks');
