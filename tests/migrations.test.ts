@@ -361,6 +361,19 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0031 rolled back keeps the grants and moves their labels aside; applied again, they are back', async () => {
+    const db = await migratedDatabase();
+    const user = await newAccount(db.sql, 'free');
+    await db.sql`select grant_promotional_credits(${user}, 20, '7 days', 'internal', 'g1', 'Welcome gift')`;
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0031_promotional_labels') }); // through 0031
+    expect((await balanceOf(db.sql, user)).credits).toBe(30);
+    expect(await db.sql`select label from archive.m0031_labels`).toEqual([{ label: 'Welcome gift' }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select granted::int, label from promotional_grants(${user})`).toEqual([{ granted: 20, label: 'Welcome gift' }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
