@@ -123,7 +123,7 @@ describe('each command its own options (issue 22)', () => {
     const usage = (name: string) => synopsis(commands.find((c) => c.name === name)!);
     expect(usage('change-tier')).toBe('change-tier <user-id> <tier> --key KEY');
     expect(usage('grant-promotional-credits')).toBe(
-      'grant-promotional-credits <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY',
+      'grant-promotional-credits <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY [--label TEXT]',
     );
     expect(usage('history')).toBe('history <user-id> [--limit N] [--before ID]');
     expect(usage('expire-stale-generations')).toBe('expire-stale-generations [--older-than INTERVAL] [--limit N]');
