@@ -126,6 +126,10 @@ describe('each command its own options (issue 22)', () => {
       'grant-promotional-credits <user-id> <credits> --valid-for INTERVAL --reason TEXT --key KEY [--label TEXT]',
     );
     expect(usage('history')).toBe('history <user-id> [--limit N] [--before ID]');
+    // a command that takes fewer forms of a value than the catalog says shows its own
+    expect(usage('tiers set')).toBe(
+      'tiers set <tier> --allowance N [--threshold N|none] [--max-in-flight N|none] [--daily-credits N|none] [--rollover-cap N]',
+    );
     expect(usage('expire-stale-generations')).toBe('expire-stale-generations [--older-than INTERVAL] [--limit N]');
     expect(await usageError('change-tier', user, 'pro')).toBe('--key is required');
   });

@@ -23,7 +23,8 @@ function optionLines(uses: OptionUse[]): string {
   const rows = uses.map((use) => {
     const o: OptionSpec = optionCatalog[use.name];
     const help = `${use.required ? 'required: ' : ''}${use.help ?? o.help}`;
-    return [`${o.short ? `-${o.short}, ` : ''}--${use.name}${o.value ? ` ${o.value}` : ''}`, help] as const;
+    const value = use.value ?? o.value;
+    return [`${o.short ? `-${o.short}, ` : ''}--${use.name}${value ? ` ${value}` : ''}`, help] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');

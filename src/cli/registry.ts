@@ -183,8 +183,16 @@ export const commands: CommandSpec[] = [
     options: [
       { name: 'allowance', required: true },
       'threshold',
-      { name: 'max-in-flight', help: 'generations in flight an account of the tier may pay for, 1-1000000, or none (default)' },
-      { name: 'daily-credits', help: 'credits an account of the tier may spend per UTC day, 1-100000000, or none (default)' },
+      {
+        name: 'max-in-flight',
+        value: 'N|none',
+        help: 'generations in flight an account of the tier may pay for, 1-1000000, or none (default)',
+      },
+      {
+        name: 'daily-credits',
+        value: 'N|none',
+        help: 'credits an account of the tier may spend per UTC day, 1-100000000, or none (default)',
+      },
       'rollover-cap',
     ],
     check: (flags) => {

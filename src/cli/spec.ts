@@ -26,6 +26,8 @@ export interface OptionUse {
   help?: string;
   /** A count's largest value for this command (--limit: the SQL function's own bound). */
   max?: number;
+  /** The value's placeholder for this command, where it takes fewer forms than the catalog's. */
+  value?: string;
 }
 
 /**
@@ -350,7 +352,8 @@ export function synopsis(spec: CommandSpec): string {
   const args = spec.arguments.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`));
   const options = optionUses(spec).map((use) => {
     const o: OptionSpec = optionCatalog[use.name];
-    const text = `--${use.name}${o.value ? ` ${o.value}` : ''}`;
+    const value = use.value ?? o.value;
+    const text = `--${use.name}${value ? ` ${value}` : ''}`;
     return use.required ? text : `[${text}]`;
   });
   return [spec.name, ...args, ...options].join(' ');
