@@ -32,12 +32,8 @@ begin
   -- an id becomes a team or a member one call at a time (ensure_team_account takes the same lock)
   perform pg_advisory_xact_lock(hashtextextended('credits.team_or_member:' || p_user_id::text, 0));
   perform credits_private.require_not_team('p_user_id', p_user_id);
-  if not coalesce(p_daily_credit_limit between 0 and 100000000, true) then
-    raise exception using errcode = 'CR003',
-      message = 'p_daily_credit_limit must be between 0 and 100000000, or null',
-      detail = format('p_daily_credit_limit was %s.', p_daily_credit_limit),
-      hint = 'A positive cap, or null (or 0) for none.';
-  end if;
+  perform credits_private.require_between('p_daily_credit_limit', p_daily_credit_limit, 0, 100000000, true,
+                                          'A positive cap, or null (or 0) for none.');
 
   select m.removed_at is null into v_was_member
     from credits_private.team_members m where m.team_id = p_team_id and m.user_id = p_user_id for update;

@@ -24,18 +24,10 @@ as $$
 #variable_conflict use_column
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
-  if not coalesce(p_max_in_flight between 0 and 1000000, true) then
-    raise exception using errcode = 'CR003',
-      message = 'p_max_in_flight must be between 0 and 1000000, or null',
-      detail = format('p_max_in_flight was %s.', p_max_in_flight),
-      hint = 'A positive limit, 0 for none whatever the tier, null for the tier''s.';
-  end if;
-  if not coalesce(p_daily_credit_limit between 0 and 100000000, true) then
-    raise exception using errcode = 'CR003',
-      message = 'p_daily_credit_limit must be between 0 and 100000000, or null',
-      detail = format('p_daily_credit_limit was %s.', p_daily_credit_limit),
-      hint = 'A positive limit, 0 for none whatever the tier, null for the tier''s.';
-  end if;
+  perform credits_private.require_between('p_max_in_flight', p_max_in_flight, 0, 1000000, true,
+                                          'A positive limit, 0 for none whatever the tier, null for the tier''s.');
+  perform credits_private.require_between('p_daily_credit_limit', p_daily_credit_limit, 0, 100000000, true,
+                                          'A positive limit, 0 for none whatever the tier, null for the tier''s.');
   -- the tier first (kept as it is: a change of its limits waits for this, or this for it), then
   -- the account's row lock, which orders this with its charges
   perform 1 from public.credit_tiers t join public.user_credits uc on uc.tier = t.tier
