@@ -3,7 +3,8 @@
 // reconciled, some get stuck and are swept), then a video priced by the second and a batch with a
 // missing output whose holds are settled at what they used, a studio's team balance spent by its
 // members within their caps and the team's limits, a chargeback that leaves a debt the next
-// purchase repays, and print balances, refunds, spend,
+// purchase repays, an automatic top-up paid with a saved card and unused credits carried into a
+// new month, and print balances, refunds, spend,
 // a statement that adds up and the ledger's verdict. With DATABASE_URL it works there; without, on an embedded PostgreSQL it starts and removes.
 // `npm start -- --serve [--port N]` then keeps the day's dashboard page up until Ctrl-C.
 import { createHash } from 'node:crypto';
@@ -26,8 +27,10 @@ import {
   listTeamMembers,
   removeTeamMember,
   revokeCredits,
+  setAutoTopUp,
   setCreditLimits,
   startGeneration,
+  upsertCreditTier,
 } from '../src/generated/client.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../tools/embedded.js';
 import { migrateUp } from '../src/migrate/index.js';
@@ -281,6 +284,61 @@ async function chargeback(sql: postgres.Sql, run: string) {
   return lines;
 }
 
+/**
+ * Automatic top-ups and rollover (contract §13): a creator on a plan of 300 credits a month that
+ * carries up to 100 unused credits into the next. Their month ends with 120 unused: 100 carry
+ * over, 20 expire (the demo moves the account's month back: it cannot wait for the month to end).
+ * With an automatic top-up (below 100, back to 500), the charge that crosses 100 asks for the
+ * credits; a payment worker claims the request, charges the saved card (a fake payment here) and
+ * grants the credits with the request's key.
+ */
+async function topUpAndRollover(sql: postgres.Sql, run: string) {
+  const userId = demoId(`creator-${run}`);
+  const lines: string[] = [];
+  const holds = async () => (await getCreditBalance(sql, { userId })).total_credits;
+  const charge = (credits: number) =>
+    startGeneration(sql, { userId, taskType: 'enhance', provider: 'wavespeed', model: 'google/nano-banana/edit', credits });
+  await upsertCreditTier(sql, { tier: 'demo-creator', monthlyAllowance: 300, rolloverCap: 100 });
+  await ensureCreditAccount(sql, { userId, tier: 'demo-creator' });
+  for (let i = 0; i < 6; i++) await charge(30);
+  lines.push(`a creator on 300 credits a month (up to 100 carried over) spends 180: holds ${await holds()}`);
+  await sql`update user_credits set period_start = (period_start - interval '1 month')::date where user_id = ${userId}`;
+  await sql`update credit_transactions set period_start = (period_start - interval '1 month')::date
+             where user_id = ${userId} and period_start is not null`;
+  await charge(30); // the new month's first charge starts it (lazy roll-over)
+  const [carried] = await sql<{ description: string }[]>`
+    select description from credit_transactions where user_id = ${userId} and type = 'allocation' order by created_at desc limit 1`;
+  lines.push(`a new month: "${carried!.description}", 20 expired; after one more image: holds ${await holds()}`);
+
+  await setAutoTopUp(sql, { userId, threshold: 100, target: 500, monthlyLimit: 2000 });
+  let crossed = '';
+  for (let balance = await holds(); balance >= 100; ) {
+    balance = (await charge(60)).balance;
+    crossed = `images of 60 until the balance falls below 100: holds ${balance}`;
+  }
+  lines.push(`automatic top-up on (below 100, back to 500, at most 2,000 a month); ${crossed}`);
+  // the payment worker: claim the outbox's events, pay for each top-up request, grant, complete
+  const events = (await claimCreditEvents(sql)).filter((e) => e.kind === 'top_up_requested' && e.user_id === userId);
+  for (const e of events) {
+    lines.push(`top_up_requested: ${e.credits} credits, key ${e.idempotency_key}`);
+    const payment = await fakeChargeSavedCard(userId, e.credits!);
+    const grant = await grantCredits(sql, {
+      userId,
+      credits: e.credits!,
+      reason: `automatic top-up (${payment})`,
+      idempotencyKey: e.idempotency_key!,
+    });
+    lines.push(`the worker charges the saved card (${payment}), grants with the request's key: holds ${grant.balance}`);
+  }
+  await completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) });
+  return lines;
+}
+
+/** A payment provider's off-session charge of a saved card, faked: its payment id. */
+async function fakeChargeSavedCard(customer: string, credits: number) {
+  return `pi_fake_${createHash('md5').update(`${customer}:${credits}:${Date.now()}`).digest('hex').slice(0, 10)}, $${(credits / 100).toFixed(2)}`;
+}
+
 async function main() {
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = process.env.DATABASE_URL;
@@ -487,6 +545,9 @@ async function main() {
 
     console.log('\n== A chargeback: credits taken back, the debt repaid by what comes in next');
     for (const line of await chargeback(sql, Date.now().toString(36))) console.log(`  ${line}`);
+
+    console.log('\n== Automatic top-ups and rollover');
+    for (const line of await topUpAndRollover(sql, Date.now().toString(36))) console.log(`  ${line}`);
 
     console.log('\n== verify_ledger()');
     const violations = await sql`select * from verify_ledger()`;

@@ -136,6 +136,7 @@ create table public.user_credits (
   low_balance_threshold_override integer,
   promotional_credits bigint not null default 0,
   limited_since timestamp with time zone,
+  auto_top_up_threshold integer,
   constraint user_credits_row_check CHECK (credits_private.credit_account_is_valid(credits, monthly_credits, purchased_credits, promotional_credits, credits_used_this_month, period_start)),
   constraint user_credits_pending_tier_fkey FOREIGN KEY (pending_tier) REFERENCES credit_tiers(tier),
   constraint user_credits_tier_fkey FOREIGN KEY (tier) REFERENCES credit_tiers(tier),
@@ -151,6 +152,7 @@ comment on column public.user_credits.low_balance_threshold is 'The low-balance 
 comment on column public.user_credits.low_balance_threshold_override is 'This account''s own low-balance threshold (set_low_balance_threshold); null: its tier''s.';
 comment on column public.user_credits.promotional_credits is 'Promotional credits: what is left of the account''s grants that expire on their own date (credits_private.promotional_lots).';
 comment on column public.user_credits.limited_since is 'Null: no limit in effect (the tier''s or the account''s own); else since when one is (credits_private.account_limits).';
+comment on column public.user_credits.auto_top_up_threshold is 'The automatic top-up threshold in effect (set_auto_top_up); null: no automatic top-ups.';
 
 -- credits_private.account_debts: What an account owes: credits revoked beyond what it held, repaid first by every credit that comes in.
 create table credits_private.account_debts (
@@ -179,6 +181,23 @@ create table credits_private.account_limits (
   constraint account_limits_pkey PRIMARY KEY (user_id)
 );
 
+-- credits_private.auto_top_ups: Each account's automatic top-up: its settings (null: off), the credits requested this UTC month and its open request.
+create table credits_private.auto_top_ups (
+  user_id uuid not null,
+  threshold integer,
+  target integer,
+  monthly_limit integer,
+  month date not null,
+  requested_credits bigint not null default 0,
+  open_event_id bigint,
+  open_until timestamp with time zone,
+  updated_at timestamp with time zone not null default now(),
+  constraint auto_top_ups_open_check CHECK (((open_event_id IS NULL) = (open_until IS NULL))),
+  constraint auto_top_ups_settings_check CHECK ((((threshold IS NULL) AND (target IS NULL) AND (monthly_limit IS NULL)) OR (((threshold >= 1) AND (threshold <= 100000000)) AND (target > threshold) AND (target <= 100000000) AND ((monthly_limit IS NULL) OR ((monthly_limit >= 1) AND (monthly_limit <= 1000000000)))))),
+  constraint auto_top_ups_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_credits(user_id),
+  constraint auto_top_ups_pkey PRIMARY KEY (user_id)
+);
+
 -- credits_private.credit_events: The outbox of credit events (low balance): written in the charge's transaction, claimed and completed by consumers.
 create table credits_private.credit_events (
   id bigint not null,
@@ -191,10 +210,23 @@ create table credits_private.credit_events (
   attempts integer not null default 0,
   claimed_until timestamp with time zone,
   done_at timestamp with time zone,
-  constraint credit_events_kind_check CHECK ((kind = 'low_balance'::text)),
+  credits integer,
+  idempotency_key text,
+  outcome text,
+  resolved_at timestamp with time zone,
+  constraint credit_events_kind_check CHECK ((kind = ANY (ARRAY['low_balance'::text, 'top_up_requested'::text]))),
+  constraint credit_events_top_up_check CHECK (
+CASE kind
+    WHEN 'top_up_requested'::text THEN ((credits > 0) AND (idempotency_key IS NOT NULL) AND ((outcome IS NULL) OR (outcome = ANY (ARRAY['granted'::text, 'declined'::text]))) AND ((outcome IS NULL) = (resolved_at IS NULL)))
+    ELSE ((credits IS NULL) AND (idempotency_key IS NULL) AND (outcome IS NULL) AND (resolved_at IS NULL))
+END),
   constraint credit_events_pkey PRIMARY KEY (id)
 );
+CREATE UNIQUE INDEX credit_events_idempotency_key_idx ON credits_private.credit_events USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX credit_events_pending_idx ON credits_private.credit_events USING btree (id) WHERE (done_at IS NULL);
+comment on column credits_private.credit_events.credits is 'A top-up request: the credits to buy (up to the target, within the month''s limit).';
+comment on column credits_private.credit_events.idempotency_key is 'A top-up request: the key grant_credits takes once the payment went through.';
+comment on column credits_private.credit_events.outcome is 'A top-up request: granted (grant_credits with its key) or declined (decline_top_up); null: neither yet.';
 
 -- credits_private.credit_import_rows: Rows credits import is reading, within its transaction (deleted before it commits).
 create table credits_private.credit_import_rows (

@@ -132,6 +132,11 @@ describe('each command its own options (issue 22)', () => {
     );
     expect(usage('expire-stale-generations')).toBe('expire-stale-generations [--older-than INTERVAL] [--limit N]');
     expect(await usageError('change-tier', user, 'pro')).toBe('--key is required');
+    expect(usage('set-auto-top-up')).toBe('set-auto-top-up <user-id> [--threshold N] [--target N] [--monthly-limit N|none] [--off]');
+    expect(await usageError('set-auto-top-up', user, '--threshold', '10')).toContain('--threshold N and --target N');
+    expect(await usageError('set-auto-top-up', user, '--off', '--target', '10')).toContain('or --off alone');
+    expect(await usageError('set-auto-top-up', user, '--threshold', 'none', '--target', '10')).toContain('--threshold N and --target N');
+    expect(await usageError('decline-top-up', '0')).toContain('<event-id>');
   });
 
   it.each([

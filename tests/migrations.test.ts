@@ -374,6 +374,32 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0032 rolled back keeps the low-balance events and moves top-ups aside; applied again, the open request is back', async () => {
+    const db = await migratedDatabase();
+    const user = await newAccount(db.sql, 'basic'); // 100 credits
+    await db.sql`select set_low_balance_threshold(${user}, 50)`;
+    await db.sql`select set_auto_top_up(${user}, 50, 200, 1000)`;
+    await startGeneration(db.sql, user, 60); // 40: a low-balance event and a request for 160
+    const events =
+      await db.sql`select id, kind, credits, idempotency_key from credits_private.credit_events where user_id = ${user} order by id`;
+    expect(events.map((e) => e.kind)).toEqual(['low_balance', 'top_up_requested']);
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0032_auto_top_ups') }); // through 0032
+    expect(await db.sql`select kind from credits_private.credit_events where user_id = ${user}`).toEqual([{ kind: 'low_balance' }]);
+    expect(await db.sql`select credits from archive.m0032_top_up_events`).toEqual([{ credits: 160 }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(
+      await db.sql`select id, kind, credits, idempotency_key from credits_private.credit_events where user_id = ${user} order by id`,
+    ).toEqual(events);
+    // still open: a second crossing asks nothing; its key grants and closes it
+    await db.sql`select grant_credits(${user}, 20, 'goodwill', 'gw')`;
+    await startGeneration(db.sql, user, 20);
+    expect(await db.sql`select count(*)::int n from credits_private.credit_events where kind = 'top_up_requested'`).toEqual([{ n: 1 }]);
+    await db.sql`select grant_credits(${user}, 160, 'top-up', ${events[1]!.idempotency_key})`;
+    expect(await db.sql`select outcome from credits_private.credit_events where id = ${events[1]!.id}`).toEqual([{ outcome: 'granted' }]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
@@ -522,10 +548,10 @@ describe('0007: bigint credits', () => {
                 ('credit_transactions', 'balance_after'), ('enhancement_tasks', 'credits_used'))
          order by 1`.then((rows) => rows.map((r) => `${r.c} ${r.t}`));
   const snapshot = (sql: Sql) =>
-    // 0019's pending_tier, 0021's thresholds, 0023's promotional columns and 0028's limited_since
-    // leave with it too (archived where set, then restored)
+    // 0019's pending_tier, 0021's thresholds, 0023's promotional columns, 0028's limited_since and
+    // 0032's auto_top_up_threshold leave with it too (archived where set, then restored)
     sql`select (select json_agg(to_jsonb(u) - 'pending_tier' - 'low_balance_threshold' - 'low_balance_threshold_override'
-                                - 'promotional_credits' - 'limited_since' order by u.user_id)::text
+                                - 'promotional_credits' - 'limited_since' - 'auto_top_up_threshold' order by u.user_id)::text
                   from user_credits u) accounts,
                (select json_agg(to_jsonb(c) - 'promotional_amount' - 'member_id' - 'debt_amount' order by c.id)::text from credit_transactions c) ledger,
                -- 0009's, 0027's and 0028's columns leave with it when the roll-back passes them (archived, then restored)

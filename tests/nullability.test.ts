@@ -186,6 +186,16 @@ async function exercise(sql: TestDatabase['sql']) {
       await client.revokeCredits(sql, { userId: team, credits: 100_000, reason: 'chargeback', idempotencyKey: 'nn-dp' }),
     );
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: team }));
+  // automatic top-ups (contract §13): on with and without a limit, a crossing, its request
+  // declined and again, off
+  const topped = crypto.randomUUID();
+  await client.ensureCreditAccount(sql, { userId: topped, tier: 'basic' });
+  record('public.set_auto_top_up', await client.setAutoTopUp(sql, { userId: topped, threshold: 50, target: 200, monthlyLimit: 500 }));
+  record('public.set_auto_top_up', await client.setAutoTopUp(sql, { userId: topped, threshold: 50, target: 200, monthlyLimit: null }));
+  await client.startGeneration(sql, { userId: topped, taskType: 'image', provider: 'wavespeed', model: 'steady', credits: 60 });
+  const [request] = await sql`select id from credits_private.credit_events where user_id = ${topped} and kind = 'top_up_requested'`;
+  for (let i = 0; i < 2; i++) record('public.decline_top_up', await client.declineTopUp(sql, { eventId: Number(request!.id) }));
+  record('public.set_auto_top_up', await client.setAutoTopUp(sql, { userId: topped, threshold: null, target: null, monthlyLimit: null }));
   // tiers an admin edits (contract §13): created, then every value replaced
   record('public.upsert_credit_tier', await client.upsertCreditTier(sql, { tier: 'nn-tier', monthlyAllowance: 0 }));
   record(

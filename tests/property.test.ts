@@ -14,7 +14,10 @@
 // credit that comes in (a grant, an allocation, a promotional grant, a refund, a settlement)
 // repays it first, a refund's taken as a charge spends (promotional, monthly, purchased). A voided
 // grant loses what is left, and a refund to it expires at once. At a period change up to the
-// tier's rollover cap of the unused monthly credits carry over (contract §13).
+// tier's rollover cap of the unused monthly credits carry over (contract §13). An account with an
+// automatic top-up gets one request when a charge takes it from at or above the threshold to
+// below, for the credits back to the target within the month's limit, unless one is open; the
+// model grants (with the request's key) or declines it (contract §13).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -32,6 +35,9 @@ type Op =
   | { kind: 'lapse'; user: number }
   | { kind: 'revoke'; user: number; credits: number }
   | { kind: 'void'; user: number; lot: number }
+  | { kind: 'autoTopUp'; user: number; threshold: number; target: number; limit: number | null }
+  | { kind: 'topUpGrant'; user: number }
+  | { kind: 'topUpDecline'; user: number }
   | { kind: 'expire' };
 
 const USERS = 3;
@@ -92,6 +98,20 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('revoke' as const), user: fc.nat(ACCOUNTS - 1), credits: fc.integer({ min: 1, max: 30 }) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), user: fc.nat(ACCOUNTS - 1), lot: fc.nat(5) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('autoTopUp' as const),
+      user: fc.nat(ACCOUNTS - 1),
+      threshold: fc.nat(15), // 0: off
+      target: fc.integer({ min: 1, max: 20 }), // above the threshold by this
+      limit: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constantFrom('topUpGrant' as const, 'topUpDecline' as const), user: fc.nat(ACCOUNTS - 1) }),
+  },
 );
 
 interface ModelLot {
@@ -117,6 +137,16 @@ interface ModelUser {
   spent: number;
   /** What it owes: revoked beyond what it held. */
   debt: number;
+  /** Its automatic top-up (null: off), its requests in order, and the credits requested this month. */
+  topUp: { threshold: number; target: number; limit: number | null } | null;
+  requests: ModelRequest[];
+  requested: number;
+}
+interface ModelRequest {
+  id: number;
+  credits: number;
+  key: string;
+  outcome: 'granted' | 'declined' | null;
 }
 interface ModelMember {
   id: string;
@@ -149,6 +179,9 @@ const newModelUser = async (sql: Sql): Promise<ModelUser> => ({
   daily: null,
   spent: 0,
   debt: 0,
+  topUp: null,
+  requests: [],
+  requested: 0,
 });
 /** The accounts: USERS users' own, then a team with two members (the first capped) and a user who is not one yet. */
 async function newModel(sql: Sql) {
@@ -165,6 +198,9 @@ async function newModel(sql: Sql) {
     daily: null,
     spent: 0,
     debt: 0,
+    topUp: null,
+    requests: [],
+    requested: 0,
   };
   await sql`select ensure_team_account(${team.id}, 'free')`;
   users.push(team);
@@ -293,6 +329,19 @@ function refusalOf(u: ModelUser, member: ModelMember | undefined, credits: numbe
   return undefined;
 }
 
+/** A charge took `u` from `before` to its balance now: a top-up request when it crossed the threshold (contract §13). */
+async function requestTopUp(sql: Sql, u: ModelUser, before: number) {
+  const after = total(u);
+  const t = u.topUp;
+  if (!t || before < t.threshold || after >= t.threshold || u.requests.some((q) => q.outcome === null)) return;
+  const credits = Math.min(t.target - after, t.limit === null ? Number.POSITIVE_INFINITY : t.limit - u.requested);
+  if (credits <= 0) return;
+  const [event] = await sql`select id::int, idempotency_key from credits_private.credit_events
+                             where user_id = ${u.id} and kind = 'top_up_requested' order by id desc limit 1`;
+  u.requests.push({ id: event!.id, credits, key: event!.idempotency_key, outcome: null });
+  u.requested += credits;
+}
+
 async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[], tasks: ModelTask[]) {
   switch (op.kind) {
     case 'limit': {
@@ -321,6 +370,7 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
       const spendable =
         u.monthly + u.purchased + promotional(u) - u.lots.reduce((n, l) => n + (l.lapsed && !l.expired ? l.remaining : 0), 0);
       const refusal = refusalOf(u, member, op.credits, spendable, tasks);
+      const before = total(u); // lapsed lots included: a crossing their expiry began counts too
       try {
         const [r] = member
           ? await sql`select * from start_generation(${member.id}, 'enhance', 'wavespeed', 'm', ${op.credits}, null, '{}', ${u.id})`
@@ -343,6 +393,7 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
         u.spent += op.credits;
         if (member) member.spent += op.credits;
         tasks.push({ id: r!.task_id, user: u, member, credits: op.credits, monthlyPart, spends, period: u.period, status: 'pending' });
+        await requestTopUp(sql, u, before);
       } catch (error) {
         const { code, detail } = error as { code?: string; detail?: string };
         expect(code === 'CR007' ? JSON.parse(detail!).limit : code).toBe(refusal);
@@ -401,6 +452,39 @@ async function apply(sql: Sql, op: Op, users: ModelUser[], members: ModelMember[
       lot.remaining = 0;
       lot.expired = true;
       lot.voided = true;
+      return;
+    }
+    case 'autoTopUp': {
+      const u = users[op.user]!;
+      const on = op.threshold > 0;
+      const [r] = on
+        ? await sql`select * from set_auto_top_up(${u.id}, ${op.threshold}, ${op.threshold + op.target}, ${op.limit})`
+        : await sql`select * from set_auto_top_up(${u.id}, null, null, null)`;
+      u.topUp = on ? { threshold: op.threshold, target: op.threshold + op.target, limit: op.limit } : null;
+      const open = u.requests.find((q) => q.outcome === null);
+      expect(r).toEqual({
+        threshold: u.topUp?.threshold ?? null,
+        target: u.topUp?.target ?? null,
+        monthly_limit: u.topUp?.limit ?? null,
+        requested_this_month: String(u.requested),
+        open_event_id: open ? String(open.id) : null,
+      });
+      return;
+    }
+    case 'topUpGrant':
+    case 'topUpDecline': {
+      const u = users[op.user]!;
+      const open = u.requests.find((q) => q.outcome === null);
+      if (!open) return;
+      if (op.kind === 'topUpGrant') {
+        await sql`select grant_credits(${u.id}, ${open.credits}, 'top-up', ${open.key})`;
+        u.purchased += repaid(u, open.credits);
+        open.outcome = 'granted';
+      } else {
+        const [r] = await sql`select outcome from decline_top_up(${open.id})`;
+        expect(r!.outcome).toBe('declined');
+        open.outcome = 'declined';
+      }
       return;
     }
     case 'lapse': {
@@ -506,6 +590,9 @@ describe('property: the ledger matches a model under random operations', () => {
             const lots = await db.sql`select id::int, remaining::int, expired_at is not null expired
                                         from credits_private.promotional_lots where user_id = ${u.id} order by id`;
             expect(lots).toEqual(u.lots.map((l) => ({ id: l.id, remaining: l.remaining, expired: l.expired })));
+            const requests = await db.sql`select id::int, credits, idempotency_key as key, outcome from credits_private.credit_events
+                                           where user_id = ${u.id} and kind = 'top_up_requested' order by id`;
+            expect(requests).toEqual(u.requests);
           }
           const listed = await db.sql`select user_id, spent_today::int from list_team_members(${users[TEAM]!.id}, true)`;
           for (const m of members.filter((m) => m.active || m.spent > 0))
@@ -552,6 +639,17 @@ describe('property: the ledger matches a model under random operations', () => {
               } else if (op.kind === 'void') {
                 await db.sql`select void_promotional_grant(user_id, id, 'abuse') from credits_private.promotional_lots
                                where user_id = ${users[op.user]!.id} order by id offset ${op.lot} limit 1`;
+              } else if (op.kind === 'autoTopUp') {
+                const on = op.threshold > 0;
+                await db.sql`select set_auto_top_up(${users[op.user]!.id}, ${on ? op.threshold : null},
+                                                    ${on ? op.threshold + op.target : null}, ${on ? op.limit : null})`;
+              } else if (op.kind === 'topUpGrant' || op.kind === 'topUpDecline') {
+                const [open] = await db.sql`select id, credits, idempotency_key from credits_private.credit_events
+                                             where user_id = ${users[op.user]!.id} and kind = 'top_up_requested' and outcome is null`;
+                if (!open) return;
+                if (op.kind === 'topUpGrant')
+                  await db.sql`select grant_credits(${users[op.user]!.id}, ${open.credits}, 'top-up', ${open.idempotency_key})`;
+                else await db.sql`select decline_top_up(${open.id})`;
               } else {
                 const id = taskIds[op.task % Math.max(taskIds.length, 1)];
                 if (!id) return;
@@ -567,6 +665,19 @@ describe('property: the ledger matches a model under random operations', () => {
         const [neg] = await db.sql`select count(*)::int n from user_credits
                                     where least(credits, monthly_credits, purchased_credits, promotional_credits, credits_used_this_month) < 0`;
         expect(neg!.n).toBe(0);
+        // at most one request open per account, and each month's count is its requests' credits, within the limit
+        const ids = users.map((u) => u.id);
+        expect(
+          await db.sql`select user_id from credits_private.credit_events
+                         where kind = 'top_up_requested' and outcome is null and user_id = any(${ids}::uuid[])
+                         group by user_id having count(*) > 1`,
+        ).toEqual([]);
+        expect(
+          await db.sql`select a.user_id from credits_private.auto_top_ups a
+                         where a.user_id = any(${ids}::uuid[])
+                           and a.requested_credits <> (select coalesce(sum(e.credits), 0) from credits_private.credit_events e
+                                                        where e.user_id = a.user_id and e.kind = 'top_up_requested')`,
+        ).toEqual([]);
       }),
       { numRuns: 40 },
     );

@@ -8,6 +8,7 @@
 -- none), spent_today (what the member spent of the team's today, UTC).
 -- Errors: CR002 no account p_team_id, CR003 invalid argument (a null id, p_team_id a personal
 -- account, p_user_id a team, p_daily_credit_limit outside 0..100,000,000).
+-- Null arguments: p_daily_credit_limit.
 -- Never null: added, spent_today.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.add_team_member(

@@ -1,6 +1,8 @@
--- claim_credit_events: hands a consumer up to p_limit credit events not yet done (today:
+-- claim_credit_events: hands a consumer up to p_limit credit events not yet done:
 -- 'low_balance', written when a charge, or the expiry of promotional credits, takes a balance
--- from at or above the account's threshold to below),
+-- from at or above the account's threshold to below; 'top_up_requested', when a charge takes it
+-- below its automatic top-up threshold (set_auto_top_up): buy its credits (charge the saved card),
+-- then grant_credits with its idempotency_key, or decline_top_up when the payment failed;
 -- oldest first, each leased for p_lease: a consumer running at the same time gets other events
 -- (rows locked by a concurrent claim are skipped), and an event whose consumer died is handed out
 -- again once its lease has passed. Mark each one done with complete_credit_events after acting on
@@ -8,9 +10,11 @@
 -- An event is what happened at its charge or expiry: a refund or a grant since may have lifted
 -- the balance again (an event is never withdrawn), so read the balance (get_credit_balance)
 -- before acting. LISTEN credit_events to hear of new ones as their transaction commits.
--- Result: event_id, kind, user_id, balance (after the charge or expiry), threshold, task_id (the
--- charge; null for an expiry by expire_promotional_credits),
--- created_at, attempts (how many times it has been handed out, this one included).
+-- Result: event_id, kind, user_id, balance (after the charge or expiry), threshold (the one
+-- crossed), task_id (the charge; null for an expiry by expire_promotional_credits or a
+-- revocation), created_at, attempts (how many times it has been handed out, this one included),
+-- credits and idempotency_key (a top-up request's: the credits to buy, the key to grant them
+-- with; null for a low-balance event).
 -- Errors: CR003 invalid argument (p_limit outside 1..1000, p_lease under 1 second, over 1 hour or infinite).
 -- Never null: event_id, kind, user_id, balance, threshold, created_at, attempts.
 -- SECURITY DEFINER: the service role consumes the outbox without any privilege on it.
@@ -23,7 +27,9 @@ returns table (
   threshold integer,
   task_id uuid,
   created_at timestamptz,
-  attempts integer
+  attempts integer,
+  credits integer,
+  idempotency_key text
 )
 language plpgsql
 volatile
@@ -51,13 +57,14 @@ begin
          set claimed_until = now() + p_lease, attempts = e.attempts + 1
         from claimable
        where e.id = claimable.id
-      returning e.id, e.kind, e.user_id, e.balance, e.threshold, e.task_id, e.created_at, e.attempts
+      returning e.id, e.kind, e.user_id, e.balance, e.threshold, e.task_id, e.created_at, e.attempts,
+                e.credits, e.idempotency_key
     )
     select * from claimed order by claimed.id;
 end;
 $$;
 
 comment on function public.claim_credit_events(integer, interval) is
-  'Leases up to p_limit credit events not yet done (low balance) to this consumer, oldest first.';
+  'Leases up to p_limit credit events not yet done (low balance, top-up requests) to this consumer, oldest first.';
 revoke all on function public.claim_credit_events(integer, interval) from public, anon, authenticated;
 grant execute on function public.claim_credit_events(integer, interval) to credits_service;

@@ -2,10 +2,12 @@
 -- expire: one 'purchase' ledger row with the reason. An account in debt repays it first (contract
 -- §13): the row's debt_amount, the rest purchased credits. The idempotency key is required (the
 -- payment's id is a good one): the same key again returns the first grant
--- (replayed = true) and adds nothing; with another amount or reason it is refused.
+-- (replayed = true) and adds nothing; with another amount or reason it is refused. The key of a
+-- top-up request ('auto-top-up:<event id>', claim_credit_events) grants what the payment bought
+-- and marks the request granted (set_auto_top_up); such a key names a request of this account.
 -- Result: transaction_id (the 'purchase' ledger row), balance (total afterwards), replayed.
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_credits outside
--- 1..100,000,000, blank reason or key), CR006 the key was used with another amount or reason.
+-- 1..100,000,000, blank reason or key, a top-up key of no request of this account), CR006 the key was used with another amount or reason.
 -- Never null: transaction_id, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_credits(
@@ -53,6 +55,9 @@ begin
     return;
   end if;
 
+  if starts_with(p_idempotency_key, 'auto-top-up:') then
+    perform credits_private.top_up_granted(p_user_id, p_idempotency_key);
+  end if;
   v_repaid := credits_private.repay_debt(p_user_id, p_credits);
   update public.user_credits uc
      set credits = uc.credits + p_credits - v_repaid, purchased_credits = uc.purchased_credits + p_credits - v_repaid,

@@ -18,6 +18,7 @@
 -- 1..100,000,000, an expiry less than 1 minute or more than 366 days ahead, blank reason or
 -- key, a blank or over 200-character label), CR006 the key was used with another amount,
 -- validity, reason or label.
+-- Null arguments: p_label.
 -- Never null: transaction_id, lot_id, expires_at, balance, replayed.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.grant_promotional_credits(

@@ -8,6 +8,7 @@
 -- Result: max_in_flight and daily_credit_limit, the limits in effect afterwards (null: none).
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_max_in_flight outside
 -- 0..1,000,000, p_daily_credit_limit outside 0..100,000,000).
+-- Null arguments: p_max_in_flight, p_daily_credit_limit.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.set_credit_limits(
   p_user_id uuid,

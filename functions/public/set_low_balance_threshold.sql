@@ -5,6 +5,7 @@
 -- low-balance event (claim_credit_events).
 -- Result: the threshold in effect for the account afterwards (null: no events).
 -- Errors: CR002 no account, CR003 invalid argument (null user, p_threshold outside 1..100,000,000).
+-- Null arguments: p_threshold.
 -- SECURITY DEFINER: the service role calls it without any privilege on the tables.
 create or replace function public.set_low_balance_threshold(p_user_id uuid, p_threshold integer)
 returns integer

@@ -59,6 +59,7 @@ declare
   v_current date := date_trunc('month', now() at time zone 'UTC')::date;
   v_first public.enhancement_tasks;
   v_threshold integer;
+  v_top_up integer; -- the account's automatic top-up threshold (null: off)
   v_charged boolean;
   v_team uuid;    -- the team paying, null for the user's own account
   v_account uuid; -- who pays: the team, or the user (coalesce(v_team, p_user_id), inline on the hot path)
@@ -139,8 +140,8 @@ begin
            updated_at = now()
      where uc.user_id = coalesce(v_team, p_user_id) and uc.credits >= p_credits and uc.promotional_credits = 0
        and uc.period_start >= v_current and (uc.monthly_credits > p_credits or uc.monthly_credits = 0)
-    returning uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold, uc.limited_since
-         into balance, v_monthly, v_period, v_threshold, v_limited_since;
+    returning uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold, uc.auto_top_up_threshold, uc.limited_since
+         into balance, v_monthly, v_period, v_threshold, v_top_up, v_limited_since;
     v_charged := found;
   end if;
   if v_charged then
@@ -157,8 +158,9 @@ begin
     v_credits := balance + p_credits;
   else
     v_account := coalesce(v_team, p_user_id);
-    select uc.credits, uc.monthly_credits, uc.promotional_credits, uc.period_start, uc.low_balance_threshold, uc.limited_since
-      into v_credits, v_monthly, v_promotional, v_period, v_threshold, v_limited_since
+    select uc.credits, uc.monthly_credits, uc.promotional_credits, uc.period_start, uc.low_balance_threshold,
+           uc.auto_top_up_threshold, uc.limited_since
+      into v_credits, v_monthly, v_promotional, v_period, v_threshold, v_top_up, v_limited_since
       from public.user_credits uc
      where uc.user_id = v_account
        for update;
@@ -181,8 +183,8 @@ begin
     -- just taken (lazy roll-over): the monthly batch need not have reached it yet.
     if v_period < v_current then
       perform credits_private.roll_over(array[v_account], v_current);
-      select uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold, uc.limited_since
-        into v_credits, v_monthly, v_period, v_threshold, v_limited_since
+      select uc.credits, uc.monthly_credits, uc.period_start, uc.low_balance_threshold, uc.auto_top_up_threshold, uc.limited_since
+        into v_credits, v_monthly, v_period, v_threshold, v_top_up, v_limited_since
         from public.user_credits uc
        where uc.user_id = v_account;
     end if;
@@ -255,11 +257,18 @@ begin
     end if;
   end if;
   replayed := false;
-  -- This charge crossed the account's low-balance threshold: one event per crossing (the row
-  -- lock orders the charges, so exactly one sees the balance go from at or above it to below;
-  -- v_credits is the balance before any lazy expiry, so a crossing the expiry began counts too).
-  if balance < v_threshold and v_credits >= v_threshold then
-    perform credits_private.record_low_balance(coalesce(v_team, p_user_id), balance, v_threshold, task_id);
+  -- This charge crossed the account's low-balance threshold or its automatic top-up threshold:
+  -- one event per crossing (the row lock orders the charges, so exactly one sees the balance go
+  -- from at or above it to below; v_credits is the balance before any lazy expiry, so a crossing
+  -- the expiry began counts too). One comparison for both (greatest and least skip a null): an
+  -- account with neither, or one below both, pays nothing more.
+  if balance < greatest(v_threshold, v_top_up) and v_credits >= least(v_threshold, v_top_up) then
+    if balance < v_threshold and v_credits >= v_threshold then
+      perform credits_private.record_low_balance(coalesce(v_team, p_user_id), balance, v_threshold, task_id);
+    end if;
+    if balance < v_top_up and v_credits >= v_top_up then
+      perform credits_private.request_top_up(coalesce(v_team, p_user_id), balance, task_id);
+    end if;
   end if;
 end;
 $$;

@@ -14,6 +14,7 @@
 -- Errors: CR003 invalid argument (a blank or over 64-character tier, an allowance or rollover
 -- cap outside 0..100,000,000, a rollover cap on a tier with no allowance, a threshold or daily
 -- limit outside 1..100,000,000, an in-flight limit outside 1..1,000,000).
+-- Null arguments: p_low_balance_threshold, p_max_in_flight, p_daily_credit_limit.
 -- Never null: tier, monthly_allowance, rollover_cap, created, accounts.
 -- SECURITY DEFINER: the service role edits tiers without any privilege on the table.
 create or replace function public.upsert_credit_tier(

@@ -57,6 +57,10 @@ export interface Flags {
   /** limits: the account's own limits; null is the tier's, 0 none. Given together. */
   maxInFlight?: number | null;
   dailyCredits?: number | null;
+  /** set-auto-top-up: the target and monthly limit (null: none; the threshold is --threshold), or --off. */
+  target?: number;
+  monthlyLimit?: number | null;
+  off?: boolean;
 }
 
 /** What every command gets: where to connect, how to print. */

@@ -62,13 +62,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
 type OptionToken = { name: string; rawName: string; value?: string };
 
 /** The flag each boolean option sets (help and version are answered before a command is checked). */
-const booleanFlags: Record<string, 'json' | 'apply' | 'refresh' | 'serve' | 'verbose' | 'dryRun'> = {
+const booleanFlags: Record<string, 'json' | 'apply' | 'refresh' | 'serve' | 'verbose' | 'dryRun' | 'off'> = {
   json: 'json',
   apply: 'apply',
   refresh: 'refresh',
   serve: 'serve',
   verbose: 'verbose',
   'dry-run': 'dryRun',
+  off: 'off',
 };
 
 /** The command's options (only those it takes), the environment's defaults, then its arguments. */

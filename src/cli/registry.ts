@@ -18,6 +18,7 @@ import { reconcileCommand } from './reconcile-command.js';
 import { refundsAuditCommand, refundsBackfillCommand } from './refunds-commands.js';
 import { revokeCommand, voidGrantCommand } from './revoke-commands.js';
 import { tiersListCommand, tiersSetCommand } from './tier-commands.js';
+import { declineTopUpCommand, setAutoTopUpCommand } from './top-up-commands.js';
 import { limitsCommand, teamAddCommand, teamCreateCommand, teamListCommand, teamRemoveCommand } from './team-commands.js';
 import { limitOption, maxPromotionalCredits, type ArgumentSpec, type CommandSpec } from './spec.js';
 import { intervalSyntax } from './interval.js';
@@ -283,6 +284,34 @@ export const commands: CommandSpec[] = [
     ],
     options: [{ name: 'reason', required: true, help: 'why the grant is voided, shown in the ledger' }],
     run: voidGrantCommand,
+  },
+  {
+    name: 'set-auto-top-up',
+    summary: "an account's automatic top-up: below --threshold, ask the app to buy credits back to --target",
+    description:
+      "Calls set_auto_top_up: a charge that takes the balance from at or above --threshold to below it\nwrites one top_up_requested event (claim_credit_events) for the credits back to --target, within\nwhat --monthly-limit leaves this UTC month (none: no limit). The application charges the saved\ncard, then grants them with the event's idempotency key (grant_credits), or declines the request\n(decline-top-up). One request is open at a time, for 24 hours at most. --off turns them off (an\nopen request stays open). Exit 1 when refused (CR002 no account; CR003 a target not above the\nthreshold).",
+    arguments: [{ name: 'user-id', required: true, check: uuid }],
+    options: [
+      { name: 'threshold', value: 'N', help: 'the balance below which a charge asks for a top-up, 1-100000000' },
+      'target',
+      'monthly-limit',
+      'off',
+    ],
+    check: (flags) => {
+      const given = flags.threshold !== undefined || flags.target !== undefined || flags.monthlyLimit !== undefined;
+      if (flags.off ? given : flags.threshold == null || flags.target === undefined)
+        throw new UsageError('set-auto-top-up takes --threshold N and --target N (and --monthly-limit), or --off alone', 'set-auto-top-up');
+    },
+    run: setAutoTopUpCommand,
+  },
+  {
+    name: 'decline-top-up',
+    summary: 'close a top-up request the application could not buy (a declined card)',
+    description:
+      "Calls decline_top_up for the top_up_requested event <event-id>: the request closes, so the\naccount's next charge that crosses its threshold may ask again (its credits still count against\nthe month's limit). A request already granted stays granted; again: already_declined.\nExit 1 when refused (CR003 no top-up request has this id).",
+    arguments: [{ name: 'event-id', required: true, check: (t, n) => String(positiveInteger(t, n, Number.MAX_SAFE_INTEGER)) }],
+    options: [],
+    run: declineTopUpCommand,
   },
   {
     name: 'expire-promotional-credits',

@@ -302,6 +302,23 @@ export const optionCatalog = {
       f.dailyCredits = ownLimit(t, n, 100_000_000);
     },
   },
+  target: {
+    type: 'string',
+    value: 'N',
+    help: 'the balance an automatic top-up brings the account back to: above --threshold, at most 100000000',
+    set: (f, t, n) => {
+      f.target = positiveInteger(t, n, 100_000_000);
+    },
+  },
+  'monthly-limit': {
+    type: 'string',
+    value: 'N|none',
+    help: 'credits top-ups may request per UTC month, 1-1000000000, or none (default: none)',
+    set: (f, t, n) => {
+      f.monthlyLimit = t === 'none' ? null : positiveInteger(t, n, 1_000_000_000);
+    },
+  },
+  off: { type: 'boolean', help: 'turn automatic top-ups off' },
 } satisfies Record<string, OptionSpec>;
 
 /** An account's own limit as set_credit_limits takes it: a number, 0 (none) or null (the tier's). */

@@ -103,7 +103,7 @@ export function monitoringTodaysHealth(sql: Sql, args: MonitoringTodaysHealthArg
 export interface AddTeamMemberArgs {
   teamId: string;
   userId: string;
-  dailyCreditLimit?: number | undefined;
+  dailyCreditLimit?: number | null | undefined;
 }
 export interface AddTeamMemberResult {
   added: boolean;
@@ -189,10 +189,12 @@ export interface ClaimCreditEventsResult {
   task_id: string | null;
   created_at: Timestamp;
   attempts: number;
+  credits: number | null;
+  idempotency_key: string | null;
 }
-/** Leases up to p_limit credit events not yet done (low balance) to this consumer, oldest first. */
+/** Leases up to p_limit credit events not yet done (low balance, top-up requests) to this consumer, oldest first. */
 export function claimCreditEvents(sql: Sql, args: ClaimCreditEventsArgs = {}): Promise<ClaimCreditEventsResult[]> {
-  return callFunction(sql, 'public.claim_credit_events', [{ name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['event_id', 'kind', 'user_id', 'balance', 'threshold', 'task_id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'attempts'], integers: ['event_id', 'balance'] }) as Promise<ClaimCreditEventsResult[]>;
+  return callFunction(sql, 'public.claim_credit_events', [{ name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['event_id', 'kind', 'user_id', 'balance', 'threshold', 'task_id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'attempts', 'credits', 'idempotency_key'], integers: ['event_id', 'balance'] }) as Promise<ClaimCreditEventsResult[]>;
 }
 
 export interface ClaimGenerationsToReconcileArgs {
@@ -305,6 +307,20 @@ export interface CreditStatementResult {
 /** An account's statement for one UTC month: opening balance, allocated, purchased, promoted, used, refunded, settled, expired, adjusted, closing balance. */
 export function creditStatement(sql: Sql, args: CreditStatementArgs): Promise<CreditStatementResult> {
   return callFunction(sql, 'public.credit_statement', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_period_start', key: 'periodStart', type: 'date' }], args, { shape: 'row', select: ['period_start::text as period_start', 'period_end::text as period_end', 'opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'transactions', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'], integers: ['opening_balance', 'allocated', 'purchased', 'used', 'refunded', 'expired', 'adjusted', 'closing_balance', 'promoted', 'settled', 'revoked', 'opening_debt', 'closing_debt'] }) as Promise<CreditStatementResult>;
+}
+
+export interface DeclineTopUpArgs {
+  eventId: number;
+}
+export interface DeclineTopUpResult {
+  event_id: number;
+  user_id: string;
+  credits: number;
+  outcome: string;
+}
+/** Closes a top-up request the application could not buy (a declined card); the next crossing may ask again. */
+export function declineTopUp(sql: Sql, args: DeclineTopUpArgs): Promise<DeclineTopUpResult> {
+  return callFunction(sql, 'public.decline_top_up', [{ name: 'p_event_id', key: 'eventId', type: 'bigint', required: true }], args, { shape: 'row', select: ['event_id', 'user_id', 'credits', 'outcome'], integers: ['event_id'] }) as Promise<DeclineTopUpResult>;
 }
 
 export interface EnsureCreditAccountArgs {
@@ -490,7 +506,7 @@ export interface GrantPromotionalCreditsArgs {
   validFor: string;
   reason: string;
   idempotencyKey: string;
-  label?: string | undefined;
+  label?: string | null | undefined;
 }
 export interface GrantPromotionalCreditsResult {
   transaction_id: string;
@@ -704,10 +720,28 @@ export function revokeCredits(sql: Sql, args: RevokeCreditsArgs): Promise<Revoke
   return callFunction(sql, 'public.revoke_credits', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_credits', key: 'credits', type: 'integer', required: true }, { name: 'p_reason', key: 'reason', type: 'text', required: true }, { name: 'p_idempotency_key', key: 'idempotencyKey', type: 'text', required: true }], args, { shape: 'row', select: ['transaction_id', 'revoked', 'debt_credits', 'balance', 'replayed'], integers: ['revoked', 'debt_credits', 'balance'] }) as Promise<RevokeCreditsResult>;
 }
 
+export interface SetAutoTopUpArgs {
+  userId: string;
+  threshold: number | null;
+  target: number | null;
+  monthlyLimit: number | null;
+}
+export interface SetAutoTopUpResult {
+  threshold: number | null;
+  target: number | null;
+  monthly_limit: number | null;
+  requested_this_month: number;
+  open_event_id: number | null;
+}
+/** Sets (or, all null, turns off) an account's automatic top-up: threshold, target and monthly limit. */
+export function setAutoTopUp(sql: Sql, args: SetAutoTopUpArgs): Promise<SetAutoTopUpResult> {
+  return callFunction(sql, 'public.set_auto_top_up', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }, { name: 'p_threshold', key: 'threshold', type: 'integer', required: true }, { name: 'p_target', key: 'target', type: 'integer', required: true }, { name: 'p_monthly_limit', key: 'monthlyLimit', type: 'integer', required: true }], args, { shape: 'row', select: ['threshold', 'target', 'monthly_limit', 'requested_this_month', 'open_event_id'], integers: ['requested_this_month', 'open_event_id'] }) as Promise<SetAutoTopUpResult>;
+}
+
 export interface SetCreditLimitsArgs {
   userId: string;
-  maxInFlight: number;
-  dailyCreditLimit: number;
+  maxInFlight: number | null;
+  dailyCreditLimit: number | null;
 }
 export interface SetCreditLimitsResult {
   max_in_flight: number | null;
@@ -720,7 +754,7 @@ export function setCreditLimits(sql: Sql, args: SetCreditLimitsArgs): Promise<Se
 
 export interface SetLowBalanceThresholdArgs {
   userId: string;
-  threshold: number;
+  threshold: number | null;
 }
 /** Sets (or, with null, clears) an account's own low-balance threshold; returns the one in effect. */
 export function setLowBalanceThreshold(sql: Sql, args: SetLowBalanceThresholdArgs): Promise<number | null> {
@@ -771,9 +805,9 @@ export function teamMemberStatement(sql: Sql, args: TeamMemberStatementArgs): Pr
 export interface UpsertCreditTierArgs {
   tier: string;
   monthlyAllowance: number;
-  lowBalanceThreshold?: number | undefined;
-  maxInFlight?: number | undefined;
-  dailyCreditLimit?: number | undefined;
+  lowBalanceThreshold?: number | null | undefined;
+  maxInFlight?: number | null | undefined;
+  dailyCreditLimit?: number | null | undefined;
   rolloverCap?: number | undefined;
 }
 export interface UpsertCreditTierResult {

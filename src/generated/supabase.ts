@@ -124,6 +124,8 @@ export type CreditsLedgerDatabase = {
           task_id: string | null;
           created_at: string;
           attempts: number;
+          credits: number | null;
+          idempotency_key: string | null;
         }>;
       };
       claim_generations_to_reconcile: {
@@ -219,6 +221,17 @@ export type CreditsLedgerDatabase = {
           revoked: number | null;
           opening_debt: number | null;
           closing_debt: number | null;
+        };
+      };
+      decline_top_up: {
+        Args: {
+          p_event_id: number;
+        };
+        Returns: {
+          event_id: number;
+          user_id: string;
+          credits: number;
+          outcome: string;
         };
       };
       ensure_credit_account: {
@@ -559,6 +572,21 @@ export type CreditsLedgerDatabase = {
           debt_credits: number;
           balance: number;
           replayed: boolean;
+        };
+      };
+      set_auto_top_up: {
+        Args: {
+          p_user_id: string;
+          p_threshold: number;
+          p_target: number;
+          p_monthly_limit: number;
+        };
+        Returns: {
+          threshold: number | null;
+          target: number | null;
+          monthly_limit: number | null;
+          requested_this_month: number;
+          open_event_id: number | null;
         };
       };
       set_credit_limits: {

@@ -97,8 +97,15 @@ record('creditStatement', await ledger.creditStatement(sql, { userId, periodStar
 record('changeTier', await ledger.changeTier(sql, { userId, tier: 'pro', idempotencyKey: `tier-${userId}` }));
 const { total_credits } = await ledger.getCreditBalance(sql, { userId });
 record('setLowBalanceThreshold', await ledger.setLowBalanceThreshold(sql, { userId, threshold: total_credits }));
-await start(1); // crosses the threshold: one event
+record(
+  'setAutoTopUp',
+  await ledger.setAutoTopUp(sql, { userId, threshold: total_credits, target: total_credits + 100, monthlyLimit: 1000 }),
+);
+await start(1); // crosses both thresholds: a low-balance event and a top-up request
 const events = record('claimCreditEvents', await ledger.claimCreditEvents(sql, { limit: 10, lease: '1 minute' }));
+const request = events.find((e) => e.kind === 'top_up_requested');
+if (!request?.idempotency_key) throw new Error('no top-up request');
+record('declineTopUp', await ledger.declineTopUp(sql, { eventId: request.event_id })); // the card was declined
 record('completeCreditEvents', await ledger.completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) }));
 record('allocateMonthlyCredits', await ledger.allocateMonthlyCredits(sql));
 record('expirePromotionalCredits', await ledger.expirePromotionalCredits(sql, { limit: 100 }));

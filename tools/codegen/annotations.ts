@@ -1,6 +1,7 @@
 // What the catalog cannot say about a function's or view's result, read from the header of its
 // definition file (the file credits_meta.definitions records for it):
 //   -- Never null: task_id, balance, replayed.     output columns always filled (a scalar: "the result")
+//   -- Null arguments: p_threshold.                arguments whose null means something (off, none)
 //   -- Document type: AdminCreditStats.           a jsonb result's TypeScript type (src/client/documents.ts)
 // tests/nullability.test.ts checks every "Never null" against real calls and reads.
 import { readFile } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import { packageRoot } from '../../src/paths.js';
 export interface Annotations {
   /** Output columns the function or view always fills; 'the result' for a scalar function. */
   neverNull: string[];
+  /** Arguments a caller may pass as null, which then means something (off, none, the tier's). */
+  nullArguments: string[];
   /** The TypeScript type of a jsonb result, exported by src/client/documents.ts. */
   documentType?: string;
 }
@@ -34,15 +37,15 @@ export function parseAnnotations(sql: string, file: string): Annotations {
       .trim()
       .replace(/\.$/, '');
   };
-  const neverNull = field('Never null');
+  const list = (label: string) =>
+    (field(label) ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   const documentType = field('Document type');
   return {
-    neverNull: neverNull
-      ? neverNull
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean)
-      : [],
+    neverNull: list('Never null'),
+    nullArguments: list('Null arguments'),
     ...(documentType ? { documentType } : {}),
   };
 }

@@ -31,9 +31,12 @@ function renderFunction(f: CatalogFunction): string {
   const outputs = outputsOf(f);
   const firstOptional = inputs.length - f.defaults;
   const key = (a: { name: string }) => camel(a.name.replace(/^p_/, ''));
+  for (const name of f.annotations.nullArguments)
+    if (!inputs.some((a) => a.name === name))
+      throw new Error(`codegen: ${where}'s header says "Null arguments: ${name}", which it does not take`);
   const argType = (a: Column) => {
     const m = mapping(a.type, `${where} ${a.name}`);
-    return m.arg ?? m.ts;
+    return `${m.arg ?? m.ts}${f.annotations.nullArguments.includes(a.name) ? ' | null' : ''}`;
   };
 
   // An optional argument may be given as undefined (the call leaves it out): an application
