@@ -317,11 +317,11 @@ async function topUpAndRollover(sql: postgres.Sql, run: string) {
     crossed = `images of 60 until the balance falls below 100: holds ${balance}`;
   }
   lines.push(`automatic top-up on (below 100, back to 500, at most 2,000 a month); ${crossed}`);
-  // the payment worker: claim the outbox's events, pay for each top-up request, grant, complete
-  const events = (await claimCreditEvents(sql)).filter((e) => e.kind === 'top_up_requested' && e.user_id === userId);
+  // the payment worker: claim the outbox's top-up requests, pay for each, grant, complete
+  const events = await claimCreditEvents(sql, { kinds: ['top_up_requested'] });
   for (const e of events) {
     lines.push(`top_up_requested: ${e.credits} credits, key ${e.idempotency_key}`);
-    const payment = await fakeChargeSavedCard(userId, e.credits!);
+    const payment = await fakeChargeSavedCard(e.user_id, e.credits!, e.idempotency_key!);
     const grant = await grantCredits(sql, {
       userId,
       credits: e.credits!,
@@ -334,9 +334,14 @@ async function topUpAndRollover(sql: postgres.Sql, run: string) {
   return lines;
 }
 
-/** A payment provider's off-session charge of a saved card, faked: its payment id. */
-async function fakeChargeSavedCard(customer: string, credits: number) {
-  return `pi_fake_${createHash('md5').update(`${customer}:${credits}:${Date.now()}`).digest('hex').slice(0, 10)}, $${(credits / 100).toFixed(2)}`;
+/**
+ * A payment provider's off-session charge of a saved card, faked: its payment id. The request's
+ * key is the payment's idempotency key too, so a worker that retries is charged once, with the
+ * same id (and the same grant reason: a replay, not CR006).
+ */
+async function fakeChargeSavedCard(customer: string, credits: number, idempotencyKey: string) {
+  const id = createHash('md5').update(`${customer}:${idempotencyKey}`).digest('hex').slice(0, 10);
+  return `pi_fake_${id}, $${(credits / 100).toFixed(2)}`;
 }
 
 async function main() {

@@ -217,7 +217,7 @@ create table credits_private.credit_events (
   constraint credit_events_kind_check CHECK ((kind = ANY (ARRAY['low_balance'::text, 'top_up_requested'::text]))),
   constraint credit_events_top_up_check CHECK (
 CASE kind
-    WHEN 'top_up_requested'::text THEN ((credits > 0) AND (idempotency_key IS NOT NULL) AND ((outcome IS NULL) OR (outcome = ANY (ARRAY['granted'::text, 'declined'::text]))) AND ((outcome IS NULL) = (resolved_at IS NULL)))
+    WHEN 'top_up_requested'::text THEN ((credits > 0) AND (idempotency_key IS NOT NULL) AND ((outcome IS NULL) OR (outcome = ANY (ARRAY['granted'::text, 'declined'::text, 'lapsed'::text]))) AND ((outcome IS NULL) = (resolved_at IS NULL)))
     ELSE ((credits IS NULL) AND (idempotency_key IS NULL) AND (outcome IS NULL) AND (resolved_at IS NULL))
 END),
   constraint credit_events_pkey PRIMARY KEY (id)
@@ -226,7 +226,7 @@ CREATE UNIQUE INDEX credit_events_idempotency_key_idx ON credits_private.credit_
 CREATE INDEX credit_events_pending_idx ON credits_private.credit_events USING btree (id) WHERE (done_at IS NULL);
 comment on column credits_private.credit_events.credits is 'A top-up request: the credits to buy (up to the target, within the month''s limit).';
 comment on column credits_private.credit_events.idempotency_key is 'A top-up request: the key grant_credits takes once the payment went through.';
-comment on column credits_private.credit_events.outcome is 'A top-up request: granted (grant_credits with its key) or declined (decline_top_up); null: neither yet.';
+comment on column credits_private.credit_events.outcome is 'A top-up request: granted (grant_credits with its key), declined (decline_top_up) or lapsed (24 hours unanswered); null: open.';
 
 -- credits_private.credit_import_rows: Rows credits import is reading, within its transaction (deleted before it commits).
 create table credits_private.credit_import_rows (

@@ -13,8 +13,8 @@
 --    (month, requested_credits: what the monthly limit counts) and the open request, if any
 --    (open_event_id, until open_until: 24 hours; at most one per account).
 -- 3. credit_events gains credits and idempotency_key (the request's), and its outcome once the
---    application granted or declined it (outcome, resolved_at). Keys are 'auto-top-up:<event id>',
---    unique.
+--    application granted or declined it, or it lapsed unanswered (outcome, resolved_at). Keys are
+--    'auto-top-up:<event id>', unique.
 alter table public.user_credits add column auto_top_up_threshold integer;
 comment on column public.user_credits.auto_top_up_threshold is
   'The automatic top-up threshold in effect (set_auto_top_up); null: no automatic top-ups.';
@@ -48,7 +48,7 @@ alter table credits_private.credit_events
   add constraint credit_events_top_up_check check (
     case kind
       when 'top_up_requested' then credits > 0 and idempotency_key is not null
-                                   and (outcome is null or outcome in ('granted', 'declined'))
+                                   and (outcome is null or outcome in ('granted', 'declined', 'lapsed'))
                                    and (outcome is null) = (resolved_at is null)
       else credits is null and idempotency_key is null and outcome is null and resolved_at is null
     end);
@@ -59,7 +59,7 @@ comment on column credits_private.credit_events.credits is
 comment on column credits_private.credit_events.idempotency_key is
   'A top-up request: the key grant_credits takes once the payment went through.';
 comment on column credits_private.credit_events.outcome is
-  'A top-up request: granted (grant_credits with its key) or declined (decline_top_up); null: neither yet.';
+  'A top-up request: granted (grant_credits with its key), declined (decline_top_up) or lapsed (24 hours unanswered); null: open.';
 
 -- Up again after a down: what the down kept comes back.
 do $$

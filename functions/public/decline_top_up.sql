@@ -2,7 +2,7 @@
 -- declined, the customer has no saved card): the request closes, so the account's next charge
 -- that crosses its threshold may ask again (contract §13). Its credits still count against the
 -- month's limit. A request already granted stays granted (the credits were paid for); declining
--- one twice changes nothing. A grant_credits with the request's key after a decline (a retry that
+-- one twice changes nothing; one that lapsed (24 hours unanswered) reads declined. A grant_credits with the request's key after a decline (a retry that
 -- went through) still grants, and the request reads granted.
 -- Result: event_id, user_id (the account), credits (what it asked for), outcome: 'declined' (this
 -- call closed it), 'already_declined' or 'already_granted'.
@@ -37,7 +37,7 @@ begin
   perform 1 from public.user_credits uc where uc.user_id = e.user_id for update;
   update credits_private.credit_events ce
      set outcome = 'declined', resolved_at = now()
-   where ce.id = p_event_id and ce.outcome is null;
+   where ce.id = p_event_id and (ce.outcome is null or ce.outcome = 'lapsed');
   if found then
     update credits_private.auto_top_ups a
        set open_event_id = null, open_until = null, updated_at = now()

@@ -214,6 +214,8 @@ function valueProblem(type: string, value: unknown): string | undefined {
       return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isSafeInteger(v))
         ? undefined
         : 'must be an array of whole numbers';
+    case 'text[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : 'must be an array of strings';
     default:
       return undefined; // interval, jsonb…: the server checks them (a refusal still arrives as InvalidArgumentError)
   }

@@ -179,6 +179,7 @@ export function changeTier(sql: Sql, args: ChangeTierArgs): Promise<ChangeTierRe
 export interface ClaimCreditEventsArgs {
   limit?: number | undefined;
   lease?: string | undefined;
+  kinds?: string[] | undefined;
 }
 export interface ClaimCreditEventsResult {
   event_id: number;
@@ -194,7 +195,7 @@ export interface ClaimCreditEventsResult {
 }
 /** Leases up to p_limit credit events not yet done (low balance, top-up requests) to this consumer, oldest first. */
 export function claimCreditEvents(sql: Sql, args: ClaimCreditEventsArgs = {}): Promise<ClaimCreditEventsResult[]> {
-  return callFunction(sql, 'public.claim_credit_events', [{ name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['event_id', 'kind', 'user_id', 'balance', 'threshold', 'task_id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'attempts', 'credits', 'idempotency_key'], integers: ['event_id', 'balance'] }) as Promise<ClaimCreditEventsResult[]>;
+  return callFunction(sql, 'public.claim_credit_events', [{ name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }, { name: 'p_kinds', key: 'kinds', type: 'text[]' }], args, { shape: 'rows', select: ['event_id', 'kind', 'user_id', 'balance', 'threshold', 'task_id', 'case when isfinite(created_at) then (to_jsonb(created_at at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else created_at::text end as created_at', 'attempts', 'credits', 'idempotency_key'], integers: ['event_id', 'balance'] }) as Promise<ClaimCreditEventsResult[]>;
 }
 
 export interface ClaimGenerationsToReconcileArgs {

@@ -52,7 +52,7 @@ export type CreditsLedgerDatabase = {
         Args: {
           p_team_id: string;
           p_user_id: string;
-          p_daily_credit_limit?: number;
+          p_daily_credit_limit?: number | null;
         };
         Returns: {
           added: boolean;
@@ -114,6 +114,7 @@ export type CreditsLedgerDatabase = {
         Args: {
           p_limit?: number;
           p_lease?: string;
+          p_kinds?: string[];
         };
         Returns: Array<{
           event_id: number;
@@ -394,7 +395,7 @@ export type CreditsLedgerDatabase = {
           p_valid_for: string;
           p_reason: string;
           p_idempotency_key: string;
-          p_label?: string;
+          p_label?: string | null;
         };
         Returns: {
           transaction_id: string;
@@ -577,9 +578,9 @@ export type CreditsLedgerDatabase = {
       set_auto_top_up: {
         Args: {
           p_user_id: string;
-          p_threshold: number;
-          p_target: number;
-          p_monthly_limit: number;
+          p_threshold: number | null;
+          p_target: number | null;
+          p_monthly_limit: number | null;
         };
         Returns: {
           threshold: number | null;
@@ -592,8 +593,8 @@ export type CreditsLedgerDatabase = {
       set_credit_limits: {
         Args: {
           p_user_id: string;
-          p_max_in_flight: number;
-          p_daily_credit_limit: number;
+          p_max_in_flight: number | null;
+          p_daily_credit_limit: number | null;
         };
         Returns: {
           max_in_flight: number | null;
@@ -603,7 +604,7 @@ export type CreditsLedgerDatabase = {
       set_low_balance_threshold: {
         Args: {
           p_user_id: string;
-          p_threshold: number;
+          p_threshold: number | null;
         };
         Returns: number | null;
       };
@@ -646,9 +647,9 @@ export type CreditsLedgerDatabase = {
         Args: {
           p_tier: string;
           p_monthly_allowance: number;
-          p_low_balance_threshold?: number;
-          p_max_in_flight?: number;
-          p_daily_credit_limit?: number;
+          p_low_balance_threshold?: number | null;
+          p_max_in_flight?: number | null;
+          p_daily_credit_limit?: number | null;
           p_rollover_cap?: number;
         };
         Returns: {

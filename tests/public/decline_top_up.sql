@@ -4,12 +4,12 @@
 -- grants. Every refusal is CR003 and writes nothing; only the service may call it.
 begin;
 set local search_path to public, tap;
-select plan(27);
+select plan(29);
 
 create temp table u (name text primary key, id uuid);
 insert into u values
   ('card', '00000000-0000-0000-0000-000000001e01'), ('low', '00000000-0000-0000-0000-000000001e02'),
-  ('role', '00000000-0000-0000-0000-000000001e03');
+  ('role', '00000000-0000-0000-0000-000000001e03'), ('lapse', '00000000-0000-0000-0000-000000001e04');
 select ensure_credit_account(id, 'basic') from u;  -- 100 monthly credits each
 create function pg_temp.id(p_name text) returns uuid language sql as $$ select id from u where name = p_name $$;
 create function pg_temp.start(p_name text, p_credits integer) returns uuid language sql as $$
@@ -67,7 +67,15 @@ select is(pg_temp.outcome(pg_temp.request('card', 2)), 'granted', 'and stays gra
 select results_eq($$ select credits from user_credits where user_id = pg_temp.id('card') $$, $$ values (145::bigint) $$,
   'declining takes no credits back');
 
--- 5. Refusals: CR003, nothing written.
+-- 5. A request that lapsed (24 hours unanswered, closed by a claim) can still be declined.
+select pg_temp.start('lapse', 85);  -- 100 -> 15: request 1
+update credits_private.credit_events set created_at = now() - interval '25 hours' where id = pg_temp.request('lapse', 1);
+select count(*) from claim_credit_events(1000);  -- closes it: lapsed
+select is(pg_temp.outcome(pg_temp.request('lapse', 1)), 'lapsed', 'a request unanswered for 24 hours lapses at the next claim');
+select results_eq($$ select outcome from decline_top_up(pg_temp.request('lapse', 1)) $$, $$ values ('declined') $$,
+  'a lapsed request declined reads declined');
+
+-- 6. Refusals: CR003, nothing written.
 select set_low_balance_threshold(pg_temp.id('low'), 30);
 select set_auto_top_up(pg_temp.id('low'), null, null, null);
 select pg_temp.start('low', 75);  -- 100 -> 25: a low_balance event only
@@ -82,7 +90,7 @@ select throws_ok($$ select * from decline_top_up((select id from credits_private
 select set_eq($$ select * from credits_private.credit_events $$, $$ select * from before_refusals $$, 'the refusals wrote no event');
 select set_eq($$ select * from credits_private.auto_top_ups $$, $$ select * from settings_before $$, 'the refusals closed no request');
 
--- 6. Who may call it: the service, not end users (the open request's id passed in a setting any role reads).
+-- 7. Who may call it: the service, not end users (the open request's id passed in a setting any role reads).
 select set_config('test.request', pg_temp.request('card', 3)::text, true);
 set local role authenticated;
 select throws_ok($$ select * from decline_top_up(current_setting('test.request')::bigint) $$, '42501', null,

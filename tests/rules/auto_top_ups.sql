@@ -7,7 +7,7 @@
 -- first like any grant; teams ask under the team's id; the ledger stays sound.
 begin;
 set local search_path to public, tap;
-select plan(55);
+select plan(58);
 
 -- The test runs in one transaction, so now() stands still: a month "ends" by moving the
 -- settings' month (or the account's period) back, and a request "ages" by moving its dates back.
@@ -208,7 +208,9 @@ select results_eq($$ select user_id, balance, threshold, task_id, credits from c
 select is(pg_temp.open_request('studio'), pg_temp.request('studio', 1), 'team: the open request is the team''s');
 select is(pg_temp.grant_request('studio', 1), 500::bigint, 'team: granted to the team with its key (450: 50 -> 500)');
 
--- 11. claim_credit_events hands out the credits and the key (null for a low_balance event).
+-- 11. claim_credit_events hands out the credits and the key (null for a low_balance event), and
+-- no request that is no longer open: 'open''s request 4 is left unanswered for 24 hours.
+update credits_private.credit_events set created_at = now() - interval '25 hours' where id = pg_temp.request('open', 4);
 create temp table claimed as select * from claim_credit_events(1000);
 select results_eq($$ select kind, user_id, balance, threshold, task_id, credits, idempotency_key from claimed
                      where event_id = pg_temp.request('cross', 1) $$,
@@ -217,8 +219,18 @@ select results_eq($$ select kind, user_id, balance, threshold, task_id, credits,
 select results_eq($$ select kind, credits, idempotency_key from claimed where user_id = pg_temp.id('both') order by event_id $$,
   $$ values ('low_balance', null::integer, null::text), ('top_up_requested', 75, pg_temp.key('both', 1)) $$,
   'claim: a low_balance event''s credits and idempotency_key are null');
-select is((select count(*)::int from claimed), (select count(*)::int from credits_private.credit_events),
-  'claim: every event of the test, both kinds');
+select is((select count(*)::int from claimed),
+          (select count(*)::int from credits_private.credit_events where kind = 'low_balance' or outcome is null),
+  'claim: every event of the test, both kinds, but the requests no longer open');
+select is_empty($$ select id from credits_private.credit_events
+                    where kind = 'top_up_requested' and id not in (select event_id from claimed)
+                      and (outcome is null or done_at is null) $$,
+  'claim: a request granted, declined or 24 hours old is not handed out (nothing left to buy), and is marked done');
+select results_eq($$ select outcome, resolved_at from credits_private.credit_events where id = pg_temp.request('open', 4) $$,
+  $$ values ('lapsed', now()) $$, 'claim: a request unanswered for 24 hours reads lapsed');
+select results_eq($$ select balance, replayed from grant_credits(pg_temp.id('open'), 10, 'late payment', pg_temp.key('open', 4)) $$,
+  $$ values ((select credits from user_credits where user_id = pg_temp.id('open')) + 10, false) $$,
+  'claim: a lapsed request''s key still grants what a late payment bought');
 
 -- 12. Granted with its key, the request's credits bring the balance back to the target.
 select results_eq($$ select balance, replayed from grant_credits(pg_temp.id('cross'), 75, 'automatic top-up', pg_temp.key('cross', 1)) $$,

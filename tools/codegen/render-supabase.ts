@@ -22,6 +22,7 @@ const wire: Record<string, string> = {
   jsonb: 'Json',
   'uuid[]': 'string[]',
   'bigint[]': 'number[]',
+  'text[]': 'string[]',
 };
 // An argument may also be sent as a decimal string: PostgREST casts it exactly.
 const wireArg: Record<string, string> = { numeric: 'number | string' };
@@ -51,7 +52,12 @@ function renderFunction(f: CatalogFunction): string {
   const outputs = outputsOf(f);
   const firstOptional = inputs.length - f.defaults;
   const args = inputs.length
-    ? record(inputs.map((a, i) => `${a.name}${i >= firstOptional ? '?' : ''}: ${wireType(a.type, `${where} ${a.name}`, true)};`))
+    ? record(
+        inputs.map(
+          (a, i) =>
+            `${a.name}${i >= firstOptional ? '?' : ''}: ${wireType(a.type, `${where} ${a.name}`, true)}${f.annotations.nullArguments.includes(a.name) ? ' | null' : ''};`,
+        ),
+      )
     : 'Record<PropertyKey, never>';
   let returns: string;
   if (outputs.length === 0) {

@@ -42,6 +42,7 @@ const mappings: Record<string, TypeMapping> = {
   jsonb: { ts: 'JsonValue' },
   'uuid[]': { ts: 'string[]' },
   'bigint[]': { ts: 'number[]' },
+  'text[]': { ts: 'string[]' },
 };
 
 export function mapping(sqlType: string, where: string): TypeMapping {
