@@ -184,37 +184,43 @@ describe('output shapes', () => {
   });
 
   it('sets an automatic top-up with set-auto-top-up, declines its request with decline-top-up, and turns it off', async () => {
-    const userId = '33333333-3333-4333-8333-3333333333aa';
-    await db.sql`select ensure_credit_account(${userId}::uuid, 'basic')`; // 100 monthly
-    const set = await runCli(['set-auto-top-up', userId, '--threshold', '50', '--target', '200', '--monthly-limit', '500', '--json'], {
-      DATABASE_URL: db.url,
-    });
-    expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout)).toEqual({
-      threshold: 50,
-      target: 200,
-      monthly_limit: 500,
-      requested_this_month: 0,
-      open_event_id: null,
-    });
-    await db.sql`select start_generation(${userId}::uuid, 'image', 'wavespeed', 'm', 60)`; // 40: asks for 160
-    const [request] =
-      await db.sql`select id::int from credits_private.credit_events where user_id = ${userId} and kind = 'top_up_requested'`;
-    const declined = await runCli(['decline-top-up', String(request!.id), '--json'], { DATABASE_URL: db.url });
-    expect(JSON.parse(declined.stdout)).toEqual({ event_id: request!.id, user_id: userId, credits: 160, outcome: 'declined' });
-    expect((await runCli(['decline-top-up', String(request!.id)], { DATABASE_URL: db.url })).stdout).toMatch(
-      /^outcome +already_declined$/m,
-    );
-    const off = await runCli(['set-auto-top-up', userId, '--off', '--json'], { DATABASE_URL: db.url });
-    expect(JSON.parse(off.stdout)).toEqual({
-      threshold: null,
-      target: null,
-      monthly_limit: null,
-      requested_this_month: 160,
-      open_event_id: null,
-    });
-    const refused = await runCli(['set-auto-top-up', userId, '--threshold', '50', '--target', '50'], { DATABASE_URL: db.url });
-    expect([refused.code, refused.stderr.includes('CR003')]).toEqual([1, true]);
+    // its own database: the charge below is a generation the dashboard's shapes below must not count
+    const own = await createTestDatabase({ max: 1 });
+    try {
+      const userId = '33333333-3333-4333-8333-3333333333aa';
+      await own.sql`select ensure_credit_account(${userId}::uuid, 'basic')`; // 100 monthly
+      const set = await runCli(['set-auto-top-up', userId, '--threshold', '50', '--target', '200', '--monthly-limit', '500', '--json'], {
+        DATABASE_URL: own.url,
+      });
+      expect(set.code).toBe(0);
+      expect(JSON.parse(set.stdout)).toEqual({
+        threshold: 50,
+        target: 200,
+        monthly_limit: 500,
+        requested_this_month: 0,
+        open_event_id: null,
+      });
+      await own.sql`select start_generation(${userId}::uuid, 'image', 'wavespeed', 'm', 60)`; // 40: asks for 160
+      const [request] =
+        await own.sql`select id::int from credits_private.credit_events where user_id = ${userId} and kind = 'top_up_requested'`;
+      const declined = await runCli(['decline-top-up', String(request!.id), '--json'], { DATABASE_URL: own.url });
+      expect(JSON.parse(declined.stdout)).toEqual({ event_id: request!.id, user_id: userId, credits: 160, outcome: 'declined' });
+      expect((await runCli(['decline-top-up', String(request!.id)], { DATABASE_URL: own.url })).stdout).toMatch(
+        /^outcome +already_declined$/m,
+      );
+      const off = await runCli(['set-auto-top-up', userId, '--off', '--json'], { DATABASE_URL: own.url });
+      expect(JSON.parse(off.stdout)).toEqual({
+        threshold: null,
+        target: null,
+        monthly_limit: null,
+        requested_this_month: 160,
+        open_event_id: null,
+      });
+      const refused = await runCli(['set-auto-top-up', userId, '--threshold', '50', '--target', '50'], { DATABASE_URL: own.url });
+      expect([refused.code, refused.stderr.includes('CR003')]).toEqual([1, true]);
+    } finally {
+      await own.drop();
+    }
   });
 
   it('grants promotional credits with grant-promotional-credits and expires them with expire-promotional-credits', async () => {

@@ -195,6 +195,8 @@ async function exercise(sql: TestDatabase['sql']) {
   await client.startGeneration(sql, { userId: topped, taskType: 'image', provider: 'wavespeed', model: 'steady', credits: 60 });
   const [request] = await sql`select id from credits_private.credit_events where user_id = ${topped} and kind = 'top_up_requested'`;
   for (let i = 0; i < 2; i++) record('public.decline_top_up', await client.declineTopUp(sql, { eventId: Number(request!.id) }));
+  record('public.get_auto_top_up', await client.getAutoTopUp(sql, { userId: topped })); // on, no request open
+  record('public.get_auto_top_up', await client.getAutoTopUp(sql, { userId: pro })); // never set
   record('public.set_auto_top_up', await client.setAutoTopUp(sql, { userId: topped, threshold: null, target: null, monthlyLimit: null }));
   // tiers an admin edits (contract §13): created, then every value replaced
   record('public.upsert_credit_tier', await client.upsertCreditTier(sql, { tier: 'nn-tier', monthlyAllowance: 0 }));

@@ -191,7 +191,8 @@ describe('an application calling every generated function, on postgres 3.4 and 4
         failGeneration: { refunded_credits: 3, outcome: 'refunded' },
         recordProviderResult: { status: 'completed', outcome: 'completed' },
         getGeneration: { status: 'completed', credits_used: 4, provider_cost_usd: '0.039000' },
-        completeCreditEvents: 1,
+        completeCreditEvents: 2, // the low-balance event and the top-up request (declined)
+        declineTopUp: { outcome: 'declined' },
         monitoringRefundRate: 0.25,
         monitoringSuccessRate: 0.75,
         verifyLedger: [],

@@ -14,7 +14,7 @@ set search_path to pg_catalog, pg_temp
 as $$
 declare
   s credits_private.auto_top_ups;
-  v_month date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_month date := credits_private.current_period();
   v_requested bigint;
   v_credits bigint;
   v_id bigint;

@@ -36,7 +36,7 @@ set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
 declare
-  v_month date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_month date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   if p_threshold is null and (p_target is not null or p_monthly_limit is not null)

@@ -430,6 +430,21 @@ export function failGeneration(sql: Sql, args: FailGenerationArgs): Promise<Fail
   return callFunction(sql, 'public.fail_generation', [{ name: 'p_task_id', key: 'taskId', type: 'uuid', required: true }, { name: 'p_error_message', key: 'errorMessage', type: 'text', required: true }, { name: 'p_source', key: 'source', type: 'text' }, { name: 'p_provider_cost_usd', key: 'providerCostUsd', type: 'numeric' }], args, { shape: 'row', select: ['task_id', 'status', 'refunded_credits', 'balance', 'outcome'], integers: ['balance'] }) as Promise<FailGenerationResult>;
 }
 
+export interface GetAutoTopUpArgs {
+  userId: string;
+}
+export interface GetAutoTopUpResult {
+  threshold: number | null;
+  target: number | null;
+  monthly_limit: number | null;
+  requested_this_month: number;
+  open_event_id: number | null;
+}
+/** An account's automatic top-up settings, the credits requested this month and the open request. */
+export function getAutoTopUp(sql: Sql, args: GetAutoTopUpArgs): Promise<GetAutoTopUpResult> {
+  return callFunction(sql, 'public.get_auto_top_up', [{ name: 'p_user_id', key: 'userId', type: 'uuid', required: true }], args, { shape: 'row', select: ['threshold', 'target', 'monthly_limit', 'requested_this_month', 'open_event_id'], integers: ['requested_this_month', 'open_event_id'] }) as Promise<GetAutoTopUpResult>;
+}
+
 export interface GetCreditBalanceArgs {
   userId: string;
 }

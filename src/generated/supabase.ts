@@ -326,6 +326,18 @@ export type CreditsLedgerDatabase = {
           outcome: string;
         };
       };
+      get_auto_top_up: {
+        Args: {
+          p_user_id: string;
+        };
+        Returns: {
+          threshold: number | null;
+          target: number | null;
+          monthly_limit: number | null;
+          requested_this_month: number;
+          open_event_id: number | null;
+        };
+      };
       get_credit_balance: {
         Args: {
           p_user_id: string;

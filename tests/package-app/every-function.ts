@@ -106,6 +106,7 @@ const events = record('claimCreditEvents', await ledger.claimCreditEvents(sql, {
 const request = events.find((e) => e.kind === 'top_up_requested');
 if (!request?.idempotency_key) throw new Error('no top-up request');
 record('declineTopUp', await ledger.declineTopUp(sql, { eventId: request.event_id })); // the card was declined
+record('getAutoTopUp', await ledger.getAutoTopUp(sql, { userId }));
 record('completeCreditEvents', await ledger.completeCreditEvents(sql, { eventIds: events.map((e) => e.event_id) }));
 record('allocateMonthlyCredits', await ledger.allocateMonthlyCredits(sql));
 record('expirePromotionalCredits', await ledger.expirePromotionalCredits(sql, { limit: 100 }));
