@@ -50,7 +50,7 @@ create table public.credit_transactions (
   constraint credit_transactions_row_check CHECK (credits_private.credit_transaction_is_valid(type, origin, amount, monthly_amount)),
   constraint credit_transactions_pkey PRIMARY KEY (id)
 );
-CREATE INDEX credit_transactions_created_at_brin ON public.credit_transactions USING brin (created_at);
+CREATE INDEX credit_transactions_created_at_brin ON public.credit_transactions USING brin (created_at) WITH (autosummarize='on');
 CREATE UNIQUE INDEX credit_transactions_task_id_type_key ON public.credit_transactions USING btree (task_id, type) WHERE ((task_id IS NOT NULL) AND (type = ANY (ARRAY['usage'::text, 'refund'::text])));
 CREATE INDEX credit_transactions_user_id_created_at_idx ON public.credit_transactions USING btree (user_id, created_at);
 CREATE UNIQUE INDEX credit_transactions_user_id_idempotency_key_key ON public.credit_transactions USING btree (user_id, idempotency_key) WHERE ((idempotency_key IS NOT NULL) AND (type = 'purchase'::text));
@@ -89,7 +89,7 @@ create table public.enhancement_tasks (
   constraint enhancement_tasks_row_check CHECK (credits_private.enhancement_task_is_valid(status, origin, failure_source, completed_at, credits_used, provider_cost_usd, metadata)),
   constraint enhancement_tasks_pkey PRIMARY KEY (id)
 );
-CREATE INDEX enhancement_tasks_created_at_brin ON public.enhancement_tasks USING brin (created_at);
+CREATE INDEX enhancement_tasks_created_at_brin ON public.enhancement_tasks USING brin (created_at) WITH (autosummarize='on');
 CREATE INDEX enhancement_tasks_legacy_idx ON public.enhancement_tasks USING btree (id) WHERE (origin = 'legacy'::text);
 CREATE UNIQUE INDEX enhancement_tasks_provider_external_task_id_key ON public.enhancement_tasks USING btree (provider, external_task_id) WHERE (external_task_id IS NOT NULL);
 CREATE INDEX enhancement_tasks_user_id_created_at_idx ON public.enhancement_tasks USING btree (user_id, created_at);
@@ -198,6 +198,18 @@ create table credits_private.auto_top_ups (
   constraint auto_top_ups_pkey PRIMARY KEY (user_id)
 );
 
+-- credits_private.closed_balances: Each account's ledger as of the last closing that changed it: Σ amount (credits - debt), its monthly and promotional parts, the debt.
+create table credits_private.closed_balances (
+  user_id uuid not null,
+  closed_through timestamp with time zone not null,
+  ledger_sum bigint not null,
+  monthly_credits bigint not null,
+  promotional_credits bigint not null,
+  debt_credits bigint not null,
+  ledger_rows bigint not null,
+  constraint closed_balances_pkey PRIMARY KEY (user_id)
+);
+
 -- credits_private.credit_events: The outbox of credit events (low balance): written in the charge's transaction, claimed and completed by consumers.
 create table credits_private.credit_events (
   id bigint not null,
@@ -266,6 +278,15 @@ create table credits_private.late_results (
   constraint late_results_pkey PRIMARY KEY (task_id)
 );
 CREATE INDEX late_results_recorded_at_idx ON credits_private.late_results USING btree (recorded_at);
+
+-- credits_private.ledger_closings: Each closing of the ledger: every row before closed_through is closed (write-protected, summed in closed_balances).
+create table credits_private.ledger_closings (
+  closed_through timestamp with time zone not null,
+  closed_at timestamp with time zone not null default clock_timestamp(),
+  ledger_rows bigint not null,
+  accounts bigint not null,
+  constraint ledger_closings_pkey PRIMARY KEY (closed_through)
+);
 
 -- credits_private.promotional_lots: Promotional grants, one lot each: what is left of it and when it expires (grant_promotional_credits).
 create table credits_private.promotional_lots (

@@ -223,6 +223,21 @@ describe('output shapes', () => {
     }
   });
 
+  it('closes the ledger with close-ledger, again already closed; an instant to come is refused', async () => {
+    const own = await createTestDatabase({ max: 1 });
+    try {
+      const first = await runCli(['close-ledger', '--json'], { DATABASE_URL: own.url });
+      expect(first.code).toBe(0);
+      const midnight = `${new Date().toISOString().slice(0, 10)}T00:00:00+00:00`;
+      expect(JSON.parse(first.stdout)).toEqual({ closed_through: midnight, ledger_rows: 0, accounts: 0, outcome: 'closed' });
+      expect((await runCli(['close-ledger'], { DATABASE_URL: own.url })).stdout).toMatch(/^outcome +already_closed$/m);
+      const future = await runCli(['close-ledger', '--through', '2999-01-01T00:00:00Z'], { DATABASE_URL: own.url });
+      expect([future.code, future.stderr.includes('CR003')]).toEqual([1, true]);
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('grants promotional credits with grant-promotional-credits and expires them with expire-promotional-credits', async () => {
     const userId = '44444444-4444-4444-8444-444444444444';
     await db.sql`select ensure_credit_account(${userId}::uuid, 'free')`;

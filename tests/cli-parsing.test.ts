@@ -137,6 +137,8 @@ describe('each command its own options (issue 22)', () => {
     expect(await usageError('set-auto-top-up', user, '--off', '--target', '10')).toContain('or --off alone');
     expect(await usageError('set-auto-top-up', user, '--threshold', 'none', '--target', '10')).toContain('--threshold N and --target N');
     expect(await usageError('decline-top-up', '0')).toContain('<event-id>');
+    expect(usage('close-ledger')).toBe('close-ledger [--through TIME]');
+    expect(await usageError('close-ledger', '--through', 'yesterday')).toContain('ISO 8601 instant');
   });
 
   it.each([

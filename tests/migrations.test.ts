@@ -400,6 +400,24 @@ describe('migrations on an empty database', () => {
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
+  it('0033 rolled back keeps every ledger row and moves the closings aside; applied again, the ledger closes again', async () => {
+    const db = await migratedDatabase();
+    const user = await newAccount(db.sql, 'basic');
+    await startGeneration(db.sql, user, 10);
+    await db.sql`update credit_transactions set created_at = created_at - interval '2 days' where user_id = ${user}`;
+    expect(await db.sql`select ledger_rows::int, outcome from close_ledger()`).toEqual([{ ledger_rows: 2, outcome: 'closed' }]);
+    await expect(db.sql`update credit_transactions set description = 'x' where user_id = ${user}`).rejects.toMatchObject({ code: 'CR005' });
+    const all = await migrationFiles();
+    await migrateDown({ databaseUrl: db.url, count: all.length - all.indexOf('0033_ledger_closings') }); // through 0033
+    expect(await db.sql`select count(*)::int n from credit_transactions where user_id = ${user}`).toEqual([{ n: 2 }]);
+    expect(await db.sql`select ledger_rows::int from archive.m0033_ledger_closings`).toEqual([{ ledger_rows: 2 }]);
+    await migrateUp({ databaseUrl: db.url });
+    expect(await db.sql`select ledger_rows::int, outcome from close_ledger()`).toEqual([{ ledger_rows: 2, outcome: 'closed' }]);
+    await expect(db.sql`delete from credit_transactions where user_id = ${user}`).rejects.toMatchObject({ code: 'CR005' });
+    expect(await db.sql`select * from verify_open_period()`).toEqual([]);
+    expect(await ledgerViolations(db.sql)).toEqual([]);
+  });
+
   it('refuses a database that is not UTF8 before writing anything, saying how to make one', async () => {
     const name = `credits_ascii_${Date.now()}`;
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });

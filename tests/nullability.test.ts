@@ -99,6 +99,13 @@ async function exercise(sql: TestDatabase['sql']) {
   const drifted = await newAccount(sql, 'free');
   await sql`update user_credits set credits = credits + 1, purchased_credits = purchased_credits + 1 where user_id = ${drifted}`;
   record('public.verify_ledger', await client.verifyLedger(sql));
+  // closed periods (issue 30): the daily proof before any closing (the full one: the drift found),
+  // then, the drift undone, a closing and the same again (the drift back after: monitoring shows it)
+  record('public.verify_open_period', await client.verifyOpenPeriod(sql));
+  await sql`update user_credits set credits = credits - 1, purchased_credits = purchased_credits - 1 where user_id = ${drifted}`;
+  record('public.close_ledger', await client.closeLedger(sql));
+  record('public.close_ledger', await client.closeLedger(sql)); // already closed
+  await sql`update user_credits set credits = credits + 1, purchased_credits = purchased_credits + 1 where user_id = ${drifted}`;
 
   record('public.get_credit_balance', await client.getCreditBalance(sql, { userId: pro }));
   // a threshold at the balance itself: the next charge crosses it

@@ -41,8 +41,8 @@ afterAll(async () => {
 });
 
 describe('the pg_cron jobs of the guides', () => {
-  const names = ['credits-sweeper', 'credits-allocation', 'credits-rollups', 'credits-promotions'];
-  it('are the sweeper, the allocation, the rollups and the promotional expiry, everywhere they are documented', () => {
+  const names = ['credits-sweeper', 'credits-allocation', 'credits-rollups', 'credits-promotions', 'credits-close-ledger'];
+  it('are the sweeper, the allocation, the rollups, the promotional expiry and the closing, everywhere they are documented', () => {
     const packageJobs = jobs.filter((j) => !j.command.includes('cron.'));
     expect(new Set(packageJobs.map((j) => j.name))).toEqual(new Set(names));
     // One definition per job, whichever guide shows it.
@@ -86,6 +86,8 @@ describe('the pg_cron jobs of the guides', () => {
     expect(refresh?.refreshed_at).toBeTruthy();
     const [expired] = await db.sql`select credits::int, promotional_credits::int from user_credits where user_id = ${promoted}`;
     expect({ ...expired }).toEqual({ credits: 10, promotional_credits: 0 });
+    const [closing] = await db.sql`select count(*)::int n from credits_private.ledger_closings`;
+    expect(closing!.n).toBe(1); // closed through 00:00 UTC today
     expect(await db.sql`select * from verify_ledger()`).toEqual([]);
   });
 });

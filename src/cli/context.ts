@@ -61,6 +61,8 @@ export interface Flags {
   target?: number;
   monthlyLimit?: number | null;
   off?: boolean;
+  /** close-ledger: the instant to close through (default: 00:00 UTC today). */
+  through?: string;
 }
 
 /** What every command gets: where to connect, how to print. */

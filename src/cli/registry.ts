@@ -1,5 +1,6 @@
 // Every command of `credits`, with its arguments, options and help text.
 import { cleanupCheckCommand } from './cleanup-command.js';
+import { closeLedgerCommand } from './close-ledger-command.js';
 import { dashboardCommand } from './dashboard-command.js';
 import {
   allocateCommand,
@@ -84,6 +85,15 @@ export const commands: CommandSpec[] = [
     arguments: [],
     options: [{ name: 'period', help: 'the month to start, its first day (default: this month, UTC)' }],
     run: allocateCommand,
+  },
+  {
+    name: 'close-ledger',
+    summary: 'close the ledger through 00:00 UTC today (or --through): the daily job, soon after midnight',
+    description:
+      "Calls close_ledger: proves what changed since the last closing, then records each account's\ncheckpoint (its last one plus the period's rows) and write-protects the period's rows; from then\non verify_open_period proves the open period against it. Closing an instant already closed\nchanges nothing (already_closed). Exit 1 when refused (CR005: a transaction begun before the\ninstant is still open, or the ledger is not sound: nothing is closed; CR003 an instant to come).",
+    arguments: [],
+    options: ['through'],
+    run: closeLedgerCommand,
   },
   {
     name: 'balance',

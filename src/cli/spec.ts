@@ -4,7 +4,7 @@ import { reconcileDefaults } from '../wavespeed/reconcile.js';
 import { parseInterval } from './interval.js';
 import type { CommandContext, Flags } from './context.js';
 import { UsageError } from './usage-error.js';
-import { connectTimeout, dashboardToken, databaseUrl, isBlank, periodStart, positiveInteger, someText, uuid } from './validate.js';
+import { connectTimeout, dashboardToken, databaseUrl, instant, isBlank, periodStart, positiveInteger, someText, uuid } from './validate.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -132,9 +132,15 @@ export const optionCatalog = {
     value: 'TIME',
     help: 'an instant, ISO 8601 (2026-12-03T12:00:00Z): the balance as the ledger had it then',
     set: (f, t, n) => {
-      if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d(:?\d\d)?)?$/.test(t) || Number.isNaN(Date.parse(t)))
-        throw new UsageError(`${n} takes an ISO 8601 instant such as 2026-12-03T12:00:00Z, got ${JSON.stringify(t)}`);
-      f.at = t;
+      f.at = instant(t, n);
+    },
+  },
+  through: {
+    type: 'string',
+    value: 'TIME',
+    help: 'close through this instant, ISO 8601 (default: 00:00 UTC today); not later than now',
+    set: (f, t, n) => {
+      f.through = instant(t, n);
     },
   },
   label: {

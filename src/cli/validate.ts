@@ -76,3 +76,10 @@ export function describeTarget(text: string): string {
   const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
   return `${url.username ? `${decodeURIComponent(url.username)}@` : ''}${host}:${url.port || '5432'}/${database}`;
 }
+
+/** An ISO 8601 instant (2026-12-03T12:00:00Z, or a date alone), as given. */
+export function instant(text: string, name: string): string {
+  if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d(:?\d\d)?)?$/.test(text) || Number.isNaN(Date.parse(text)))
+    throw new UsageError(`${name} takes an ISO 8601 instant such as 2026-12-03T12:00:00Z, got ${JSON.stringify(text)}`);
+  return text;
+}

@@ -214,6 +214,20 @@ export function claimGenerationsToReconcile(sql: Sql, args: ClaimGenerationsToRe
   return callFunction(sql, 'public.claim_generations_to_reconcile', [{ name: 'p_provider', key: 'provider', type: 'text', required: true }, { name: 'p_older_than', key: 'olderThan', type: 'interval' }, { name: 'p_limit', key: 'limit', type: 'integer' }, { name: 'p_lease', key: 'lease', type: 'interval' }], args, { shape: 'rows', select: ['task_id', 'external_task_id', 'in_flight_seconds'], integers: [] }) as Promise<ClaimGenerationsToReconcileResult[]>;
 }
 
+export interface CloseLedgerArgs {
+  through?: Date | Timestamp | undefined;
+}
+export interface CloseLedgerResult {
+  closed_through: Timestamp;
+  ledger_rows: number;
+  accounts: number;
+  outcome: string;
+}
+/** Closes the ledger through p_through (default 00:00 UTC today): proves the open period, records each changed account's checkpoint. */
+export function closeLedger(sql: Sql, args: CloseLedgerArgs = {}): Promise<CloseLedgerResult> {
+  return callFunction(sql, 'public.close_ledger', [{ name: 'p_through', key: 'through', type: 'timestamp with time zone' }], args, { shape: 'row', select: ['case when isfinite(closed_through) then (to_jsonb(closed_through at time zone \'UTC\') #>> \'{}\') || \'+00:00\' else closed_through::text end as closed_through', 'ledger_rows', 'accounts', 'outcome'], integers: ['ledger_rows', 'accounts'] }) as Promise<CloseLedgerResult>;
+}
+
 export interface CompleteCreditEventsArgs {
   eventIds: number[];
 }
@@ -850,6 +864,17 @@ export interface VerifyLedgerResult {
 /** One row per violated ledger invariant (contract §5); no rows when the ledger is sound. */
 export function verifyLedger(sql: Sql, args: Record<string, never> = {}): Promise<VerifyLedgerResult[]> {
   return callFunction(sql, 'public.verify_ledger', [], args, { shape: 'rows', select: ['invariant', 'user_id', 'task_id', 'detail'], integers: [] }) as Promise<VerifyLedgerResult[]>;
+}
+
+export interface VerifyOpenPeriodResult {
+  invariant: string;
+  user_id: string | null;
+  task_id: string | null;
+  detail: string;
+}
+/** One row per violated ledger invariant in what changed since the last closing; no rows when sound. */
+export function verifyOpenPeriod(sql: Sql, args: Record<string, never> = {}): Promise<VerifyOpenPeriodResult[]> {
+  return callFunction(sql, 'public.verify_open_period', [], args, { shape: 'rows', select: ['invariant', 'user_id', 'task_id', 'detail'], integers: [] }) as Promise<VerifyOpenPeriodResult[]>;
 }
 
 export interface VoidPromotionalGrantArgs {

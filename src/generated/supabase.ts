@@ -142,6 +142,17 @@ export type CreditsLedgerDatabase = {
           in_flight_seconds: number;
         }>;
       };
+      close_ledger: {
+        Args: {
+          p_through?: string;
+        };
+        Returns: {
+          closed_through: string;
+          ledger_rows: number;
+          accounts: number;
+          outcome: string;
+        };
+      };
       complete_credit_events: {
         Args: {
           p_event_ids: number[];
@@ -676,6 +687,15 @@ export type CreditsLedgerDatabase = {
         };
       };
       verify_ledger: {
+        Args: Record<PropertyKey, never>;
+        Returns: Array<{
+          invariant: string;
+          user_id: string | null;
+          task_id: string | null;
+          detail: string;
+        }>;
+      };
+      verify_open_period: {
         Args: Record<PropertyKey, never>;
         Returns: Array<{
           invariant: string;

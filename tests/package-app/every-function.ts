@@ -112,6 +112,8 @@ record('allocateMonthlyCredits', await ledger.allocateMonthlyCredits(sql));
 record('expirePromotionalCredits', await ledger.expirePromotionalCredits(sql, { limit: 100 }));
 record('backfillMissingRefunds', await ledger.backfillMissingRefunds(sql, { dryRun: true, limit: 10 }));
 record('verifyLedger', await ledger.verifyLedger(sql));
+record('closeLedger', await ledger.closeLedger(sql)); // the daily job: closes through 00:00 UTC today
+record('verifyOpenPeriod', await ledger.verifyOpenPeriod(sql));
 
 // An end user's own reads, in a transaction whose JWT claims name them (as PostgREST sets them).
 const asUser = <T>(read: (tx: ledger.Sql) => Promise<T>) =>

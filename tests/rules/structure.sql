@@ -66,13 +66,13 @@ select results_eq($$
 select results_eq($$
   select p.proname::text collate "default" from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('credits_service', p.oid, 'execute') order by 1 $$,
-  $$ values ('add_team_member'), ('admin_credit_stats'), ('allocate_monthly_credits'), ('allocate_monthly_credits_in_batches'), ('backfill_missing_refunds'), ('change_tier'), ('claim_credit_events'), ('claim_generations_to_reconcile'),
+  $$ values ('add_team_member'), ('admin_credit_stats'), ('allocate_monthly_credits'), ('allocate_monthly_credits_in_batches'), ('backfill_missing_refunds'), ('change_tier'), ('claim_credit_events'), ('claim_generations_to_reconcile'), ('close_ledger'),
             ('complete_credit_events'), ('complete_generation'), ('credit_balance_at'), ('credit_history'), ('credit_statement'), ('decline_top_up'), ('drain_stale_generations'), ('ensure_credit_account'), ('ensure_team_account'),
             ('expire_promotional_credits'), ('expire_promotional_credits_in_batches'), ('expire_stale_generations'),
             ('expire_stale_generations_in_batches'), ('fail_generation'), ('get_auto_top_up'), ('get_credit_balance'), ('get_generation'), ('grant_credits'),
             ('grant_promotional_credits'), ('list_team_members'), ('mark_generation_submitted'), ('promotional_grants'),
             ('record_provider_result'), ('remove_team_member'), ('revoke_credits'), ('run_monthly_allocation'), ('set_auto_top_up'), ('set_credit_limits'), ('set_low_balance_threshold'),
-            ('start_generation'), ('team_member_statement'), ('upsert_credit_tier'), ('verify_ledger'), ('void_promotional_grant') $$,
+            ('start_generation'), ('team_member_statement'), ('upsert_credit_tier'), ('verify_ledger'), ('verify_open_period'), ('void_promotional_grant') $$,
   'credits_service executes the RPC functions');
 select ok(has_function_privilege('credits_analyst', 'public.verify_ledger()', 'execute')
       and not has_function_privilege('credits_analyst', 'public.start_generation(uuid,text,text,text,integer,text,jsonb,uuid)', 'execute'),

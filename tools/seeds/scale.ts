@@ -43,24 +43,27 @@ export async function loadScaleHistory(sql: postgres.Sql, options: ScaleOptions)
       join credit_tiers t on t.tier = (array['free', 'free', 'free', 'free', 'free', 'basic', 'basic', 'basic', 'pro', 'pro'])[1 + i % 10];
 
     -- Purchases (a pack at sign-up, more for some), then a monthly allowance each month with
-    -- the previous month's expiring: only the current month's allowance is left unspent.
-    insert into credit_transactions (user_id, amount, monthly_amount, type, description, balance_after, created_at)
-    select md5('scale-user-' || i)::uuid, 1000, 0, 'purchase', 'credit pack', null,
-           now() - make_interval(days => ${days}) + make_interval(days => p * 11)
-      from generate_series(1, ${users}) i, generate_series(0, i % 14) p;
-
-    insert into credit_transactions (user_id, amount, monthly_amount, type, description, period_start, created_at)
+    -- the previous month's expiring: only the current month's allowance is left unspent. Staged,
+    -- then written with the generations in time order, as a live ledger's rows are (its
+    -- created_at index is a BRIN, which a ledger written out of order would defeat).
+    drop table if exists scale_account_rows;
+    create unlogged table scale_account_rows as
+    select md5('scale-user-' || i)::uuid as user_id, 1000::bigint as amount, 0::bigint as monthly_amount, 'purchase' as type,
+           'credit pack' as description, null::date as period_start,
+           now() - make_interval(days => ${days}) + make_interval(secs => p * ${days} * 86400 / 15.0) as created_at
+      from generate_series(1, ${users}) i, generate_series(0, i % 14) p
+    union all
     select u.user_id, x.amount, x.amount, x.type, x.type, x.period, x.period::timestamp at time zone 'UTC'
       from user_credits u
      cross join generate_series(1, ${months - 1}) k
      cross join lateral (select (date_trunc('month', now() at time zone 'UTC') - make_interval(months => k))::date as period) p
      cross join lateral (values ('allocation', u.monthly_allowance, p.period),
                                 ('expiration', -u.monthly_allowance, (p.period + interval '1 month')::date)) x(type, amount, period)
-     where u.monthly_allowance > 0;
-
-    insert into credit_transactions (user_id, amount, monthly_amount, type, description, period_start, created_at)
+     where u.monthly_allowance > 0
+    union all
     select u.user_id, u.monthly_allowance, u.monthly_allowance, 'allocation', 'allocation', u.period_start, u.last_allocation_at
       from user_credits u where u.monthly_allowance > 0;
+    create index on scale_account_rows (created_at);
   `);
   progress('accounts', users, users);
 
@@ -101,20 +104,33 @@ export async function loadScaleHistory(sql: postgres.Sql, options: ScaleOptions)
                   else s.created_at + make_interval(secs => s.latency_s) end
         from scale_tasks s;
 
-      insert into credit_transactions (user_id, amount, monthly_amount, type, task_id, provider, created_at, period_start)
-      select s.user_id, -s.credits, 0, 'usage', s.id, s.provider, s.created_at,
-             date_trunc('month', s.created_at at time zone 'UTC')::date
-        from scale_tasks s
-      union all
-      select s.user_id, s.credits, 0, 'refund', s.id, s.provider, s.created_at + make_interval(secs => s.latency_s),
-             date_trunc('month', s.created_at at time zone 'UTC')::date
-        from scale_tasks s where s.outcome = 'failed';
+      with due as (
+        delete from scale_account_rows a where a.created_at <= (select max(s.created_at) from scale_tasks s) returning a.*
+      )
+      insert into credit_transactions (user_id, amount, monthly_amount, type, description, task_id, provider, created_at, period_start)
+      select * from (
+        select d.user_id, d.amount, d.monthly_amount, d.type, d.description, null::uuid, null::text, d.created_at, d.period_start
+          from due d
+        union all
+        select s.user_id, -s.credits, 0, 'usage', null, s.id, s.provider, s.created_at,
+               date_trunc('month', s.created_at at time zone 'UTC')::date
+          from scale_tasks s
+        union all
+        select s.user_id, s.credits, 0, 'refund', null, s.id, s.provider, s.created_at + make_interval(secs => s.latency_s),
+               date_trunc('month', s.created_at at time zone 'UTC')::date
+          from scale_tasks s where s.outcome = 'failed'
+      ) r order by r.created_at;
     `);
     progress('generations', to, tasks);
   }
 
   // Balances from the ledger: the current allowance is monthly, the rest purchased.
   await sql.unsafe(`
+    insert into credit_transactions (user_id, amount, monthly_amount, type, description, created_at, period_start)
+    select a.user_id, a.amount, a.monthly_amount, a.type, a.description, a.created_at, a.period_start
+      from scale_account_rows a order by a.created_at;
+    drop table scale_account_rows;
+
     update user_credits u
        set credits = l.total, monthly_credits = u.monthly_allowance, purchased_credits = l.total - u.monthly_allowance
       from (select user_id, sum(amount) total from credit_transactions group by user_id) l
