@@ -7,9 +7,9 @@
 -- also proves the checkpoints: each is what its account's rows before the last closing add up to.
 -- The query is built as text and planned at each call with p_since as a literal, so that the rows
 -- since a closing are read through the ledger's created_at index (BRIN), never by a full scan,
--- and the full proof pays for no restriction. The checks joining a task to its charges look the
--- task up by id (charges holds the touched ones only); the two reading tasks on their own read
--- the touched ones (:tasks).
+-- and the full proof pays for no restriction. From a closing, the task checks read touched_tasks
+-- (:tasks): each task touched, looked up by id, never a scan of the tasks (a hash of every task
+-- was chosen otherwise, and grew with the history).
 create or replace function credits_private.ledger_violations(p_since timestamptz)
 returns setof credits_private.ledger_violation
 language plpgsql
@@ -39,6 +39,10 @@ declare
     select c.task_id from recent c where c.task_id is not null
     union
     select t.id from public.enhancement_tasks t where :recent_tasks
+  ), touched_tasks as materialized (
+    -- each task touched since the closing, looked up by id (never a scan of the tasks)
+    select t.* from (select distinct x.task_id from touched x) x
+     cross join lateral (select * from public.enhancement_tasks e where e.id = x.task_id) t
   ), charges as (
     select c.task_id, count(*) filter (where c.type = 'usage') as usages,
            count(*) filter (where c.type = 'refund') as refunds,
@@ -61,7 +65,7 @@ declare
     select s.task_id, coalesce(t.account_id, t.user_id) as user_id, l.user_id as lot_user_id, s.lot_id
       from credits_private.promotional_spends s
       join credits_private.promotional_lots l on l.id = s.lot_id
-      join public.enhancement_tasks t on t.id = s.task_id
+      join :tasks t on t.id = s.task_id
      where l.user_id <> coalesce(t.account_id, t.user_id) and :touched_spends
   )
   select 'balance_mismatch', uc.user_id, null::uuid,
@@ -132,7 +136,7 @@ declare
                 coalesce(ch.promotional_charged, 0), coalesce(sp.credits, 0), coalesce(ch.promotional_refunded, 0))
     from charges ch
     left join spends sp on sp.task_id = ch.task_id
-    join public.enhancement_tasks t on t.id = ch.task_id
+    join :tasks t on t.id = ch.task_id
    where coalesce(ch.promotional_charged, 0) <> coalesce(sp.credits, 0)
       or coalesce(ch.promotional_refunded, 0) > coalesce(ch.promotional_charged, 0)
   union all
@@ -148,18 +152,18 @@ declare
   union all
   select 'refund_not_failed', t.user_id, t.id,
          format('task is %s but was refunded%s', t.status, case when ch.settlements > 0 then ' by a settlement' else '' end)
-    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+    from charges ch join :tasks t on t.id = ch.task_id
    where ch.refunds > 0 and t.status <> 'failed' and not (t.status = 'completed' and ch.settlements = ch.refunds)
       or ch.settlements > 0 and t.status = 'failed'
   union all
   select 'refund_mismatch', t.user_id, t.id, format('failed task charged %s credits, refunded %s', ch.charged, ch.refunded)
-    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+    from charges ch join :tasks t on t.id = ch.task_id
    where t.origin = 'rpc' and t.status = 'failed' and ch.refunds > 0 and ch.refunded <> ch.charged
   union all
   select 'settlement_mismatch', t.user_id, t.id,
          format('completed task charged %s credits, settled at %s, refunded %s',
                 ch.charged, t.credits_used - coalesce(t.credits_settled_back, 0), coalesce(ch.refunded, 0))
-    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+    from charges ch join :tasks t on t.id = ch.task_id
    where t.origin = 'rpc' and t.status = 'completed' and ch.usages > 0
      and coalesce(ch.refunded, 0) <> coalesce(t.credits_settled_back, 0)
   union all
@@ -168,12 +172,12 @@ declare
    where t.credits_settled_back is not null and (t.status <> 'completed' or t.credits_settled_back not between 1 and t.credits_used)
   union all
   select 'missing_refund', t.user_id, t.id, format('failed task charged %s credits, never refunded', ch.charged)
-    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+    from charges ch join :tasks t on t.id = ch.task_id
    where t.origin = 'rpc' and t.status = 'failed' and ch.charged > 0 and ch.refunds = 0
   union all
   select 'charge_mismatch', t.user_id, t.id,
          format('credits_used %s but charged %s', t.credits_used, ch.charged)
-    from charges ch join public.enhancement_tasks t on t.id = ch.task_id
+    from charges ch join :tasks t on t.id = ch.task_id
    where t.origin = 'rpc' and ch.usages > 0 and ch.charged <> t.credits_used
   union all
   select 'team_mismatch', t.user_id, t.id,
@@ -206,8 +210,7 @@ begin
       full join credits_private.closed_balances b on b.user_id = r.user_id $sums$ end);
   v_query := replace(v_query, ':recent_tasks', case when v_full then 'false' else 't.created_at >= ' || v_since end);
   v_query := replace(v_query, ':touched_rows', case when v_full then 'true' else 'c.task_id in (select x.task_id from touched x)' end);
-  v_query := replace(v_query, ':tasks', case when v_full then 'public.enhancement_tasks'
-                                         else '(select * from public.enhancement_tasks e where e.id in (select x.task_id from touched x))' end);
+  v_query := replace(v_query, ':tasks', case when v_full then 'public.enhancement_tasks' else 'touched_tasks' end);
   v_query := replace(v_query, ':touched_spends', case when v_full then 'true' else 's.task_id in (select x.task_id from touched x)' end);
   v_query := replace(v_query, ':recent_lots', case when v_full then 'true' else 'l.expired_at >= ' || v_since end);
   return query execute v_query;
