@@ -48,7 +48,10 @@ export async function loadScaleHistory(sql: postgres.Sql, options: ScaleOptions)
     -- created_at index is a BRIN, which a ledger written out of order would defeat).
     drop table if exists scale_account_rows;
     create unlogged table scale_account_rows as
-    select md5('scale-user-' || i)::uuid as user_id, 1000::bigint as amount, 0::bigint as monthly_amount, 'purchase' as type,
+    -- a pack of 1,000, or more when each account generates more (5 credits a generation: every
+    -- balance stays positive however long the history)
+    select md5('scale-user-' || i)::uuid as user_id, greatest(1000, ceil(${tasks}::numeric / ${users} * 5))::bigint as amount,
+           0::bigint as monthly_amount, 'purchase' as type,
            'credit pack' as description, null::date as period_start,
            now() - make_interval(days => ${days}) + make_interval(secs => p * ${days} * 86400 / 15.0) as created_at
       from generate_series(1, ${users}) i, generate_series(0, i % 14) p
