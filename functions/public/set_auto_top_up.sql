@@ -35,8 +35,6 @@ security definer
 set search_path to pg_catalog, pg_temp
 as $$
 #variable_conflict use_column
-declare
-  v_month date := credits_private.current_period();
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   if p_threshold is null and (p_target is not null or p_monthly_limit is not null)
@@ -61,17 +59,14 @@ begin
   if not found then
     perform credits_private.raise_no_account(p_user_id);
   end if;
+  -- the month's count and the open request stay as they are: get_auto_top_up (and a charge's
+  -- request_top_up) reads a count of another month as 0 and a request past its 24 hours as closed
   insert into credits_private.auto_top_ups as a (user_id, threshold, target, monthly_limit, month)
-  values (p_user_id, p_threshold, p_target, p_monthly_limit, v_month)
+  values (p_user_id, p_threshold, p_target, p_monthly_limit, credits_private.current_period())
   on conflict (user_id) do update
      set threshold = excluded.threshold, target = excluded.target, monthly_limit = excluded.monthly_limit,
-         month = v_month,
-         requested_credits = case when a.month = v_month then a.requested_credits else 0 end,
-         open_event_id = case when a.open_until > now() then a.open_event_id end,
-         open_until = case when a.open_until > now() then a.open_until end,
-         updated_at = now()
-  returning a.threshold, a.target, a.monthly_limit, a.requested_credits, a.open_event_id
-       into threshold, target, monthly_limit, requested_this_month, open_event_id;
+         updated_at = now();
+  select * into threshold, target, monthly_limit, requested_this_month, open_event_id from public.get_auto_top_up(p_user_id);
 end;
 $$;
 
