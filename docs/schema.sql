@@ -433,6 +433,18 @@ create table monitoring.failure_rollup_daily (
   constraint failure_rollup_daily_pkey PRIMARY KEY (day, provider, model, failure_source, error)
 );
 
+-- monitoring.failure_rollup_hourly: failure_rollup_daily by the UTC hour tasks started.
+create table monitoring.failure_rollup_hourly (
+  hour timestamp with time zone not null,
+  provider text not null,
+  model text not null,
+  failure_source text not null,
+  error text not null,
+  failures integer not null,
+  constraint failure_rollup_hourly_hour_check CHECK (((EXTRACT(epoch FROM hour) % (3600)::numeric) = (0)::numeric)),
+  constraint failure_rollup_hourly_pkey PRIMARY KEY (hour, provider, model, failure_source, error)
+);
+
 -- monitoring.latency_rollup_daily: Finished tasks per day, provider, model and log-scale latency bucket (1.1^bucket ms): mergeable percentiles.
 create table monitoring.latency_rollup_daily (
   day date not null,
@@ -441,6 +453,17 @@ create table monitoring.latency_rollup_daily (
   bucket smallint not null,
   tasks integer not null,
   constraint latency_rollup_daily_pkey PRIMARY KEY (day, provider, model, bucket)
+);
+
+-- monitoring.latency_rollup_hourly: latency_rollup_daily by the UTC hour tasks started.
+create table monitoring.latency_rollup_hourly (
+  hour timestamp with time zone not null,
+  provider text not null,
+  model text not null,
+  bucket smallint not null,
+  tasks integer not null,
+  constraint latency_rollup_hourly_hour_check CHECK (((EXTRACT(epoch FROM hour) % (3600)::numeric) = (0)::numeric)),
+  constraint latency_rollup_hourly_pkey PRIMARY KEY (hour, provider, model, bucket)
 );
 
 -- monitoring.rollup_state: When monitoring.refresh_rollups() last ran and from which instant it will look for changes.
@@ -478,6 +501,29 @@ create table monitoring.task_rollup_daily (
 comment on column monitoring.task_rollup_daily.unpriced is 'Completed tasks with no provider cost (spend unknown).';
 comment on column monitoring.task_rollup_daily.failed_cost_usd is 'Provider cost of the failed tasks: spend without revenue.';
 comment on column monitoring.task_rollup_daily.credits_settled is 'Credits settlements gave back (holds larger than what the generations used); not refunds of failures.';
+
+-- monitoring.task_rollup_hourly: task_rollup_daily by the UTC hour tasks started: the edges of live ranges, and what the days are summed from.
+create table monitoring.task_rollup_hourly (
+  hour timestamp with time zone not null,
+  provider text not null,
+  model text not null,
+  task_type text not null,
+  generations integer not null,
+  completed integer not null,
+  failed integer not null,
+  in_flight integer not null,
+  credits_charged bigint not null,
+  credits_refunded bigint not null,
+  refunded_tasks integer not null,
+  cost_usd numeric(16,6) not null,
+  latency_ms_sum bigint not null,
+  latency_count integer not null,
+  unpriced integer not null,
+  failed_cost_usd numeric not null,
+  credits_settled bigint not null,
+  constraint task_rollup_hourly_hour_check CHECK (((EXTRACT(epoch FROM hour) % (3600)::numeric) = (0)::numeric)),
+  constraint task_rollup_hourly_pkey PRIMARY KEY (hour, provider, model, task_type)
+);
 
 -- monitoring.thresholds: Alert thresholds the monitoring views compare against; change them with UPDATE.
 create table monitoring.thresholds (

@@ -1,10 +1,12 @@
 -- refresh_rollups: brings the monitoring rollups up to date. It finds the earliest start time of
--- any task created, finished or refunded since its watermark: the start of the oldest transaction
--- open when the last run began (credits_private.oldest_open_transaction; a transaction that
--- committed after that run stamped its rows no earlier), less credits_private.sweeper_state's
--- margin; tasks in flight are read from credits_private.in_flight_horizon. Then it recomputes every rollup
--- row from that day on from the raw rows. Usually that is today only; after a backfill of old
--- refunds it reaches back to the oldest day concerned. p_full recomputes everything.
+-- any task created, finished or refunded since its watermark (monitoring_private.changed_tasks):
+-- the start of the oldest transaction open when the last run began
+-- (credits_private.oldest_open_transaction; a transaction that committed after that run stamped
+-- its rows no earlier), less credits_private.sweeper_state's margin; tasks in flight are read from
+-- credits_private.in_flight_horizon. Then it recomputes the hourly rollups from that hour on from
+-- the raw rows, the daily ones from that day on from the hours, and the per-user, weekly and
+-- monthly ones from the raw rows. Usually that is the last hour or two; after a backfill of old
+-- refunds it reaches back to the oldest hour concerned. p_full recomputes everything.
 -- Run it every minute as credits_service (docs/monitoring.md). A call while another runs returns at once with
 -- refreshed = false.
 -- Result: refreshed, refreshed_from (the earliest start time recomputed; null: nothing changed),
@@ -26,6 +28,8 @@ declare
   v_in_flight_since timestamptz;
   v_since timestamptz;
   v_from timestamptz;
+  v_hour timestamptz;
+  v_day timestamptz;
   v_users uuid[]; -- null: every user (a full refresh)
   v_rows integer := 0;
   v_count integer;
@@ -47,43 +51,50 @@ begin
     v_in_flight_since := '-infinity';
   else
     v_since := v_last - coalesce(v_margin, interval '10 minutes');
-    -- The tasks that changed: started or finished since then (a task that finished was in
-    -- flight at the last refresh, so created since its in_flight_since), or refunded since
-    -- then (a backfill of legacy failures). created_at and the ledger's created_at have BRIN
-    -- indexes; no index on a task's changing columns (they would cost the hot path its HOT updates).
-    select min(c.created_at), array_agg(distinct c.user_id)
+    select min(c.created_at), array_agg(distinct c.account_id)
       into v_from, v_users
-      from (select t.created_at, coalesce(t.account_id, t.user_id) as user_id from public.enhancement_tasks t
-             where t.created_at >= least(v_since, v_in_flight_since)
-               and (t.created_at >= v_since or t.completed_at >= v_since)
-            union all
-            select t.created_at, coalesce(t.account_id, t.user_id) from public.credit_transactions r
-              join public.enhancement_tasks t on t.id = r.task_id
-             where r.created_at >= v_since and r.type = 'refund'
-            union all
-            -- a late success changes the cost of a task that finished long ago
-            select t.created_at, coalesce(t.account_id, t.user_id) from credits_private.late_results l
-              join public.enhancement_tasks t on t.id = l.task_id
-             where l.recorded_at >= v_since) c;
+      from monitoring_private.changed_tasks(v_since, v_in_flight_since) c;
   end if;
 
   if v_from is not null then
-    -- Recompute from the start of the UTC day, week and month that v_from falls in.
-    delete from monitoring.task_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    -- Recompute the hours from the UTC hour v_from falls in, then the days from the hours (from
+    -- the start of v_from's day), the weeks and months from the raw rows.
+    v_hour := date_trunc('hour', v_from, 'UTC');
+    v_day := date_trunc('day', v_from, 'UTC');
+
+    delete from monitoring.task_rollup_hourly r where r.hour >= v_hour;
+    insert into monitoring.task_rollup_hourly select * from monitoring_private.task_rollup_source(v_hour, 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+    delete from monitoring.task_rollup_daily r where r.day >= (v_day at time zone 'UTC')::date;
     insert into monitoring.task_rollup_daily
-    select * from monitoring_private.task_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select (h.hour at time zone 'UTC')::date, h.provider, h.model, h.task_type, sum(h.generations), sum(h.completed),
+           sum(h.failed), sum(h.in_flight), sum(h.credits_charged), sum(h.credits_refunded), sum(h.refunded_tasks),
+           sum(h.cost_usd), sum(h.latency_ms_sum), sum(h.latency_count), sum(h.unpriced), sum(h.failed_cost_usd),
+           sum(h.credits_settled)
+      from monitoring.task_rollup_hourly h where h.hour >= v_day group by 1, 2, 3, 4;
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
-    delete from monitoring.latency_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    delete from monitoring.latency_rollup_hourly r where r.hour >= v_hour;
+    insert into monitoring.latency_rollup_hourly select * from monitoring_private.latency_rollup_source(v_hour, 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+    delete from monitoring.latency_rollup_daily r where r.day >= (v_day at time zone 'UTC')::date;
     insert into monitoring.latency_rollup_daily
-    select * from monitoring_private.latency_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select (h.hour at time zone 'UTC')::date, h.provider, h.model, h.bucket, sum(h.tasks)
+      from monitoring.latency_rollup_hourly h where h.hour >= v_day group by 1, 2, 3, 4;
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 
-    delete from monitoring.failure_rollup_daily r where r.day >= (v_from at time zone 'UTC')::date;
+    delete from monitoring.failure_rollup_hourly r where r.hour >= v_hour;
+    insert into monitoring.failure_rollup_hourly select * from monitoring_private.failure_rollup_source(v_hour, 'infinity');
+    get diagnostics v_count = row_count;
+    v_rows := v_rows + v_count;
+    delete from monitoring.failure_rollup_daily r where r.day >= (v_day at time zone 'UTC')::date;
     insert into monitoring.failure_rollup_daily
-    select * from monitoring_private.failure_rollup_source(date_trunc('day', v_from at time zone 'UTC') at time zone 'UTC', 'infinity');
+    select (h.hour at time zone 'UTC')::date, h.provider, h.model, h.failure_source, h.error, sum(h.failures)
+      from monitoring.failure_rollup_hourly h where h.hour >= v_day group by 1, 2, 3, 4, 5;
     get diagnostics v_count = row_count;
     v_rows := v_rows + v_count;
 

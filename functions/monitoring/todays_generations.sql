@@ -1,11 +1,12 @@
 -- todays_generations: the figures of the generations started today (UTC) that platform_health
--- shows, by the very definition the rollups use (monitoring_private.task_rollup_source), so today's
--- health and tomorrow's summary row for today never disagree: outcomes, credits charged and
--- refunded (the refund rate's terms), known cost and completions without a known cost.
+-- shows, exactly, by the very definition the rollups use (monitoring_private.task_stats: today's
+-- hourly rollups and the raw rows of the hours since the last refresh), so today's health and
+-- tomorrow's summary row for today never disagree: outcomes, credits charged and refunded (the
+-- refund rate's terms), known cost and completions without a known cost.
 -- A function for two reasons: it runs without JIT (the planner, misled by the per-row cost of
 -- the legacy branch of credits_private.task_credits, would compile for ~250 ms to save nothing),
 -- and it is SECURITY DEFINER because the view's reader (credits_analyst) may not read the raw
--- rows nor execute credits_private helpers. No argument: today only, a BRIN range of one day.
+-- rows nor execute credits_private helpers. No argument: today only.
 -- Never null: completed, failed, credits_charged, credits_refunded, cost_usd, unpriced.
 create or replace function monitoring.todays_generations()
 returns table (
@@ -20,7 +21,7 @@ as $$
   select coalesce(sum(s.completed), 0)::integer, coalesce(sum(s.failed), 0)::integer,
          coalesce(sum(s.credits_charged), 0)::bigint, coalesce(sum(s.credits_refunded), 0)::bigint,
          coalesce(sum(s.cost_usd), 0), coalesce(sum(s.unpriced), 0)::integer
-    from monitoring_private.task_rollup_source(date_trunc('day', now() at time zone 'UTC') at time zone 'UTC', 'infinity') s
+    from monitoring_private.task_stats(date_trunc('day', now(), 'UTC'), 'infinity') s
 $$;
 
 comment on function monitoring.todays_generations() is

@@ -3,8 +3,9 @@
 -- platform_health and the dashboard read): today's figures from today's rollup rows as of the
 -- last refresh (rollups_refreshed_at), so the read costs the same whatever the daily volume, and
 -- status is 'alert' when that refresh is older than rollups_stale_after_minutes or never ran
--- (rollups_status 'stale' or 'never': the figures cannot be trusted). Without it: today's raw
--- rows, exact to the call (admin_credit_stats' live document). Stuck tasks are counted live
+-- (rollups_status 'stale' or 'never': the figures cannot be trusted). Without it: today's figures
+-- exact to the call (monitoring.todays_generations: today's hourly rollups, the raw rows of the
+-- hours since the last refresh; admin_credit_stats' live document). Stuck tasks are counted live
 -- either way (the tasks in flight, from the sweeper's low-water mark).
 -- Never null: day, success_status, failures, failures_status, refund_status, stuck_tasks, stuck_status, cost_usd, unpriced, cost_status, status, rollups_status.
 -- SECURITY DEFINER: platform_health's reader (credits_analyst) may not read the raw tasks.

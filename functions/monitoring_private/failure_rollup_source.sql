@@ -1,8 +1,8 @@
--- failure_rollup_source: the definition of monitoring.failure_rollup_daily for the tasks started
+-- failure_rollup_source: the definition of monitoring.failure_rollup_hourly for the tasks started
 -- in [p_from, p_to). Errors are grouped by monitoring_private.error_group (ids, times and long
 -- numbers folded to '#'; statuses and short numbers kept).
 create or replace function monitoring_private.failure_rollup_source(p_from timestamptz, p_to timestamptz)
-returns table (day date, provider text, model text, failure_source text, error text, failures integer)
+returns table (hour timestamptz, provider text, model text, failure_source text, error text, failures integer)
 language plpgsql
 stable
 set search_path to pg_catalog, pg_temp
@@ -15,7 +15,7 @@ begin
   -- EXECUTE plans with the actual bounds, so the BRIN index on created_at serves the range
   -- (a plain SQL body with a pinned search_path is not inlined and gets a generic plan).
   return query execute $q$
-      select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'),
+      select date_trunc('hour', t.created_at, 'UTC'), t.provider, coalesce(t.model, '(unknown)'),
              coalesce(t.failure_source, 'unknown'),
              monitoring_private.error_group(t.error_message),
              count(*)::integer
@@ -27,5 +27,5 @@ end;
 $$;
 
 comment on function monitoring_private.failure_rollup_source(timestamptz, timestamptz) is
-  'Raw-row definition of monitoring.failure_rollup_daily for tasks started in [p_from, p_to).';
+  'Raw-row definition of monitoring.failure_rollup_hourly for tasks started in [p_from, p_to).';
 revoke all on function monitoring_private.failure_rollup_source(timestamptz, timestamptz) from public;

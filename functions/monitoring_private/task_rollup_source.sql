@@ -1,6 +1,7 @@
--- task_rollup_source: the definition of monitoring.task_rollup_daily, computed from the raw rows
--- for the tasks started in [p_from, p_to). The refresh writes its rows; admin_credit_stats reads
--- it for the part of a range the rollup does not cover yet; the tests compare it with the rollup.
+-- task_rollup_source: the definition of monitoring.task_rollup_hourly (the daily rollup is its sum
+-- per UTC day), computed from the raw rows for the tasks started in [p_from, p_to), per UTC hour.
+-- The refresh writes its rows; the live reads (task_stats) read it for the hours the rollups do not
+-- cover exactly; the tests compare it with the rollups.
 -- Credits charged, refunded (failures) and settled back come from credits_private.task_credits
 -- (credits used = charged - refunded - settled), cost and latency from
 -- the tasks; latency is submitted → finished, for tasks that were submitted. unpriced counts the
@@ -9,7 +10,7 @@
 -- tasks (a cost passed with the failure, or a late success): spend without revenue.
 create or replace function monitoring_private.task_rollup_source(p_from timestamptz, p_to timestamptz)
 returns table (
-  day date, provider text, model text, task_type text,
+  hour timestamptz, provider text, model text, task_type text,
   generations integer, completed integer, failed integer, in_flight integer,
   credits_charged bigint, credits_refunded bigint, refunded_tasks integer, cost_usd numeric,
   latency_ms_sum bigint, latency_count integer, unpriced integer, failed_cost_usd numeric,
@@ -27,7 +28,7 @@ begin
   -- EXECUTE plans with the actual bounds, so the BRIN index on created_at serves the range
   -- (a plain SQL body with a pinned search_path is not inlined and gets a generic plan).
   return query execute $q$
-      select (t.created_at at time zone 'UTC')::date, t.provider, coalesce(t.model, '(unknown)'), t.task_type,
+      select date_trunc('hour', t.created_at, 'UTC'), t.provider, coalesce(t.model, '(unknown)'), t.task_type,
              count(*)::integer,
              count(*) filter (where t.status = 'completed')::integer,
              count(*) filter (where t.status = 'failed')::integer,
@@ -50,5 +51,5 @@ end;
 $$;
 
 comment on function monitoring_private.task_rollup_source(timestamptz, timestamptz) is
-  'Raw-row definition of monitoring.task_rollup_daily for tasks started in [p_from, p_to).';
+  'Raw-row definition of monitoring.task_rollup_hourly for tasks started in [p_from, p_to).';
 revoke all on function monitoring_private.task_rollup_source(timestamptz, timestamptz) from public;

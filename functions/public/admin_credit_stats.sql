@@ -2,8 +2,9 @@
 -- [p_from, p_to): totals, success rate, per-provider (and per-model) figures and costs,
 -- failures, refunds, top users and today's platform health; `daily`, one entry per UTC day of the
 -- range (the trends of the dashboard), exact as the totals are. Money is given as decimal strings
--- (exact), counts and rates as numbers. Whole days come from the monitoring rollups as of their
--- last refresh (data_through), the rest from the raw rows. top_users ranks the range's users by
+-- (exact), counts and rates as numbers. Exact to the call: the rollups (daily, hourly) serve what
+-- no change since their last refresh touched, the raw rows the rest (monitoring_private.
+-- rollup_parts; top_users reads changed and partial days one account at a time). top_users ranks the range's users by
 -- credits charged, top_users_by_cost by provider cost, top_users_by_generations by generations
 -- (10 each). totals.cost_per_generation and cost_per_success are over priced generations and
 -- completions only, as in monitoring.summary: cost / (priced completions + failures) and cost /
