@@ -288,6 +288,19 @@ create table credits_private.ledger_closings (
   constraint ledger_closings_pkey PRIMARY KEY (closed_through)
 );
 
+-- credits_private.month_balances: Each account's ledger sums before the start of each UTC month it changed in the month before, as closings proved them.
+create table credits_private.month_balances (
+  user_id uuid not null,
+  at timestamp with time zone not null,
+  ledger_sum bigint not null,
+  monthly_credits bigint not null,
+  promotional_credits bigint not null,
+  debt_credits bigint not null,
+  ledger_rows bigint not null,
+  constraint month_balances_at_check CHECK ((at = (date_trunc('month'::text, (at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text))),
+  constraint month_balances_pkey PRIMARY KEY (user_id, at)
+);
+
 -- credits_private.promotional_lots: Promotional grants, one lot each: what is left of it and when it expires (grant_promotional_credits).
 create table credits_private.promotional_lots (
   id bigint not null,

@@ -4,7 +4,8 @@
 -- (credits_private.closed_balances) plus its rows since, and the task checks read the tasks the
 -- rows since touch, or created since, with all of their rows: what changed, not the whole history.
 -- The invariants, and what each finds, are verify_ledger's (its header lists them); the full proof
--- also proves the checkpoints: each is what its account's rows before the last closing add up to.
+-- also proves the checkpoints: each is what its account's rows before the last closing (or, for a
+-- month edge's, before that edge) add up to.
 -- The query is built as text and planned at each call with p_since as a literal, so that the rows
 -- since a closing are read through the ledger's created_at index (BRIN), never by a full scan,
 -- and the full proof pays for no restriction. From a closing, the task checks read touched_tasks
@@ -37,6 +38,16 @@ declare
      group by c.user_id
   ), sums as (
     :sums
+  ), month_sums as (
+    -- the full proof: each account's sums before each month edge it had rows just before, what
+    -- its month-edge checkpoints (credits_private.month_balances) must add up to
+    select x.user_id, x.month_end, sum(x.n) over w as n, sum(x.total) over w as total, sum(x.monthly) over w as monthly,
+           sum(x.promotional) over w as promotional, sum(x.debt) over w as debt
+      from (select c.user_id, (date_trunc('month', c.created_at at time zone 'UTC') + interval '1 month') at time zone 'UTC' as month_end,
+                   count(*) as n, sum(c.amount) as total, sum(c.monthly_amount) as monthly,
+                   sum(c.promotional_amount) as promotional, coalesce(-sum(c.debt_amount), 0) as debt
+              from recent c where :full group by 1, 2) x
+    window w as (partition by x.user_id order by x.month_end)
   ), touched as (
     select c.task_id from recent c where c.task_id is not null
     union
@@ -85,6 +96,16 @@ declare
           coalesce(b.debt_credits, 0))
          is distinct from (coalesce(r.closed_rows, 0), coalesce(r.closed_total, 0), coalesce(r.closed_monthly, 0),
                            coalesce(r.closed_promotional, 0), coalesce(r.closed_debt, 0))
+  union all
+  select 'checkpoint_mismatch', m.user_id, null,
+         format('checkpoint at %s: %s rows, Σ %s (monthly %s, promotional %s, debt %s); its rows before it: %s, Σ %s (monthly %s, promotional %s, debt %s)',
+                m.at, m.ledger_rows, m.ledger_sum, m.monthly_credits, m.promotional_credits, m.debt_credits, coalesce(r.n, 0),
+                coalesce(r.total, 0), coalesce(r.monthly, 0), coalesce(r.promotional, 0), coalesce(r.debt, 0))
+    from (select * from credits_private.month_balances where :full) m
+    left join month_sums r on r.user_id = m.user_id and r.month_end = m.at
+   where (m.ledger_rows, m.ledger_sum, m.monthly_credits, m.promotional_credits, m.debt_credits)
+         is distinct from (coalesce(r.n, 0), coalesce(r.total, 0), coalesce(r.monthly, 0), coalesce(r.promotional, 0),
+                           coalesce(r.debt, 0))
   union all
   select 'negative_balance', uc.user_id, null,
          format('credits %s, monthly %s, purchased %s, promotional %s, debt %s, used this month %s',

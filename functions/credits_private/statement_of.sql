@@ -5,6 +5,9 @@
 --                     + promoted - used + refunded + settled - expired + adjusted - revoked
 -- holds by construction, and closing_balance and closing_debt are the account's after its last
 -- row of the month (contract §13: credits - debt = Σ amount; each debt is -Σ debt_amount).
+-- An account's sums start from its latest checkpoint at or before the month
+-- (credits_private.checkpoint_before: a closing's month edge), so a statement reads about a
+-- month's rows however long the history.
 -- revoked: credits taken back ('revocation'), held ones and those that became debt alike.
 -- allocated: the monthly allowance and upgrade top-ups ('allocation', 'tier_upgrade'); purchased:
 -- grants ('purchase'); promoted: promotional grants (the 'adjustment' rows that granted
@@ -34,12 +37,17 @@ declare
   s public.period_statement;
   v_from timestamptz;
   v_to timestamptz;
+  k record;  -- the checkpoint the sums start from
 begin
   perform credits_private.require_period('p_period_start', p_period_start);
   s.period_start := p_period_start;
   s.period_end := (p_period_start + interval '1 month')::date;
   v_from := p_period_start::timestamp at time zone 'UTC';
   v_to := s.period_end::timestamp at time zone 'UTC';
+  -- an account's statement starts from its latest checkpoint at or before the month (a member's
+  -- share of a team's rows has none: every row)
+  select x.* into k
+    from credits_private.checkpoint_before(p_user_id, case when p_member_id is null then v_from else '-infinity' end) x;
   select coalesce(sum(c.amount) filter (where c.created_at < v_from), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type in ('allocation', 'tier_upgrade')), 0)::bigint,
          coalesce(sum(c.amount) filter (where c.created_at >= v_from and c.type = 'purchase'), 0)::bigint,
@@ -63,8 +71,13 @@ begin
     into s.opening_balance, s.allocated, s.purchased, s.promoted, s.used, s.refunded, s.settled, s.expired, s.adjusted,
          s.revoked, s.closing_balance, s.transactions, s.opening_debt, s.closing_debt
     from public.credit_transactions c
-   where c.user_id = p_user_id and c.created_at < v_to and (p_member_id is null or c.member_id = p_member_id);
+   where c.user_id = p_user_id and c.created_at >= k.at and c.created_at < v_to
+     and (p_member_id is null or c.member_id = p_member_id);
   s.used := s.used + s.settled;
+  s.opening_balance := s.opening_balance + k.ledger_sum;
+  s.closing_balance := s.closing_balance + k.ledger_sum;
+  s.opening_debt := s.opening_debt + k.debt_credits;
+  s.closing_debt := s.closing_debt + k.debt_credits;
   if p_member_id is not null then
     s.opening_debt := 0;
     s.closing_debt := 0;

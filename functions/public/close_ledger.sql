@@ -2,7 +2,9 @@
 -- (00:00 UTC): the daily job, run soon after midnight (issue 30). It first proves what changed since the last
 -- closing (verify_open_period's proof: nothing is closed on a ledger that is not sound), then
 -- records each account the period changed in credits_private.closed_balances (its checkpoint
--- plus the period's rows) and the closing in credits_private.ledger_closings. From then on the
+-- plus the period's rows), its sums at each UTC month edge the period crosses in
+-- credits_private.month_balances (what credit_balance_at and the statements start from), and the
+-- closing in credits_private.ledger_closings. From then on the
 -- period's rows are write-protected (CR005 on UPDATE or DELETE) and the daily proof starts from
 -- the new checkpoint. Several days not closed yet are closed as one period; closing an instant
 -- already closed changes nothing. A row is stamped with its transaction's start, so a
@@ -72,12 +74,35 @@ begin
       hint = 'See verify_open_period() (or verify_ledger()) for every violation; close once they are repaired.';
   end if;
 
-  with period as (
-    select c.user_id, sum(c.amount) as ledger_sum, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
+  with months as (
+    -- the period's rows per account and UTC month
+    select c.user_id, date_trunc('month', c.created_at at time zone 'UTC') at time zone 'UTC' as month,
+           sum(c.amount) as ledger_sum, sum(c.monthly_amount) as monthly, sum(c.promotional_amount) as promotional,
            coalesce(-sum(c.debt_amount), 0) as debt, count(*) as n
       from public.credit_transactions c
      where c.created_at >= coalesce(v_last, '-infinity') and c.created_at < close_ledger.closed_through
-     group by c.user_id
+     group by 1, 2
+  ), running as (
+    -- each account's sums before the end of each of those months: its checkpoint plus the months so far
+    select m.user_id, m.month + interval '1 month' as month_end,
+           coalesce(b.ledger_sum, 0) + sum(m.ledger_sum) over w as ledger_sum,
+           coalesce(b.monthly_credits, 0) + sum(m.monthly) over w as monthly,
+           coalesce(b.promotional_credits, 0) + sum(m.promotional) over w as promotional,
+           coalesce(b.debt_credits, 0) + sum(m.debt) over w as debt,
+           coalesce(b.ledger_rows, 0) + sum(m.n) over w as n
+      from months m left join credits_private.closed_balances b on b.user_id = m.user_id
+    window w as (partition by m.user_id order by m.month)
+  ), edges as (
+    -- the month edges this closing crosses (run whether or not the query below reads it)
+    insert into credits_private.month_balances as e
+      (user_id, at, ledger_sum, monthly_credits, promotional_credits, debt_credits, ledger_rows)
+    select r.user_id, r.month_end, r.ledger_sum::bigint, r.monthly::bigint, r.promotional::bigint, r.debt::bigint, r.n::bigint
+      from running r where r.month_end <= close_ledger.closed_through
+    returning 1
+  ), period as (
+    select m.user_id, sum(m.ledger_sum) as ledger_sum, sum(m.monthly) as monthly, sum(m.promotional) as promotional,
+           sum(m.debt) as debt, sum(m.n) as n
+      from months m group by m.user_id
   ), written as (
     insert into credits_private.closed_balances as b
       (user_id, closed_through, ledger_sum, monthly_credits, promotional_credits, debt_credits, ledger_rows)

@@ -1,8 +1,10 @@
 -- credit_balance_at: an account's balance as the ledger had it at an instant (contract §13), for
 -- a support page ("what did they hold on the 3rd?"): the sums of its rows created up to p_at,
 -- each row's parts giving the buckets (credits - debt = Σ amount, monthly = Σ monthly_amount,
--- promotional = Σ promotional_amount, debt = -Σ debt_amount). One account's rows, read through
--- credit_transactions_user_id_created_at_idx: not the table. A transaction's rows share its start
+-- promotional = Σ promotional_amount, debt = -Σ debt_amount), from the latest checkpoint at or
+-- before p_at (credits_private.checkpoint_before: a closing's month edge) plus the account's rows
+-- since, read through credit_transactions_user_id_created_at_idx: about a month's rows, not
+-- the account's whole history. A transaction's rows share its start
 -- time, so an instant holds a transaction whole or not at all. Before the account's first
 -- bucketed row (written by this package, not inherited from before adoption) the buckets are
 -- unknown: CR003. The ledger's balance, not a projection: an account whose new month has not
@@ -29,6 +31,7 @@ set search_path to pg_catalog, pg_temp
 as $$
 declare
   v_first timestamptz;
+  v_from timestamptz;
 begin
   perform credits_private.require_present('p_user_id', p_user_id);
   perform credits_private.require_present('p_at', p_at);
@@ -49,11 +52,16 @@ begin
                       p_at, coalesce(v_first::text, 'no time yet')),
       hint = 'Ask for an instant since then (rows inherited from before adoption carry no buckets).';
   end if;
-  select coalesce(sum(c.amount), 0)::bigint, coalesce(sum(c.monthly_amount), 0)::bigint,
-         coalesce(sum(c.promotional_amount), 0)::bigint, coalesce(-sum(c.debt_amount), 0)::bigint
+  -- the latest checkpoint at or before p_at, and the rows since
+  select k.at, k.ledger_sum, k.monthly_credits, k.promotional_credits, k.debt_credits
+    into v_from, total_credits, monthly_credits, promotional_credits, debt_credits
+    from credits_private.checkpoint_before(p_user_id, p_at) k;
+  select total_credits + coalesce(sum(c.amount), 0)::bigint, monthly_credits + coalesce(sum(c.monthly_amount), 0)::bigint,
+         promotional_credits + coalesce(sum(c.promotional_amount), 0)::bigint,
+         debt_credits + coalesce(-sum(c.debt_amount), 0)::bigint
     into total_credits, monthly_credits, promotional_credits, debt_credits
     from public.credit_transactions c
-   where c.user_id = p_user_id and c.created_at <= p_at;
+   where c.user_id = p_user_id and c.created_at >= v_from and c.created_at <= p_at;
   total_credits := total_credits + debt_credits;
   purchased_credits := total_credits - monthly_credits - promotional_credits;
 end;

@@ -6,7 +6,9 @@
 --                          bucket differs from the sum of the account's ledger rows (contract §13:
 --                          credits - debt_credits = Σ amount)
 --   checkpoint_mismatch    a closing's checkpoint (close_ledger) is not what the account's rows
---                          before the last closing add up to, or such rows have no checkpoint
+--                          before the last closing add up to, or such rows have no checkpoint;
+--                          or a month edge's (credits_private.month_balances) is not what they add
+--                          up to before that edge
 --   negative_balance       a balance, bucket, debt or usage counter below zero
 --   debt_mismatch          an account's debt differs from what its rows' debt parts created less
 --                          what they repaid (-Σ debt_amount), or it is in debt while holding
