@@ -1,16 +1,18 @@
 -- top_users: the 10 accounts of the tasks started in [p_from, p_to) with the most credits charged
 -- (ranking 'credits'), provider cost ('cost') and generations ('generations'), exactly, ties by
--- account id. It reads raw rows only where it must, one account at a time (the (user_id,
--- created_at) index), never a day of every account:
+-- account id. It sums exactly (monitoring_private.account_totals) only the accounts that could
+-- rank, and reads raw rows only where it must, one account at a time (the (user_id, created_at)
+-- index), never a day of every account but when most accounts could still rank:
 --   - Whole UTC days come from monitoring.user_rollup_daily, through one of
 --     monitoring.user_rollup_window's windows when one lies within them (the dashboard's periods,
 --     "the last 7 or 30 days"). The last day counts as whole when the range reaches the last
 --     refresh's watermark: a task started after it is a changed task (below).
 --   - An (account, day) holding a task changed since the last refresh (monitoring_private.
 --     changed_tasks) is read from the raw rows instead of its rollup row.
---   - A partial day at an edge (the day "the last 7 days" starts in) is bounded by the account's
---     rollup row for the whole day: only the accounts that could reach the ten leaders with all
---     of it are read from the raw rows.
+--   - The accounts summed first: the window's ten leaders of each ranking, the accounts of the
+--     whole days outside it, the changed ones. Then, of the other accounts of a partial day at an
+--     edge (the day "the last 7 days" starts in), only those whose whole day there, added to the
+--     window's tenth (as much as any of them holds in the window), reaches the tenth total so far.
 -- An account outside all of these cannot rank, since every figure only grows as days are added,
 -- and the ten leaders of the window stood above it there already.
 -- p_as_of_refresh: whole days from the rollups as of their last refresh, no raw row.
@@ -40,6 +42,14 @@ declare
   v_dirty_accounts uuid[] := '{}'::uuid[];  -- (account, day) pairs read from the raw rows
   v_dirty_days date[] := '{}'::date[];
   v_raw boolean := false;  -- no refresh to start from: every account of the range from the raw rows
+  v_must uuid[] := '{}'::uuid[];
+  v_others uuid[] := '{}'::uuid[];
+  -- the exact totals of v_must (columns of one row set)
+  v_users uuid[];
+  v_generations bigint[];
+  v_credits bigint[];
+  v_refunded bigint[];
+  v_cost numeric[];
 begin
   if p_as_of_refresh then
     v_first := (p_from at time zone 'UTC')::date;
@@ -80,98 +90,56 @@ begin
    where w.through - w.days + 1 >= v_first and w.through < v_end
    order by w.days desc limit 1;
 
+  -- The accounts that must be summed exactly: the window's ten leaders of each ranking, the
+  -- accounts of the whole days outside it, the changed ones.
+  v_must := array(
+    (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.credits_charged desc, w.user_id limit 10)
+    union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.cost_usd desc, w.user_id limit 10)
+    union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.generations desc, w.user_id limit 10)
+    union select r.user_id from monitoring.user_rollup_daily r
+           where r.day >= v_first and r.day < v_end and (v_days is null or r.day <= v_through - v_days or r.day > v_through)
+    union select unnest(v_dirty_accounts));
+  select coalesce(array_agg(t.user_id), '{}'), coalesce(array_agg(t.generations), '{}'), coalesce(array_agg(t.credits_charged), '{}'),
+         coalesce(array_agg(t.credits_refunded), '{}'), coalesce(array_agg(t.cost_usd), '{}')
+    into v_users, v_generations, v_credits, v_refunded, v_cost
+    from monitoring_private.account_totals(v_must, p_from, p_to, v_first, v_end, v_days, v_through, v_partial,
+                                           v_dirty_accounts, v_dirty_days) t
+   where t.generations > 0;
+  -- Every other account of the partial days whose whole days there, added to the window's tenth
+  -- (as much as any of them holds in the window), reach the tenth total so far.
+  v_others := array(
+    with tenth as (
+      select (select x from unnest(v_credits) x order by 1 desc offset 9 limit 1) as credits_charged,
+             (select x from unnest(v_cost) x order by 1 desc offset 9 limit 1) as cost_usd,
+             (select x from unnest(v_generations) x order by 1 desc offset 9 limit 1) as generations,
+             (select w.credits_charged from monitoring.user_rollup_window w where w.days = v_days
+               order by w.credits_charged desc offset 9 limit 1) as window_credits,
+             (select w.cost_usd from monitoring.user_rollup_window w where w.days = v_days order by w.cost_usd desc offset 9 limit 1) as window_cost,
+             (select w.generations from monitoring.user_rollup_window w where w.days = v_days
+               order by w.generations desc offset 9 limit 1) as window_generations
+    )
+    select b.user_id
+      from (select r.user_id, sum(r.generations) as generations, sum(r.credits_charged) as credits_charged, sum(r.cost_usd) as cost_usd
+              from monitoring.user_rollup_daily r
+             where r.day = any(v_partial)
+               and not exists (select 1 from unnest(v_must) m (user_id) where m.user_id = r.user_id)
+             group by r.user_id) b, tenth t
+     where t.credits_charged is null
+        or coalesce(t.window_credits, 0) + b.credits_charged >= t.credits_charged
+        or coalesce(t.window_cost, 0) + b.cost_usd >= t.cost_usd
+        or coalesce(t.window_generations, 0) + b.generations >= t.generations);
+
   return query
-    with dirty as (
-      select d.account_id, d.day, greatest(p_from, d.day::timestamp at time zone 'UTC') as lo,
-             least(p_to, (d.day + 1)::timestamp at time zone 'UTC') as hi
-        from unnest(v_dirty_accounts, v_dirty_days) d (account_id, day)
-    ), rest as (
-      -- the whole days outside the window (all of them when there is none), clean pairs only
-      select r.user_id, r.generations::bigint as generations, r.credits_charged, r.credits_refunded, r.cost_usd
-        from monitoring.user_rollup_daily r
-       where r.day >= v_first and r.day < v_end
-         and (v_days is null or r.day <= v_through - v_days or r.day > v_through)
-         and not exists (select 1 from dirty d where d.account_id = r.user_id and d.day = r.day)
-    ), bound as (
-      -- the partial days' clean pairs: at most the account's whole day
-      select r.user_id, r.day, r.generations::bigint as generations, r.credits_charged, r.credits_refunded, r.cost_usd
-        from monitoring.user_rollup_daily r
-       where r.day = any(v_partial)
-         and not exists (select 1 from dirty d where d.account_id = r.user_id and d.day = r.day)
-    ), window_dirty as (
-      -- the window's rows of dirty pairs, taken back out of the window's sums
-      select r.user_id, -r.generations::bigint as generations, -r.credits_charged as credits_charged,
-             -r.credits_refunded as credits_refunded, -r.cost_usd as cost_usd
-        from dirty d join monitoring.user_rollup_daily r on r.user_id = d.account_id and r.day = d.day
-       where v_days is not null and d.day > v_through - v_days and d.day <= v_through
-    ), accounts as (
-      (select w.user_id from monitoring.user_rollup_window w where w.days = v_days
-        order by w.credits_charged desc, w.user_id limit 10)
-      union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days
-              order by w.cost_usd desc, w.user_id limit 10)
-      union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days
-              order by w.generations desc, w.user_id limit 10)
-      union select rest.user_id from rest
-      union select bound.user_id from bound
-      union select dirty.account_id from dirty
-    ), known as (
-      -- what is known exactly of each account that could rank
-      select k.user_id, sum(k.generations)::bigint as generations, sum(k.credits_charged)::bigint as credits_charged,
-             sum(k.credits_refunded)::bigint as credits_refunded, sum(k.cost_usd) as cost_usd
-        from (select w.user_id, w.generations::bigint as generations, w.credits_charged, w.credits_refunded, w.cost_usd
-                from monitoring.user_rollup_window w
-               where w.days = v_days and w.user_id in (select a.user_id from accounts a)
-              union all select * from rest
-              union all select * from window_dirty
-              union all
-              select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-                from monitoring_private.user_day_rollup_source(p_from, p_to) s where v_raw
-              union all
-              select x.account_id, x.generations, x.credits_charged, x.credits_refunded, x.cost_usd
-                from monitoring_private.account_figures(array(select d.account_id from dirty d), array(select d.lo from dirty d),
-                                                        array(select d.hi from dirty d)) x) k
-       group by k.user_id
-    ), upper as (
-      select b.user_id, sum(b.generations) as generations, sum(b.credits_charged) as credits_charged, sum(b.cost_usd) as cost_usd
-        from bound b group by b.user_id
-    ), tenth as (
-      -- each ranking's tenth known figure (null: fewer than ten accounts)
-      select (select k.credits_charged from known k order by 1 desc offset 9 limit 1) as credits_charged,
-             (select k.cost_usd from known k order by 1 desc offset 9 limit 1) as cost_usd,
-             (select k.generations from known k order by 1 desc offset 9 limit 1) as generations
-    ), candidates as (
-      -- the accounts whose whole partial days could lift them to the tenth
-      select u.user_id
-        from upper u left join known k using (user_id), tenth t
-       where t.credits_charged is null
-          or coalesce(k.credits_charged, 0) + u.credits_charged >= t.credits_charged
-          or coalesce(k.cost_usd, 0) + u.cost_usd >= t.cost_usd
-          or coalesce(k.generations, 0) + u.generations >= t.generations
-    ), many as (
-      -- when most accounts of the partial days could still rank (every account alike), one scan
-      -- of those days reads less than an index probe per account
-      select count(*) > 1000 as yes from candidates
-    ), probes as (
-      select b.user_id, greatest(p_from, b.day::timestamp at time zone 'UTC') as lo,
-             least(p_to, (b.day + 1)::timestamp at time zone 'UTC') as hi
-        from bound b where b.user_id in (select c.user_id from candidates c) and not (select m.yes from many m)
-    ), partial as (
-      select x.account_id as user_id, x.generations, x.credits_charged, x.credits_refunded, x.cost_usd
-        from monitoring_private.account_figures(array(select p.user_id from probes p), array(select p.lo from probes p),
-                                                array(select p.hi from probes p)) x
+    with totals as (
+      select * from unnest(v_users, v_generations, v_credits, v_refunded, v_cost)
+                      as t (user_id, generations, credits_charged, credits_refunded, cost_usd)
       union all
-      select s.user_id, s.generations, s.credits_charged, s.credits_refunded, s.cost_usd
-        from unnest(v_partial) d (day),
-             monitoring_private.user_day_rollup_source(greatest(p_from, d.day::timestamp at time zone 'UTC'),
-                                                       least(p_to, (d.day + 1)::timestamp at time zone 'UTC')) s
-       where (select m.yes from many m) and s.user_id in (select c.user_id from candidates c)
-         and not exists (select 1 from dirty where dirty.account_id = s.user_id and dirty.day = s.day)
-    ), totals as (
-      select t.user_id, sum(t.generations)::bigint as generations, sum(t.credits_charged)::bigint as credits_charged,
-             sum(t.credits_refunded)::bigint as credits_refunded, sum(t.cost_usd) as cost_usd
-        from (select * from known union all select * from partial) t
-       group by t.user_id
-      having sum(t.generations) > 0
+      select * from monitoring_private.account_totals(v_others, p_from, p_to, v_first, v_end, v_days, v_through, v_partial,
+                                                      v_dirty_accounts, v_dirty_days) t
+       where t.generations > 0
+      union all
+      select s.user_id, sum(s.generations)::bigint, sum(s.credits_charged)::bigint, sum(s.credits_refunded)::bigint, sum(s.cost_usd)
+        from monitoring_private.user_day_rollup_source(p_from, p_to) s where v_raw group by s.user_id
     )
     -- three top-10 heap sorts (not three sorts of every account)
     (select 'credits', (row_number() over (order by t.credits_charged desc, t.user_id))::integer, t.*

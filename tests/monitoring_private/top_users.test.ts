@@ -96,7 +96,7 @@ describe('top users and the live reads, between refreshes', () => {
   });
 
   it('are exact when every account is alike (one scan of the partial days)', async () => {
-    await load(1200, false);
+    await load(2500, false);
     for (const [from, to] of ranges) {
       const found = await differences(from!, to!);
       expect(found, `[${from}, ${to})`).toMatchObject({ users: 0, tasks: 0 });
