@@ -44,11 +44,12 @@ const reads: { name: string; perAccount?: string; once?: string; ratio?: number 
   },
   { name: 'credit_statement, this month', perAccount: 'select * from credit_statement($1)' },
   {
-    name: 'credit_statement, two months ago',
-    perAccount: `select * from credit_statement($1, (date_trunc('month', now() at time zone 'UTC') - interval '2 months')::date)`,
+    name: 'credit_statement, last month',
+    perAccount: `select * from credit_statement($1, (date_trunc('month', now() at time zone 'UTC') - interval '1 month')::date)`,
   },
-  { name: 'credit_balance_at, 10 days ago', perAccount: `select * from credit_balance_at($1, now() - interval '10 days')` },
-  { name: 'credit_balance_at, 40 days ago', perAccount: `select * from credit_balance_at($1, now() - interval '40 days')` },
+  // instants both histories hold (the shorter one starts 10 days back)
+  { name: 'credit_balance_at, 5 days ago', perAccount: `select * from credit_balance_at($1, now() - interval '5 days')` },
+  { name: 'credit_balance_at, now', perAccount: 'select * from credit_balance_at($1, now())' },
   { name: 'verify_open_period() (the daily proof)', once: 'select * from verify_open_period()', ratio: PROOF_RATIO },
   { name: 'admin_credit_stats() (live, 30 days)', once: 'select admin_credit_stats()' },
   { name: 'admin_credit_stats() (live, 7 days)', once: `select admin_credit_stats(now() - interval '7 days', now())` },
