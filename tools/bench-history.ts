@@ -95,9 +95,13 @@ async function prepare(server: WorkServer, days: number): Promise<History> {
       `  loaded in ${loaded.toFixed(0)} s; vacuum analyze ${vacuum.toFixed(0)} s; the first close_ledger() ${close.toFixed(0)} s; a full refresh_rollups ${refresh.toFixed(0)} s`,
     );
   }
-  // What changed since, as the scheduled jobs would have it: closed through today, refreshed.
+  // What changed since, as the scheduled jobs would have it: swept (which moves the low-water
+  // mark of tasks in flight that the health banner counts from), closed through today, refreshed,
+  // the rollups' statistics fresh.
+  await sql`select count(*) from expire_stale_generations('30 minutes', 100000)`;
   await sql`select * from close_ledger()`;
   await sql`select * from monitoring.refresh_rollups()`;
+  await sql`analyze monitoring.user_rollup_window, monitoring.user_rollup_daily, monitoring.task_rollup_hourly`;
   const [size] = await sql`
     select (select count(*) from credit_transactions)::bigint as ledger, (select count(*) from enhancement_tasks)::bigint as tasks,
            pg_size_pretty(pg_database_size(current_database())) as size`;
