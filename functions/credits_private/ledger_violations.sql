@@ -9,8 +9,11 @@
 -- The query is built as text and planned at each call with p_since as a literal, so that the rows
 -- since a closing are read through the ledger's created_at index (BRIN), never by a full scan,
 -- and the full proof pays for no restriction. From a closing, the task checks read touched_tasks
--- (:tasks): each task touched, looked up by id, never a scan of the tasks (a hash of every task
--- was chosen otherwise, and grew with the history). Each charged task's sums carry its task's
+-- (:tasks): the tasks created since by their created_at, each older task touched looked up by id,
+-- never a scan of the tasks (a hash of every task was chosen otherwise, and grew with the
+-- history); their rows are the rows since plus an older task's rows before (charge_rows). A
+-- lookup by id of each of the day's tasks and its rows read the random leaves of indexes as large
+-- as the history, which at 50M rows are not in memory. Each charged task's sums carry its task's
 -- columns (charges), so no check joins two CTEs: the planner guesses their row counts, and a
 -- guess of a few rows joined two of thousands with a nested loop (half the daily proof's time).
 create or replace function credits_private.ledger_violations(p_since timestamptz)
@@ -48,14 +51,29 @@ declare
                    sum(c.promotional_amount) as promotional, coalesce(-sum(c.debt_amount), 0) as debt
               from recent c where :full group by 1, 2) x
     window w as (partition by x.user_id order by x.month_end)
+  ), new_tasks as materialized (
+    select t.* from public.enhancement_tasks t where :recent_tasks
   ), touched as (
     select c.task_id from recent c where c.task_id is not null
     union
-    select t.id from public.enhancement_tasks t where :recent_tasks
+    select t.id from new_tasks t
   ), touched_tasks as materialized (
-    -- each task touched since the closing, looked up by id (never a scan of the tasks)
-    select t.* from (select distinct x.task_id from touched x) x
+    -- each task touched since the closing: those created since read by their created_at (the
+    -- BRIN range), the older ones the rows since name looked up by id (never a scan of the tasks)
+    select t.* from new_tasks t
+    union all
+    select t.* from (select c.task_id from recent c where c.task_id is not null except select n.id from new_tasks n) x
      cross join lateral (select * from public.enhancement_tasks e where e.id = x.task_id) t
+  ), charge_rows as (
+    -- the touched tasks' usage and refund rows: those since, and an older task's rows before,
+    -- looked up by its id. A task's rows are never older than the task (one transaction writes a
+    -- task and its charge, refunds come later), so a task created since has all of its rows since.
+    select c.* from recent c where c.task_id is not null and c.type in ('usage', 'refund')
+    union all
+    select c.* from touched_tasks t
+     cross join lateral (select * from public.credit_transactions c
+                          where c.task_id = t.id and c.type in ('usage', 'refund') and c.created_at < :since) c
+     where t.created_at < :since
   ), charges as (
     -- each charged task's charge and refunds, with its task's columns: no check joins two CTEs
     :charges
@@ -197,7 +215,7 @@ declare
   select 'team_mismatch', t.user_id, t.id,
          format('a %s row of %s naming %s; the task is %s''s, paid by team %s', c.type, c.user_id, c.member_id, t.user_id, t.account_id)
     from :tasks t
-    join public.credit_transactions c on c.task_id = t.id and c.type in ('usage', 'refund')
+    join :task_rows c on c.task_id = t.id and c.type in ('usage', 'refund')
    where t.account_id is not null and (c.user_id <> t.account_id or c.member_id is distinct from t.user_id)
   union all
   select 'team_mismatch', s.user_id, null, format('%s ledger rows name a member of an account that is no team', s.member_rows)
@@ -231,12 +249,9 @@ begin
       from (select c.task_id, :charge_sums from public.credit_transactions c
              where c.task_id is not null and c.type in ('usage', 'refund') group by c.task_id) ch
       left join public.enhancement_tasks t on t.id = ch.task_id $charges$ else $charges$
-    select t.id as task_id, a.*, true as has_task, t.user_id as task_user_id, t.status, t.origin, t.credits_used,
-           t.credits_settled_back
-      from touched_tasks t
-     cross join lateral (select :charge_sums from public.credit_transactions c
-                          where c.task_id = t.id and c.type in ('usage', 'refund')) a
-     where a.usages + a.refunds > 0 $charges$ end);
+    select a.*, true as has_task, t.user_id as task_user_id, t.status, t.origin, t.credits_used, t.credits_settled_back
+      from (select c.task_id, :charge_sums from charge_rows c group by c.task_id) a
+      join touched_tasks t on t.id = a.task_id $charges$ end);
   v_query := replace(v_query, ':charge_sums', $sums$count(*) filter (where c.type = 'usage') as usages,
            count(*) filter (where c.type = 'refund') as refunds,
            count(*) filter (where c.type = 'refund' and c.origin = 'settlement') as settlements,
@@ -245,6 +260,8 @@ begin
            sum(-c.promotional_amount) filter (where c.type = 'usage') as promotional_charged,
            sum(c.promotional_amount) filter (where c.type = 'refund') as promotional_refunded$sums$);
   v_query := replace(v_query, ':tasks', case when v_full then 'public.enhancement_tasks' else 'touched_tasks' end);
+  v_query := replace(v_query, ':task_rows', case when v_full then 'public.credit_transactions' else 'charge_rows' end);
+  v_query := replace(v_query, ':since', coalesce(v_since, 'null::timestamptz'));
   v_query := replace(v_query, ':touched_spends', case when v_full then 'true' else 's.task_id in (select x.task_id from touched x)' end);
   v_query := replace(v_query, ':recent_lots', case when v_full then 'true' else 'l.expired_at >= ' || v_since end);
   return query execute v_query;

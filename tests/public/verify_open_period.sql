@@ -5,7 +5,7 @@
 -- the service may call it.
 begin;
 set local search_path to public, tap;
-select plan(9);
+select plan(10);
 
 create temp table u (name text primary key, id uuid);
 insert into u values ('a', '00000000-0000-0000-0000-0000000021a1'), ('b', '00000000-0000-0000-0000-0000000021a2');
@@ -50,6 +50,24 @@ select pg_temp.id('a'), 5, 0, 'refund', task, 'wavespeed', 90 from t;
 update user_credits set credits = credits + 5, purchased_credits = purchased_credits + 5 where user_id = pg_temp.id('a');
 select results_eq($$ select invariant, task_id from verify_open_period() where task_id is not null $$,
   $$ values ('refund_not_failed', (select task from t)) $$, 'a task touched since the closing is checked with all its rows');
+
+-- A task charged before the closing, refunded since: its charge, a closed row, is read by its id.
+select fail_generation(id, 'boom') from enhancement_tasks where user_id = pg_temp.id('b') and credits_used = 20;
+-- 7 credits short, taken from the bucket the refund went to (the balance stays what the rows say)
+with r as (
+  select c.id, c.monthly_amount >= 7 as monthly from credit_transactions c join enhancement_tasks e on e.id = c.task_id
+   where c.type = 'refund' and e.user_id = pg_temp.id('b')
+), shortened as (
+  update credit_transactions c set amount = c.amount - 7, monthly_amount = c.monthly_amount - case when r.monthly then 7 else 0 end
+    from r where c.id = r.id returning r.monthly
+)
+update user_credits set credits = credits - 7,
+       monthly_credits = monthly_credits - case when (select monthly from shortened) then 7 else 0 end,
+       purchased_credits = purchased_credits - case when (select monthly from shortened) then 0 else 7 end
+ where user_id = pg_temp.id('b');
+select results_eq($$ select invariant, task_id from verify_open_period() where task_id is not null and invariant <> 'refund_not_failed' $$,
+  $$ select 'refund_mismatch', id from enhancement_tasks where user_id = pg_temp.id('b') and credits_used = 20 $$,
+  'a task charged before the closing and refunded short since: refund_mismatch, from its closed charge');
 
 -- Who may call it.
 set local role authenticated;
