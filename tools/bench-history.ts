@@ -5,9 +5,10 @@
 // account's recent rows or the ledger's size. Each history is a database of its own
 // (tools/seeds/scale.ts, kept for the next run; --reload rebuilds it), closed through today by
 // close_ledger (the first closing proves the whole history and writes the month checkpoints) and
-// its rollups refreshed, as the scheduled jobs leave a live database.
+// its rollups refreshed, as the scheduled jobs leave a live database. The shorter history spans
+// more than the dashboard's 30 days, so that both read the same days and only the history differs.
 // With DATABASE_URL it works on that server, else on an embedded PostgreSQL.
-//   npm run bench:history -- --users 100000 --per-day 100000 --days 10,480 --runs 5
+//   npm run bench:history -- --users 100000 --per-day 30000 --days 35,1500 --runs 5
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
@@ -18,8 +19,8 @@ import { workServer, type WorkServer } from './server.js';
 const { values } = parseArgs({
   options: {
     users: { type: 'string', default: '100000' },
-    'per-day': { type: 'string', default: '100000' }, // generations a day
-    days: { type: 'string', default: '10,480' }, // the two histories, in days
+    'per-day': { type: 'string', default: '30000' }, // generations a day
+    days: { type: 'string', default: '35,1500' }, // the two histories, in days: 1M and 45M generations
     accounts: { type: 'string', default: '200' }, // accounts each per-account read is averaged over
     runs: { type: 'string', default: '5' },
     reload: { type: 'boolean', default: false },

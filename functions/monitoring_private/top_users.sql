@@ -11,10 +11,10 @@
 --     changed_tasks) is read from the raw rows instead of its rollup row.
 --   - The accounts summed first: the window's ten leaders of each ranking, the accounts of the
 --     whole days outside it, the changed ones. Then, of the other accounts of a partial day at an
---     edge (the day "the last 7 days" starts in), only those whose whole day there, added to the
---     window's tenth (as much as any of them holds in the window), reaches the tenth total so far.
--- An account outside all of these cannot rank, since every figure only grows as days are added,
--- and the ten leaders of the window stood above it there already.
+--     edge (the day "the last 7 days" starts in), only those whose whole day there, added to
+--     their own window figures, reaches the tenth total so far.
+-- An account outside all of these cannot rank: every figure only grows as days are added, and
+-- its whole partial day is at least what it has there.
 -- p_as_of_refresh: whole days from the rollups as of their last refresh, no raw row.
 create or replace function monitoring_private.top_users(p_from timestamptz, p_to timestamptz, p_as_of_refresh boolean default false)
 returns table (
@@ -44,6 +44,7 @@ declare
   v_raw boolean := false;  -- no refresh to start from: every account of the range from the raw rows
   v_must uuid[] := '{}'::uuid[];
   v_others uuid[] := '{}'::uuid[];
+  v_probe boolean := true;  -- v_others' partial days read one account at a time (else scanned)
   -- the exact totals of v_must (columns of one row set)
   v_users uuid[];
   v_generations bigint[];
@@ -96,38 +97,46 @@ begin
     (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.credits_charged desc, w.user_id limit 10)
     union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.cost_usd desc, w.user_id limit 10)
     union (select w.user_id from monitoring.user_rollup_window w where w.days = v_days order by w.generations desc, w.user_id limit 10)
+    -- the days before the window and after it, as two ranges of the (day, user_id) key
     union select r.user_id from monitoring.user_rollup_daily r
-           where r.day >= v_first and r.day < v_end and (v_days is null or r.day <= v_through - v_days or r.day > v_through)
+           where r.day >= v_first and r.day < least(v_end, v_through - v_days + 1)
+              or r.day >= greatest(v_first, v_through + 1) and r.day < v_end
     union select unnest(v_dirty_accounts));
   select coalesce(array_agg(t.user_id), '{}'), coalesce(array_agg(t.generations), '{}'), coalesce(array_agg(t.credits_charged), '{}'),
          coalesce(array_agg(t.credits_refunded), '{}'), coalesce(array_agg(t.cost_usd), '{}')
     into v_users, v_generations, v_credits, v_refunded, v_cost
     from monitoring_private.account_totals(v_must, p_from, p_to, v_first, v_end, v_days, v_through, v_partial,
-                                           v_dirty_accounts, v_dirty_days) t
+                                           v_dirty_accounts, v_dirty_days, cardinality(v_must) <= 1000) t
    where t.generations > 0;
-  -- Every other account of the partial days whose whole days there, added to the window's tenth
-  -- (as much as any of them holds in the window), reach the tenth total so far.
-  v_others := array(
-    with tenth as (
-      select (select x from unnest(v_credits) x order by 1 desc offset 9 limit 1) as credits_charged,
-             (select x from unnest(v_cost) x order by 1 desc offset 9 limit 1) as cost_usd,
-             (select x from unnest(v_generations) x order by 1 desc offset 9 limit 1) as generations,
-             (select w.credits_charged from monitoring.user_rollup_window w where w.days = v_days
-               order by w.credits_charged desc offset 9 limit 1) as window_credits,
-             (select w.cost_usd from monitoring.user_rollup_window w where w.days = v_days order by w.cost_usd desc offset 9 limit 1) as window_cost,
-             (select w.generations from monitoring.user_rollup_window w where w.days = v_days
-               order by w.generations desc offset 9 limit 1) as window_generations
-    )
-    select b.user_id
+  -- Every other account of the partial days whose whole days there, added to what it holds in
+  -- the window (all it has besides: it is neither changed nor in a day outside the window), reach
+  -- the tenth total so far (or equal it with a smaller account id, which ranks first). Set-based
+  -- (the window's rows hashed), and tight: when every account is alike, few are summed.
+  with totals as (
+    select * from unnest(v_users, v_generations, v_credits, v_cost) t (user_id, generations, credits_charged, cost_usd)
+  ), -- each ranking's tenth so far, with its account: ties rank by account id
+  c as materialized (select t.credits_charged, t.user_id from totals t order by t.credits_charged desc, t.user_id offset 9 limit 1),
+  k as materialized (select t.cost_usd, t.user_id from totals t order by t.cost_usd desc, t.user_id offset 9 limit 1),
+  g as materialized (select t.generations, t.user_id from totals t order by t.generations desc, t.user_id offset 9 limit 1),
+  b as materialized (  -- could_rank computed once
+    select d.user_id, d.generations,
+           not exists (select from c)  -- fewer than ten so far: any account could rank
+           or exists (select from c where (coalesce(w.credits_charged, 0) + d.credits_charged, c.user_id) > (c.credits_charged, d.user_id))
+           or exists (select from k where (coalesce(w.cost_usd, 0) + d.cost_usd, k.user_id) > (k.cost_usd, d.user_id))
+           or exists (select from g where (coalesce(w.generations, 0) + d.generations, g.user_id) > (g.generations, d.user_id)) as could_rank
       from (select r.user_id, sum(r.generations) as generations, sum(r.credits_charged) as credits_charged, sum(r.cost_usd) as cost_usd
               from monitoring.user_rollup_daily r
              where r.day = any(v_partial)
                and not exists (select 1 from unnest(v_must) m (user_id) where m.user_id = r.user_id)
-             group by r.user_id) b, tenth t
-     where t.credits_charged is null
-        or coalesce(t.window_credits, 0) + b.credits_charged >= t.credits_charged
-        or coalesce(t.window_cost, 0) + b.cost_usd >= t.cost_usd
-        or coalesce(t.window_generations, 0) + b.generations >= t.generations);
+             group by r.user_id) d  -- each account's whole partial days
+      left join monitoring.user_rollup_window w on w.days = v_days and w.user_id = d.user_id
+  )
+  select coalesce(array_agg(b.user_id) filter (where b.could_rank), '{}'),
+         -- read their partial days one account at a time while they hold under a quarter of the
+         -- days' generations (as of the last refresh), else scan the days
+         coalesce(sum(b.generations) filter (where b.could_rank), 0) * 4 <= coalesce(sum(b.generations), 0)
+    into v_others, v_probe
+    from b;
 
   return query
     with totals as (
@@ -135,7 +144,7 @@ begin
                       as t (user_id, generations, credits_charged, credits_refunded, cost_usd)
       union all
       select * from monitoring_private.account_totals(v_others, p_from, p_to, v_first, v_end, v_days, v_through, v_partial,
-                                                      v_dirty_accounts, v_dirty_days) t
+                                                      v_dirty_accounts, v_dirty_days, v_probe) t
        where t.generations > 0
       union all
       select s.user_id, sum(s.generations)::bigint, sum(s.credits_charged)::bigint, sum(s.credits_refunded)::bigint, sum(s.cost_usd)
