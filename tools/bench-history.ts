@@ -8,7 +8,7 @@
 // its rollups refreshed, as the scheduled jobs leave a live database. The shorter history spans
 // more than the dashboard's 30 days, so that both read the same days and only the history differs.
 // With DATABASE_URL it works on that server, else on an embedded PostgreSQL.
-//   npm run bench:history -- --users 100000 --per-day 30000 --days 35,1500 --runs 5
+//   npm run bench:history -- --users 100000 --per-day 30000 --days 35,1250 --runs 5
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/format.js';
@@ -20,7 +20,7 @@ const { values } = parseArgs({
   options: {
     users: { type: 'string', default: '100000' },
     'per-day': { type: 'string', default: '30000' }, // generations a day
-    days: { type: 'string', default: '35,1500' }, // the two histories, in days: 1M and 45M generations
+    days: { type: 'string', default: '35,1250' }, // the two histories, in days: 2.3M and about 50M ledger rows
     accounts: { type: 'string', default: '200' }, // accounts each per-account read is averaged over
     runs: { type: 'string', default: '5' },
     reload: { type: 'boolean', default: false },
